@@ -1,0 +1,29 @@
+# Thin wrapper: the real build is CMake. See README.md.
+BUILD ?= build
+OUT   ?= out
+JOBS  ?= $(shell nproc)
+DEB_PACKAGES = build-essential cmake pkg-config libssl-dev libevent-dev libldns-dev \
+  libpcap-dev libnet1-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcmocka-dev tshark
+
+.PHONY: all deps build test demo bench clean
+all: build
+
+deps:
+	@sh tests/deps.sh $(DEB_PACKAGES)
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@$(BUILD)/bcsim run --out $(OUT) scenarios/; rc=$$?; \
+	 echo "report: $(OUT)/report.json"; exit $$rc
+
+bench: build
+	@sh bench/lab-setup.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(OUT)

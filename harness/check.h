@@ -1,0 +1,31 @@
+/* check: judging a finished timeline against a scenario's checks.
+ *
+ * Pure: no I/O. An expect check passes when an event of the named type
+ * matches within its window after the anchor; a forbid check passes when
+ * no such event exists (in the window, or at all). */
+#ifndef BC_CHECK_H
+#define BC_CHECK_H
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "harness/scenario.h"
+#include "harness/timeline.h"
+
+typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR } verdict_t;
+
+typedef struct check_result {
+  const sc_check_t *check; /* borrowed from the scenario */
+  verdict_t verdict;
+  char message[512];
+  cJSON *evidence; /* owned */
+  int64_t matched_us; /* expect checks: when it matched, else -1 */
+} check_result_t;
+
+const char *verdict_name(verdict_t v);
+/* True if the event has the type and every match field (strings are globs). */
+bool check_event_matches(const cJSON *event, const char *type, const cJSON *match);
+/* Fills results[0..sc->n_checks). The timeline must be sorted. Returns the
+ * scenario verdict: error if any check errs, else fail if any fails. */
+verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, check_result_t *results);
+void check_results_free(check_result_t *results, int n);
+#endif

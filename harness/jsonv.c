@@ -1,0 +1,93 @@
+#include "harness/jsonv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/jsonpos.h"
+#include "sim/base/dur.h"
+
+cJSON *jsonv_parse(const char *text, const char *file, diag_t *d) {
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+  if (!root) {
+    int line, col;
+    jsonpos_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
+    diag_set(d, file, line, col, "check for a missing comma, quote or bracket just before this point",
+             "invalid JSON");
+  }
+  return root;
+}
+
+bool jsonv_fail(jsonv_t *v, const char *path, bool at_key, const char *hint, const char *msg) {
+  int line = 0, col = 0;
+  jsonpos_locate(v->text, path, at_key, &line, &col);
+  diag_set(v->d, v->file, line, col, hint, "%s", msg);
+  return false;
+}
+
+bool jsonv_keys(jsonv_t *v, const cJSON *obj, const char *path, const char *what,
+                       const char *const *allowed, size_t n) {
+  char msg[512], hint[512], kpath[256];
+  if (!cJSON_IsObject(obj)) {
+    snprintf(msg, sizeof msg, "%s must be an object", what);
+    return jsonv_fail(v, path, false, "write it as { \"key\": value, ... }", msg);
+  }
+  for (const cJSON *it = obj->child; it; it = it->next) {
+    bool known = false;
+    for (size_t i = 0; i < n; i++) known = known || strcmp(it->string, allowed[i]) == 0;
+    if (known) continue;
+    snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "/" : "", it->string);
+    snprintf(msg, sizeof msg, "unknown key \"%s\" in %s", it->string, what);
+    const char *near = diag_nearest(it->string, allowed, n);
+    size_t used = 0;
+    used += (size_t)snprintf(hint, sizeof hint, "%s%s%sallowed keys:", near ? "did you mean \"" : "",
+                             near ? near : "", near ? "\"? " : "");
+    for (size_t i = 0; i < n && used < sizeof hint; i++)
+      used += (size_t)snprintf(hint + used, sizeof hint - used, " %s", allowed[i]);
+    return jsonv_fail(v, kpath, true, hint, msg);
+  }
+  return true;
+}
+
+bool jsonv_str(jsonv_t *v, const cJSON *obj, const char *path, const char *key, bool required,
+                    char *out, size_t outlen) {
+  char kpath[256], msg[256];
+  snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "/" : "", key);
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it) {
+    if (!required) return true;
+    snprintf(msg, sizeof msg, "missing required key \"%s\"", key);
+    return jsonv_fail(v, path, false, "add it; see docs/scenario-format.md", msg);
+  }
+  if (!cJSON_IsString(it) || !it->valuestring[0]) {
+    snprintf(msg, sizeof msg, "\"%s\" must be a non-empty string", key);
+    return jsonv_fail(v, kpath, false, "put the value in double quotes", msg);
+  }
+  if (strlen(it->valuestring) >= outlen) {
+    snprintf(msg, sizeof msg, "\"%s\" is longer than %zu characters", key, outlen - 1);
+    return jsonv_fail(v, kpath, false, "shorten it", msg);
+  }
+  snprintf(out, outlen, "%s", it->valuestring);
+  return true;
+}
+
+bool jsonv_dur(jsonv_t *v, const cJSON *obj, const char *path, const char *key, bool required,
+                    int64_t *out) {
+  char text[64] = "", kpath[256], msg[256];
+  if (!jsonv_str(v, obj, path, key, required, text, sizeof text)) {
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(obj, key))) {
+      snprintf(v->d->hint, sizeof v->d->hint,
+               "durations need a unit, as a string: \"500ms\", \"2s\", \"1m\"");
+    }
+    return false;
+  }
+  if (!text[0]) return true;
+  if (!dur_parse(text, out)) {
+    snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "/" : "", key);
+    snprintf(msg, sizeof msg, "bad duration \"%s\" for \"%s\"", text, key);
+    return jsonv_fail(v, kpath, false, "write a number with a unit: \"500ms\", \"1.5s\", \"2m\", \"1h\"",
+                   msg);
+  }
+  return true;
+}
+

@@ -1,0 +1,401 @@
+/* bcsim: the command line.
+ *
+ *   bcsim run [--client PROFILE] [--out DIR] SCENARIO|DIR...
+ *   bcsim validate FILE...
+ *   bcsim list [DIR]
+ *
+ * Every input is loaded and validated before any lab is built, so bad input
+ * costs nothing and exits 2. Each scenario then runs in a lab of its own (a
+ * sandboxed re-execution of this binary, see sim/lab/sandbox.h), and this
+ * process collects their results into <out>/report.json. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/profile.h"
+#include "harness/runner.h"
+#include "harness/scenario.h"
+#include "reports/report_json.h"
+#include "sim/base/dur.h"
+#include "sim/lab/lab.h"
+#include "sim/lab/sandbox.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_ENV 3
+#define EXIT_INTERRUPTED 130
+#define MAX_SCENARIOS 512
+#define LAB_DEADLINE_SLACK_MS 20000
+
+static volatile sig_atomic_t interrupted;
+static volatile pid_t running_lab;
+
+static void on_interrupt(int sig) {
+  interrupted = 1;
+  if (running_lab > 0) kill(running_lab, SIGINT);
+}
+
+static void usage(FILE *to) {
+  fprintf(to,
+          "usage: bcsim run [--client PROFILE] [--out DIR] SCENARIO|DIR...\n"
+          "       bcsim validate FILE...\n"
+          "       bcsim list [DIR]\n"
+          "       bcsim bench-lab [N]\n"
+          "\n"
+          "  run       plays scenarios against a client and writes DIR/report.json\n"
+          "            --client  client profile (default: fixtures/clients/reference.json)\n"
+          "            --out     output folder (default: out)\n"
+          "  validate  checks scenario files without running them\n"
+          "  list      shows scenarios, timeline actions and event types\n"
+          "  bench-lab times building and tearing down the lab N times (default 50)\n"
+          "\n"
+          "exit codes: 0 all pass, 1 conformance failure, 2 bad input or usage,\n"
+          "            3 harness or environment error, 130 interrupted\n");
+}
+
+static char bindir[PATH_MAX];
+static char srcdir[PATH_MAX];
+
+/* The build dir holds the binaries; fixtures are found from the source tree
+ * recorded at build time, so `build/bcsim run ...` works from any folder. */
+static void find_dirs(void) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  snprintf(bindir, sizeof bindir, "%s", dirname(exe));
+  snprintf(srcdir, sizeof srcdir, "%s", BCSIM_SOURCE_DIR);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Adds path, or every *.json below it (sorted), to list. */
+static int collect(const char *path, char **list, int *n) {
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    fprintf(stderr, "%s: error: %s\n  hint: give a scenario file or a folder of them\n", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (*n >= MAX_SCENARIOS) return -1;
+    list[(*n)++] = strdup(path);
+    return 0;
+  }
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  char *names[MAX_SCENARIOS];
+  int k = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && k < MAX_SCENARIOS) {
+    if (e->d_name[0] == '.') continue;
+    size_t len = strlen(e->d_name);
+    char full[PATH_MAX];
+    snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+    struct stat s2;
+    if (stat(full, &s2) < 0) continue;
+    if (S_ISDIR(s2.st_mode) || (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0)) names[k++] = strdup(full);
+  }
+  closedir(d);
+  qsort(names, (size_t)k, sizeof *names, cmp_str);
+  int rc = 0;
+  for (int i = 0; i < k; i++) {
+    if (rc == 0) rc = collect(names[i], list, n);
+    free(names[i]);
+  }
+  return rc;
+}
+
+static int mkdirs(const char *path) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static cJSON *read_json(const char *path) {
+  char *text = scenario_read_file(path);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  return j;
+}
+
+static void tail_file(const char *path, char *out, size_t outlen) {
+  char *text = scenario_read_file(path);
+  out[0] = 0;
+  if (!text) return;
+  size_t n = strlen(text);
+  const char *start = n > outlen - 1 ? text + n - (outlen - 1) : text;
+  snprintf(out, outlen, "%s", start);
+  n = strlen(out);
+  while (n && out[n - 1] == '\n') out[--n] = 0;
+  free(text);
+}
+
+static void print_scenario_line(const cJSON *s) {
+  const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
+  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict"));
+  const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
+  printf("%-5s %s (%.1fs)\n", v ? (strcmp(v, "pass") == 0 ? "PASS" : strcmp(v, "fail") == 0 ? "FAIL" : "ERROR") : "?",
+         id ? id : "?", cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
+  const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "error"));
+  if (err) printf("      error: %s\n", err);
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+    const char *cv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
+    if (cv && strcmp(cv, "pass") == 0) continue;
+    printf("      %s %s [%s]: %s\n", cv ? cv : "?", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "requirement")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "message")));
+  }
+  fflush(stdout);
+}
+
+/* Runs one scenario in its own sandboxed lab and returns its result object. */
+static cJSON *run_one(const scenario_t *sc, const char *profile_path, const char *out) {
+  char dir[PATH_MAX], path[PATH_MAX + 32], log[PATH_MAX + 32], abs_sc[PATH_MAX], abs_prof[PATH_MAX];
+  char detail[1200];
+  snprintf(dir, sizeof dir, "%s/%s", out, sc->id);
+  if (mkdirs(dir) < 0) {
+    snprintf(detail, sizeof detail, "cannot create %s: %s", dir, strerror(errno));
+    return report_scenario_error(sc->id, sc->path, detail);
+  }
+  static const char *const stale[] = {"result.json", "events.jsonl", "capture.pcap", "lab.log"};
+  for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+    unlink(path);
+  }
+  char abs_dir[PATH_MAX];
+  if (!realpath(sc->path, abs_sc) || !realpath(profile_path, abs_prof) || !realpath(dir, abs_dir)) {
+    snprintf(detail, sizeof detail, "cannot resolve %s or %s", sc->path, profile_path);
+    return report_scenario_error(sc->id, sc->path, detail);
+  }
+  snprintf(log, sizeof log, "%s/lab.log", dir);
+  char *argv[] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", bindir, NULL};
+  pid_t pid = sandbox_start(argv, log);
+  if (pid < 0) return report_scenario_error(sc->id, sc->path, "fork failed");
+  running_lab = pid;
+  if (interrupted) kill(pid, SIGINT);
+  /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
+  int code = sandbox_wait(pid, (long)sc->duration_ms + LAB_DEADLINE_SLACK_MS);
+  running_lab = 0;
+  snprintf(path, sizeof path, "%s/result.json", dir);
+  cJSON *res = read_json(path);
+  if (res) return res;
+  tail_file(log, detail, 700);
+  char msg[1400];
+  if (code == SANDBOX_EXIT_DEADLINE)
+    snprintf(msg, sizeof msg, "the lab did not finish within %lld ms of its %lld ms scenario and was killed; lab.log says: %s",
+             (long long)LAB_DEADLINE_SLACK_MS, (long long)sc->duration_ms, detail[0] ? detail : "(nothing)");
+  else if (code == SANDBOX_EXIT_NO_NAMESPACES)
+    snprintf(msg, sizeof msg, "the lab could not be created (namespaces refused): %s", detail);
+  else
+    snprintf(msg, sizeof msg, "the lab exited with code %d and wrote no result; lab.log says: %s", code,
+             detail[0] ? detail : "(nothing)");
+  return report_scenario_error(sc->id, sc->path, msg);
+}
+
+/* Loads every scenario named by args. Exit-2 problems are printed. */
+static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
+  char *files[MAX_SCENARIOS];
+  int n = 0, bad = 0;
+  for (int i = 0; i < argc; i++)
+    if (collect(argv[i], files, &n) < 0) bad = 1;
+  for (int i = 0; i < n; i++) {
+    diag_t d;
+    scenario_t *sc = scenario_load(files[i], &d);
+    if (!sc) {
+      diag_print(&d, stderr);
+      bad = 1;
+    } else {
+      for (int k = 0; k < *n_sc; k++) {
+        if (strcmp(scs[k]->id, sc->id) == 0) {
+          fprintf(stderr, "%s: error: scenario id \"%s\" is already used by %s\n  hint: ids name output folders; make them unique\n",
+                  files[i], sc->id, scs[k]->path);
+          bad = 1;
+        }
+      }
+      scs[(*n_sc)++] = sc;
+    }
+    free(files[i]);
+  }
+  if (n == 0 && !bad) {
+    fprintf(stderr, "error: no scenario files found\n  hint: give .json scenario files or folders holding them\n");
+    bad = 1;
+  }
+  return bad ? -1 : 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {{"client", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  char default_profile[PATH_MAX + 64];
+  snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", srcdir);
+  const char *profile_path = default_profile, *out = "out";
+  int c, code = EXIT_USAGE;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+    if (c == 'c') profile_path = optarg;
+    else if (c == 'o') out = optarg;
+    else if (c == 'h') {
+      usage(stdout);
+      return 0;
+    } else {
+      usage(stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "error: no scenario given\n  hint: bcsim run scenarios/\n");
+    return EXIT_USAGE;
+  }
+  scenario_t *scs[MAX_SCENARIOS];
+  int n_sc = 0;
+  diag_t d;
+  profile_t *prof = profile_load(profile_path, &d);
+  if (!prof) diag_print(&d, stderr);
+  if (load_all(argc - optind, argv + optind, scs, &n_sc) < 0 || !prof) goto out;
+  if (mkdirs(out) < 0) {
+    fprintf(stderr, "%s: error: cannot create the output folder: %s\n", out, strerror(errno));
+    goto out;
+  }
+  struct sigaction sa = {.sa_handler = on_interrupt};
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  cJSON *report = report_new(prof->name, profile_path);
+  char report_path[PATH_MAX + 16];
+  snprintf(report_path, sizeof report_path, "%s/report.json", out);
+  for (int i = 0; i < n_sc && !interrupted; i++) {
+    cJSON *res = run_one(scs[i], profile_path, out);
+    print_scenario_line(res);
+    report_add(report, res);
+    report_summarize(report, interrupted);
+    report_write_file(report, report_path); /* after each scenario, so a crash loses nothing finished */
+  }
+  code = report_summarize(report, interrupted);
+  if (report_write_file(report, report_path) < 0) {
+    fprintf(stderr, "error: cannot write %s: %s\n", report_path, strerror(errno));
+    code = EXIT_ENV;
+  }
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
+  printf("%d scenarios: %d passed, %d failed, %d errors. Report: %s\n",
+         cJSON_GetObjectItemCaseSensitive(sum, "scenarios")->valueint, cJSON_GetObjectItemCaseSensitive(sum, "passed")->valueint,
+         cJSON_GetObjectItemCaseSensitive(sum, "failed")->valueint, cJSON_GetObjectItemCaseSensitive(sum, "errors")->valueint,
+         report_path);
+  cJSON_Delete(report);
+out:
+  for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
+  profile_free(prof);
+  return code;
+}
+
+static int cmd_validate(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bcsim validate FILE...\n");
+    return EXIT_USAGE;
+  }
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  int rc = load_all(argc - 1, argv + 1, scs, &n);
+  for (int i = 0; i < n; i++) {
+    if (rc == 0) printf("ok %s (%s)\n", scs[i]->path, scs[i]->id);
+    scenario_free(scs[i]);
+  }
+  return rc < 0 ? EXIT_USAGE : 0;
+}
+
+static int cmd_list(int argc, char **argv) {
+  char def[PATH_MAX + 16];
+  snprintf(def, sizeof def, "%s/scenarios", srcdir);
+  char *dirs[] = {argc > 1 ? argv[1] : def};
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  int rc = load_all(1, dirs, scs, &n);
+  printf("scenarios:\n");
+  for (int i = 0; i < n; i++) {
+    printf("  %-32s %s [", scs[i]->id, scs[i]->title);
+    for (int t = 0; t < scs[i]->n_tags; t++) printf("%s%s", t ? " " : "", scs[i]->tags[t]);
+    printf("]\n");
+    scenario_free(scs[i]);
+  }
+  printf("timeline actions:\n");
+  for (int i = 0; i < sc_n_actions; i++) printf("  %-16s %s (targets: %s)\n", sc_actions[i].name, sc_actions[i].doc, sc_actions[i].targets);
+  printf("event types:\n ");
+  for (int i = 0; i < sc_n_event_types; i++) printf(" %s", sc_event_types[i]);
+  printf("\n");
+  return rc < 0 ? EXIT_USAGE : 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Inside the sandbox: builds and tears down the lab n times, and prints
+ * the distribution. Teardown is the time to let go of the namespaces; the
+ * kernel frees them asynchronously afterwards. */
+static int labbench_inner(int n) {
+  double setup[1000], teardown[1000], total[1000];
+  char err[512];
+  if (n < 1 || n > 1000) return EXIT_USAGE;
+  for (int i = 0; i < n; i++) {
+    int64_t t0 = dur_now_us();
+    lab_t *lab = lab_new(err, sizeof err);
+    int64_t t1 = dur_now_us();
+    if (!lab) {
+      fprintf(stderr, "bench-lab: %s\n", err);
+      return EXIT_ENV;
+    }
+    lab_free(lab);
+    int64_t t2 = dur_now_us();
+    setup[i] = (double)(t1 - t0) / 1000.0;
+    teardown[i] = (double)(t2 - t1) / 1000.0;
+    total[i] = (double)(t2 - t0) / 1000.0;
+  }
+  qsort(setup, (size_t)n, sizeof(double), cmp_double);
+  qsort(teardown, (size_t)n, sizeof(double), cmp_double);
+  qsort(total, (size_t)n, sizeof(double), cmp_double);
+  printf("lab set-up + teardown over %d runs (4 hosts, 3 veth pairs, dual stack):\n", n);
+  printf("  set-up    median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", setup[n / 2], setup[n * 95 / 100], setup[n - 1]);
+  printf("  teardown  median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", teardown[n / 2], teardown[n * 95 / 100], teardown[n - 1]);
+  printf("  total     median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", total[n / 2], total[n * 95 / 100], total[n - 1]);
+  return 0;
+}
+
+static int cmd_bench_lab(int argc, char **argv) {
+  char n[16];
+  snprintf(n, sizeof n, "%s", argc > 1 ? argv[1] : "50");
+  char *args[] = {"bcsim", "__labbench", n, NULL};
+  pid_t pid = sandbox_start(args, NULL);
+  return pid < 0 ? EXIT_ENV : sandbox_wait(pid, 120000);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "__lab") == 0) return runner_main(argc, argv);
+  if (argc > 2 && strcmp(argv[1], "__labbench") == 0) return labbench_inner((int)strtol(argv[2], NULL, 10));
+  find_dirs();
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : 0;
+  }
+  if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+  if (strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
+  if (strcmp(argv[1], "bench-lab") == 0) return cmd_bench_lab(argc - 1, argv + 1);
+  fprintf(stderr, "error: unknown command \"%s\"\n", argv[1]);
+  usage(stderr);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,94 @@
+#include "harness/profile.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/jsonv.h"
+#include "sim/base/strv.h"
+
+bool profile_placeholder_known(const char *name) {
+  static const char *const names[] = {"bindir", "profile_dir", "config", "state_dir", "bc_domain", "app"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  if (strncmp(name, "timer.", 6) == 0) {
+    for (int i = 0; i < sc_n_timer_names; i++)
+      if (strcmp(name + 6, sc_timer_names[i]) == 0) return true;
+  }
+  return false;
+}
+
+static const char *known_or_null(void *ctx, const char *name) {
+  return profile_placeholder_known(name) ? "" : NULL;
+}
+
+static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool required, char **argv, int *argc) {
+  char path[96], msg[256], bad[128];
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
+  if (!a && !required) return true;
+  if (!cJSON_IsArray(a) || !a->child) {
+    snprintf(msg, sizeof msg, "\"%s\" must be a non-empty array of strings", key);
+    return jsonv_fail(v, a ? key : "", false, "write [\"/path/to/client\", \"--flag\", \"${config}\"]", msg);
+  }
+  int i = 0;
+  for (const cJSON *it = a->child; it; it = it->next, i++) {
+    snprintf(path, sizeof path, "%s/%d", key, i);
+    if (!cJSON_IsString(it) || *argc >= PROFILE_MAX_ARGS - 1)
+      return jsonv_fail(v, path, false, "every argument is a string", "bad command argument");
+    char *probe = strv_expand(it->valuestring, known_or_null, NULL, bad, sizeof bad);
+    if (!probe) {
+      snprintf(msg, sizeof msg, "unknown placeholder ${%s}", bad);
+      return jsonv_fail(v, path, false,
+                        "placeholders: ${bindir} ${profile_dir} ${config} ${state_dir} ${bc_domain} "
+                        "${app} ${timer.keepalive|timeout|retries|backoff}", msg);
+    }
+    free(probe);
+    argv[(*argc)++] = strdup(it->valuestring);
+  }
+  return true;
+}
+
+profile_t *profile_load(const char *path, diag_t *d) {
+  static const char *const keys[] = {"name", "description", "command", "probe", "timers"};
+  profile_t *p = calloc(1, sizeof *p);
+  char *text = NULL;
+  cJSON *root = NULL;
+  bool ok = false;
+  if (!p) goto out;
+  snprintf(p->path, sizeof p->path, "%s", path);
+  char tmp[512];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  snprintf(p->dir, sizeof p->dir, "%s", dirname(tmp));
+  text = scenario_read_file(path);
+  if (!text) {
+    diag_set(d, path, 0, 0, "profiles live in fixtures/clients/", "cannot read client profile: %s",
+             strerror(errno ? errno : EIO));
+    goto out;
+  }
+  root = jsonv_parse(text, path, d);
+  jsonv_t v = {text, path, d, p};
+  if (!root) goto out;
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timers");
+  ok = jsonv_keys(&v, root, "", "a client profile", keys, 5) &&
+       jsonv_str(&v, root, "", "name", true, p->name, sizeof p->name) &&
+       jsonv_str(&v, root, "", "description", false, p->description, sizeof p->description) &&
+       parse_argv(&v, root, "command", true, p->argv, &p->argc) &&
+       parse_argv(&v, root, "probe", false, p->probe_argv, &p->probe_argc) &&
+       (!t || scenario_parse_timers(&v, t, "timers", p->timers, &p->n_timers));
+out:
+  cJSON_Delete(root);
+  free(text);
+  if (!ok) {
+    profile_free(p);
+    p = NULL;
+  }
+  return p;
+}
+
+void profile_free(profile_t *p) {
+  if (!p) return;
+  for (int i = 0; i < p->argc; i++) free(p->argv[i]);
+  for (int i = 0; i < p->probe_argc; i++) free(p->probe_argv[i]);
+  free(p);
+}

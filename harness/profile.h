@@ -1,0 +1,31 @@
+/* profile: how to run one client under test (the JSON files in fixtures/clients/).
+ *
+ * The command and probe are argv templates with ${placeholders} that the
+ * runner fills in per scenario: ${bindir}, ${profile_dir}, ${config},
+ * ${state_dir}, ${bc_domain}, ${app}, and ${timer.NAME} (milliseconds, or a
+ * count for retries). See docs/client-profile.md. */
+#ifndef BC_PROFILE_H
+#define BC_PROFILE_H
+#include "harness/diag.h"
+#include "harness/scenario.h"
+
+#define PROFILE_MAX_ARGS 48
+
+typedef struct profile {
+  char path[512];
+  char dir[512];
+  char name[SC_NAME];
+  char description[256];
+  int argc, probe_argc;
+  char *argv[PROFILE_MAX_ARGS];       /* owned */
+  char *probe_argv[PROFILE_MAX_ARGS]; /* owned */
+  int n_timers;
+  sc_timer_t timers[SC_MAX_TIMERS]; /* what the client is configured with by default */
+} profile_t;
+
+/* Loads and validates a profile; NULL with d filled in on error. Free with profile_free. */
+profile_t *profile_load(const char *path, diag_t *d);
+void profile_free(profile_t *p);
+/* The names a template may use, for validation and for `bcsim list`. */
+bool profile_placeholder_known(const char *name);
+#endif

@@ -1,0 +1,609 @@
+#include "harness/runner.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/check.h"
+#include "harness/profile.h"
+#include "harness/scenario.h"
+#include "harness/spawn.h"
+#include "harness/timeline.h"
+#include "reports/report_json.h"
+#include "sim/base/dur.h"
+#include "sim/base/strv.h"
+#include "sim/capture/capture.h"
+#include "sim/decode/dns_decode.h"
+#include "sim/decode/packet.h"
+#include "sim/decode/tls_decode.h"
+#include "sim/lab/lab.h"
+#include "sim/world/world.h"
+
+#define CLIENT_STOP_GRACE_MS 500
+#define PROBE_TIMEOUT_MS 3000
+#define MAX_PROBES 16
+
+typedef struct run run_t;
+
+typedef struct probe {
+  run_t *run;
+  const sc_step_t *step;
+  pid_t pid;
+  int out_fd;
+  struct event *read_ev, *timeout_ev;
+  char output[1024];
+  size_t out_len;
+  bool timed_out, done;
+} probe_t;
+
+typedef struct step_timer {
+  run_t *run;
+  const sc_step_t *step;
+  bool on;
+  struct event *ev;
+} step_timer_t;
+
+struct run {
+  const scenario_t *sc;
+  const profile_t *prof;
+  const char *out_dir, *bindir;
+  struct event_base *base;
+  lab_t *lab;
+  world_t *world;
+  tl_t *tl;
+  capture_t *cap;
+  FILE *svc_log;
+  int64_t t0_us;        /* scenario start, monotonic */
+  int64_t real_minus_mono_us; /* to put pcap's wall-clock stamps on the monotonic axis */
+  pid_t client_pid;
+  bool client_exited;
+  int client_status;
+  step_timer_t steps[2 * SC_MAX_STEPS];
+  int n_steps;
+  probe_t probes[MAX_PROBES];
+  int n_probes;
+  char error[512]; /* set when the harness itself failed */
+  bool interrupted;
+  const char *current_app; /* for ${app} while expanding a probe */
+};
+
+static int64_t now_rel(const run_t *r) { return dur_now_us() - r->t0_us; }
+
+static void emit(run_t *r, int64_t t_us, const char *src, const char *type, cJSON *fields) {
+  if (r->svc_log && strncmp(type, "svc.", 4) == 0) {
+    char *text = cJSON_PrintUnformatted(fields);
+    fprintf(r->svc_log, "%10.6f %-8s %s %s\n", (double)t_us / 1e6, src, type, text ? text : "");
+    cJSON_free(text);
+  }
+  tl_add(r->tl, t_us, src, type, fields);
+}
+
+static void harness_error(run_t *r, const char *fmt, const char *detail) {
+  if (!r->error[0]) snprintf(r->error, sizeof r->error, fmt, detail);
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "message", r->error);
+  emit(r, now_rel(r), "harness", "harness.error", f);
+  event_base_loopbreak(r->base);
+}
+
+/* ---- the wire: packets on the client's interface become events ---- */
+
+static void add_endpoints(run_t *r, cJSON *f, const pkt_view_t *v) {
+  cJSON_AddStringToObject(f, "src", v->src);
+  cJSON_AddStringToObject(f, "dst", v->dst);
+  cJSON_AddNumberToObject(f, "dport", v->dport);
+  const char *name = world_addr_name(r->world, v->dst);
+  cJSON_AddStringToObject(f, "dst_name", name ? name : "unknown");
+}
+
+static void wire_dns(run_t *r, int64_t t, const pkt_view_t *v, const dns_view_t *d, const char *proto) {
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "qname", d->qname);
+  cJSON_AddStringToObject(f, "qtype", d->qtype);
+  cJSON_AddNumberToObject(f, "id", d->id);
+  cJSON_AddStringToObject(f, "proto", proto);
+  add_endpoints(r, f, v);
+  if (d->is_response) {
+    cJSON_AddStringToObject(f, "rcode", dns_rcode_name(d->rcode));
+    cJSON_AddBoolToObject(f, "tc", d->truncated);
+    cJSON *addrs = cJSON_AddArrayToObject(f, "addrs");
+    for (int i = 0; i < d->n_addrs; i++) cJSON_AddItemToArray(addrs, cJSON_CreateString(d->addrs[i]));
+    cJSON_AddNumberToObject(f, "ttl", d->min_ttl);
+  }
+  emit(r, t, "wire", d->is_response ? "dns.answer" : "dns.query", f);
+}
+
+static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype) {
+  run_t *r = arg;
+  pkt_view_t v;
+  if (pkt_decode(frame, h->caplen, linktype, &v) < 0) return;
+  int64_t stamp = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+  int64_t t = stamp - r->real_minus_mono_us - r->t0_us;
+  dns_view_t d;
+  if (v.proto == IPPROTO_UDP && (v.dport == 53 || v.sport == 53)) {
+    if (dns_decode(v.payload, v.payload_len, &d) == 0) wire_dns(r, t, &v, &d, "udp");
+    return;
+  }
+  if (v.proto != IPPROTO_TCP) return;
+  if ((v.dport == 53 || v.sport == 53) && v.payload_len > 2 && dns_decode_tcp(v.payload, v.payload_len, &d) == 0)
+    wire_dns(r, t, &v, &d, "tcp");
+  if ((v.tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
+    cJSON *f = cJSON_CreateObject();
+    add_endpoints(r, f, &v);
+    emit(r, t, "wire", "tcp.connect", f);
+  }
+  if (v.tcp_flags & PKT_TCP_RST) {
+    cJSON *f = cJSON_CreateObject();
+    add_endpoints(r, f, &v);
+    emit(r, t, "wire", "tcp.reset", f);
+  }
+  tls_hello_view_t th;
+  if (v.payload_len > 5 && v.payload[0] == 22 && tls_decode_client_hello(v.payload, v.payload_len, &th) == 0) {
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "sni", th.sni);
+    cJSON_AddBoolToObject(f, "has_sni", th.has_sni);
+    cJSON_AddStringToObject(f, "max_version", tls_version_name(th.max_version));
+    cJSON_AddStringToObject(f, "min_version", tls_version_name(th.min_version));
+    cJSON_AddStringToObject(f, "alpn", th.alpn);
+    add_endpoints(r, f, &v);
+    emit(r, t, "wire", "tls.client_hello", f);
+  }
+}
+
+static void on_world_log(void *arg, const char *src, const char *type, cJSON *fields) {
+  run_t *r = arg;
+  emit(r, now_rel(r), src, type, fields);
+}
+
+/* ---- placeholders of the client profile ---- */
+
+static const char *placeholder(void *ctx, const char *name) {
+  run_t *r = ctx;
+  static char buf[32];
+  if (strcmp(name, "bindir") == 0) return r->bindir;
+  if (strcmp(name, "profile_dir") == 0) return r->prof->dir;
+  if (strcmp(name, "config") == 0) return world_config_path(r->world);
+  if (strcmp(name, "state_dir") == 0) return world_state_dir(r->world);
+  if (strcmp(name, "bc_domain") == 0) return r->sc->bc_domain;
+  if (strcmp(name, "app") == 0) return r->current_app;
+  if (strncmp(name, "timer.", 6) == 0) {
+    int64_t v = -1;
+    for (int i = 0; i < r->prof->n_timers; i++)
+      if (strcmp(r->prof->timers[i].name, name + 6) == 0) v = r->prof->timers[i].value;
+    v = scenario_timer(r->sc, name + 6, v);
+    if (v < 0) return NULL;
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return buf;
+  }
+  return NULL;
+}
+
+/* Expands an argv template; NULL (with r->error) on an unknown placeholder. */
+static char **expand_argv(run_t *r, char *const *tmpl, int n) {
+  char **argv = calloc((size_t)n + 1, sizeof *argv);
+  char bad[128];
+  for (int i = 0; argv && i < n; i++) {
+    argv[i] = strv_expand(tmpl[i], placeholder, r, bad, sizeof bad);
+    if (!argv[i]) {
+      snprintf(r->error, sizeof r->error,
+               "client profile %s: ${%s} has no value in this scenario (set it in the profile's \"timers\")",
+               r->prof->path, bad);
+      for (int k = 0; k < i; k++) free(argv[k]);
+      free(argv);
+      return NULL;
+    }
+  }
+  return argv;
+}
+
+static void free_argv(char **argv) {
+  for (int i = 0; argv && argv[i]; i++) free(argv[i]);
+  free(argv);
+}
+
+/* ---- the client and its probes ---- */
+
+static int start_client(run_t *r) {
+  char path[700], err[512];
+  snprintf(path, sizeof path, "%s/client.log", r->out_dir);
+  int log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char **argv = expand_argv(r, r->prof->argv, r->prof->argc);
+  int rc = -1;
+  if (!argv || log_fd < 0) goto out;
+  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), log_fd, log_fd};
+  r->client_pid = spawn_in_host(&o, err, sizeof err);
+  if (r->client_pid < 0) {
+    snprintf(r->error, sizeof r->error, "cannot start the client (profile %s): %s", r->prof->path, err);
+    goto out;
+  }
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "profile", r->prof->name);
+  cJSON_AddNumberToObject(f, "pid", r->client_pid);
+  emit(r, now_rel(r), "harness", "client.start", f);
+  rc = 0;
+out:
+  if (log_fd >= 0) close(log_fd);
+  free_argv(argv);
+  return rc;
+}
+
+static void probe_finish(probe_t *p, int status) {
+  if (p->done) return;
+  p->done = true;
+  if (p->read_ev) {
+    /* Collect what is still in the pipe. */
+    ssize_t n;
+    while (p->out_len < sizeof p->output - 1 &&
+           (n = read(p->out_fd, p->output + p->out_len, sizeof p->output - 1 - p->out_len)) > 0)
+      p->out_len += (size_t)n;
+    event_free(p->read_ev);
+    p->read_ev = NULL;
+  }
+  if (p->timeout_ev) event_free(p->timeout_ev);
+  p->timeout_ev = NULL;
+  close(p->out_fd);
+  p->output[p->out_len] = 0;
+  size_t len = strlen(p->output);
+  while (len && (p->output[len - 1] == '\n' || p->output[len - 1] == '\r')) p->output[--len] = 0;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "step", p->step->id);
+  cJSON_AddStringToObject(f, "app", p->step->target);
+  cJSON_AddBoolToObject(f, "ok", !p->timed_out && code == 0);
+  cJSON_AddNumberToObject(f, "exit", code);
+  cJSON_AddBoolToObject(f, "timed_out", p->timed_out);
+  cJSON_AddStringToObject(f, "output", p->output);
+  emit(p->run, now_rel(p->run), "harness", "probe.result", f);
+}
+
+static void probe_read(evutil_socket_t fd, short what, void *arg) {
+  probe_t *p = arg;
+  if (p->out_len >= sizeof p->output - 1) {
+    char sink[256];
+    if (read(fd, sink, sizeof sink) <= 0) event_del(p->read_ev);
+    return;
+  }
+  ssize_t n = read(fd, p->output + p->out_len, sizeof p->output - 1 - p->out_len);
+  if (n > 0) p->out_len += (size_t)n;
+  else event_del(p->read_ev);
+}
+
+static void probe_timeout(evutil_socket_t fd, short what, void *arg) {
+  probe_t *p = arg;
+  p->timed_out = true;
+  kill(-p->pid, SIGKILL);
+}
+
+static void start_probe(run_t *r, const sc_step_t *step) {
+  char err[512];
+  int pipefd[2] = {-1, -1};
+  char **argv = NULL;
+  if (r->prof->probe_argc == 0) {
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "step", step->id);
+    cJSON_AddStringToObject(f, "app", step->target);
+    cJSON_AddBoolToObject(f, "ok", 0);
+    cJSON_AddStringToObject(f, "output", "the client profile has no probe command");
+    emit(r, now_rel(r), "harness", "probe.result", f);
+    return;
+  }
+  if (r->n_probes >= MAX_PROBES) {
+    harness_error(r, "%s", "too many probes in one scenario");
+    return;
+  }
+  r->current_app = step->target;
+  argv = expand_argv(r, r->prof->probe_argv, r->prof->probe_argc);
+  if (!argv || pipe2(pipefd, O_CLOEXEC) < 0) goto fail;
+  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), pipefd[1], pipefd[1]};
+  pid_t pid = spawn_in_host(&o, err, sizeof err);
+  close(pipefd[1]);
+  if (pid < 0) {
+    close(pipefd[0]);
+    snprintf(r->error, sizeof r->error, "cannot run the probe of profile %s: %s", r->prof->path, err);
+    goto fail;
+  }
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "step", step->id);
+  cJSON_AddStringToObject(f, "app", step->target);
+  emit(r, now_rel(r), "harness", "probe.start", f);
+  probe_t *p = &r->probes[r->n_probes++];
+  p->run = r;
+  p->step = step;
+  p->pid = pid;
+  p->out_fd = pipefd[0];
+  evutil_make_socket_nonblocking(p->out_fd);
+  p->read_ev = event_new(r->base, p->out_fd, EV_READ | EV_PERSIST, probe_read, p);
+  p->timeout_ev = evtimer_new(r->base, probe_timeout, p);
+  struct timeval tv = {PROBE_TIMEOUT_MS / 1000, (PROBE_TIMEOUT_MS % 1000) * 1000};
+  event_add(p->read_ev, NULL);
+  event_add(p->timeout_ev, &tv);
+  free_argv(argv);
+  return;
+fail:
+  free_argv(argv);
+  harness_error(r, "%s", r->error[0] ? r->error : "starting a probe failed");
+}
+
+static void reap(run_t *r) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid == r->client_pid) {
+      r->client_exited = true;
+      r->client_status = status;
+      cJSON *f = cJSON_CreateObject();
+      if (WIFEXITED(status)) cJSON_AddNumberToObject(f, "exit", WEXITSTATUS(status));
+      else cJSON_AddStringToObject(f, "signal", strsignal(WTERMSIG(status)));
+      emit(r, now_rel(r), "harness", "client.exit", f);
+      continue;
+    }
+    for (int i = 0; i < r->n_probes; i++)
+      if (r->probes[i].pid == pid) probe_finish(&r->probes[i], status);
+  }
+}
+
+static void on_sigchld(evutil_socket_t fd, short what, void *arg) { reap(arg); }
+
+static void on_interrupt(evutil_socket_t fd, short what, void *arg) {
+  run_t *r = arg;
+  r->interrupted = true;
+  event_base_loopbreak(r->base);
+}
+
+/* ---- the timeline ---- */
+
+static void apply_step(evutil_socket_t fd, short what, void *arg) {
+  step_timer_t *st = arg;
+  run_t *r = st->run;
+  const sc_step_t *s = st->step;
+  char err[512] = "";
+  if (strcmp(s->action, "probe.app") == 0) {
+    start_probe(r, s);
+    return;
+  }
+  int rc = -1;
+  if (strcmp(s->action, "net.blackhole") == 0) rc = world_blackhole(r->world, s->target, st->on, err, sizeof err);
+  else snprintf(err, sizeof err, "action %s is not implemented by this runner", s->action);
+  if (rc < 0) {
+    harness_error(r, "%s", err);
+    return;
+  }
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "step", s->id);
+  cJSON_AddStringToObject(f, "name", s->action);
+  cJSON_AddStringToObject(f, "target", s->target);
+  emit(r, now_rel(r), "harness", st->on ? "fault.on" : "fault.off", f);
+}
+
+static void schedule(run_t *r, const sc_step_t *s, bool on, int64_t at_ms) {
+  step_timer_t *st = &r->steps[r->n_steps++];
+  st->run = r;
+  st->step = s;
+  st->on = on;
+  st->ev = evtimer_new(r->base, apply_step, st);
+  int64_t delay_us = at_ms * 1000 - now_rel(r);
+  if (delay_us < 0) delay_us = 0;
+  struct timeval tv = {(time_t)(delay_us / 1000000), (suseconds_t)(delay_us % 1000000)};
+  evtimer_add(st->ev, &tv);
+}
+
+static void on_watchdog(int sig) {
+  static const char msg[] = "bcsim: the lab's event loop is stuck; watchdog fired\n";
+  (void)!write(2, msg, sizeof msg - 1);
+  _exit(3);
+}
+
+static void on_end(evutil_socket_t fd, short what, void *arg) { event_base_loopbreak(arg); }
+
+/* ---- setup and teardown ---- */
+
+static int bind_resolv_conf(run_t *r) {
+  if (mount(world_resolv_path(r->world), "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+    snprintf(r->error, sizeof r->error, "bind-mounting the lab's resolv.conf over /etc/resolv.conf: %s",
+             strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static void stop_client(run_t *r) {
+  if (r->client_pid <= 0 || r->client_exited) return;
+  kill(-r->client_pid, SIGTERM);
+  for (int waited = 0; waited < CLIENT_STOP_GRACE_MS && !r->client_exited; waited += 10) {
+    usleep(10000);
+    reap(r);
+  }
+  if (!r->client_exited) {
+    kill(-r->client_pid, SIGKILL);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "reason", "did not exit on SIGTERM; killed");
+    emit(r, now_rel(r), "harness", "client.kill", f);
+  }
+}
+
+static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, double duration_s) {
+  char path[700];
+  int rc = 0;
+  snprintf(path, sizeof path, "%s/events.jsonl", r->out_dir);
+  if (tl_write_jsonl(r->tl, path) < 0) rc = -1;
+  cJSON *res = report_scenario(r->sc, results, verdict, duration_s, r->error[0] ? r->error : NULL);
+  cJSON_AddStringToObject(res, "client", r->prof->name);
+  if (tl_dropped(r->tl)) cJSON_AddNumberToObject(res, "events_dropped", (double)tl_dropped(r->tl));
+  snprintf(path, sizeof path, "%s/result.json", r->out_dir);
+  if (report_write_file(res, path) < 0) rc = -1;
+  cJSON_Delete(res);
+  return rc;
+}
+
+static int parse_args(int argc, char **argv, const char **sc, const char **prof, const char **out, const char **bindir) {
+  static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
+                                       {"profile", required_argument, 0, 'p'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"bindir", required_argument, 0, 'b'},
+                                       {0, 0, 0, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 's') *sc = optarg;
+    else if (c == 'p') *prof = optarg;
+    else if (c == 'o') *out = optarg;
+    else if (c == 'b') *bindir = optarg;
+    else return -1;
+  }
+  return *sc && *prof && *out && *bindir ? 0 : -1;
+}
+
+int runner_main(int argc, char **argv) {
+  const char *sc_path = NULL, *prof_path = NULL;
+  run_t run = {0}, *r = &run;
+  diag_t d;
+  scenario_t *sc = NULL;
+  profile_t *prof = NULL;
+  check_result_t results[SC_MAX_CHECKS] = {0};
+  struct event *sigchld = NULL, *sigint = NULL, *sigterm = NULL, *end = NULL;
+  verdict_t verdict = VERDICT_ERROR;
+  char err[512] = "";
+  int code = 3;
+
+  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir) < 0) {
+    fprintf(stderr, "bcsim __lab: internal usage error\n");
+    return 3;
+  }
+  sc = scenario_load(sc_path, &d);
+  prof = sc ? profile_load(prof_path, &d) : NULL;
+  if (!sc || !prof) {
+    diag_print(&d, stderr);
+    goto out;
+  }
+  r->sc = sc;
+  r->prof = prof;
+  /* A /proc of our own PID namespace, so tools inside the lab see only the lab. */
+  (void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  /* Second line of defence after the outer deadline: PID 1 only gets
+   * signals it handles, so the watchdog needs a handler of its own. */
+  signal(SIGALRM, on_watchdog);
+  alarm((unsigned)(sc->duration_ms / 1000) + 15);
+  signal(SIGPIPE, SIG_IGN);
+
+  r->tl = tl_new();
+  r->base = event_base_new();
+  char path[700];
+  snprintf(path, sizeof path, "%s/services.log", r->out_dir);
+  r->svc_log = fopen(path, "w");
+  if (!r->tl || !r->base || !r->svc_log) {
+    snprintf(r->error, sizeof r->error, "cannot set up the run in %s: %s", r->out_dir, strerror(errno));
+    goto judge;
+  }
+  struct timespec rt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  r->real_minus_mono_us = ((int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000) - dur_now_us();
+  r->t0_us = dur_now_us();
+
+  int64_t lab_t0 = dur_now_us();
+  r->lab = lab_new(err, sizeof err);
+  if (!r->lab) {
+    snprintf(r->error, sizeof r->error, "building the lab network: %s", err);
+    goto judge;
+  }
+  cJSON *lf = cJSON_CreateObject();
+  cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
+  emit(r, now_rel(r), "harness", "lab.ready", lf);
+
+  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir};
+  r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
+  if (!r->world) {
+    snprintf(r->error, sizeof r->error, "starting the world: %s", err);
+    goto judge;
+  }
+  if (bind_resolv_conf(r) < 0) goto judge;
+  snprintf(path, sizeof path, "%s/capture.pcap", r->out_dir);
+  r->cap = capture_new(r->lab, LAB_CLIENT, lab_client_ifname(), path, r->base, on_frame, r, err, sizeof err);
+  if (!r->cap) {
+    snprintf(r->error, sizeof r->error, "starting the capture: %s", err);
+    goto judge;
+  }
+  sigchld = evsignal_new(r->base, SIGCHLD, on_sigchld, r);
+  sigint = evsignal_new(r->base, SIGINT, on_interrupt, r);
+  sigterm = evsignal_new(r->base, SIGTERM, on_interrupt, r);
+  end = evtimer_new(r->base, on_end, r->base);
+  if (!sigchld || !sigint || !sigterm || !end || event_add(sigchld, NULL) < 0 || event_add(sigint, NULL) < 0 ||
+      event_add(sigterm, NULL) < 0) {
+    snprintf(r->error, sizeof r->error, "setting up the event loop failed");
+    goto judge;
+  }
+  emit(r, now_rel(r), "harness", "scenario.start", NULL);
+  if (start_client(r) < 0) goto judge;
+  for (int i = 0; i < sc->n_steps; i++) {
+    schedule(r, &sc->steps[i], true, sc->steps[i].at_ms);
+    if (sc->steps[i].for_ms > 0) schedule(r, &sc->steps[i], false, sc->steps[i].at_ms + sc->steps[i].for_ms);
+  }
+  struct timeval tv = {(time_t)(sc->duration_ms / 1000), (suseconds_t)(sc->duration_ms % 1000) * 1000};
+  evtimer_add(end, &tv);
+  event_base_dispatch(r->base);
+  emit(r, now_rel(r), "harness", "scenario.end", NULL);
+
+judge:
+  if (r->base) reap(r);
+  stop_client(r);
+  for (int i = 0; i < r->n_probes; i++) {
+    if (!r->probes[i].done) {
+      kill(-r->probes[i].pid, SIGKILL);
+      r->probes[i].timed_out = true;
+      probe_finish(&r->probes[i], 0);
+    }
+  }
+  if (r->cap) {
+    unsigned seen, dropped;
+    capture_stats(r->cap, &seen, &dropped);
+    capture_free(r->cap); /* drains the kernel's queue into the timeline first */
+    r->cap = NULL;
+    if (dropped) {
+      cJSON *f = cJSON_CreateObject();
+      cJSON_AddNumberToObject(f, "dropped", dropped);
+      emit(r, now_rel(r), "harness", "capture.dropped", f);
+    }
+  }
+  if (r->interrupted && !r->error[0]) snprintf(r->error, sizeof r->error, "interrupted before the scenario finished");
+  if (r->tl) {
+    tl_sort(r->tl);
+    verdict = check_eval_all(sc, r->tl, results);
+    if (r->error[0]) {
+      /* Never blame the client for the harness: nothing was judged. */
+      verdict = VERDICT_ERROR;
+      for (int i = 0; i < sc->n_checks; i++) {
+        results[i].verdict = VERDICT_ERROR;
+        snprintf(results[i].message, sizeof results[i].message, "not judged: %s", r->error);
+      }
+    }
+    if (write_outputs(r, verdict, results, (double)now_rel(r) / 1e6) < 0) verdict = VERDICT_ERROR;
+  }
+  code = r->interrupted ? 130 : verdict == VERDICT_PASS ? 0 : verdict == VERDICT_FAIL ? 1 : 3;
+  if (r->error[0]) fprintf(stderr, "bcsim: %s\n", r->error);
+out:
+  check_results_free(results, sc ? sc->n_checks : 0);
+  for (int i = 0; i < r->n_steps; i++) event_free(r->steps[i].ev);
+  if (sigchld) event_free(sigchld);
+  if (sigint) event_free(sigint);
+  if (sigterm) event_free(sigterm);
+  if (end) event_free(end);
+  world_free(r->world);
+  if (r->base) event_base_free(r->base);
+  lab_free(r->lab);
+  if (r->svc_log) fclose(r->svc_log);
+  tl_free(r->tl);
+  scenario_free(sc);
+  profile_free(prof);
+  return code;
+}

@@ -1,0 +1,13 @@
+/* runner: plays one scenario inside its lab and judges it.
+ *
+ * Runs as PID 1 of the sandbox (see sim/lab/sandbox.h): builds the lab and
+ * the world, captures the client's interface, starts the client, plays the
+ * timeline on one libevent loop, then evaluates the checks and writes
+ * <out>/<id>/{events.jsonl,result.json,capture.pcap,services.log,client.log}.
+ * Exit code: 0 pass, 1 fail, 3 harness or environment error, 130 interrupted. */
+#ifndef BC_RUNNER_H
+#define BC_RUNNER_H
+
+/* argv: __lab --scenario FILE --profile FILE --out DIR --bindir DIR */
+int runner_main(int argc, char **argv);
+#endif

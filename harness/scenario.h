@@ -1,0 +1,94 @@
+/* scenario: the model of one scenario file, and its loader.
+ *
+ * A scenario names a world, a client kind and its timers, a timeline of
+ * actions (faults switched on and off, app probes) and the checks that judge
+ * the client. Loading validates everything up front, so a typo is a clear
+ * file:line:col error before any lab is built. See docs/scenario-format.md. */
+#ifndef BC_SCENARIO_H
+#define BC_SCENARIO_H
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness/diag.h"
+#include "harness/jsonv.h"
+
+#define SC_NAME 64
+#define SC_MAX_STEPS 64
+#define SC_MAX_CHECKS 64
+#define SC_MAX_TAGS 16
+#define SC_MAX_TIMERS 16
+
+typedef enum { SC_CHECK_EXPECT, SC_CHECK_FORBID } sc_check_kind_t;
+
+typedef struct sc_step {
+  char id[SC_NAME];
+  int64_t at_ms;
+  int64_t for_ms; /* 0: stays on until the scenario ends */
+  char action[SC_NAME];
+  char target[SC_NAME];
+} sc_step_t;
+
+typedef struct sc_check {
+  char id[SC_NAME];
+  char requirement[SC_NAME];
+  char description[256];
+  sc_check_kind_t kind;
+  char event[SC_NAME];
+  cJSON *match; /* owned; object of field -> expected value, ${vars} expanded */
+  char after[SC_NAME]; /* "start", a step id, or a check id */
+  int64_t within_ms;   /* expect: the window after the anchor; forbid: 0 = whole run */
+} sc_check_t;
+
+typedef struct sc_timer {
+  char name[SC_NAME];
+  int64_t value; /* milliseconds, or a count for "retries" */
+} sc_timer_t;
+
+typedef struct scenario {
+  char path[512];
+  char id[SC_NAME];
+  char title[256];
+  int n_tags;
+  char tags[SC_MAX_TAGS][SC_NAME];
+  char bc_domain[128];
+  char cloud_domain[128];
+  char client_kind[16]; /* "enrolled" */
+  int n_timers;
+  sc_timer_t timers[SC_MAX_TIMERS];
+  int64_t duration_ms;
+  int n_steps;
+  sc_step_t steps[SC_MAX_STEPS];
+  int n_checks;
+  sc_check_t checks[SC_MAX_CHECKS];
+} scenario_t;
+
+/* The actions a timeline may use, and what they target. */
+typedef struct sc_action_def {
+  const char *name;
+  const char *targets; /* comma-separated allowed targets */
+  const char *doc;
+} sc_action_def_t;
+extern const sc_action_def_t sc_actions[];
+extern const int sc_n_actions;
+/* Event types that checks may name. */
+extern const char *const sc_event_types[];
+extern const int sc_n_event_types;
+extern const char *const sc_timer_names[];
+extern const int sc_n_timer_names;
+
+/* Parses scenario text. path is used for messages. Returns a new scenario
+ * (caller frees with scenario_free) or NULL with d filled in. */
+scenario_t *scenario_parse(const char *text, const char *path, diag_t *d);
+/* Reads and parses a file; NULL with d filled in on any error. */
+scenario_t *scenario_load(const char *path, diag_t *d);
+void scenario_free(scenario_t *sc);
+/* Parses a "timers" object (shared by scenarios and client profiles) into
+ * timers[*n_timers...]; the array must have room for sc_n_timer_names more. */
+bool scenario_parse_timers(jsonv_t *v, const cJSON *t, const char *path, sc_timer_t *timers,
+                           int *n_timers);
+/* A timer's value, or fallback when the scenario does not set it. */
+int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback);
+/* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
+char *scenario_read_file(const char *path);
+#endif

@@ -1,0 +1,29 @@
+/* spawn: starts a client or probe process inside a lab host, powerless.
+ *
+ * The child enters the host's network namespace, then gives up every
+ * capability before exec: no_new_privs, an empty bounding and ambient set,
+ * and the "no root" securebits, locked. So although it runs as uid 0 of the
+ * lab's user namespace, it cannot change routes, firewall rules or anything
+ * else of the lab that judges it. */
+#ifndef BC_SPAWN_H
+#define BC_SPAWN_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sim/lab/lab.h"
+
+typedef struct spawn_opts {
+  lab_t *lab;
+  lab_host_t host;
+  char *const *argv; /* argv[0] is looked up in PATH if it has no slash */
+  const char *cwd;
+  int stdout_fd, stderr_fd; /* -1: /dev/null */
+} spawn_opts_t;
+
+/* Returns the child's pid (leader of its own process group), or -1 with a
+ * message in err; a command that cannot be executed is reported here, before
+ * anything runs, so it is never mistaken for a client failure. */
+pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen);
+/* The calling process drops every capability as described above. 0 or -1. */
+int spawn_drop_privileges(void);
+#endif

@@ -1,0 +1,28 @@
+/* report_json: report.json, the machine-readable verdict of a run.
+ *
+ * Each scenario is judged inside its own lab, which writes one scenario
+ * object (<out>/<id>/result.json); the outer process collects them into the
+ * report, so a run that is interrupted still reports what finished. The
+ * schema is documented in docs/report-format.md. */
+#ifndef BC_REPORT_JSON_H
+#define BC_REPORT_JSON_H
+#include <cjson/cJSON.h>
+
+#include "harness/check.h"
+
+#define REPORT_SCHEMA_VERSION 1
+
+/* A scenario's result object. error is NULL unless the harness failed. Returns a new object. */
+cJSON *report_scenario(const scenario_t *sc, const check_result_t *results, verdict_t verdict,
+                       double duration_s, const char *error);
+/* A result for a scenario that never produced one (its lab died). */
+cJSON *report_scenario_error(const char *id, const char *file, const char *error);
+/* A new report for the given client profile. */
+cJSON *report_new(const char *client_name, const char *client_profile);
+/* Takes ownership of the scenario object. */
+void report_add(cJSON *report, cJSON *scenario);
+/* Recomputes the summary; returns the process exit code it implies (0, 1 or 3). */
+int report_summarize(cJSON *report, int interrupted);
+/* Writes atomically (temporary file, then rename). 0 or -1. */
+int report_write_file(const cJSON *obj, const char *path);
+#endif

@@ -1,0 +1,159 @@
+/* bcsim-client: the reference Business Continuity client.
+ *
+ *   bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS]
+ *                    [--retries N] [--backoff MS] [--probe-port P] [--defect NAME]
+ *   bcsim-client probe --port P APP
+ *
+ * A conforming implementation of docs/protocol.md, written apart from the
+ * simulator (see docs/architecture.md). --defect breaks one requirement on
+ * purpose, so the suite can show that it catches such a client. */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/client/cconfig.h"
+#include "sim/client/session.h"
+
+static const struct {
+  const char *name;
+  cc_defect_t defect;
+  const char *what;
+} defects[] = {
+    {"wrong-sni", CC_DEFECT_WRONG_SNI, "sends SNI c2site.<bc_domain> although enrolled"},
+};
+
+static void on_stop(evutil_socket_t fd, short what, void *arg) { event_base_loopexit(arg, NULL); }
+
+static int parse_ms(const char *text, int *out) {
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  if (!*text || *end || v < 0 || v > 86400000) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"config", required_argument, 0, 'c'},  {"state", required_argument, 0, 's'},
+      {"keepalive", required_argument, 0, 'k'}, {"timeout", required_argument, 0, 't'},
+      {"retries", required_argument, 0, 'r'}, {"backoff", required_argument, 0, 'b'},
+      {"probe-port", required_argument, 0, 'p'}, {"defect", required_argument, 0, 'd'},
+      {0, 0, 0, 0}};
+  const char *config = NULL, *state = NULL;
+  cc_timers_t t = {60000, 10000, 2, 1000}; /* the vendor's documented 60 s idle check */
+  cc_defect_t defect = CC_DEFECT_NONE;
+  int probe_port = 0, c, bad = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+      case 'c': config = optarg; break;
+      case 's': state = optarg; break;
+      case 'k': bad |= parse_ms(optarg, &t.keepalive_ms); break;
+      case 't': bad |= parse_ms(optarg, &t.timeout_ms); break;
+      case 'r': bad |= parse_ms(optarg, &t.retries); break;
+      case 'b': bad |= parse_ms(optarg, &t.backoff_ms); break;
+      case 'p': bad |= parse_ms(optarg, &probe_port); break;
+      case 'd': {
+        int found = 0;
+        for (size_t i = 0; i < sizeof defects / sizeof defects[0]; i++) {
+          if (strcmp(optarg, defects[i].name) == 0) {
+            defect = defects[i].defect;
+            found = 1;
+          }
+        }
+        if (!found) {
+          fprintf(stderr, "bcsim-client: unknown defect \"%s\"; known:", optarg);
+          for (size_t i = 0; i < sizeof defects / sizeof defects[0]; i++) fprintf(stderr, " %s", defects[i].name);
+          fprintf(stderr, "\n");
+          return 2;
+        }
+        break;
+      }
+      default: bad = 1;
+    }
+  }
+  if (bad || !config || !state || t.timeout_ms == 0 || t.keepalive_ms == 0 || t.retries == 0) {
+    fprintf(stderr, "usage: bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS] "
+                    "[--retries N>0] [--backoff MS] [--probe-port P] [--defect NAME]\n");
+    return 2;
+  }
+  cc_config_t cfg;
+  char err[512];
+  if (cc_config_load(&cfg, config, state, err, sizeof err) < 0) {
+    fprintf(stderr, "bcsim-client: %s\n", err);
+    return 2;
+  }
+  int rc = 1;
+  struct event_base *base = event_base_new();
+  struct event *term = base ? evsignal_new(base, SIGTERM, on_stop, base) : NULL;
+  cc_session_t *s = base ? cc_session_new(base, &cfg, t, defect, probe_port) : NULL;
+  if (s && term && event_add(term, NULL) == 0) {
+    signal(SIGPIPE, SIG_IGN);
+    fprintf(stderr, "bcsim-client: started (keepalive %d ms, timeout %d ms, retries %d, backoff %d ms%s%s)\n",
+            t.keepalive_ms, t.timeout_ms, t.retries, t.backoff_ms, defect ? ", defect " : "",
+            defect ? defects[defect - 1].name : "");
+    cc_session_start(s);
+    event_base_dispatch(base);
+    rc = 0;
+  }
+  cc_session_free(s);
+  if (term) event_free(term);
+  if (base) event_base_free(base);
+  cc_config_clear(&cfg);
+  return rc;
+}
+
+typedef struct probe_result {
+  struct event_base *base;
+  int status;
+  char body[1024];
+} probe_result_t;
+
+static void probe_done(struct evhttp_request *req, void *arg) {
+  probe_result_t *r = arg;
+  r->status = req ? evhttp_request_get_response_code(req) : 0;
+  if (req) {
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    if (n >= sizeof r->body) n = sizeof r->body - 1;
+    evbuffer_copyout(in, r->body, n);
+    r->body[n] = 0;
+  }
+  /* The answer is all we wanted; do not linger on the keep-alive connection. */
+  event_base_loopexit(r->base, NULL);
+}
+
+static int cmd_probe(int argc, char **argv) {
+  int port = 0;
+  if (argc != 4 || strcmp(argv[1], "--port") != 0 || parse_ms(argv[2], &port) < 0 || port == 0 || port > 65535) {
+    fprintf(stderr, "usage: bcsim-client probe --port P APP\n");
+    return 2;
+  }
+  char path[200];
+  snprintf(path, sizeof path, "/app/%s", argv[3]);
+  probe_result_t r = {0};
+  struct event_base *base = event_base_new();
+  r.base = base;
+  struct evhttp_connection *c = evhttp_connection_base_new(base, NULL, "127.0.0.1", (ev_uint16_t)port);
+  struct evhttp_request *req = evhttp_request_new(probe_done, &r);
+  evhttp_connection_set_timeout(c, 2);
+  evhttp_add_header(evhttp_request_get_output_headers(req), "Host", "localhost");
+  if (evhttp_make_request(c, req, EVHTTP_REQ_GET, path) == 0) event_base_dispatch(base);
+  evhttp_connection_free(c);
+  event_base_free(base);
+  printf("%s%s", r.body, r.body[0] && r.body[strlen(r.body) - 1] == '\n' ? "" : "\n");
+  if (r.status != 200) fprintf(stderr, "probe: status %d\n", r.status);
+  return r.status == 200 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "probe") == 0) return cmd_probe(argc - 1, argv + 1);
+  fprintf(stderr, "usage: bcsim-client run|probe ... (see --help of each)\n");
+  return 2;
+}

@@ -1,0 +1,499 @@
+#include "sim/client/session.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_NAMES 8
+#define MAX_ADDRS 16
+
+typedef enum { MODE_CLOUD, MODE_BC } mode_t_;
+
+typedef struct cc_session cc_session_t;
+typedef void (*done_fn)(cc_session_t *s, int status, cJSON *body);
+
+struct cc_session {
+  struct event_base *base;
+  const cc_config_t *cfg;
+  cc_timers_t t;
+  cc_defect_t defect;
+  SSL_CTX *cloud_ctx, *bc_ctx;
+  mode_t_ mode;
+  /* cloud */
+  char ses[MAX_NAMES][256];
+  int n_ses, se_idx, se_attempts;
+  /* BC */
+  char pcc_addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  int n_pcc, pcc_idx;
+  char pses[MAX_NAMES][256];
+  int n_pse, pse_idx;
+  /* the connection of the request in flight, and the live tunnel */
+  struct evhttp_connection *pending, *tun;
+  char tun_id[128], tun_host[256], tun_desc[300];
+  done_fn on_done;
+  struct event *timer;
+  void (*timer_fn)(cc_session_t *);
+  struct evhttp *probe;
+};
+
+static void say(const char *fmt, ...) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  fprintf(stderr, "[%ld.%03ld] ", (long)ts.tv_sec, ts.tv_nsec / 1000000);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* ---- timers ---- */
+
+static void on_timer(evutil_socket_t fd, short what, void *arg) {
+  cc_session_t *s = arg;
+  if (s->timer_fn) s->timer_fn(s);
+}
+
+static void after(cc_session_t *s, int ms, void (*fn)(cc_session_t *)) {
+  s->timer_fn = fn;
+  struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+  evtimer_add(s->timer, &tv);
+}
+
+/* ---- TLS + HTTP ---- */
+
+static SSL_CTX *make_ctx(const char *ca_pem) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  BIO *bio = BIO_new_mem_buf(ca_pem, -1);
+  X509 *ca = NULL;
+  int ok = 0;
+  if (!ctx || !bio) goto out;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+    ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
+    X509_free(ca);
+    if (!ok) break;
+  }
+  ERR_clear_error();
+out:
+  BIO_free(bio);
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
+static void free_conn_later(evutil_socket_t fd, short what, void *arg) { evhttp_connection_free(arg); }
+
+/* evhttp must not free a connection from inside its own callback. */
+static void drop(cc_session_t *s, struct evhttp_connection **c) {
+  if (!*c) return;
+  event_base_once(s->base, -1, EV_TIMEOUT, free_conn_later, *c, NULL);
+  *c = NULL;
+}
+
+static struct evhttp_connection *tls_connect(cc_session_t *s, const char *ip, const char *sni,
+                                             const char *verify_name, SSL_CTX *ctx) {
+  SSL *ssl = SSL_new(ctx);
+  if (!ssl) return NULL;
+  SSL_set_tlsext_host_name(ssl, sni);
+  SSL_set1_host(ssl, verify_name);
+  struct bufferevent *bev = bufferevent_openssl_socket_new(s->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                                           BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+  if (!bev) {
+    SSL_free(ssl);
+    return NULL;
+  }
+  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+  struct evhttp_connection *c = evhttp_connection_base_bufferevent_new(s->base, NULL, bev, ip, 443);
+  if (!c) {
+    bufferevent_free(bev);
+    return NULL;
+  }
+  struct timeval tv = {s->t.timeout_ms / 1000, (s->t.timeout_ms % 1000) * 1000};
+  evhttp_connection_set_timeout_tv(c, &tv);
+  evhttp_connection_set_retries(c, 0);
+  return c;
+}
+
+static void log_tls_error(struct evhttp_connection *c) {
+  struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
+  unsigned long e;
+  char buf[256];
+  while (bev && (e = bufferevent_get_openssl_error(bev)) != 0) {
+    ERR_error_string_n(e, buf, sizeof buf);
+    say("  tls: %s", buf);
+  }
+}
+
+typedef struct req_ctx {
+  cc_session_t *s;
+  struct evhttp_connection *conn;
+  done_fn done;
+} req_ctx_t;
+
+static void on_response(struct evhttp_request *req, void *arg) {
+  req_ctx_t *rc = arg;
+  cc_session_t *s = rc->s;
+  int status = req ? evhttp_request_get_response_code(req) : 0;
+  cJSON *body = NULL;
+  if (req && status) {
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    char *text = n < 65536 ? malloc(n + 1) : NULL;
+    if (text) {
+      evbuffer_copyout(in, text, n);
+      text[n] = 0;
+      body = cJSON_Parse(text);
+      free(text);
+    }
+  } else {
+    log_tls_error(rc->conn);
+  }
+  done_fn done = rc->done;
+  free(rc);
+  done(s, status, body);
+  cJSON_Delete(body);
+}
+
+static int send_req(cc_session_t *s, struct evhttp_connection *c, enum evhttp_cmd_type cmd, const char *host,
+                    const char *path, cJSON *body, done_fn done) {
+  req_ctx_t *rc = calloc(1, sizeof *rc);
+  struct evhttp_request *req = rc ? evhttp_request_new(on_response, rc) : NULL;
+  char auth[300];
+  if (!req) {
+    free(rc);
+    cJSON_Delete(body);
+    return -1;
+  }
+  rc->s = s;
+  rc->conn = c;
+  rc->done = done;
+  struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+  evhttp_add_header(h, "Host", host);
+  snprintf(auth, sizeof auth, "Bearer %s", s->cfg->token);
+  evhttp_add_header(h, "Authorization", auth);
+  evhttp_add_header(h, "Connection", "keep-alive");
+  if (body) {
+    char *text = cJSON_PrintUnformatted(body);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    if (text) evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
+    cJSON_free(text);
+    cJSON_Delete(body);
+  }
+  if (evhttp_make_request(c, req, cmd, path) < 0) return -1; /* evhttp frees req */
+  return 0;
+}
+
+static cJSON *device_body(cc_session_t *s) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddStringToObject(b, "device_id", s->cfg->device_id);
+  return b;
+}
+
+/* The system resolver, as an ordinary application uses it. */
+static int resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+  int n = 0;
+  if (getaddrinfo(name, "443", &hints, &res) != 0) return -1;
+  for (struct addrinfo *a = res; a && n < max; a = a->ai_next) {
+    char buf[INET6_ADDRSTRLEN];
+    const void *p = a->ai_family == AF_INET ? (void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+                                            : (void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+    if (!inet_ntop(a->ai_family, p, buf, sizeof buf)) continue;
+    int dup = 0;
+    for (int i = 0; i < n; i++) dup = dup || strcmp(out[i], buf) == 0;
+    if (!dup) snprintf(out[n++], INET6_ADDRSTRLEN, "%s", buf);
+  }
+  freeaddrinfo(res);
+  return n;
+}
+
+/* ---- the tunnel, wherever it is ---- */
+
+static void keepalive(cc_session_t *s);
+static void cloud_route(cc_session_t *s);
+static void se_connect(cc_session_t *s);
+static void enter_bc(cc_session_t *s);
+static void pcc_connect(cc_session_t *s);
+static void pse_connect(cc_session_t *s);
+
+static void tunnel_lost(cc_session_t *s) {
+  say("tunnel %s lost", s->tun_desc);
+  drop(s, &s->tun);
+  s->tun_id[0] = 0;
+  if (s->mode == MODE_CLOUD) {
+    s->se_attempts = 0; /* first the same Service Edge again */
+    after(s, s->t.backoff_ms, se_connect);
+  } else {
+    after(s, s->t.backoff_ms, enter_bc);
+  }
+}
+
+static void keepalive_done(cc_session_t *s, int status, cJSON *body) {
+  if (status != 200) {
+    tunnel_lost(s);
+    return;
+  }
+  after(s, s->t.keepalive_ms, keepalive);
+}
+
+static void keepalive(cc_session_t *s) {
+  char path[200];
+  snprintf(path, sizeof path, "/v1/tunnel/%s/keepalive", s->tun_id);
+  if (!s->tun || send_req(s, s->tun, EVHTTP_REQ_POST, s->tun_host, path, device_body(s), keepalive_done) < 0)
+    tunnel_lost(s);
+}
+
+static int tunnel_opened(cc_session_t *s, int status, cJSON *body, const char *host, const char *desc) {
+  const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "tunnel_id"));
+  if (status != 200 || !id || strlen(id) >= sizeof s->tun_id) return -1;
+  s->tun = s->pending;
+  s->pending = NULL;
+  snprintf(s->tun_id, sizeof s->tun_id, "%s", id);
+  snprintf(s->tun_host, sizeof s->tun_host, "%s", host);
+  snprintf(s->tun_desc, sizeof s->tun_desc, "%s", desc);
+  say("tunnel up: %s (%s)", desc, id);
+  after(s, s->t.keepalive_ms, keepalive);
+  return 0;
+}
+
+/* ---- normal times: the cloud ---- */
+
+static void se_failed(cc_session_t *s) {
+  drop(s, &s->pending);
+  if (++s->se_attempts >= s->t.retries) {
+    s->se_attempts = 0;
+    if (++s->se_idx >= s->n_ses) {
+      say("every Service Edge failed %d times: entering Business Continuity", s->t.retries);
+      s->se_idx = 0;
+      enter_bc(s);
+      return;
+    }
+    say("trying the next Service Edge, %s", s->ses[s->se_idx]);
+  }
+  after(s, s->t.backoff_ms, se_connect);
+}
+
+static void se_tunnel_done(cc_session_t *s, int status, cJSON *body) {
+  char desc[300];
+  snprintf(desc, sizeof desc, "cloud via %s", s->ses[s->se_idx]);
+  if (tunnel_opened(s, status, body, s->ses[s->se_idx], desc) < 0) se_failed(s);
+  else s->se_attempts = 0;
+}
+
+static void se_connect(cc_session_t *s) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  const char *se = s->ses[s->se_idx];
+  say("connecting to Service Edge %s (attempt %d)", se, s->se_attempts + 1);
+  if (resolve(se, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], se, se, s->cloud_ctx)) ||
+      send_req(s, s->pending, EVHTTP_REQ_POST, se, "/v1/tunnel", device_body(s), se_tunnel_done) < 0) {
+    se_failed(s);
+  }
+}
+
+static void route_done(cc_session_t *s, int status, cJSON *body) {
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "service_edges");
+  drop(s, &s->pending);
+  s->n_ses = 0;
+  for (const cJSON *it = list ? list->child : NULL; it && s->n_ses < MAX_NAMES; it = it->next)
+    if (cJSON_IsString(it) && strlen(it->valuestring) < 256) snprintf(s->ses[s->n_ses++], 256, "%s", it->valuestring);
+  if (status != 200 || s->n_ses == 0) {
+    say("broker failed (status %d)", status);
+    if (++s->se_attempts >= s->t.retries) {
+      s->se_attempts = 0;
+      enter_bc(s);
+    } else {
+      after(s, s->t.backoff_ms, cloud_route);
+    }
+    return;
+  }
+  s->se_idx = s->se_attempts = 0;
+  se_connect(s);
+}
+
+static void cloud_route(cc_session_t *s) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  s->mode = MODE_CLOUD;
+  say("asking the broker %s for Service Edges", s->cfg->broker);
+  if (resolve(s->cfg->broker, addrs, MAX_ADDRS) < 1 ||
+      !(s->pending = tls_connect(s, addrs[0], s->cfg->broker, s->cfg->broker, s->cloud_ctx)) ||
+      send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->broker, "/v1/route", device_body(s), route_done) < 0)
+    route_done(s, 0, NULL);
+}
+
+/* ---- Business Continuity: PCC, then PSE ---- */
+
+static const char *bc_sni(cc_session_t *s) {
+  /* Enrolled clients must use c2; the wrong-sni defect uses the new-user name. */
+  return s->defect == CC_DEFECT_WRONG_SNI ? s->cfg->sni_new : s->cfg->sni_enrolled;
+}
+
+static void pse_failed(cc_session_t *s) {
+  drop(s, &s->pending);
+  if (++s->pse_idx >= s->n_pse) {
+    say("every PSE failed: asking the PCCs again");
+    after(s, s->t.backoff_ms, enter_bc);
+    return;
+  }
+  pse_connect(s);
+}
+
+static void pse_tunnel_done(cc_session_t *s, int status, cJSON *body) {
+  char desc[300];
+  snprintf(desc, sizeof desc, "BC via %s", s->pses[s->pse_idx]);
+  if (tunnel_opened(s, status, body, s->pses[s->pse_idx], desc) < 0) pse_failed(s);
+}
+
+static void pse_connect(cc_session_t *s) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  const char *pse = s->pses[s->pse_idx];
+  say("connecting to PSE %s with SNI %s", pse, bc_sni(s));
+  if (resolve(pse, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], bc_sni(s), bc_sni(s), s->bc_ctx)) ||
+      send_req(s, s->pending, EVHTTP_REQ_POST, pse, "/v1/tunnel", device_body(s), pse_tunnel_done) < 0)
+    pse_failed(s);
+}
+
+static void pcc_failed(cc_session_t *s) {
+  drop(s, &s->pending);
+  if (++s->pcc_idx >= s->n_pcc) {
+    say("every PCC address failed: resolving again after backoff");
+    after(s, s->t.backoff_ms, enter_bc);
+    return;
+  }
+  pcc_connect(s);
+}
+
+static void pcc_done(cc_session_t *s, int status, cJSON *body) {
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "redirect");
+  s->n_pse = 0;
+  for (const cJSON *it = list ? list->child : NULL; it && s->n_pse < MAX_NAMES; it = it->next)
+    if (cJSON_IsString(it) && strlen(it->valuestring) < 256) snprintf(s->pses[s->n_pse++], 256, "%s", it->valuestring);
+  if (status != 200 || s->n_pse == 0) {
+    say("PCC %s failed (status %d)", s->pcc_addrs[s->pcc_idx], status);
+    pcc_failed(s);
+    return;
+  }
+  drop(s, &s->pending);
+  say("PCC %s redirected us to %d PSE(s)", s->pcc_addrs[s->pcc_idx], s->n_pse);
+  s->pse_idx = 0;
+  pse_connect(s);
+}
+
+static void pcc_connect(cc_session_t *s) {
+  const char *addr = s->pcc_addrs[s->pcc_idx];
+  cJSON *body = device_body(s);
+  cJSON_AddStringToObject(body, "mode", "enrolled");
+  say("connecting to PCC %s with SNI %s", addr, bc_sni(s));
+  if (!(s->pending = tls_connect(s, addr, bc_sni(s), bc_sni(s), s->bc_ctx))) {
+    cJSON_Delete(body);
+    pcc_failed(s);
+    return;
+  }
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, bc_sni(s), "/v1/bc/connect", body, pcc_done) < 0) pcc_failed(s);
+}
+
+static void enter_bc(cc_session_t *s) {
+  s->mode = MODE_BC;
+  s->n_pcc = resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
+  if (s->n_pcc < 1) {
+    say("resolving %s failed; retrying after backoff", s->cfg->pcc_dns_name);
+    after(s, s->t.backoff_ms, enter_bc);
+    return;
+  }
+  say("%s has %d address(es)", s->cfg->pcc_dns_name, s->n_pcc);
+  s->pcc_idx = 0;
+  pcc_connect(s);
+}
+
+/* ---- the app probe: a local HTTP port, served through the tunnel ---- */
+
+static void app_done(struct evhttp_request *req, void *arg) {
+  struct evhttp_request *probe_req = arg;
+  int status = req ? evhttp_request_get_response_code(req) : 0;
+  struct evbuffer *out = evbuffer_new();
+  if (status == 200) {
+    evbuffer_add_buffer(out, evhttp_request_get_input_buffer(req));
+    evhttp_send_reply(probe_req, 200, "OK", out);
+  } else {
+    evbuffer_add_printf(out, "app request through the tunnel failed (status %d)\n", status);
+    evhttp_send_reply(probe_req, 502, "Bad Gateway", out);
+  }
+  evbuffer_free(out);
+}
+
+static void on_probe(struct evhttp_request *req, void *arg) {
+  cc_session_t *s = arg;
+  const char *uri = evhttp_request_get_uri(req);
+  char path[300], auth[300];
+  if (strncmp(uri, "/app/", 5) != 0 || strlen(uri) > 100) {
+    evhttp_send_error(req, 404, "use /app/NAME");
+    return;
+  }
+  if (!s->tun) {
+    evhttp_send_error(req, 503, "no tunnel");
+    return;
+  }
+  snprintf(path, sizeof path, "/v1/tunnel/%s%s", s->tun_id, uri);
+  struct evhttp_request *up = evhttp_request_new(app_done, req);
+  if (!up) {
+    evhttp_send_error(req, 500, "oom");
+    return;
+  }
+  evhttp_add_header(evhttp_request_get_output_headers(up), "Host", s->tun_host);
+  snprintf(auth, sizeof auth, "Bearer %s", s->cfg->token);
+  evhttp_add_header(evhttp_request_get_output_headers(up), "Authorization", auth);
+  if (evhttp_make_request(s->tun, up, EVHTTP_REQ_GET, path) < 0) evhttp_send_error(req, 502, "tunnel request failed");
+}
+
+/* ---- lifecycle ---- */
+
+cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc_timers_t timers,
+                             cc_defect_t defect, int probe_port) {
+  cc_session_t *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->base = base;
+  s->cfg = cfg;
+  s->t = timers;
+  s->defect = defect;
+  s->cloud_ctx = make_ctx(cfg->cloud_ca_pem);
+  s->bc_ctx = make_ctx(cfg->sp_ca_pem);
+  s->timer = evtimer_new(base, on_timer, s);
+  s->probe = evhttp_new(base);
+  if (!s->cloud_ctx || !s->bc_ctx || !s->timer || !s->probe ||
+      (probe_port > 0 && evhttp_bind_socket(s->probe, "127.0.0.1", (ev_uint16_t)probe_port) < 0)) {
+    say("setting up the client failed (CA certificates or probe port %d)", probe_port);
+    cc_session_free(s);
+    return NULL;
+  }
+  evhttp_set_gencb(s->probe, on_probe, s);
+  return s;
+}
+
+void cc_session_start(cc_session_t *s) { cloud_route(s); }
+
+void cc_session_free(cc_session_t *s) {
+  if (!s) return;
+  if (s->pending) evhttp_connection_free(s->pending);
+  if (s->tun) evhttp_connection_free(s->tun);
+  if (s->probe) evhttp_free(s->probe);
+  if (s->timer) event_free(s->timer);
+  SSL_CTX_free(s->cloud_ctx);
+  SSL_CTX_free(s->bc_ctx);
+  free(s);
+}

@@ -1,0 +1,133 @@
+#include "sim/dns/zone.h"
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ZONE_MAX 64
+
+struct zone {
+  uint32_t ttl;
+  int n_origins, n_records;
+  char origins[8][256];
+  struct {
+    char name[256];
+    ldns_rr_type type;
+    char addr[INET6_ADDRSTRLEN];
+  } rec[ZONE_MAX];
+};
+
+static void canon(const char *in, char *out, size_t outlen) {
+  snprintf(out, outlen, "%s", in);
+  size_t n = strlen(out);
+  if (n > 1 && out[n - 1] == '.') out[n - 1] = 0;
+}
+
+zone_t *zone_new(uint32_t ttl) {
+  zone_t *z = calloc(1, sizeof *z);
+  if (z) z->ttl = ttl;
+  return z;
+}
+
+void zone_free(zone_t *z) { free(z); }
+
+int zone_add_origin(zone_t *z, const char *origin) {
+  if (z->n_origins >= 8) return -1;
+  canon(origin, z->origins[z->n_origins++], 256);
+  return 0;
+}
+
+int zone_add_addr(zone_t *z, const char *name, const char *addr) {
+  unsigned char buf[16];
+  if (z->n_records >= ZONE_MAX) return -1;
+  ldns_rr_type type;
+  if (inet_pton(AF_INET, addr, buf) == 1) type = LDNS_RR_TYPE_A;
+  else if (inet_pton(AF_INET6, addr, buf) == 1) type = LDNS_RR_TYPE_AAAA;
+  else return -1;
+  canon(name, z->rec[z->n_records].name, 256);
+  z->rec[z->n_records].type = type;
+  snprintf(z->rec[z->n_records].addr, INET6_ADDRSTRLEN, "%s", addr);
+  z->n_records++;
+  return 0;
+}
+
+static int in_origin(const zone_t *z, const char *name) {
+  size_t n = strlen(name);
+  for (int i = 0; i < z->n_origins; i++) {
+    size_t o = strlen(z->origins[i]);
+    if (n == o && strcasecmp(name, z->origins[i]) == 0) return 1;
+    if (n > o && name[n - o - 1] == '.' && strcasecmp(name + n - o, z->origins[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **out,
+                size_t *outlen, zone_answer_info_t *info) {
+  ldns_pkt *q = NULL, *a = NULL;
+  char *qname_str = NULL;
+  int rc = -1;
+  memset(info, 0, sizeof *info);
+  if (ldns_wire2pkt(&q, query, qlen) != LDNS_STATUS_OK) goto out;
+  if (ldns_pkt_qr(q) || ldns_rr_list_rr_count(ldns_pkt_question(q)) != 1) goto out;
+  ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+  ldns_rr_type qtype = ldns_rr_get_type(qrr);
+  qname_str = ldns_rdf2str(ldns_rr_owner(qrr));
+  if (!qname_str) goto out;
+  canon(qname_str, info->qname, sizeof info->qname);
+  char *tname = ldns_rr_type2str(qtype);
+  snprintf(info->qtype, sizeof info->qtype, "%s", tname ? tname : "?");
+  free(tname);
+  info->id = ldns_pkt_id(q);
+
+  a = ldns_pkt_new();
+  if (!a) goto out;
+  ldns_pkt_set_id(a, ldns_pkt_id(q));
+  ldns_pkt_set_qr(a, true);
+  ldns_pkt_set_rd(a, ldns_pkt_rd(q));
+  ldns_pkt_set_ra(a, true);
+  ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+
+  int name_exists = 0;
+  for (int i = 0; i < z->n_records; i++) {
+    if (strcasecmp(z->rec[i].name, info->qname) != 0) continue;
+    name_exists = 1;
+    if (z->rec[i].type != qtype) continue;
+    /* ldns_rr_new_frm_type() would pre-allocate empty rdata slots; start bare. */
+    ldns_rr *rr = ldns_rr_new();
+    if (rr) ldns_rr_set_type(rr, z->rec[i].type);
+    ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(qrr));
+    ldns_rdf *data = ldns_rdf_new_frm_str(
+        z->rec[i].type == LDNS_RR_TYPE_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, z->rec[i].addr);
+    if (!rr || !owner || !data) {
+      ldns_rr_free(rr);
+      ldns_rdf_deep_free(owner);
+      ldns_rdf_deep_free(data);
+      goto out;
+    }
+    ldns_rr_set_owner(rr, owner);
+    ldns_rr_set_ttl(rr, z->ttl);
+    ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+    ldns_rr_push_rdf(rr, data);
+    ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
+    info->n_answers++;
+  }
+  if (name_exists) {
+    info->rcode = LDNS_RCODE_NOERROR;
+    ldns_pkt_set_aa(a, true);
+  } else if (in_origin(z, info->qname)) {
+    info->rcode = LDNS_RCODE_NXDOMAIN;
+    ldns_pkt_set_aa(a, true);
+  } else {
+    info->rcode = LDNS_RCODE_REFUSED;
+  }
+  ldns_pkt_set_rcode(a, (uint8_t)info->rcode);
+  if (ldns_pkt2wire(out, a, outlen) != LDNS_STATUS_OK) goto out;
+  rc = 0;
+out:
+  free(qname_str);
+  ldns_pkt_free(q);
+  ldns_pkt_free(a);
+  return rc;
+}

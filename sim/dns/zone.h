@@ -1,0 +1,33 @@
+/* zone: the names a lab DNS server is authoritative for, and how it answers.
+ *
+ * Pure: takes a query in wire format and returns the answer in wire format.
+ * The server module does the sockets; tests drive this module directly. */
+#ifndef BC_ZONE_H
+#define BC_ZONE_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct zone zone_t;
+
+typedef struct zone_answer_info {
+  char qname[256];
+  char qtype[16];
+  uint16_t id;
+  int rcode;
+  int n_answers;
+} zone_answer_info_t;
+
+/* Returns a new empty zone with the given TTL for every record, or NULL. */
+zone_t *zone_new(uint32_t ttl);
+void zone_free(zone_t *z);
+/* Names under an origin that have no records get NXDOMAIN; names outside
+ * every origin get REFUSED, as an authoritative-only server would answer. */
+int zone_add_origin(zone_t *z, const char *origin);
+/* addr is IPv4 or IPv6 text; the record type follows from it. 0 or -1. */
+int zone_add_addr(zone_t *z, const char *name, const char *addr);
+/* Builds the answer for one query. On success returns 0 and a malloc'd wire
+ * message in *out (caller frees). Returns -1 for bytes that are not a query
+ * (the server drops them: answering garbage would amplify it). */
+int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **out,
+                size_t *outlen, zone_answer_info_t *info);
+#endif

@@ -1,0 +1,344 @@
+#include "sim/lab/lab.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct lab {
+  int home; /* the lab process's own namespace, to come back to */
+  int ns[LAB_N_HOSTS];
+};
+
+static const char *const host_names[LAB_N_HOSTS] = {"client", "router", "internet", "datacenter"};
+
+const char *lab_host_name(lab_host_t h) { return h < LAB_N_HOSTS ? host_names[h] : "?"; }
+const char *lab_client_ifname(void) { return "lan0"; }
+
+int lab_host_by_name(const char *name) {
+  for (int i = 0; i < LAB_N_HOSTS; i++)
+    if (strcmp(name, host_names[i]) == 0) return i;
+  return -1;
+}
+
+/* One link: a veth whose ends land directly in two hosts. */
+typedef struct link_def {
+  lab_host_t a, b;
+  const char *ifname; /* same name on both ends: each lives in its own namespace */
+  const char *a4, *b4, *a6, *b6;
+} link_def_t;
+
+static const link_def_t links[] = {
+    {LAB_CLIENT, LAB_ROUTER, "lan0", "192.0.2.10/26", "192.0.2.1/26", "2001:db8:1::10/64", "2001:db8:1::1/64"},
+    {LAB_INTERNET, LAB_ROUTER, "isp0", "192.0.2.66/30", "192.0.2.65/30", "2001:db8:f1::2/64", "2001:db8:f1::1/64"},
+    {LAB_DATACENTER, LAB_ROUTER, "wan0", "192.0.2.70/30", "192.0.2.69/30", "2001:db8:f2::2/64", "2001:db8:f2::1/64"},
+};
+
+typedef struct route_def {
+  lab_host_t host;
+  const char *dst, *via;
+} route_def_t;
+
+static const route_def_t routes[] = {
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1"},
+    {LAB_CLIENT, "::/0", "2001:db8:1::1"},
+    {LAB_INTERNET, "0.0.0.0/0", "192.0.2.65"},
+    {LAB_INTERNET, "::/0", "2001:db8:f1::1"},
+    {LAB_DATACENTER, "0.0.0.0/0", "192.0.2.69"},
+    {LAB_DATACENTER, "::/0", "2001:db8:f2::1"},
+    {LAB_ROUTER, "203.0.113.0/24", "192.0.2.66"},
+    {LAB_ROUTER, "2001:db8:100::/64", "2001:db8:f1::2"},
+    {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70"},
+    {LAB_ROUTER, "2001:db8:200::/64", "2001:db8:f2::2"},
+};
+
+static int enter(int fd) { return setns(fd, CLONE_NEWNET); }
+
+static struct nl_sock *nl_open(void) {
+  struct nl_sock *sk = nl_socket_alloc();
+  if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
+    nl_socket_free(sk);
+    sk = NULL;
+  }
+  return sk;
+}
+
+static int write_sysctl(const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, value, strlen(value));
+  close(fd);
+  return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+static int link_up(struct nl_sock *sk, const char *ifname, int *ifindex) {
+  struct rtnl_link *orig = NULL, *chg = NULL;
+  int rc = -1;
+  if (rtnl_link_get_kernel(sk, 0, ifname, &orig) < 0) goto out;
+  chg = rtnl_link_alloc();
+  if (!chg) goto out;
+  rtnl_link_set_flags(chg, IFF_UP);
+  if (rtnl_link_change(sk, orig, chg, 0) < 0) goto out;
+  if (ifindex) *ifindex = rtnl_link_get_ifindex(orig);
+  rc = 0;
+out:
+  rtnl_link_put(orig);
+  rtnl_link_put(chg);
+  return rc;
+}
+
+static int add_addr(struct nl_sock *sk, int ifindex, const char *cidr) {
+  struct rtnl_addr *a = rtnl_addr_alloc();
+  struct nl_addr *local = NULL;
+  int rc = -1;
+  if (!a || nl_addr_parse(cidr, AF_UNSPEC, &local) < 0) goto out;
+  rtnl_addr_set_ifindex(a, ifindex);
+  rtnl_addr_set_local(a, local);
+  /* No duplicate address detection: the lab is private, and DAD would hold
+   * IPv6 addresses tentative for a second, longer than a whole scenario step. */
+  rtnl_addr_set_flags(a, IFA_F_NODAD);
+  rc = rtnl_addr_add(sk, a, 0) < 0 ? -1 : 0;
+out:
+  nl_addr_put(local);
+  rtnl_addr_put(a);
+  return rc;
+}
+
+static int change_route(struct nl_sock *sk, const char *dst, const char *via, bool blackhole, bool add) {
+  struct rtnl_route *r = rtnl_route_alloc();
+  struct nl_addr *d = NULL, *gw = NULL;
+  int rc = -1;
+  if (!r || nl_addr_parse(dst, AF_UNSPEC, &d) < 0) goto out;
+  rtnl_route_set_family(r, (uint8_t)nl_addr_get_family(d));
+  rtnl_route_set_dst(r, d);
+  rtnl_route_set_table(r, RT_TABLE_MAIN);
+  if (blackhole) {
+    rtnl_route_set_type(r, RTN_BLACKHOLE);
+    /* A lower metric than the normal routes (100), so it wins for the same
+     * prefix. Not 0: for IPv6 the kernel reads 0 as "default", i.e. 1024. */
+    rtnl_route_set_priority(r, 1);
+    rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+  } else {
+    struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+    if (!nh || nl_addr_parse(via, AF_UNSPEC, &gw) < 0) {
+      rtnl_route_nh_free(nh);
+      goto out;
+    }
+    rtnl_route_nh_set_gateway(nh, gw);
+    rtnl_route_add_nexthop(r, nh);
+    rtnl_route_set_priority(r, 100);
+  }
+  rc = (add ? rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL) : rtnl_route_delete(sk, r, 0)) < 0 ? -1 : 0;
+out:
+  nl_addr_put(d);
+  nl_addr_put(gw);
+  rtnl_route_put(r);
+  return rc;
+}
+
+static int make_veth(struct nl_sock *sk, lab_t *lab, const link_def_t *l) {
+  struct rtnl_link *veth = rtnl_link_veth_alloc();
+  int rc = -1;
+  if (!veth) goto out;
+  struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
+  rtnl_link_set_name(veth, l->ifname);
+  rtnl_link_set_ns_fd(veth, lab->ns[l->a]);
+  rtnl_link_set_name(peer, l->ifname);
+  rtnl_link_set_ns_fd(peer, lab->ns[l->b]);
+  rtnl_link_put(peer);
+  rc = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL) < 0 ? -1 : 0;
+out:
+  rtnl_link_veth_release(veth);
+  return rc;
+}
+
+/* Addresses, link state and forwarding of one host, configured from inside it. */
+static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
+  struct nl_sock *sk = NULL;
+  int rc = -1;
+  if (enter(lab->ns[h]) < 0) goto out;
+  sk = nl_open();
+  if (!sk || link_up(sk, "lo", NULL) < 0) goto out;
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    const link_def_t *l = &links[i];
+    if (l->a != h && l->b != h) continue;
+    int idx = 0;
+    if (link_up(sk, l->ifname, &idx) < 0 ||
+        add_addr(sk, idx, l->a == h ? l->a4 : l->b4) < 0 ||
+        add_addr(sk, idx, l->a == h ? l->a6 : l->b6) < 0) {
+      snprintf(err, errlen, "configuring %s on %s failed", l->ifname, host_names[h]);
+      goto out;
+    }
+  }
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    if (routes[i].host != h) continue;
+    if (change_route(sk, routes[i].dst, routes[i].via, false, true) < 0) {
+      snprintf(err, errlen, "route %s via %s on %s failed", routes[i].dst, routes[i].via, host_names[h]);
+      goto out;
+    }
+  }
+  if (h == LAB_ROUTER && (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0 ||
+                          write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1") < 0)) {
+    snprintf(err, errlen, "enabling forwarding on the router failed: %s", strerror(errno));
+    goto out;
+  }
+  rc = 0;
+out:
+  if (rc != 0 && !err[0]) snprintf(err, errlen, "configuring host %s failed: %s", host_names[h], strerror(errno));
+  if (sk) nl_socket_free(sk);
+  if (enter(lab->home) < 0) rc = -1;
+  return rc;
+}
+
+lab_t *lab_new(char *err, size_t errlen) {
+  lab_t *lab = calloc(1, sizeof *lab);
+  struct nl_sock *sk = NULL;
+  bool ok = false;
+  err[0] = 0;
+  if (!lab) goto out;
+  lab->home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  for (int i = 0; i < LAB_N_HOSTS; i++) lab->ns[i] = -1;
+  if (lab->home < 0) goto out;
+  for (int i = 0; i < LAB_N_HOSTS; i++) {
+    if (unshare(CLONE_NEWNET) < 0) {
+      snprintf(err, errlen, "creating the %s network namespace: %s", host_names[i], strerror(errno));
+      goto out;
+    }
+    lab->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    /* No duplicate address detection anywhere, link-local included: while an
+     * fe80 address is tentative the first IPv6 packets of a scenario are lost,
+     * and the lab is private, so there is nothing to detect. Set before any
+     * link exists, so every interface inherits it. */
+    if (lab->ns[i] < 0 || write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0") < 0 ||
+        write_sysctl("/proc/sys/net/ipv6/conf/all/accept_dad", "0") < 0 || enter(lab->home) < 0) {
+      snprintf(err, errlen, "setting up the %s network namespace: %s", host_names[i], strerror(errno));
+      goto out;
+    }
+  }
+  sk = nl_open();
+  if (!sk) goto out;
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    if (make_veth(sk, lab, &links[i]) < 0) {
+      snprintf(err, errlen, "creating veth %s: netlink refused", links[i].ifname);
+      goto out;
+    }
+  }
+  for (int h = 0; h < LAB_N_HOSTS; h++)
+    if (configure_host(lab, (lab_host_t)h, err, errlen) < 0) goto out;
+  ok = true;
+out:
+  if (sk) nl_socket_free(sk);
+  if (!ok) {
+    if (!err[0]) snprintf(err, errlen, "building the lab failed: %s", strerror(errno));
+    lab_free(lab);
+    lab = NULL;
+  }
+  return lab;
+}
+
+void lab_free(lab_t *lab) {
+  if (!lab) return;
+  for (int i = 0; i < LAB_N_HOSTS; i++)
+    if (lab->ns[i] >= 0) close(lab->ns[i]);
+  if (lab->home >= 0) close(lab->home);
+  free(lab);
+}
+
+int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg) {
+  if (enter(lab->ns[h]) < 0) return -1;
+  int rc = fn(arg);
+  int saved = errno;
+  if (enter(lab->home) < 0) abort(); /* continuing in the wrong namespace would corrupt the lab */
+  errno = saved;
+  return rc;
+}
+
+typedef struct sock_args {
+  int domain, type, protocol;
+} sock_args_t;
+
+static int do_socket(void *p) {
+  sock_args_t *a = p;
+  return socket(a->domain, a->type | SOCK_CLOEXEC, a->protocol);
+}
+
+int lab_socket(lab_t *lab, lab_host_t h, int domain, int type, int protocol) {
+  sock_args_t a = {domain, type, protocol};
+  return lab_within(lab, h, do_socket, &a);
+}
+
+int lab_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    *len = sizeof *s4;
+    return 0;
+  }
+  if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((uint16_t)port);
+    *len = sizeof *s6;
+    return 0;
+  }
+  return -1;
+}
+
+int lab_enter(lab_t *lab, lab_host_t h) { return enter(lab->ns[h]); }
+
+typedef struct addr_args {
+  const char *addr;
+} addr_args_t;
+
+static int do_add_service_addr(void *p) {
+  addr_args_t *a = p;
+  char cidr[64];
+  snprintf(cidr, sizeof cidr, "%s/%s", a->addr, strchr(a->addr, ':') ? "128" : "32");
+  struct nl_sock *sk = nl_open();
+  if (!sk) return -1;
+  struct rtnl_link *lo = NULL;
+  int rc = -1;
+  if (rtnl_link_get_kernel(sk, 0, "lo", &lo) >= 0) rc = add_addr(sk, rtnl_link_get_ifindex(lo), cidr);
+  rtnl_link_put(lo);
+  nl_socket_free(sk);
+  return rc;
+}
+
+int lab_add_service_addr(lab_t *lab, lab_host_t h, const char *addr) {
+  addr_args_t a = {addr};
+  return lab_within(lab, h, do_add_service_addr, &a);
+}
+
+typedef struct bh_args {
+  const char *prefix;
+  bool on;
+} bh_args_t;
+
+static int do_blackhole(void *p) {
+  bh_args_t *a = p;
+  struct nl_sock *sk = nl_open();
+  if (!sk) return -1;
+  int rc = change_route(sk, a->prefix, NULL, true, a->on);
+  nl_socket_free(sk);
+  return rc;
+}
+
+int lab_blackhole(lab_t *lab, const char *prefix, bool on) {
+  bh_args_t a = {prefix, on};
+  return lab_within(lab, LAB_ROUTER, do_blackhole, &a);
+}

@@ -1,0 +1,45 @@
+/* lab: the private network of one scenario.
+ *
+ * Four hosts (client, router, internet, datacenter) are network namespaces,
+ * held only as file descriptors: nothing is registered under /run/netns, so
+ * the host sees nothing and the namespaces vanish with the lab process.
+ * Links are veth pairs made through netlink (libnl-route-3). Must run inside
+ * the user+net namespace that sandbox.c sets up; the lab has no link to the
+ * host's network at all, so it has no route out.
+ *
+ *   client 192.0.2.10 --lan0-- router --isp0-- internet (203.0.113.0/24, 2001:db8:100::/64)
+ *                                   \--wan0-- datacenter (198.51.100.0/24, 2001:db8:200::/64)
+ */
+#ifndef BC_LAB_H
+#define BC_LAB_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+typedef enum { LAB_CLIENT, LAB_ROUTER, LAB_INTERNET, LAB_DATACENTER, LAB_N_HOSTS } lab_host_t;
+
+typedef struct lab lab_t;
+
+/* Builds the topology. Returns NULL and a message in err on failure. */
+lab_t *lab_new(char *err, size_t errlen);
+/* Closes the namespaces; the kernel removes them and every link with them. */
+void lab_free(lab_t *lab);
+const char *lab_host_name(lab_host_t h);
+/* -1 if the name is not a host. */
+int lab_host_by_name(const char *name);
+/* The client host's address, and the name of its capture interface. */
+const char *lab_client_ifname(void);
+/* Adds a service address (v4 /32 or v6 /128) on the host's loopback. 0 or -1. */
+int lab_add_service_addr(lab_t *lab, lab_host_t h, const char *addr);
+/* Fills a sockaddr for a numeric IPv4 or IPv6 address and port. 0 or -1. */
+int lab_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len);
+/* socket(2) inside a host's namespace; the caller's namespace is restored. */
+int lab_socket(lab_t *lab, lab_host_t h, int domain, int type, int protocol);
+/* Moves the calling process into a host's namespace for good (for a child before exec). */
+int lab_enter(lab_t *lab, lab_host_t h);
+/* Runs fn inside a host's namespace and comes back (for libpcap and the like). */
+int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg);
+/* A blackhole route on the router for prefix ("203.0.113.0/24"): traffic is
+ * silently dropped, as in a real outage. on=false removes it. 0 or -1. */
+int lab_blackhole(lab_t *lab, const char *prefix, bool on);
+#endif

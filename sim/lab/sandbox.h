@@ -1,0 +1,26 @@
+/* sandbox: runs bcsim again inside new user, mount, PID and network namespaces.
+ *
+ * No root is needed: the caller's uid is mapped to root inside a new user
+ * namespace, which owns the other namespaces. The re-executed lab process is
+ * PID 1 of its PID namespace, so when it exits (or is killed) the kernel kills
+ * every client and service process with it: nothing is left running. Mounts
+ * are private to the lab, so its resolv.conf bind mount never reaches the host. */
+#ifndef BC_SANDBOX_H
+#define BC_SANDBOX_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Starts `/proc/self/exe argv[1..]` in the sandbox. Returns the pid of the
+ * intermediate process (wait for it with sandbox_wait), or -1. Whether the
+ * kernel allows the namespaces is found out in the child; it then exits with
+ * SANDBOX_EXIT_NO_NAMESPACES after printing what to change. */
+pid_t sandbox_start(char *const argv[], const char *log_path);
+#define SANDBOX_EXIT_NO_NAMESPACES 97
+/* Waits for the sandbox and returns its exit code (128+signal if killed).
+ * After deadline_ms (0: none) the whole lab is killed and
+ * SANDBOX_EXIT_DEADLINE returned: a hung lab never hangs the run. */
+int sandbox_wait(pid_t pid, long deadline_ms);
+#define SANDBOX_EXIT_DEADLINE 98
+/* Sends sig to the lab (the intermediate process forwards it to PID 1). */
+void sandbox_signal(pid_t pid, int sig);
+#endif

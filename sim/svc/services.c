@@ -1,0 +1,259 @@
+#include "sim/svc/services.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/svc/tls_ep.h"
+
+#define APP_RELAY_TIMEOUT_S 2
+
+static void reply_json(struct evhttp_request *req, int status, cJSON *body) {
+  char *text = cJSON_PrintUnformatted(body);
+  struct evbuffer *out = evbuffer_new();
+  if (text && out) {
+    evbuffer_add(out, text, strlen(text));
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+    evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", out);
+  } else {
+    evhttp_send_error(req, 500, "Internal Server Error");
+  }
+  if (out) evbuffer_free(out);
+  cJSON_free(text);
+  cJSON_Delete(body);
+}
+
+static cJSON *error_body(const char *msg) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddStringToObject(b, "error", msg);
+  return b;
+}
+
+static void log_request(svc_t *s, struct evhttp_request *req, int status, const char *what) {
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "service", s->name);
+  cJSON_AddStringToObject(f, "method", evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST");
+  cJSON_AddStringToObject(f, "path", evhttp_request_get_uri(req));
+  cJSON_AddNumberToObject(f, "status", status);
+  cJSON_AddStringToObject(f, "sni", tls_ep_request_sni(req));
+  cJSON_AddStringToObject(f, "peer", tls_ep_request_peer(req));
+  if (what) cJSON_AddStringToObject(f, "action", what);
+  s->env->log(s->env->log_arg, s->name, "svc.http.request", f);
+}
+
+static int authorized(svc_t *s, struct evhttp_request *req) {
+  const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+  char want[300];
+  snprintf(want, sizeof want, "Bearer %s", s->env->device_token);
+  return auth && strcmp(auth, want) == 0;
+}
+
+/* ---- app relay: a Service Edge fetches the app for the client ---- */
+
+typedef struct relay {
+  svc_t *svc;
+  struct evhttp_request *req; /* NULL once the client went away */
+  struct bufferevent *bev;
+  struct evbuffer *got;
+} relay_t;
+
+static void relay_finish(relay_t *r, int ok) {
+  if (r->req) {
+    cJSON *b = cJSON_CreateObject();
+    size_t n = evbuffer_get_length(r->got);
+    char *text = calloc(1, n + 1);
+    if (text) evbuffer_remove(r->got, text, n);
+    cJSON_AddStringToObject(b, "app", r->svc->env->app_name);
+    cJSON_AddStringToObject(b, "reply", text ? text : "");
+    cJSON_AddStringToObject(b, "via", r->svc->name);
+    free(text);
+    evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), NULL, NULL);
+    log_request(r->svc, r->req, ok ? 200 : 502, "app-relay");
+    reply_json(r->req, ok ? 200 : 502, ok ? b : (cJSON_Delete(b), error_body("app unreachable")));
+  }
+  bufferevent_free(r->bev);
+  evbuffer_free(r->got);
+  free(r);
+}
+
+static void relay_read(struct bufferevent *bev, void *arg) {
+  relay_t *r = arg;
+  evbuffer_add_buffer(r->got, bufferevent_get_input(bev));
+  if (evbuffer_get_length(r->got) > 4096) relay_finish(r, 1);
+}
+
+static void relay_event(struct bufferevent *bev, short what, void *arg) {
+  relay_t *r = arg;
+  if (what & BEV_EVENT_CONNECTED) return;
+  relay_finish(r, (what & BEV_EVENT_EOF) && evbuffer_get_length(r->got) > 0);
+}
+
+static void relay_client_gone(struct evhttp_connection *c, void *arg) {
+  relay_t *r = arg;
+  r->req = NULL;
+}
+
+static void start_relay(svc_t *s, struct evhttp_request *req) {
+  const svc_env_t *env = s->env;
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  int fam = lab_sockaddr(env->app_addr, env->app_port, &ss, &sl) == 0 ? ss.ss_family : AF_UNSPEC;
+  /* The relay connects from the Service Edge's own host, as a real one would. */
+  int fd = lab_socket(env->lab, s->host, fam, SOCK_STREAM, 0);
+  relay_t *r = fd >= 0 ? calloc(1, sizeof *r) : NULL;
+  if (!r) goto fail;
+  evutil_make_socket_nonblocking(fd);
+  struct sockaddr_in self = {.sin_family = AF_INET};
+  if (fam == AF_INET && inet_pton(AF_INET, s->addr, &self.sin_addr) == 1)
+    (void)bind(fd, (struct sockaddr *)&self, sizeof self); /* so the app sees which edge relayed */
+  r->svc = s;
+  r->req = req;
+  r->got = evbuffer_new();
+  r->bev = bufferevent_socket_new(env->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  fd = -1;
+  if (!r->got || !r->bev) {
+    if (r->bev) bufferevent_free(r->bev);
+    if (r->got) evbuffer_free(r->got);
+    free(r);
+    goto fail;
+  }
+  struct timeval tv = {APP_RELAY_TIMEOUT_S, 0};
+  bufferevent_set_timeouts(r->bev, &tv, &tv);
+  bufferevent_setcb(r->bev, relay_read, NULL, relay_event, r);
+  bufferevent_enable(r->bev, EV_READ);
+  evhttp_connection_set_closecb(evhttp_request_get_connection(req), relay_client_gone, r);
+  if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
+    r->req = NULL;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+    bufferevent_free(r->bev);
+    evbuffer_free(r->got);
+    free(r);
+    goto fail;
+  }
+  return;
+fail:
+  if (fd >= 0) close(fd);
+  log_request(s, req, 502, "app-relay");
+  reply_json(req, 502, error_body("relay failed"));
+}
+
+/* ---- request routing per role ---- */
+
+static cJSON *name_list(const char names[][256], int n) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(names[i]));
+  return a;
+}
+
+void svc_handle(struct evhttp_request *req, void *arg) {
+  svc_t *s = arg;
+  const char *uri = evhttp_request_get_uri(req);
+  enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+  char tunnel_prefix[96];
+  if (!authorized(s, req)) {
+    log_request(s, req, 401, "unauthorized");
+    reply_json(req, 401, error_body("missing or wrong bearer token"));
+    return;
+  }
+  if (s->role == SVC_BROKER && cmd == EVHTTP_REQ_POST && strcmp(uri, "/v1/route") == 0) {
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddItemToObject(b, "service_edges", name_list(s->env->service_edges, s->env->n_service_edges));
+    log_request(s, req, 200, "route");
+    reply_json(req, 200, b);
+    return;
+  }
+  if (s->role == SVC_PCC && cmd == EVHTTP_REQ_POST && strcmp(uri, "/v1/bc/connect") == 0) {
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddItemToObject(b, "redirect", name_list(s->env->pses, s->env->n_pses));
+    log_request(s, req, 200, "redirect");
+    reply_json(req, 200, b);
+    return;
+  }
+  if ((s->role == SVC_SE || s->role == SVC_PSE) && cmd == EVHTTP_REQ_POST && strcmp(uri, "/v1/tunnel") == 0) {
+    cJSON *b = cJSON_CreateObject();
+    char id[96];
+    snprintf(id, sizeof id, "%s-t%d", s->name, ++s->tunnels);
+    cJSON_AddStringToObject(b, "tunnel_id", id);
+    log_request(s, req, 200, "tunnel-open");
+    reply_json(req, 200, b);
+    return;
+  }
+  snprintf(tunnel_prefix, sizeof tunnel_prefix, "/v1/tunnel/%s-t", s->name);
+  if ((s->role == SVC_SE || s->role == SVC_PSE) && strncmp(uri, tunnel_prefix, strlen(tunnel_prefix)) == 0) {
+    const char *rest = strchr(uri + strlen(tunnel_prefix), '/');
+    if (rest && cmd == EVHTTP_REQ_POST && strcmp(rest, "/keepalive") == 0) {
+      cJSON *b = cJSON_CreateObject();
+      cJSON_AddBoolToObject(b, "ok", 1);
+      log_request(s, req, 200, "keepalive");
+      reply_json(req, 200, b);
+      return;
+    }
+    char app_path[128];
+    snprintf(app_path, sizeof app_path, "/app/%s", s->env->app_name);
+    if (rest && cmd == EVHTTP_REQ_GET && strcmp(rest, app_path) == 0) {
+      start_relay(s, req);
+      return;
+    }
+  }
+  log_request(s, req, 404, NULL);
+  reply_json(req, 404, error_body("no such endpoint"));
+}
+
+/* ---- the app ---- */
+
+struct app_server {
+  const svc_env_t *env;
+  struct evconnlistener *l;
+};
+
+static void app_written(struct bufferevent *bev, void *arg) { bufferevent_free(bev); }
+static void app_event(struct bufferevent *bev, short what, void *arg) { bufferevent_free(bev); }
+
+static void app_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg) {
+  app_server_t *a = arg;
+  char peer[INET6_ADDRSTRLEN] = "";
+  if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+  else inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "service", a->env->app_name);
+  cJSON_AddStringToObject(f, "peer", peer);
+  a->env->log(a->env->log_arg, a->env->app_name, "app.request", f);
+  struct bufferevent *bev = bufferevent_socket_new(a->env->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  if (!bev) {
+    close(fd);
+    return;
+  }
+  char line[160];
+  int n = snprintf(line, sizeof line, "%s ok, seen from %s\n", a->env->app_name, peer);
+  bufferevent_setcb(bev, NULL, app_written, app_event, a);
+  bufferevent_enable(bev, EV_WRITE);
+  bufferevent_write(bev, line, (size_t)n);
+}
+
+app_server_t *app_server_new(const svc_env_t *env, int listen_fd) {
+  app_server_t *a = calloc(1, sizeof *a);
+  if (!a) {
+    close(listen_fd);
+    return NULL;
+  }
+  a->env = env;
+  a->l = evconnlistener_new(env->base, app_accept, a, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, listen_fd);
+  if (!a->l) {
+    close(listen_fd);
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
+void app_server_free(app_server_t *a) {
+  if (!a) return;
+  evconnlistener_free(a->l);
+  free(a);
+}

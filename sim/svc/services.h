@@ -1,0 +1,58 @@
+/* services: what the lab's HTTPS servers answer (the session protocol of
+ * docs/protocol.md), and the app server behind the Service Edges.
+ *
+ *   broker  POST /v1/route                    -> {"service_edges": [...]}
+ *   se/pse  POST /v1/tunnel                   -> {"tunnel_id", "keepalive_ms"}
+ *           POST /v1/tunnel/<id>/keepalive    -> {"ok": true}
+ *           GET  /v1/tunnel/<id>/app/<app>    -> the app's reply, relayed
+ *   pcc     POST /v1/bc/connect               -> {"redirect": [PSE names]}
+ *
+ * The app is a plain TCP service in the datacenter: it answers every
+ * connection with one line naming the peer, so the app log shows whether a
+ * request came through a PSE or through a public Service Edge. */
+#ifndef BC_SERVICES_H
+#define BC_SERVICES_H
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "sim/lab/lab.h"
+
+typedef enum { SVC_BROKER, SVC_SE, SVC_PCC, SVC_PSE } svc_role_t;
+
+typedef void (*svc_log_fn)(void *arg, const char *service, const char *type, cJSON *fields);
+
+/* What every service knows of its world. Borrowed by each svc_t. */
+typedef struct svc_env {
+  struct event_base *base;
+  lab_t *lab;
+  const char *device_token; /* the enrolled device's bearer token */
+  char service_edges[4][256];
+  int n_service_edges;
+  char pses[4][256];
+  int n_pses;
+  const char *app_name;
+  const char *app_addr; /* in the datacenter */
+  int app_port;
+  svc_log_fn log;
+  void *log_arg;
+} svc_env_t;
+
+typedef struct svc {
+  char name[64];
+  svc_role_t role;
+  lab_host_t host;
+  char addr[INET6_ADDRSTRLEN]; /* its IPv4 service address */
+  const svc_env_t *env;
+  int tunnels; /* tunnels opened so far: the id of the next one */
+} svc_t;
+
+/* The evhttp handler of every HTTPS service; arg is the svc_t. */
+void svc_handle(struct evhttp_request *req, void *arg);
+
+typedef struct app_server app_server_t;
+/* Serves the app on listen_fd (bound; owned from now on). NULL on failure. */
+app_server_t *app_server_new(const svc_env_t *env, int listen_fd);
+void app_server_free(app_server_t *a);
+#endif

@@ -1,0 +1,43 @@
+/* world: one Business Continuity world, running inside a lab.
+ *
+ * It gives every party its addresses in the lab, issues the certificates,
+ * serves DNS and the HTTPS services on the caller's libevent loop, and writes
+ * what a client is handed at install time (the BC config file, its state dir)
+ * plus the resolv.conf the client host uses.
+ *
+ *   internet:   broker, se1, se2 (ZPA cloud, cloud CA)     203.0.113.0/24
+ *   datacenter: pcc1, pcc2, pse1, pse2 (BC SP CA), app1,
+ *               corporate DNS (serves the BC and cloud names) 198.51.100.0/24
+ */
+#ifndef BC_WORLD_H
+#define BC_WORLD_H
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <stdbool.h>
+
+#include "sim/lab/lab.h"
+
+typedef struct world world_t;
+
+typedef struct world_opts {
+  const char *bc_domain;
+  const char *cloud_domain;
+  const char *run_dir; /* where world/, state/ and resolv.conf are written */
+} world_opts_t;
+
+/* Log sink for everything services see; takes ownership of fields. */
+typedef void (*world_log_fn)(void *arg, const char *src, const char *type, cJSON *fields);
+
+/* Builds the world in lab. NULL with err on failure. */
+world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts, world_log_fn log,
+                   void *log_arg, char *err, size_t errlen);
+void world_free(world_t *w);
+/* Which party an address belongs to ("pcc1", "client", ...), or NULL if the
+ * address is not part of the world. */
+const char *world_addr_name(const world_t *w, const char *addr);
+const char *world_config_path(const world_t *w);
+const char *world_state_dir(const world_t *w);
+const char *world_resolv_path(const world_t *w);
+/* Switches a blackhole for a target (a host or a service name) on or off. 0 or -1. */
+int world_blackhole(world_t *w, const char *target, bool on, char *err, size_t errlen);
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Bad input is exit 2 with file:line:col; a client that cannot start is an
+# environment error (exit 3, verdict error), never a conformance failure.
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+sed 's/"action": "net.blackhole"/"action": "dns.servfial"/' "$SRC/scenarios/cloud-down.json" > "$T/typo.json"
+"$BCSIM" run --out "$T/o1" "$T/typo.json" 2> "$T/err"
+rc=$?
+[ $rc = 2 ] || fail "typo in an action: exit $rc, expected 2"
+grep -Eq "typo.json:[0-9]+:[0-9]+: error: unknown action \"dns.servfial\"" "$T/err" || fail "no file:line:col message: $(cat "$T/err")"
+grep -q "hint:" "$T/err" || fail "no hint"
+[ ! -e "$T/o1/report.json" ] || fail "a report was written for bad input"
+
+printf '{"id": "x", "duration": "5s", "checks": [}' > "$T/broken.json"
+"$BCSIM" validate "$T/broken.json" 2> "$T/err"
+[ $? = 2 ] || fail "invalid JSON: expected exit 2"
+grep -q "broken.json:1:" "$T/err" || fail "no position for invalid JSON"
+
+"$BCSIM" run --client "$T/nonexistent.json" "$SRC/scenarios/cloud-down.json" 2> /dev/null
+[ $? = 2 ] || fail "missing profile: expected exit 2"
+"$BCSIM" run 2> /dev/null
+[ $? = 2 ] || fail "no scenario: expected exit 2"
+"$BCSIM" frobnicate 2> /dev/null
+[ $? = 2 ] || fail "unknown command: expected exit 2"
+"$BCSIM" validate "$SRC/scenarios/" > /dev/null || fail "the shipped scenarios do not validate"
+
+sed 's|"${bindir}/bcsim-client", "run"|"/nonexistent/client", "run"|' "$SRC/fixtures/clients/reference.json" > "$T/noclient.json"
+"$BCSIM" run --client "$T/noclient.json" --out "$T/o2" "$SRC/scenarios/cloud-down.json" > "$T/out" 2>&1
+rc=$?
+[ $rc = 3 ] || fail "missing client binary: exit $rc, expected 3"
+grep -q '"verdict":[[:space:]]*"error"' "$T/o2/report.json" || fail "missing client binary is not reported as error"
+grep -q '"verdict":[[:space:]]*"fail"' "$T/o2/report.json" && fail "missing client binary was reported as a failure"
+grep -q "/nonexistent/client failed: No such file or directory" "$T/out" || fail "message does not say what to fix: $(cat "$T/out")"
+echo "1 passed, 0 failed"

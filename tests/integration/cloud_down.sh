@@ -1,0 +1,35 @@
+#!/bin/sh
+# The walking skeleton end to end: cloud-down passes against the reference
+# client, with c2 SNI on the wire; the wrong-sni defect is caught by the SNI
+# check (exit 1); nothing is left running afterwards.
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+"$BCSIM" run --out "$OUT/ref" "$SRC/scenarios/cloud-down.json"
+rc=$?
+[ $rc = 0 ] || fail "reference client: exit $rc, expected 0"
+grep -q '"verdict":[[:space:]]*"pass"' "$OUT/ref/report.json" || fail "report does not say pass"
+check_field "$OUT/ref/report.json" never-c2site verdict pass
+for f in capture.pcap events.jsonl services.log client.log result.json; do
+  [ -s "$OUT/ref/cloud-down/$f" ] || fail "missing or empty $f"
+done
+hellos=$(tshark -r "$OUT/ref/cloud-down/capture.pcap" -Y 'tls.handshake.type == 1' \
+  -T fields -e tls.handshake.extensions_server_name 2>/dev/null)
+echo "$hellos" | grep -qx 'c2.bc.example.com' || fail "tshark finds no ClientHello with SNI c2.bc.example.com: $hellos"
+grep -q '"type":"svc.tls.handshake".*"sni":"c2.bc.example.com"' "$OUT/ref/cloud-down/events.jsonl" ||
+  fail "no PCC/PSE saw SNI c2.bc.example.com"
+
+"$BCSIM" run --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$OUT/def" "$SRC/scenarios/cloud-down.json"
+rc=$?
+[ $rc = 1 ] || fail "defect-wrong-sni: exit $rc, expected 1"
+check_field "$OUT/def/report.json" never-c2site verdict fail
+check_field "$OUT/def/report.json" never-c2site requirement BC-TLS-02
+grep -q '"type":"tls.client_hello".*"sni":"c2site.bc.example.com"' "$OUT/def/cloud-down/events.jsonl" ||
+  fail "the defect's c2site ClientHello is not in the timeline"
+
+left=$(pgrep -f "$OUT" || true)
+[ -z "$left" ] || fail "processes left running: $left"
+echo "1 passed, 0 failed"
