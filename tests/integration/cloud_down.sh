@@ -7,6 +7,12 @@ BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+# What bcsim must never change on the host.
+host_state() {
+  { ip -br addr; ip route; ip -6 route; nft list ruleset 2>/dev/null; cat /etc/resolv.conf /etc/hosts;
+    ip netns list; } 2>&1
+}
+before=$(host_state)
 
 "$BCSIM" run --out "$OUT/ref" "$SRC/scenarios/cloud-down.json"
 rc=$?
@@ -30,6 +36,7 @@ check_field "$OUT/def/report.json" never-c2site requirement BC-TLS-02
 grep -q '"type":"tls.client_hello".*"sni":"c2site.bc.example.com"' "$OUT/def/cloud-down/events.jsonl" ||
   fail "the defect's c2site ClientHello is not in the timeline"
 
+[ "$before" = "$(host_state)" ] || fail "the host's network state or resolv.conf changed"
 left=$(pgrep -f "$OUT" || true)
 [ -z "$left" ] || fail "processes left running: $left"
 echo "1 passed, 0 failed"
