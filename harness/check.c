@@ -36,12 +36,16 @@ static int64_t anchor_time(const char *anchor, const tl_t *tl, const check_resul
   if (strcmp(anchor, "start") == 0) return 0;
   for (int i = 0; i < n_done; i++)
     if (strcmp(done[i].check->id, anchor) == 0) return done[i].matched_us;
+  /* "<step>.off" is when that step's fault went off (the first time). */
+  char step[SC_NAME];
+  size_t n = strlen(anchor);
+  bool off = n > 4 && strcmp(anchor + n - 4, ".off") == 0;
+  snprintf(step, sizeof step, "%.*s", (int)(off ? n - 4 : n), anchor);
   for (size_t i = 0; i < tl_count(tl); i++) {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "step");
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "type");
-    if (cJSON_IsString(s) && strcmp(s->valuestring, anchor) == 0 && cJSON_IsString(ty) &&
-        strcmp(ty->valuestring, "fault.off") != 0)
-      return tl_at(tl, i)->t_us;
+    if (!cJSON_IsString(s) || strcmp(s->valuestring, step) != 0 || !cJSON_IsString(ty)) continue;
+    if (off == (strcmp(ty->valuestring, "fault.off") == 0)) return tl_at(tl, i)->t_us;
   }
   return -1;
 }
@@ -93,6 +97,11 @@ static void eval_one(const sc_check_t *ck, const tl_t *tl, check_result_t *res, 
                ck->event, match_text, (double)ck->within_ms / 1e3, when, (double)from / 1e6,
                outside ? "it happened only outside the window" : "it never happened");
     }
+  } else if (ck->kind == SC_CHECK_LIMIT) {
+    res->verdict = n_in <= ck->max ? VERDICT_PASS : VERDICT_FAIL;
+    snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed)", n_in, ck->event, match_text,
+             to == INT64_MAX ? "in the whole run" : "in the window", ck->max);
+    res->matched_us = -1;
   } else {
     if (n_in == 0) {
       res->verdict = VERDICT_PASS;

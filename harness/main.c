@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/catalogue.h"
 #include "harness/profile.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
@@ -331,7 +332,11 @@ static int cmd_list(int argc, char **argv) {
     scenario_free(scs[i]);
   }
   printf("timeline actions:\n");
-  for (int i = 0; i < sc_n_actions; i++) printf("  %-16s %s (targets: %s)\n", sc_actions[i].name, sc_actions[i].doc, sc_actions[i].targets);
+  for (int i = 0; i < cat_n_actions; i++) {
+    const cat_action_t *a = &cat_actions[i];
+    printf("  %-20s %s\n  %-20s   targets: %s\n", a->name, a->doc, "", a->targets);
+    for (const cat_param_t *p = a->params; p && p->name; p++) printf("  %-20s   param %s: %s\n", "", p->name, p->doc);
+  }
   printf("event types:\n ");
   for (int i = 0; i < sc_n_event_types; i++) printf(" %s", sc_event_types[i]);
   printf("\n");

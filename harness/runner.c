@@ -24,7 +24,9 @@
 #include "reports/report_json.h"
 #include "sim/base/dur.h"
 #include "sim/base/strv.h"
+#include "sim/base/rng.h"
 #include "sim/capture/capture.h"
+#include "sim/inject/inject.h"
 #include "sim/decode/dns_decode.h"
 #include "sim/decode/packet.h"
 #include "sim/decode/tls_decode.h"
@@ -52,8 +54,20 @@ typedef struct step_timer {
   run_t *run;
   const sc_step_t *step;
   bool on;
+  int64_t at_ms; /* as scheduled: the same seed gives the same schedule */
   struct event *ev;
 } step_timer_t;
+
+/* A TCP connection of the client, as seen on the wire: what a forged RST
+ * from the server needs to be accepted. */
+typedef struct flow {
+  bool live;
+  char server[INET6_ADDRSTRLEN], client[INET6_ADDRSTRLEN];
+  uint16_t sport, cport;
+  uint32_t next_seq; /* the server's next sequence number */
+} flow_t;
+#define MAX_FLOWS 128
+#define MAX_TIMERS 1024
 
 struct run {
   const scenario_t *sc;
@@ -70,8 +84,10 @@ struct run {
   pid_t client_pid;
   bool client_exited;
   int client_status;
-  step_timer_t steps[2 * SC_MAX_STEPS];
+  step_timer_t steps[MAX_TIMERS];
   int n_steps;
+  flow_t flows[MAX_FLOWS];
+  int next_flow;
   probe_t probes[MAX_PROBES];
   int n_probes;
   char error[512]; /* set when the harness itself failed */
@@ -101,7 +117,9 @@ static void harness_error(run_t *r, const char *fmt, const char *detail) {
 /* ---- the wire: packets on the client's interface become events ---- */
 
 static void add_endpoints(run_t *r, cJSON *f, const pkt_view_t *v) {
+  const char *src_name = world_addr_name(r->world, v->src);
   cJSON_AddStringToObject(f, "src", v->src);
+  cJSON_AddStringToObject(f, "src_name", src_name ? src_name : "unknown");
   cJSON_AddStringToObject(f, "dst", v->dst);
   cJSON_AddNumberToObject(f, "dport", v->dport);
   const char *name = world_addr_name(r->world, v->dst);
@@ -125,6 +143,68 @@ static void wire_dns(run_t *r, int64_t t, const pkt_view_t *v, const dns_view_t 
   emit(r, t, "wire", d->is_response ? "dns.answer" : "dns.query", f);
 }
 
+static bool is_client_addr(const char *a) { return strcmp(a, "192.0.2.10") == 0 || strcmp(a, "2001:db8:1::10") == 0; }
+
+static void track_flow(run_t *r, const pkt_view_t *v) {
+  bool from_server = is_client_addr(v->dst);
+  const char *server = from_server ? v->src : v->dst, *client = from_server ? v->dst : v->src;
+  uint16_t sport = from_server ? v->sport : v->dport, cport = from_server ? v->dport : v->sport;
+  flow_t *f = NULL;
+  for (int i = 0; i < MAX_FLOWS && !f; i++) {
+    flow_t *c = &r->flows[i];
+    if (c->sport == sport && c->cport == cport && strcmp(c->server, server) == 0 && strcmp(c->client, client) == 0) f = c;
+  }
+  if (!f) {
+    if (!(v->tcp_flags & PKT_TCP_SYN)) return;
+    f = &r->flows[r->next_flow++ % MAX_FLOWS];
+    memset(f, 0, sizeof *f);
+    snprintf(f->server, sizeof f->server, "%s", server);
+    snprintf(f->client, sizeof f->client, "%s", client);
+    f->sport = sport;
+    f->cport = cport;
+  }
+  if (v->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) {
+    f->live = false;
+    return;
+  }
+  if (from_server) {
+    f->live = true;
+    f->next_seq = v->seq + (uint32_t)v->payload_len + ((v->tcp_flags & PKT_TCP_SYN) ? 1u : 0u);
+  }
+}
+
+/* net.inject-rst: a forged RST, from the router, for every live connection to the target. */
+static int inject_rst(run_t *r, const char *target, char *err, size_t errlen) {
+  const char *names[32];
+  int n = world_target_parties(r->world, target, names, 32), sent = 0;
+  for (int k = 0; k < n; k++) {
+    const char *v4, *v6;
+    if (world_party_addrs(r->world, names[k], &v4, &v6) < 0) continue;
+    for (int i = 0; i < MAX_FLOWS; i++) {
+      flow_t *f = &r->flows[i];
+      if (!f->live || (strcmp(f->server, v4) != 0 && strcmp(f->server, v6) != 0)) continue;
+      if (inject_tcp_rst(r->lab, LAB_ROUTER, f->server, f->sport, f->client, f->cport, f->next_seq, err, errlen) < 0)
+        return -1;
+      cJSON *e = cJSON_CreateObject();
+      cJSON_AddStringToObject(e, "src", f->server);
+      cJSON_AddStringToObject(e, "dst", f->client);
+      cJSON_AddNumberToObject(e, "sport", f->sport);
+      cJSON_AddNumberToObject(e, "dport", f->cport);
+      cJSON_AddStringToObject(e, "target", names[k]);
+      emit(r, now_rel(r), "harness", "inject.rst", e);
+      f->live = false;
+      sent++;
+    }
+  }
+  if (sent == 0) {
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "target", target);
+    cJSON_AddStringToObject(e, "message", "no live connection of the client to the target: nothing to reset");
+    emit(r, now_rel(r), "harness", "inject.none", e);
+  }
+  return 0;
+}
+
 static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype) {
   run_t *r = arg;
   pkt_view_t v;
@@ -137,6 +217,7 @@ static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *fram
     return;
   }
   if (v.proto != IPPROTO_TCP) return;
+  track_flow(r, &v);
   if ((v.dport == 53 || v.sport == 53) && v.payload_len > 2 && dns_decode_tcp(v.payload, v.payload_len, &d) == 0)
     wire_dns(r, t, &v, &d, "tcp");
   if ((v.tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
@@ -373,25 +454,29 @@ static void apply_step(evutil_socket_t fd, short what, void *arg) {
     start_probe(r, s);
     return;
   }
-  int rc = -1;
-  if (strcmp(s->action, "net.blackhole") == 0) rc = world_blackhole(r->world, s->target, st->on, err, sizeof err);
-  else snprintf(err, sizeof err, "action %s is not implemented by this runner", s->action);
-  if (rc < 0) {
-    harness_error(r, "%s", err);
-    return;
-  }
+  /* The event first: an action's effects (an injected RST, say) must not
+   * appear on the timeline before the action that caused them. */
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "step", s->id);
   cJSON_AddStringToObject(f, "name", s->action);
   cJSON_AddStringToObject(f, "target", s->target);
+  cJSON_AddNumberToObject(f, "at_ms", (double)st->at_ms);
+  if (s->params->child) cJSON_AddItemToObject(f, "params", cJSON_Duplicate(s->params, 1));
   emit(r, now_rel(r), "harness", st->on ? "fault.on" : "fault.off", f);
+  int rc;
+  if (strcmp(s->action, "net.inject-rst") == 0) rc = st->on ? inject_rst(r, s->target, err, sizeof err) : 0;
+  else if (strncmp(s->action, "config.", 7) == 0) rc = 0; /* applied before the client started */
+  else rc = world_fault(r->world, s->action, s->target, s->params, st->on, err, sizeof err);
+  if (rc < 0) harness_error(r, "%s", err);
 }
 
 static void schedule(run_t *r, const sc_step_t *s, bool on, int64_t at_ms) {
+  if (r->n_steps >= MAX_TIMERS || at_ms > r->sc->duration_ms) return;
   step_timer_t *st = &r->steps[r->n_steps++];
   st->run = r;
   st->step = s;
   st->on = on;
+  st->at_ms = at_ms;
   st->ev = evtimer_new(r->base, apply_step, st);
   int64_t delay_us = at_ms * 1000 - now_rel(r);
   if (delay_us < 0) delay_us = 0;
@@ -440,6 +525,7 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   if (tl_write_jsonl(r->tl, path) < 0) rc = -1;
   cJSON *res = report_scenario(r->sc, results, verdict, duration_s, r->error[0] ? r->error : NULL);
   cJSON_AddStringToObject(res, "client", r->prof->name);
+  cJSON_AddNumberToObject(res, "seed", (double)r->sc->seed);
   if (tl_dropped(r->tl)) cJSON_AddNumberToObject(res, "events_dropped", (double)tl_dropped(r->tl));
   snprintf(path, sizeof path, "%s/result.json", r->out_dir);
   if (report_write_file(res, path) < 0) rc = -1;
@@ -521,7 +607,7 @@ int runner_main(int argc, char **argv) {
   cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
   emit(r, now_rel(r), "harness", "lab.ready", lf);
 
-  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir};
+  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir, sc->seed};
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);
@@ -546,8 +632,23 @@ int runner_main(int argc, char **argv) {
   emit(r, now_rel(r), "harness", "scenario.start", NULL);
   if (start_client(r) < 0) goto judge;
   for (int i = 0; i < sc->n_steps; i++) {
-    schedule(r, &sc->steps[i], true, sc->steps[i].at_ms);
-    if (sc->steps[i].for_ms > 0) schedule(r, &sc->steps[i], false, sc->steps[i].at_ms + sc->steps[i].for_ms);
+    const sc_step_t *st = &sc->steps[i];
+    if (st->flap_count) {
+      /* The same seed gives the same schedule: each step draws from its own stream. */
+      uint64_t rng = sc->seed * 0x100000001b3ULL + (uint64_t)i;
+      int64_t t = st->at_ms;
+      for (int k = 0; k < st->flap_count; k++) {
+        int64_t j1 = st->flap_jitter_ms ? (int64_t)rng_below(&rng, (uint64_t)(2 * st->flap_jitter_ms + 1)) - st->flap_jitter_ms : 0;
+        int64_t j2 = st->flap_jitter_ms ? (int64_t)rng_below(&rng, (uint64_t)(2 * st->flap_jitter_ms + 1)) - st->flap_jitter_ms : 0;
+        schedule(r, st, true, t);
+        t += st->flap_on_ms + j1;
+        schedule(r, st, false, t);
+        t += st->flap_off_ms + j2;
+      }
+      continue;
+    }
+    schedule(r, st, true, st->at_ms);
+    if (st->for_ms > 0) schedule(r, st, false, st->at_ms + st->for_ms);
   }
   struct timeval tv = {(time_t)(sc->duration_ms / 1000), (suseconds_t)(sc->duration_ms % 1000) * 1000};
   evtimer_add(end, &tv);

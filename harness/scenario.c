@@ -6,23 +6,18 @@
 #include <string.h>
 
 #include "harness/jsonpos.h"
+#include "harness/catalogue.h"
 #include "harness/jsonv.h"
 #include "sim/base/dur.h"
 #include "sim/base/strv.h"
 
 #define SC(v) ((scenario_t *)(v)->user)
 
-const sc_action_def_t sc_actions[] = {
-    {"net.blackhole", "internet,datacenter,cloud,broker,se1,pcc1,pcc2,pse1,pse2",
-     "the router silently drops traffic to the target (a blackhole route)"},
-    {"probe.app", "app1", "runs the client profile's probe command for an app inside the client host"},
-};
-const int sc_n_actions = sizeof sc_actions / sizeof sc_actions[0];
-
 const char *const sc_event_types[] = {
     "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tls.client_hello",
     "svc.dns.query", "svc.tls.handshake", "svc.http.request", "app.request",
-    "probe.start", "probe.result", "fault.on", "fault.off", "client.start", "client.exit", "scenario.start",
+    "probe.start", "probe.result", "svc.dns.spoof", "inject.rst", "inject.none", "harness.warning",
+    "lab.ready", "client.kill", "fault.on", "fault.off", "client.start", "client.exit", "scenario.start",
     "scenario.end"};
 const int sc_n_event_types = sizeof sc_event_types / sizeof sc_event_types[0];
 
@@ -71,16 +66,17 @@ static bool parse_world(jsonv_t *v, const cJSON *root) {
 
 static bool parse_client(jsonv_t *v, const cJSON *root) {
   static const char *const keys[] = {"kind", "timers"};
-  static const char *const kinds[] = {"enrolled"};
+  static const char *const kinds[] = {"enrolled", "new"};
   snprintf(SC(v)->client_kind, sizeof SC(v)->client_kind, "enrolled");
   const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "client");
   if (!c) return true;
   if (!jsonv_keys(v, c, "client", "client", keys, 2) ||
       !jsonv_str(v, c, "client", "kind", false, SC(v)->client_kind, sizeof SC(v)->client_kind))
     return false;
-  if (strcmp(SC(v)->client_kind, kinds[0]) != 0)
-    return jsonv_fail(v, "client/kind", false, "this build supports: \"enrolled\"",
-                   "unknown client kind");
+  if (strcmp(SC(v)->client_kind, kinds[0]) != 0 && strcmp(SC(v)->client_kind, kinds[1]) != 0)
+    return jsonv_fail(v, "client/kind", false,
+                      "\"enrolled\" (has an enrollment) or \"new\" (has only the config file and thumbprint)",
+                      "unknown client kind");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "timers");
   return !t || scenario_parse_timers(v, t, "client/timers", SC(v)->timers, &SC(v)->n_timers);
 }
@@ -109,48 +105,111 @@ bool scenario_parse_timers(jsonv_t *v, const cJSON *t, const char *path, sc_time
   return true;
 }
 
+static bool parse_params(jsonv_t *v, const cJSON *s, const char *path, const cat_action_t *def, sc_step_t *st) {
+  char ppath[128], msg[256], hint[512];
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(s, "params");
+  st->params = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+  snprintf(ppath, sizeof ppath, "%s/params", path);
+  if (!cJSON_IsObject(st->params))
+    return jsonv_fail(v, ppath, false, "write { \"name\": value }", "\"params\" must be an object");
+  for (cJSON *it = st->params->child; it; it = it->next) {
+    const cat_param_t *p = cat_param(def, it->string);
+    char kpath[200];
+    snprintf(kpath, sizeof kpath, "%s/%s", ppath, it->string);
+    if (!p) {
+      size_t used = (size_t)snprintf(hint, sizeof hint, "%s takes:", def->name);
+      for (const cat_param_t *q = def->params; q && q->name && used < sizeof hint; q++)
+        used += (size_t)snprintf(hint + used, sizeof hint - used, " %s (%s)", q->name, q->doc);
+      if (!def->params) snprintf(hint + used, sizeof hint - used, " no parameters");
+      snprintf(msg, sizeof msg, "unknown parameter \"%s\" for %s", it->string, def->name);
+      return jsonv_fail(v, kpath, true, hint, msg);
+    }
+    int64_t ms;
+    if (p->type == CAT_DUR && (!cJSON_IsString(it) || !dur_parse(it->valuestring, &ms)))
+      return jsonv_fail(v, kpath, false, "a duration with a unit, such as \"500ms\"", "bad duration");
+    if (p->type == CAT_INT && (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble))
+      return jsonv_fail(v, kpath, false, "a whole number", "parameter must be a whole number");
+    if (p->type == CAT_STR) {
+      if (!cJSON_IsString(it)) return jsonv_fail(v, kpath, false, "a string", "parameter must be a string");
+      char bad[128];
+      char *x = strv_expand(it->valuestring, scenario_var, v->user, bad, sizeof bad);
+      if (!x) {
+        snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
+        return jsonv_fail(v, kpath, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
+      }
+      cJSON_SetValuestring(it, x);
+      free(x);
+    }
+  }
+  return true;
+}
+
+static bool parse_flap(jsonv_t *v, const cJSON *s, const char *path, sc_step_t *st) {
+  static const char *const keys[] = {"on", "off", "count", "jitter"};
+  char fpath[128];
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(s, "flap");
+  if (!f) return true;
+  snprintf(fpath, sizeof fpath, "%s/flap", path);
+  if (!jsonv_keys(v, f, fpath, "flap", keys, 4) || !jsonv_dur(v, f, fpath, "on", true, &st->flap_on_ms) ||
+      !jsonv_dur(v, f, fpath, "off", true, &st->flap_off_ms) ||
+      !jsonv_dur(v, f, fpath, "jitter", false, &st->flap_jitter_ms))
+    return false;
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(f, "count");
+  char cpath[160];
+  snprintf(cpath, sizeof cpath, "%s/count", fpath);
+  if (!cJSON_IsNumber(c) || c->valuedouble < 1 || c->valuedouble > 1000 || c->valuedouble != (int)c->valuedouble)
+    return jsonv_fail(v, c ? cpath : fpath, false, "how many times it goes down, 1 to 1000", "\"count\" must be a whole number");
+  st->flap_count = c->valueint;
+  if (st->flap_on_ms == 0 || st->flap_off_ms == 0)
+    return jsonv_fail(v, fpath, false, "both phases must last a while", "\"on\" and \"off\" must be longer than 0");
+  if (st->flap_jitter_ms * 2 >= (st->flap_on_ms < st->flap_off_ms ? st->flap_on_ms : st->flap_off_ms))
+    return jsonv_fail(v, fpath, false, "keep the jitter under half of the shorter phase", "\"jitter\" too large");
+  return true;
+}
+
 static bool parse_steps(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"id", "at", "for", "action", "target"};
-  char path[64], msg[512], hint[512];
+  static const char *const keys[] = {"id", "at", "for", "action", "target", "params", "flap"};
+  char path[64], msg[512], hint[512], apath[80];
   const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "timeline");
   if (!tl) return true;
   if (!cJSON_IsArray(tl)) return jsonv_fail(v, "timeline", false, "write [ {step}, ... ]", "\"timeline\" must be an array");
-  const char *names[64];
-  for (int i = 0; i < sc_n_actions; i++) names[i] = sc_actions[i].name;
   int i = 0;
   for (const cJSON *s = tl->child; s; s = s->next, i++) {
     if (SC(v)->n_steps >= SC_MAX_STEPS) return jsonv_fail(v, "timeline", false, "split the scenario", "too many timeline steps");
     snprintf(path, sizeof path, "timeline/%d", i);
     sc_step_t *st = &SC(v)->steps[SC(v)->n_steps++];
     snprintf(st->id, sizeof st->id, "step-%d", i + 1);
-    if (!jsonv_keys(v, s, path, "a timeline step", keys, 5) ||
+    if (!jsonv_keys(v, s, path, "a timeline step", keys, 7) ||
         !jsonv_str(v, s, path, "id", false, st->id, sizeof st->id) ||
         !jsonv_dur(v, s, path, "at", true, &st->at_ms) ||
         !jsonv_dur(v, s, path, "for", false, &st->for_ms) ||
         !jsonv_str(v, s, path, "action", true, st->action, sizeof st->action) ||
         !jsonv_str(v, s, path, "target", true, st->target, sizeof st->target))
       return false;
-    const sc_action_def_t *def = NULL;
-    for (int k = 0; k < sc_n_actions; k++)
-      if (strcmp(sc_actions[k].name, st->action) == 0) def = &sc_actions[k];
-    char apath[80];
+    const cat_action_t *def = cat_find(st->action);
     snprintf(apath, sizeof apath, "%s/action", path);
     if (!def) {
-      const char *near = diag_nearest(st->action, names, (size_t)sc_n_actions);
+      const char *near = diag_nearest(st->action, cat_names(), (size_t)cat_n_actions);
       snprintf(msg, sizeof msg, "unknown action \"%s\"", st->action);
       if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? `bcsim list` shows every action", near);
       else snprintf(hint, sizeof hint, "`bcsim list` shows every action");
       return jsonv_fail(v, apath, false, hint, msg);
     }
-    char list[256];
-    snprintf(list, sizeof list, ",%s,", def->targets);
-    char needle[SC_NAME + 2];
-    snprintf(needle, sizeof needle, ",%s,", st->target);
-    if (!strstr(list, needle)) {
+    if (!cat_target_allowed(def, st->target)) {
       snprintf(apath, sizeof apath, "%s/target", path);
       snprintf(msg, sizeof msg, "action \"%s\" cannot target \"%s\"", st->action, st->target);
       snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
       return jsonv_fail(v, apath, false, hint, msg);
+    }
+    if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;
+    if (st->flap_count && st->for_ms) {
+      snprintf(apath, sizeof apath, "%s/for", path);
+      return jsonv_fail(v, apath, false, "a flapping step's length follows from \"flap\"", "use \"for\" or \"flap\", not both");
+    }
+    if (def->before_client && st->at_ms != 0) {
+      snprintf(apath, sizeof apath, "%s/at", path);
+      return jsonv_fail(v, apath, false, "it changes what the client is handed at install time: use \"at\": \"0s\"",
+                        "this action only applies before the client starts");
     }
     if (st->at_ms > SC(v)->duration_ms) {
       snprintf(apath, sizeof apath, "%s/at", path);
@@ -169,16 +228,22 @@ static bool parse_steps(jsonv_t *v, const cJSON *root) {
 
 static bool anchor_known(const scenario_t *sc, const char *name, int before_check) {
   if (strcmp(name, "start") == 0) return true;
-  for (int i = 0; i < sc->n_steps; i++)
+  size_t n = strlen(name);
+  bool off = n > 4 && strcmp(name + n - 4, ".off") == 0;
+  for (int i = 0; i < sc->n_steps; i++) {
     if (strcmp(sc->steps[i].id, name) == 0) return true;
+    if (off && strlen(sc->steps[i].id) == n - 4 && strncmp(sc->steps[i].id, name, n - 4) == 0 &&
+        (sc->steps[i].for_ms || sc->steps[i].flap_count))
+      return true;
+  }
   for (int i = 0; i < before_check; i++)
     if (strcmp(sc->checks[i].id, name) == 0 && sc->checks[i].kind == SC_CHECK_EXPECT) return true;
   return false;
 }
 
 static bool parse_checks(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "after", "within"};
-  static const char *const ekeys[] = {"event", "match"};
+  static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "limit", "after", "within"};
+  static const char *const ekeys[] = {"event", "match", "max"};
   char path[64], epath[80], msg[512], hint[512];
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "checks");
   if (!cJSON_IsArray(cs) || !cs->child)
@@ -190,7 +255,7 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     snprintf(path, sizeof path, "checks/%d", i);
     sc_check_t *ck = &SC(v)->checks[SC(v)->n_checks++];
     snprintf(ck->after, sizeof ck->after, "start");
-    if (!jsonv_keys(v, c, path, "a check", keys, 7) ||
+    if (!jsonv_keys(v, c, path, "a check", keys, 8) ||
         !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id) ||
         !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement) ||
         !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
@@ -199,15 +264,27 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
       return false;
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(c, "forbid");
-    if (!!ex == !!fb)
-      return jsonv_fail(v, path, false, "use \"expect\" for what must happen, \"forbid\" for what must not",
-                     "a check needs exactly one of \"expect\" or \"forbid\"");
-    ck->kind = ex ? SC_CHECK_EXPECT : SC_CHECK_FORBID;
-    snprintf(epath, sizeof epath, "%s/%s", path, ex ? "expect" : "forbid");
-    const cJSON *body = ex ? ex : fb;
-    if (!jsonv_keys(v, body, epath, ex ? "expect" : "forbid", ekeys, 2) ||
+    const cJSON *lm = cJSON_GetObjectItemCaseSensitive(c, "limit");
+    if (!!ex + !!fb + !!lm != 1)
+      return jsonv_fail(v, path, false,
+                        "use \"expect\" for what must happen, \"forbid\" for what must not, \"limit\" for how often it may",
+                        "a check needs exactly one of \"expect\", \"forbid\" or \"limit\"");
+    ck->kind = ex ? SC_CHECK_EXPECT : fb ? SC_CHECK_FORBID : SC_CHECK_LIMIT;
+    const char *kind_name = ex ? "expect" : fb ? "forbid" : "limit";
+    snprintf(epath, sizeof epath, "%s/%s", path, kind_name);
+    const cJSON *body = ex ? ex : fb ? fb : lm;
+    if (!jsonv_keys(v, body, epath, kind_name, ekeys, ck->kind == SC_CHECK_LIMIT ? 3 : 2) ||
         !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
       return false;
+    if (ck->kind == SC_CHECK_LIMIT) {
+      const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
+      char mpath[100];
+      snprintf(mpath, sizeof mpath, "%s/max", epath);
+      if (!cJSON_IsNumber(mx) || mx->valuedouble < 0 || mx->valuedouble != (int)mx->valuedouble)
+        return jsonv_fail(v, mx ? mpath : epath, false, "how many matching events are allowed, e.g. \"max\": 10",
+                          "a limit needs a whole number \"max\"");
+      ck->max = mx->valueint;
+    }
     bool known = false;
     for (int k = 0; k < sc_n_event_types; k++) known = known || strcmp(sc_event_types[k], ck->event) == 0;
     if (!known) {
@@ -234,7 +311,8 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
       snprintf(apath, sizeof apath, "%s/after", path);
       snprintf(msg, sizeof msg, "unknown anchor \"%s\"", ck->after);
       return jsonv_fail(v, apath, false,
-                     "an anchor is \"start\", a timeline step id, or the id of an earlier expect check", msg);
+                     "an anchor is \"start\", a timeline step id, \"<step id>.off\" for a step with \"for\", "
+                     "or the id of an earlier expect check", msg);
     }
     for (int k = 0; k < SC(v)->n_checks - 1; k++) {
       if (strcmp(SC(v)->checks[k].id, ck->id) == 0) {
@@ -248,7 +326,7 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
 }
 
 scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
-  static const char *const keys[] = {"id", "title", "tags", "world", "client", "duration", "timeline", "checks"};
+  static const char *const keys[] = {"id", "title", "tags", "seed", "world", "client", "duration", "timeline", "checks"};
   scenario_t *sc = calloc(1, sizeof *sc);
   cJSON *root = NULL;
   jsonv_t v = {text, path, d, sc};
@@ -260,7 +338,7 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
   snprintf(sc->path, sizeof sc->path, "%s", path);
   root = jsonv_parse(text, path, d);
   if (!root) goto out;
-  if (!jsonv_keys(&v, root, "", "the scenario", keys, 8) ||
+  if (!jsonv_keys(&v, root, "", "the scenario", keys, 9) ||
       !jsonv_str(&v, root, "", "id", true, sc->id, sizeof sc->id) ||
       !jsonv_str(&v, root, "", "title", false, sc->title, sizeof sc->title) ||
       !jsonv_dur(&v, root, "", "duration", true, &sc->duration_ms))
@@ -271,6 +349,17 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
               "scenario id has a character that is not allowed");
       goto out;
     }
+  }
+  sc->seed = 1;
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+  if (seed) {
+    if (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740991.0 ||
+        seed->valuedouble != (double)(uint64_t)seed->valuedouble) {
+      jsonv_fail(&v, "seed", false, "a whole number; the same seed gives the same fault schedule",
+                 "\"seed\" must be a non-negative whole number");
+      goto out;
+    }
+    sc->seed = (uint64_t)seed->valuedouble;
   }
   const cJSON *tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
   if (tags) {
@@ -331,6 +420,7 @@ scenario_t *scenario_load(const char *path, diag_t *d) {
 void scenario_free(scenario_t *sc) {
   if (!sc) return;
   for (int i = 0; i < sc->n_checks; i++) cJSON_Delete(sc->checks[i].match);
+  for (int i = 0; i < sc->n_steps; i++) cJSON_Delete(sc->steps[i].params);
   free(sc);
 }
 

@@ -19,7 +19,7 @@
 #define SC_MAX_TAGS 16
 #define SC_MAX_TIMERS 16
 
-typedef enum { SC_CHECK_EXPECT, SC_CHECK_FORBID } sc_check_kind_t;
+typedef enum { SC_CHECK_EXPECT, SC_CHECK_FORBID, SC_CHECK_LIMIT } sc_check_kind_t;
 
 typedef struct sc_step {
   char id[SC_NAME];
@@ -27,6 +27,11 @@ typedef struct sc_step {
   int64_t for_ms; /* 0: stays on until the scenario ends */
   char action[SC_NAME];
   char target[SC_NAME];
+  cJSON *params; /* owned; validated against the catalogue, never NULL */
+  /* Flapping: on for on_ms, off for off_ms, count times, each phase +- a
+   * seeded jitter. count 0: no flapping. */
+  int64_t flap_on_ms, flap_off_ms, flap_jitter_ms;
+  int flap_count;
 } sc_step_t;
 
 typedef struct sc_check {
@@ -37,7 +42,8 @@ typedef struct sc_check {
   char event[SC_NAME];
   cJSON *match; /* owned; object of field -> expected value, ${vars} expanded */
   char after[SC_NAME]; /* "start", a step id, or a check id */
-  int64_t within_ms;   /* expect: the window after the anchor; forbid: 0 = whole run */
+  int64_t within_ms;   /* expect: the window after the anchor; forbid, limit: 0 = whole run */
+  int max;             /* limit: how many matching events are allowed */
 } sc_check_t;
 
 typedef struct sc_timer {
@@ -53,7 +59,8 @@ typedef struct scenario {
   char tags[SC_MAX_TAGS][SC_NAME];
   char bc_domain[128];
   char cloud_domain[128];
-  char client_kind[16]; /* "enrolled" */
+  char client_kind[16]; /* "enrolled" or "new" */
+  uint64_t seed;        /* for every random choice of the run (default 1) */
   int n_timers;
   sc_timer_t timers[SC_MAX_TIMERS];
   int64_t duration_ms;
@@ -63,14 +70,6 @@ typedef struct scenario {
   sc_check_t checks[SC_MAX_CHECKS];
 } scenario_t;
 
-/* The actions a timeline may use, and what they target. */
-typedef struct sc_action_def {
-  const char *name;
-  const char *targets; /* comma-separated allowed targets */
-  const char *doc;
-} sc_action_def_t;
-extern const sc_action_def_t sc_actions[];
-extern const int sc_n_actions;
 /* Event types that checks may name. */
 extern const char *const sc_event_types[];
 extern const int sc_n_event_types;

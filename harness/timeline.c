@@ -36,7 +36,7 @@ int tl_add(tl_t *tl, int64_t t_us, const char *src, const char *type, cJSON *fie
   obj = cJSON_CreateObject();
   if (!obj) goto out;
   cJSON_AddNumberToObject(obj, "t", (double)t_us / 1e6);
-  cJSON_AddStringToObject(obj, "src", src);
+  cJSON_AddStringToObject(obj, "from", src);
   cJSON_AddStringToObject(obj, "type", type);
   if (fields) {
     while (fields->child) {

@@ -15,7 +15,7 @@
 typedef struct tl tl_t;
 typedef struct tl_event {
   int64_t t_us;
-  cJSON *obj; /* has "t", "src", "type" and the event's own fields */
+  cJSON *obj; /* has "t", "from" (who saw it), "type" and the event's own fields */
 } tl_event_t;
 
 tl_t *tl_new(void);

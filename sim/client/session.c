@@ -34,6 +34,7 @@ struct cc_session {
   mode_t_ mode;
   /* cloud */
   char ses[MAX_NAMES][256];
+  char se_addr[MAX_NAMES][INET6_ADDRSTRLEN]; /* resolved while the cloud was healthy */
   int n_ses, se_idx, se_attempts;
   /* BC */
   char pcc_addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
@@ -47,6 +48,7 @@ struct cc_session {
   struct event *timer;
   void (*timer_fn)(cc_session_t *);
   struct evhttp *probe;
+  int failures; /* consecutive failures, for the backoff */
 };
 
 static void say(const char *fmt, ...) {
@@ -65,6 +67,14 @@ static void say(const char *fmt, ...) {
 static void on_timer(evutil_socket_t fd, short what, void *arg) {
   cc_session_t *s = arg;
   if (s->timer_fn) s->timer_fn(s);
+}
+
+/* Retries back off exponentially (x2 each, at most 16x the base) and the
+ * pace resets once something works: a long outage never turns into a storm. */
+static int retry_delay(cc_session_t *s) {
+  int d = s->t.backoff_ms << (s->failures < 4 ? s->failures : 4);
+  s->failures++;
+  return d;
 }
 
 static void after(cc_session_t *s, int ms, void (*fn)(cc_session_t *)) {
@@ -227,6 +237,7 @@ static int resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
 /* ---- the tunnel, wherever it is ---- */
 
 static void keepalive(cc_session_t *s);
+static void tunnel_lost(cc_session_t *s);
 static void cloud_route(cc_session_t *s);
 static void se_connect(cc_session_t *s);
 static void enter_bc(cc_session_t *s);
@@ -235,13 +246,14 @@ static void pse_connect(cc_session_t *s);
 
 static void tunnel_lost(cc_session_t *s) {
   say("tunnel %s lost", s->tun_desc);
+  if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
   drop(s, &s->tun);
   s->tun_id[0] = 0;
   if (s->mode == MODE_CLOUD) {
     s->se_attempts = 0; /* first the same Service Edge again */
     after(s, s->t.backoff_ms, se_connect);
   } else {
-    after(s, s->t.backoff_ms, enter_bc);
+    after(s, retry_delay(s), enter_bc);
   }
 }
 
@@ -260,15 +272,26 @@ static void keepalive(cc_session_t *s) {
     tunnel_lost(s);
 }
 
+/* evhttp would quietly reconnect a closed connection; a tunnel must not survive that. */
+static void tunnel_closed(struct evhttp_connection *c, void *arg) {
+  cc_session_t *s = arg;
+  if (s->tun != c) return;
+  evhttp_connection_set_closecb(c, NULL, NULL);
+  event_del(s->timer);
+  tunnel_lost(s);
+}
+
 static int tunnel_opened(cc_session_t *s, int status, cJSON *body, const char *host, const char *desc) {
   const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "tunnel_id"));
   if (status != 200 || !id || strlen(id) >= sizeof s->tun_id) return -1;
   s->tun = s->pending;
   s->pending = NULL;
+  evhttp_connection_set_closecb(s->tun, tunnel_closed, s);
   snprintf(s->tun_id, sizeof s->tun_id, "%s", id);
   snprintf(s->tun_host, sizeof s->tun_host, "%s", host);
   snprintf(s->tun_desc, sizeof s->tun_desc, "%s", desc);
   say("tunnel up: %s (%s)", desc, id);
+  s->failures = 0;
   after(s, s->t.keepalive_ms, keepalive);
   return 0;
 }
@@ -301,7 +324,11 @@ static void se_connect(cc_session_t *s) {
   char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   const char *se = s->ses[s->se_idx];
   say("connecting to Service Edge %s (attempt %d)", se, s->se_attempts + 1);
-  if (resolve(se, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], se, se, s->cloud_ctx)) ||
+  /* Reconnects use the address learnt while the cloud was healthy: when the
+   * cloud is down, public names may not resolve at all. */
+  if (!s->se_addr[s->se_idx][0] && resolve(se, addrs, MAX_ADDRS) > 0)
+    snprintf(s->se_addr[s->se_idx], INET6_ADDRSTRLEN, "%s", addrs[0]);
+  if (!s->se_addr[s->se_idx][0] || !(s->pending = tls_connect(s, s->se_addr[s->se_idx], se, se, s->cloud_ctx)) ||
       send_req(s, s->pending, EVHTTP_REQ_POST, se, "/v1/tunnel", device_body(s), se_tunnel_done) < 0) {
     se_failed(s);
   }
@@ -311,8 +338,13 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "service_edges");
   drop(s, &s->pending);
   s->n_ses = 0;
+  memset(s->se_addr, 0, sizeof s->se_addr);
   for (const cJSON *it = list ? list->child : NULL; it && s->n_ses < MAX_NAMES; it = it->next)
     if (cJSON_IsString(it) && strlen(it->valuestring) < 256) snprintf(s->ses[s->n_ses++], 256, "%s", it->valuestring);
+  for (int i = 0; status == 200 && i < s->n_ses; i++) {
+    char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+    if (resolve(s->ses[i], addrs, MAX_ADDRS) > 0) snprintf(s->se_addr[i], INET6_ADDRSTRLEN, "%s", addrs[0]);
+  }
   if (status != 200 || s->n_ses == 0) {
     say("broker failed (status %d)", status);
     if (++s->se_attempts >= s->t.retries) {
@@ -348,7 +380,7 @@ static void pse_failed(cc_session_t *s) {
   drop(s, &s->pending);
   if (++s->pse_idx >= s->n_pse) {
     say("every PSE failed: asking the PCCs again");
-    after(s, s->t.backoff_ms, enter_bc);
+    after(s, retry_delay(s), enter_bc);
     return;
   }
   pse_connect(s);
@@ -373,7 +405,7 @@ static void pcc_failed(cc_session_t *s) {
   drop(s, &s->pending);
   if (++s->pcc_idx >= s->n_pcc) {
     say("every PCC address failed: resolving again after backoff");
-    after(s, s->t.backoff_ms, enter_bc);
+    after(s, retry_delay(s), enter_bc);
     return;
   }
   pcc_connect(s);
@@ -413,7 +445,7 @@ static void enter_bc(cc_session_t *s) {
   s->n_pcc = resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
   if (s->n_pcc < 1) {
     say("resolving %s failed; retrying after backoff", s->cfg->pcc_dns_name);
-    after(s, s->t.backoff_ms, enter_bc);
+    after(s, retry_delay(s), enter_bc);
     return;
   }
   say("%s has %d address(es)", s->cfg->pcc_dns_name, s->n_pcc);

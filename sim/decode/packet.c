@@ -23,7 +23,8 @@ static int decode_transport(rd_t *r, uint8_t proto, pkt_view_t *out) {
   if (proto == IPPROTO_TCP) {
     out->sport = rd_u16(r);
     out->dport = rd_u16(r);
-    rd_skip(r, 8); /* seq, ack */
+    out->seq = rd_u32(r);
+    rd_skip(r, 4); /* ack */
     uint8_t off = rd_u8(r) >> 4;
     out->tcp_flags = rd_u8(r);
     if (!rd_ok(r) || off < 5) return -1;

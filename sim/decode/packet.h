@@ -17,6 +17,7 @@ typedef struct pkt_view {
   uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
   uint16_t sport, dport;
   uint8_t tcp_flags;
+  uint32_t seq; /* TCP sequence number */
   const uint8_t *payload; /* points into the frame */
   size_t payload_len;
 } pkt_view_t;

@@ -1,9 +1,13 @@
 #include "sim/dns/dns_server.h"
 
+#include "sim/base/rng.h"
+
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <fnmatch.h>
+#include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,15 +15,59 @@
 
 #define DNS_TCP_MAX_CONNS 64
 #define DNS_TCP_IDLE_S 5
+#define DNS_MAX_FAULTS 16
+#define DNS_MAX_PENDING 128
+#define DNS_SPOOF_HEAD_START_MS 50
+
+typedef struct tcp_conn {
+  struct dns_server *s;
+  struct bufferevent *bev; /* NULL once closed */
+  int refs;
+  char peer[INET6_ADDRSTRLEN];
+} tcp_conn_t;
+
+/* Where an answer goes: a UDP peer, or a TCP connection. */
+typedef struct reply_to {
+  struct sockaddr_storage addr;
+  socklen_t alen;
+  tcp_conn_t *conn; /* holds a reference */
+  char peer[INET6_ADDRSTRLEN];
+} reply_to_t;
+
+typedef struct pending {
+  bool used;
+  uint16_t up_id, orig_id;
+  reply_to_t to;
+  uint8_t query[512];
+  size_t qlen;
+  struct event *timeout;
+  struct dns_server *s;
+} pending_t;
+
+typedef struct delayed {
+  struct dns_server *s;
+  reply_to_t to;
+  uint8_t *msg;
+  size_t len;
+  struct event *ev;
+} delayed_t;
 
 struct dns_server {
+  struct event_base *base;
   const zone_t *zone;
-  int udp_fd;
-  struct event *udp_ev;
+  int udp_fd, up_fd, up_timeout_ms;
+  struct event *udp_ev, *up_ev;
   struct evconnlistener *tcp;
   int tcp_conns;
   dns_server_log_fn log;
   void *log_arg;
+  dns_server_spoof_fn spoof;
+  void *spoof_arg;
+  dns_fault_spec_t faults[DNS_MAX_FAULTS];
+  int n_faults;
+  pending_t pending[DNS_MAX_PENDING];
+  uint16_t next_up_id;
+  uint64_t rng;
 };
 
 static void peer_name(const struct sockaddr *sa, char *out, size_t len) {
@@ -28,37 +76,217 @@ static void peer_name(const struct sockaddr *sa, char *out, size_t len) {
   else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+static void conn_unref(tcp_conn_t *c) {
+  if (c && --c->refs == 0) free(c);
+}
+
+static void send_now(dns_server_t *s, const reply_to_t *to, const uint8_t *msg, size_t len) {
+  if (to->conn) {
+    if (to->conn->bev && len <= 65535) {
+      uint8_t pre[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+      bufferevent_write(to->conn->bev, pre, 2);
+      bufferevent_write(to->conn->bev, msg, len);
+    }
+  } else {
+    (void)sendto(s->udp_fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->alen);
+  }
+}
+
+static void on_delayed(evutil_socket_t fd, short what, void *arg) {
+  delayed_t *d = arg;
+  send_now(d->s, &d->to, d->msg, d->len);
+  conn_unref(d->to.conn);
+  event_free(d->ev);
+  free(d->msg);
+  free(d);
+}
+
+/* Takes ownership of msg; keeps the connection alive until it is sent. */
+static void send_later(dns_server_t *s, const reply_to_t *to, uint8_t *msg, size_t len, int64_t delay_ms) {
+  delayed_t *d = calloc(1, sizeof *d);
+  if (!d) {
+    free(msg);
+    return;
+  }
+  d->s = s;
+  d->to = *to;
+  if (d->to.conn) d->to.conn->refs++;
+  d->msg = msg;
+  d->len = len;
+  d->ev = evtimer_new(s->base, on_delayed, d);
+  struct timeval tv = {(time_t)(delay_ms / 1000), (suseconds_t)(delay_ms % 1000) * 1000};
+  evtimer_add(d->ev, &tv);
+}
+
+static const dns_fault_spec_t *find_fault(const dns_server_t *s, const char *kind, const char *qname) {
+  for (int i = 0; i < s->n_faults; i++) {
+    const dns_fault_spec_t *f = &s->faults[i];
+    if (strcmp(f->kind, kind) == 0 && (!f->name[0] || fnmatch(f->name, qname, FNM_CASEFOLD) == 0)) return f;
+  }
+  return NULL;
+}
+
+static void log_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, const char *action,
+                      const zone_answer_info_t *known) {
+  zone_answer_info_t info;
+  if (known) info = *known;
+  else {
+    memset(&info, 0, sizeof info);
+    zone_peek(q, n, &info.id, info.qname, sizeof info.qname);
+    snprintf(info.qtype, sizeof info.qtype, "?");
+  }
+  if (s->log) s->log(s->log_arg, &info, to->conn ? "tcp" : "udp", to->peer, action);
+}
+
+static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint16_t id);
+
+static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to) {
+  char qname[256];
+  uint16_t id;
+  if (zone_peek(q, n, &id, qname, sizeof qname) < 0) return; /* not a query: drop, never amplify */
+  const dns_fault_spec_t *loss = find_fault(s, "loss", qname);
+  if (find_fault(s, "drop", qname) || (loss && (int)rng_below(&s->rng, 100) < loss->keep)) {
+    log_query(s, q, n, to, "dropped", NULL);
+    return;
+  }
+  zone_policy_t pol = {0};
+  const dns_fault_spec_t *f;
+  if (find_fault(s, "servfail", qname)) pol.rcode = LDNS_RCODE_SERVFAIL;
+  else if (find_fault(s, "nxdomain", qname)) pol.rcode = LDNS_RCODE_NXDOMAIN;
+  else if (find_fault(s, "refused", qname)) pol.rcode = LDNS_RCODE_REFUSED;
+  else if (find_fault(s, "nodata", qname)) pol.nodata = 1;
+  else if (!to->conn && find_fault(s, "truncate", qname)) pol.truncate = 1;
+  if ((f = find_fault(s, "wrong-address", qname))) pol.wrong_addr = f->address;
+  if ((f = find_fault(s, "partial", qname))) pol.keep = f->keep > 0 ? f->keep : 1;
+  if ((f = find_fault(s, "ttl", qname))) {
+    pol.ttl = f->ttl;
+    pol.ttl_set = 1;
+  }
+  int64_t delay = 0;
+  if ((f = find_fault(s, "slow", qname))) delay += f->delay_ms;
+  const dns_fault_spec_t *spoof = find_fault(s, "spoof", qname);
+  bool bent = pol.rcode || pol.nodata || pol.truncate;
+  if (!bent && s->up_fd >= 0 && !zone_is_authoritative(s->zone, qname)) {
+    forward(s, q, n, to, id);
+    return;
+  }
+  uint8_t *ans = NULL;
+  size_t anslen = 0;
+  zone_answer_info_t info;
+  if (zone_answer(s->zone, q, n, &pol, &ans, &anslen, &info) < 0) return;
+  if (spoof && s->spoof && !to->conn) {
+    uint16_t port = to->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&to->addr)->sin_port)
+                                                 : ntohs(((const struct sockaddr_in6 *)&to->addr)->sin6_port);
+    s->spoof(s->spoof_arg, spoof, to->peer, port, q, n);
+    delay += DNS_SPOOF_HEAD_START_MS;
+  }
+  log_query(s, q, n, to, delay ? "delayed" : "answered", &info);
+  if (delay > 0) {
+    send_later(s, to, ans, anslen, delay);
+    return;
+  }
+  send_now(s, to, ans, anslen);
+  free(ans);
+}
+
+/* ---- forwarding to the upstream resolver ---- */
+
+static void pending_free(pending_t *p) {
+  conn_unref(p->to.conn);
+  if (p->timeout) event_free(p->timeout);
+  memset(p, 0, sizeof *p);
+}
+
+static void on_forward_timeout(evutil_socket_t fd, short what, void *arg) {
+  pending_t *p = arg;
+  dns_server_t *s = p->s;
+  zone_policy_t pol = {.rcode = LDNS_RCODE_SERVFAIL};
+  uint8_t *ans = NULL;
+  size_t anslen = 0;
+  zone_answer_info_t info;
+  /* The upstream never answered: what a resolver cut off from the internet says. */
+  if (zone_answer(s->zone, p->query, p->qlen, &pol, &ans, &anslen, &info) == 0) {
+    log_query(s, p->query, p->qlen, &p->to, "timeout", &info);
+    send_now(s, &p->to, ans, anslen);
+  }
+  free(ans);
+  pending_free(p);
+}
+
+static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint16_t id) {
+  pending_t *p = NULL;
+  for (int i = 0; i < DNS_MAX_PENDING && !p; i++)
+    if (!s->pending[i].used) p = &s->pending[i];
+  if (!p || n > sizeof p->query) {
+    log_query(s, q, n, to, "dropped", NULL);
+    return;
+  }
+  p->used = true;
+  p->s = s;
+  p->orig_id = id;
+  p->up_id = ++s->next_up_id;
+  p->to = *to;
+  if (p->to.conn) p->to.conn->refs++;
+  memcpy(p->query, q, n);
+  p->qlen = n;
+  uint8_t out[512];
+  memcpy(out, q, n);
+  out[0] = (uint8_t)(p->up_id >> 8);
+  out[1] = (uint8_t)p->up_id;
+  (void)send(s->up_fd, out, n, MSG_DONTWAIT);
+  p->timeout = evtimer_new(s->base, on_forward_timeout, p);
+  struct timeval tv = {s->up_timeout_ms / 1000, (s->up_timeout_ms % 1000) * 1000};
+  evtimer_add(p->timeout, &tv);
+  log_query(s, q, n, to, "forwarded", NULL);
+}
+
+static void on_upstream(evutil_socket_t fd, short what, void *arg) {
+  dns_server_t *s = arg;
+  uint8_t buf[4096];
+  for (int k = 0; k < 64; k++) {
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 12) return;
+    uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
+    for (int i = 0; i < DNS_MAX_PENDING; i++) {
+      pending_t *p = &s->pending[i];
+      if (!p->used || p->up_id != id) continue;
+      buf[0] = (uint8_t)(p->orig_id >> 8);
+      buf[1] = (uint8_t)p->orig_id;
+      send_now(s, &p->to, buf, (size_t)n);
+      pending_free(p);
+      break;
+    }
+  }
+}
+
+int dns_server_set_upstream(dns_server_t *s, int upstream_fd, int timeout_ms) {
+  evutil_make_socket_nonblocking(upstream_fd);
+  s->up_fd = upstream_fd;
+  s->up_timeout_ms = timeout_ms;
+  s->up_ev = event_new(s->base, upstream_fd, EV_READ | EV_PERSIST, on_upstream, s);
+  return s->up_ev && event_add(s->up_ev, NULL) == 0 ? 0 : -1;
+}
+
+/* ---- sockets ---- */
+
 static void on_udp(evutil_socket_t fd, short what, void *arg) {
   dns_server_t *s = arg;
   uint8_t buf[4096];
   /* Bounded per wakeup: a flooding client cannot starve the rest of the loop. */
   for (int i = 0; i < 64; i++) {
-    struct sockaddr_storage from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+    reply_to_t to = {.alen = sizeof to.addr};
+    ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&to.addr, &to.alen);
     if (n <= 0) return;
-    uint8_t *ans = NULL;
-    size_t anslen = 0;
-    zone_answer_info_t info;
-    if (zone_answer(s->zone, buf, (size_t)n, &ans, &anslen, &info) == 0) {
-      char peer[INET6_ADDRSTRLEN];
-      peer_name((struct sockaddr *)&from, peer, sizeof peer);
-      if (s->log) s->log(s->log_arg, &info, "udp", peer);
-      (void)sendto(fd, ans, anslen, MSG_DONTWAIT, (struct sockaddr *)&from, fromlen);
-    }
-    free(ans);
+    peer_name((struct sockaddr *)&to.addr, to.peer, sizeof to.peer);
+    handle_query(s, buf, (size_t)n, &to);
   }
 }
 
-typedef struct tcp_conn {
-  dns_server_t *s;
-  char peer[INET6_ADDRSTRLEN];
-} tcp_conn_t;
-
-static void tcp_close(struct bufferevent *bev, tcp_conn_t *c) {
+static void tcp_close(tcp_conn_t *c) {
   c->s->tcp_conns--;
-  bufferevent_free(bev);
-  free(c);
+  bufferevent_free(c->bev);
+  c->bev = NULL;
+  conn_unref(c);
 }
 
 static void on_tcp_read(struct bufferevent *bev, void *arg) {
@@ -69,24 +297,19 @@ static void on_tcp_read(struct bufferevent *bev, void *arg) {
     evbuffer_copyout(in, lenbuf, 2);
     size_t need = (size_t)(lenbuf[0] << 8 | lenbuf[1]);
     if (evbuffer_get_length(in) < need + 2) return;
-    uint8_t *msg = malloc(need ? need : 1), *ans = NULL;
-    size_t anslen = 0;
-    zone_answer_info_t info;
+    uint8_t *msg = malloc(need ? need : 1);
+    if (!msg) return;
     evbuffer_drain(in, 2);
     evbuffer_remove(in, msg, need);
-    if (zone_answer(c->s->zone, msg, need, &ans, &anslen, &info) == 0 && anslen <= 65535) {
-      if (c->s->log) c->s->log(c->s->log_arg, &info, "tcp", c->peer);
-      uint8_t pre[2] = {(uint8_t)(anslen >> 8), (uint8_t)anslen};
-      bufferevent_write(bev, pre, 2);
-      bufferevent_write(bev, ans, anslen);
-    }
+    reply_to_t to = {.conn = c};
+    snprintf(to.peer, sizeof to.peer, "%s", c->peer);
+    handle_query(c->s, msg, need, &to);
     free(msg);
-    free(ans);
   }
 }
 
 static void on_tcp_event(struct bufferevent *bev, short what, void *arg) {
-  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) tcp_close(bev, arg);
+  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) tcp_close(arg);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg) {
@@ -103,6 +326,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     return;
   }
   c->s = s;
+  c->bev = bev;
+  c->refs = 1;
   peer_name(sa, c->peer, sizeof c->peer);
   s->tcp_conns++;
   struct timeval idle = {DNS_TCP_IDLE_S, 0};
@@ -115,10 +340,12 @@ dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int ud
                              dns_server_log_fn log, void *log_arg) {
   dns_server_t *s = calloc(1, sizeof *s);
   if (!s) goto fail;
+  s->base = base;
   s->zone = zone;
   s->log = log;
   s->log_arg = log_arg;
   s->udp_fd = udp_fd;
+  s->up_fd = -1;
   evutil_make_socket_nonblocking(udp_fd);
   s->udp_ev = event_new(base, udp_fd, EV_READ | EV_PERSIST, on_udp, s);
   if (!s->udp_ev || event_add(s->udp_ev, NULL) < 0) goto fail;
@@ -133,10 +360,38 @@ fail:
   return NULL;
 }
 
+void dns_server_seed(dns_server_t *s, uint64_t seed) { s->rng = seed; }
+
+void dns_server_set_spoofer(dns_server_t *s, dns_server_spoof_fn fn, void *arg) {
+  s->spoof = fn;
+  s->spoof_arg = arg;
+}
+
+int dns_server_fault(dns_server_t *s, const dns_fault_spec_t *f, bool on) {
+  for (int i = 0; i < s->n_faults; i++) {
+    if (strcmp(s->faults[i].kind, f->kind) == 0 && strcmp(s->faults[i].name, f->name) == 0) {
+      if (on) {
+        s->faults[i] = *f;
+      } else {
+        s->faults[i] = s->faults[--s->n_faults];
+      }
+      return 0;
+    }
+  }
+  if (!on) return 0;
+  if (s->n_faults >= DNS_MAX_FAULTS) return -1;
+  s->faults[s->n_faults++] = *f;
+  return 0;
+}
+
 void dns_server_free(dns_server_t *s) {
   if (!s) return;
+  for (int i = 0; i < DNS_MAX_PENDING; i++)
+    if (s->pending[i].used) pending_free(&s->pending[i]);
   event_free(s->udp_ev);
   close(s->udp_fd);
+  if (s->up_ev) event_free(s->up_ev);
+  if (s->up_fd >= 0) close(s->up_fd);
   evconnlistener_free(s->tcp);
   free(s);
 }

@@ -1,22 +1,50 @@
 /* dns_server: a lab DNS server on UDP and TCP port 53, answering from a zone.
  *
  * Runs on the world's libevent loop. Sockets are bound by the caller (inside
- * the right lab host); the server takes ownership of them. Every query is
- * reported through the log callback, which is how services' own view of the
- * client reaches the timeline. */
+ * the right lab host); the server takes ownership of them. Names outside the
+ * zone are forwarded to an upstream server when one is set (the corporate
+ * resolver forwards public names to the internet's DNS, so an ISP outage
+ * makes them fail for real). DNS faults are switched on and off at run time;
+ * every query is reported through the log callback. */
 #ifndef BC_DNS_SERVER_H
 #define BC_DNS_SERVER_H
 #include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "sim/dns/zone.h"
 
 typedef struct dns_server dns_server_t;
+/* action: "answered", "forwarded", "dropped", "delayed", "timeout" */
 typedef void (*dns_server_log_fn)(void *arg, const zone_answer_info_t *info, const char *proto,
-                                  const char *peer);
+                                  const char *peer, const char *action);
+
+/* One DNS fault, as the catalogue's dns.* actions describe it. */
+typedef struct dns_fault_spec {
+  char kind[32];  /* "servfail", "drop", "truncate", ... (the action without "dns."), or "loss" */
+  char name[256]; /* query names it applies to (glob); "" means all */
+  int64_t delay_ms;
+  int ttl, keep;
+  char address[64];
+  char mode[32];
+} dns_fault_spec_t;
+
+/* Called for dns.spoof before the real answer leaves, which waits a little
+ * so that the forgery wins the race. */
+typedef void (*dns_server_spoof_fn)(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port,
+                                    const uint8_t *query, size_t qlen);
 
 /* Takes ownership of udp_fd and tcp_fd (listening). zone is borrowed and must
  * outlive the server. Returns NULL on failure (the fds are then closed). */
 dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int udp_fd, int tcp_fd,
                              dns_server_log_fn log, void *log_arg);
 void dns_server_free(dns_server_t *s);
+/* Forwards non-authoritative UDP queries through upstream_fd (a UDP socket
+ * connected to the upstream server; owned from now on). 0 or -1. */
+int dns_server_set_upstream(dns_server_t *s, int upstream_fd, int timeout_ms);
+/* Seeds the choices of the "loss" fault (keep = percent lost). */
+void dns_server_seed(dns_server_t *s, uint64_t seed);
+void dns_server_set_spoofer(dns_server_t *s, dns_server_spoof_fn fn, void *arg);
+/* Switches a fault on (added) or off (removed by kind and name). 0 or -1. */
+int dns_server_fault(dns_server_t *s, const dns_fault_spec_t *f, bool on);
 #endif

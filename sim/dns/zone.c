@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #define ZONE_MAX 64
 
@@ -63,8 +64,34 @@ static int in_origin(const zone_t *z, const char *name) {
   return 0;
 }
 
-int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **out,
-                size_t *outlen, zone_answer_info_t *info) {
+int zone_is_authoritative(const zone_t *z, const char *qname) {
+  char name[256];
+  canon(qname, name, sizeof name);
+  return in_origin(z, name);
+}
+
+int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len) {
+  ldns_pkt *q = NULL;
+  char *name = NULL;
+  int rc = -1;
+  if (ldns_wire2pkt(&q, query, qlen) != LDNS_STATUS_OK || ldns_rr_list_rr_count(ldns_pkt_question(q)) != 1)
+    goto out;
+  name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+  if (!name) goto out;
+  canon(name, qname, qname_len);
+  for (char *c = qname; *c; c++) *c = (char)tolower((unsigned char)*c);
+  *id = ldns_pkt_id(q);
+  rc = 0;
+out:
+  free(name);
+  ldns_pkt_free(q);
+  return rc;
+}
+
+int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_policy_t *policy,
+                uint8_t **out, size_t *outlen, zone_answer_info_t *info) {
+  static const zone_policy_t honest = {0};
+  if (!policy) policy = &honest;
   ldns_pkt *q = NULL, *a = NULL;
   char *qname_str = NULL;
   int rc = -1;
@@ -90,16 +117,24 @@ int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **ou
   ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
 
   int name_exists = 0;
-  for (int i = 0; i < z->n_records; i++) {
+  int bent = policy->rcode > 0 || policy->nodata || policy->truncate;
+  for (int i = 0; i < z->n_records && !bent; i++) {
     if (strcasecmp(z->rec[i].name, info->qname) != 0) continue;
     name_exists = 1;
     if (z->rec[i].type != qtype) continue;
+    if (policy->keep > 0 && info->n_answers >= policy->keep) continue;
+    const char *addr = z->rec[i].addr;
+    if (policy->wrong_addr) {
+      /* One forged record in place of all the real ones. */
+      if (info->n_answers > 0 || qtype != LDNS_RR_TYPE_A) continue;
+      addr = policy->wrong_addr;
+    }
     /* ldns_rr_new_frm_type() would pre-allocate empty rdata slots; start bare. */
     ldns_rr *rr = ldns_rr_new();
     if (rr) ldns_rr_set_type(rr, z->rec[i].type);
     ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(qrr));
     ldns_rdf *data = ldns_rdf_new_frm_str(
-        z->rec[i].type == LDNS_RR_TYPE_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, z->rec[i].addr);
+        z->rec[i].type == LDNS_RR_TYPE_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, addr);
     if (!rr || !owner || !data) {
       ldns_rr_free(rr);
       ldns_rdf_deep_free(owner);
@@ -107,13 +142,17 @@ int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **ou
       goto out;
     }
     ldns_rr_set_owner(rr, owner);
-    ldns_rr_set_ttl(rr, z->ttl);
+    ldns_rr_set_ttl(rr, policy->ttl_set ? (uint32_t)policy->ttl : z->ttl);
     ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
     ldns_rr_push_rdf(rr, data);
     ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
     info->n_answers++;
   }
-  if (name_exists) {
+  if (bent) {
+    info->rcode = policy->rcode > 0 ? policy->rcode : LDNS_RCODE_NOERROR;
+    ldns_pkt_set_aa(a, true);
+    if (policy->truncate) ldns_pkt_set_tc(a, true);
+  } else if (name_exists) {
     info->rcode = LDNS_RCODE_NOERROR;
     ldns_pkt_set_aa(a, true);
   } else if (in_origin(z, info->qname)) {

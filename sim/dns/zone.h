@@ -25,9 +25,25 @@ void zone_free(zone_t *z);
 int zone_add_origin(zone_t *z, const char *origin);
 /* addr is IPv4 or IPv6 text; the record type follows from it. 0 or -1. */
 int zone_add_addr(zone_t *z, const char *name, const char *addr);
+/* How to bend an answer: what DNS faults do. Zeroed (or NULL) is honest. */
+typedef struct zone_policy {
+  int rcode;               /* >0: answer with this rcode and no records */
+  int nodata;              /* answer NOERROR with no records */
+  int truncate;            /* set TC and drop the records (UDP only) */
+  const char *wrong_addr;  /* answer A queries with this address, AAAA with none */
+  int keep;                /* >0: keep only this many records */
+  int ttl;                 /* >=0 with ttl_set: use this TTL */
+  int ttl_set;
+} zone_policy_t;
+
+/* Whether qname lies under one of the zone's origins. */
+int zone_is_authoritative(const zone_t *z, const char *qname);
+/* Reads the id and question name of a query without answering it. 0 or -1. */
+int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len);
+
 /* Builds the answer for one query. On success returns 0 and a malloc'd wire
  * message in *out (caller frees). Returns -1 for bytes that are not a query
  * (the server drops them: answering garbage would amplify it). */
-int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, uint8_t **out,
-                size_t *outlen, zone_answer_info_t *info);
+int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_policy_t *policy,
+                uint8_t **out, size_t *outlen, zone_answer_info_t *info);
 #endif

@@ -117,7 +117,7 @@ out:
   return rc;
 }
 
-static int change_route(struct nl_sock *sk, const char *dst, const char *via, bool blackhole, bool add) {
+static int change_route(struct nl_sock *sk, const char *dst, const char *via, int fault_type, bool add) {
   struct rtnl_route *r = rtnl_route_alloc();
   struct nl_addr *d = NULL, *gw = NULL;
   int rc = -1;
@@ -125,8 +125,8 @@ static int change_route(struct nl_sock *sk, const char *dst, const char *via, bo
   rtnl_route_set_family(r, (uint8_t)nl_addr_get_family(d));
   rtnl_route_set_dst(r, d);
   rtnl_route_set_table(r, RT_TABLE_MAIN);
-  if (blackhole) {
-    rtnl_route_set_type(r, RTN_BLACKHOLE);
+  if (fault_type) {
+    rtnl_route_set_type(r, (uint8_t)fault_type);
     /* A lower metric than the normal routes (100), so it wins for the same
      * prefix. Not 0: for IPv6 the kernel reads 0 as "default", i.e. 1024. */
     rtnl_route_set_priority(r, 1);
@@ -185,7 +185,7 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
   }
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
     if (routes[i].host != h) continue;
-    if (change_route(sk, routes[i].dst, routes[i].via, false, true) < 0) {
+    if (change_route(sk, routes[i].dst, routes[i].via, 0, true) < 0) {
       snprintf(err, errlen, "route %s via %s on %s failed", routes[i].dst, routes[i].via, host_names[h]);
       goto out;
     }
@@ -324,21 +324,48 @@ int lab_add_service_addr(lab_t *lab, lab_host_t h, const char *addr) {
   return lab_within(lab, h, do_add_service_addr, &a);
 }
 
-typedef struct bh_args {
+typedef struct route_args {
   const char *prefix;
+  int type;
   bool on;
-} bh_args_t;
+} route_args_t;
 
-static int do_blackhole(void *p) {
-  bh_args_t *a = p;
+static int do_route_fault(void *p) {
+  route_args_t *a = p;
   struct nl_sock *sk = nl_open();
   if (!sk) return -1;
-  int rc = change_route(sk, a->prefix, NULL, true, a->on);
+  int rc = change_route(sk, a->prefix, NULL, a->type, a->on);
   nl_socket_free(sk);
   return rc;
 }
 
-int lab_blackhole(lab_t *lab, const char *prefix, bool on) {
-  bh_args_t a = {prefix, on};
-  return lab_within(lab, LAB_ROUTER, do_blackhole, &a);
+int lab_route_fault(lab_t *lab, const char *prefix, lab_route_fault_t kind, bool on) {
+  route_args_t a = {prefix, kind == LAB_ROUTE_BLACKHOLE ? RTN_BLACKHOLE : RTN_UNREACHABLE, on};
+  return lab_within(lab, LAB_ROUTER, do_route_fault, &a);
+}
+
+typedef struct link_args {
+  const char *ifname;
+  bool up;
+} link_args_t;
+
+static int do_link_set(void *p) {
+  link_args_t *a = p;
+  struct nl_sock *sk = nl_open();
+  struct rtnl_link *orig = NULL, *chg = NULL;
+  int rc = -1;
+  if (!sk || rtnl_link_get_kernel(sk, 0, a->ifname, &orig) < 0 || !(chg = rtnl_link_alloc())) goto out;
+  if (a->up) rtnl_link_set_flags(chg, IFF_UP);
+  else rtnl_link_unset_flags(chg, IFF_UP);
+  rc = rtnl_link_change(sk, orig, chg, 0) < 0 ? -1 : 0;
+out:
+  rtnl_link_put(orig);
+  rtnl_link_put(chg);
+  if (sk) nl_socket_free(sk);
+  return rc;
+}
+
+int lab_link_set(lab_t *lab, const char *ifname, bool up) {
+  link_args_t a = {ifname, up};
+  return lab_within(lab, LAB_ROUTER, do_link_set, &a);
 }

@@ -39,7 +39,11 @@ int lab_socket(lab_t *lab, lab_host_t h, int domain, int type, int protocol);
 int lab_enter(lab_t *lab, lab_host_t h);
 /* Runs fn inside a host's namespace and comes back (for libpcap and the like). */
 int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg);
-/* A blackhole route on the router for prefix ("203.0.113.0/24"): traffic is
- * silently dropped, as in a real outage. on=false removes it. 0 or -1. */
-int lab_blackhole(lab_t *lab, const char *prefix, bool on);
+/* A route fault on the router for prefix ("203.0.113.0/24"): a blackhole
+ * silently drops traffic, as in a real outage; unreachable makes the router
+ * answer ICMP unreachable. on=false removes it. 0 or -1. */
+typedef enum { LAB_ROUTE_BLACKHOLE, LAB_ROUTE_UNREACHABLE } lab_route_fault_t;
+int lab_route_fault(lab_t *lab, const char *prefix, lab_route_fault_t kind, bool on);
+/* Brings one of the router's links (lan0, isp0, wan0) down or up. 0 or -1. */
+int lab_link_set(lab_t *lab, const char *ifname, bool up);
 #endif

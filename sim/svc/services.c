@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/base/rng.h"
 #include "sim/svc/tls_ep.h"
 
 #define APP_RELAY_TIMEOUT_S 2
@@ -151,11 +152,57 @@ static cJSON *name_list(const char names[][256], int n) {
   return a;
 }
 
+static void svc_route(svc_t *s, struct evhttp_request *req);
+
+typedef struct held {
+  svc_t *svc;
+  struct evhttp_request *req; /* NULL once the client went away */
+} held_t;
+
+static void held_gone(struct evhttp_connection *c, void *arg) { ((held_t *)arg)->req = NULL; }
+
+static void held_release(evutil_socket_t fd, short what, void *arg) {
+  held_t *h = arg;
+  if (h->req) {
+    evhttp_connection_set_closecb(evhttp_request_get_connection(h->req), NULL, NULL);
+    svc_route(h->svc, h->req);
+  }
+  free(h);
+}
+
 void svc_handle(struct evhttp_request *req, void *arg) {
   svc_t *s = arg;
+  if (s->loss_percent > 0 && (int)rng_below(&s->rng, 100) < s->loss_percent) {
+    /* Lost: no answer at all; the client's own timeout has to notice. */
+    log_request(s, req, 0, "lost");
+    return;
+  }
+  if (s->delay_ms > 0) {
+    held_t *h = calloc(1, sizeof *h);
+    if (h) {
+      h->svc = s;
+      h->req = req;
+      evhttp_connection_set_closecb(evhttp_request_get_connection(req), held_gone, h);
+      struct timeval tv = {(time_t)(s->delay_ms / 1000), (suseconds_t)(s->delay_ms % 1000) * 1000};
+      if (event_base_once(s->env->base, -1, EV_TIMEOUT, held_release, h, &tv) == 0) return;
+      evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+      free(h);
+    }
+  }
+  svc_route(s, req);
+}
+
+static void svc_route(svc_t *s, struct evhttp_request *req) {
   const char *uri = evhttp_request_get_uri(req);
   enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
   char tunnel_prefix[96];
+  if (s->http_status) {
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "error", s->http_body[0] ? s->http_body : "injected error");
+    log_request(s, req, s->http_status, "http-error");
+    reply_json(req, s->http_status, b);
+    return;
+  }
   if (!authorized(s, req)) {
     log_request(s, req, 401, "unauthorized");
     reply_json(req, 401, error_body("missing or wrong bearer token"));
@@ -179,6 +226,7 @@ void svc_handle(struct evhttp_request *req, void *arg) {
     cJSON *b = cJSON_CreateObject();
     char id[96];
     snprintf(id, sizeof id, "%s-t%d", s->name, ++s->tunnels);
+    s->tunnel_conn[s->tunnels % 64] = evhttp_request_get_connection(req);
     cJSON_AddStringToObject(b, "tunnel_id", id);
     log_request(s, req, 200, "tunnel-open");
     reply_json(req, 200, b);
@@ -186,7 +234,15 @@ void svc_handle(struct evhttp_request *req, void *arg) {
   }
   snprintf(tunnel_prefix, sizeof tunnel_prefix, "/v1/tunnel/%s-t", s->name);
   if ((s->role == SVC_SE || s->role == SVC_PSE) && strncmp(uri, tunnel_prefix, strlen(tunnel_prefix)) == 0) {
+    char *num_end = NULL;
+    long num = strtol(uri + strlen(tunnel_prefix), &num_end, 10);
     const char *rest = strchr(uri + strlen(tunnel_prefix), '/');
+    if (num < 1 || num > s->tunnels || num_end != rest ||
+        s->tunnel_conn[num % 64] != evhttp_request_get_connection(req)) {
+      log_request(s, req, 410, "tunnel-gone");
+      reply_json(req, 410, error_body("no such tunnel on this connection"));
+      return;
+    }
     if (rest && cmd == EVHTTP_REQ_POST && strcmp(rest, "/keepalive") == 0) {
       cJSON *b = cJSON_CreateObject();
       cJSON_AddBoolToObject(b, "ok", 1);

@@ -19,7 +19,7 @@
 
 #include "sim/lab/lab.h"
 
-typedef enum { SVC_BROKER, SVC_SE, SVC_PCC, SVC_PSE } svc_role_t;
+typedef enum { SVC_BROKER, SVC_SE, SVC_PCC, SVC_PSE, SVC_PORTAL, SVC_CLOUD_SP } svc_role_t;
 
 typedef void (*svc_log_fn)(void *arg, const char *service, const char *type, cJSON *fields);
 
@@ -46,6 +46,14 @@ typedef struct svc {
   char addr[INET6_ADDRSTRLEN]; /* its IPv4 service address */
   const svc_env_t *env;
   int tunnels; /* tunnels opened so far: the id of the next one */
+  /* A tunnel is its connection: requests for it on any other are refused. */
+  struct evhttp_connection *tunnel_conn[64]; /* by tunnel number, modulo 64 */
+  /* Faults of the service itself (net.delay, net.loss, svc.http-error). */
+  int64_t delay_ms;
+  int loss_percent;
+  uint64_t rng;
+  int http_status;
+  char http_body[256];
 } svc_t;
 
 /* The evhttp handler of every HTTPS service; arg is the svc_t. */

@@ -7,18 +7,27 @@
 #include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define TLS_EP_MAX_CERTS 4
 
-struct tls_ep {
-  char service[64];
-  struct evhttp *http;
+/* One set of certificates, each in its own context, chosen by SNI. */
+typedef struct cert_set {
   int n;
   SSL_CTX *ctx[TLS_EP_MAX_CERTS];
   char sni[TLS_EP_MAX_CERTS][256];
+} cert_set_t;
+
+struct tls_ep {
+  char service[64];
+  struct evhttp *http;
+  cert_set_t real, over;
+  bool use_over;
+  tls_ep_mode_t mode;
+  int alert;
   tls_ep_log_fn log;
   void *log_arg;
 };
@@ -68,20 +77,104 @@ static void on_info(const SSL *ssl, int where, int ret) {
 
 static int on_servername(SSL *ssl, int *al, void *arg) {
   tls_ep_t *ep = arg;
+  const cert_set_t *set = ep->use_over ? &ep->over : &ep->real;
   const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (!sni) return SSL_TLSEXT_ERR_NOACK;
-  for (int i = 0; i < ep->n; i++) {
-    if (strcasecmp(sni, ep->sni[i]) == 0) {
-      if (i > 0) SSL_set_SSL_CTX(ssl, ep->ctx[i]);
+  for (int i = 0; sni && i < set->n; i++) {
+    if (strcasecmp(sni, set->sni[i]) == 0) {
+      SSL_set_SSL_CTX(ssl, set->ctx[i]);
       return SSL_TLSEXT_ERR_OK;
     }
   }
-  return SSL_TLSEXT_ERR_OK; /* unknown name: the default certificate, as most servers do */
+  /* No SNI, or an unknown name: the default certificate, as most servers do. */
+  SSL_set_SSL_CTX(ssl, set->ctx[0]);
+  return sni ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
+}
+
+/* Runs first, on the raw ClientHello: the handshake faults act here. */
+static int on_client_hello(SSL *ssl, int *al, void *arg) {
+  tls_ep_t *ep = arg;
+  switch (ep->mode) {
+    case TLS_EP_ALERT:
+      *al = ep->alert;
+      return SSL_CLIENT_HELLO_ERROR;
+    case TLS_EP_NO_SNI:
+      *al = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_CLIENT_HELLO_ERROR;
+    case TLS_EP_CLOSE:
+      /* Both directions shut: OpenSSL's alert cannot leave; the client sees EOF. */
+      shutdown(SSL_get_fd(ssl), SHUT_RDWR);
+      SSL_set_app_data(ssl, (void *)2);
+      log_handshake(ep, ssl, "closed-by-fault", NULL);
+      *al = SSL_AD_INTERNAL_ERROR;
+      return SSL_CLIENT_HELLO_ERROR;
+    case TLS_EP_OLD_VERSION:
+      SSL_set_security_level(ssl, 0);
+      SSL_set_cipher_list(ssl, "DEFAULT:@SECLEVEL=0");
+      SSL_set_min_proto_version(ssl, TLS1_VERSION);
+      SSL_set_max_proto_version(ssl, TLS1_1_VERSION);
+      return SSL_CLIENT_HELLO_SUCCESS;
+    default:
+      return SSL_CLIENT_HELLO_SUCCESS;
+  }
+}
+
+static int fill_set(tls_ep_t *ep, cert_set_t *set, const tls_ep_cert_t *certs, int n) {
+  for (int i = 0; i < n; i++) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    set->ctx[set->n] = ctx;
+    snprintf(set->sni[set->n], sizeof set->sni[0], "%s", certs[i].sni);
+    set->n++;
+    if (!ctx || !SSL_CTX_use_certificate(ctx, certs[i].cert->cert) || !SSL_CTX_use_PrivateKey(ctx, certs[i].cert->key))
+      return -1;
+    SSL_CTX_set_app_data(ctx, ep);
+    SSL_CTX_set_info_callback(ctx, on_info);
+    SSL_CTX_set_client_hello_cb(ctx, on_client_hello, ep);
+    SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+    SSL_CTX_set_tlsext_servername_arg(ctx, ep);
+  }
+  return 0;
+}
+
+static void clear_set(cert_set_t *set) {
+  for (int i = 0; i < set->n; i++) SSL_CTX_free(set->ctx[i]);
+  set->n = 0;
+}
+
+void tls_ep_set_mode(tls_ep_t *ep, tls_ep_mode_t mode, int alert) {
+  ep->mode = mode;
+  ep->alert = alert;
+}
+
+int tls_ep_set_override(tls_ep_t *ep, const tls_ep_cert_t *certs, int n) {
+  ep->use_over = false;
+  clear_set(&ep->over);
+  if (n == 0) return 0;
+  if (n > TLS_EP_MAX_CERTS || fill_set(ep, &ep->over, certs, n) < 0) {
+    clear_set(&ep->over);
+    return -1;
+  }
+  ep->use_over = true;
+  return 0;
+}
+
+int tls_ep_alert_code(const char *name) {
+  static const struct {
+    const char *name;
+    int code;
+  } alerts[] = {{"close_notify", 0}, {"unexpected_message", 10}, {"bad_record_mac", 20},
+                {"handshake_failure", 40}, {"bad_certificate", 42}, {"certificate_expired", 45},
+                {"certificate_unknown", 46}, {"illegal_parameter", 47}, {"unknown_ca", 48},
+                {"access_denied", 49}, {"decode_error", 50}, {"protocol_version", 70},
+                {"insufficient_security", 71}, {"internal_error", 80}, {"user_canceled", 90},
+                {"unrecognized_name", 112}};
+  for (size_t i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
+    if (strcmp(alerts[i].name, name) == 0) return alerts[i].code;
+  return -1;
 }
 
 static struct bufferevent *make_bev(struct event_base *base, void *arg) {
   tls_ep_t *ep = arg;
-  SSL *ssl = SSL_new(ep->ctx[0]);
+  SSL *ssl = SSL_new(ep->real.ctx[0]);
   if (!ssl) return NULL;
   struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                            BEV_OPT_CLOSE_ON_FREE);
@@ -98,19 +191,7 @@ tls_ep_t *tls_ep_new(struct event_base *base, const char *service, int listen_fd
   snprintf(ep->service, sizeof ep->service, "%s", service);
   ep->log = log;
   ep->log_arg = log_arg;
-  for (int i = 0; i < n_certs; i++) {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    ep->ctx[ep->n] = ctx;
-    snprintf(ep->sni[ep->n], sizeof ep->sni[0], "%s", certs[i].sni);
-    ep->n++;
-    if (!ctx || !SSL_CTX_use_certificate(ctx, certs[i].cert->cert) ||
-        !SSL_CTX_use_PrivateKey(ctx, certs[i].cert->key))
-      goto fail;
-    SSL_CTX_set_app_data(ctx, ep);
-    SSL_CTX_set_info_callback(ctx, on_info);
-    SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
-    SSL_CTX_set_tlsext_servername_arg(ctx, ep);
-  }
+  if (fill_set(ep, &ep->real, certs, n_certs) < 0) goto fail;
   ep->http = evhttp_new(base);
   if (!ep->http) goto fail;
   evhttp_set_timeout(ep->http, 30);
@@ -136,7 +217,8 @@ int tls_ep_add_socket(tls_ep_t *ep, int listen_fd) {
 void tls_ep_free(tls_ep_t *ep) {
   if (!ep) return;
   if (ep->http) evhttp_free(ep->http);
-  for (int i = 0; i < ep->n; i++) SSL_CTX_free(ep->ctx[i]);
+  clear_set(&ep->real);
+  clear_set(&ep->over);
   free(ep);
 }
 

@@ -11,7 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ldns/ldns.h>
+#include <openssl/x509.h>
+
+#include "sim/base/dur.h"
 #include "sim/dns/dns_server.h"
+#include "sim/inject/inject.h"
+#include "sim/lab/nft.h"
 #include "sim/dns/zone.h"
 #include "sim/pki/pki.h"
 #include "sim/svc/services.h"
@@ -23,7 +29,8 @@ typedef enum { KIND_HTTPS, KIND_APP, KIND_DNS } party_kind_t;
 typedef enum { DOM_CLOUD, DOM_BC } party_domain_t;
 
 typedef struct party_def {
-  const char *name;
+  const char *name;  /* as scenarios name it */
+  const char *label; /* its DNS label under its domain */
   party_kind_t kind;
   svc_role_t role;
   lab_host_t host;
@@ -33,17 +40,24 @@ typedef struct party_def {
 } party_def_t;
 
 static const party_def_t parties[] = {
-    {"broker", KIND_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10", DOM_CLOUD, false},
-    {"se1", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20", DOM_CLOUD, false},
-    {"se2", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21", DOM_CLOUD, false},
-    {"pcc1", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11", DOM_BC, true},
-    {"pcc2", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12", DOM_BC, true},
-    {"pse1", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21", DOM_BC, false},
-    {"pse2", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22", DOM_BC, false},
-    {"app1", KIND_APP, SVC_SE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80", DOM_BC, false},
-    {"dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false},
+    {"broker", "broker", KIND_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10", DOM_CLOUD, false},
+    {"se1", "se1", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20", DOM_CLOUD, false},
+    {"se2", "se2", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21", DOM_CLOUD, false},
+    {"cloud-sp", "samlsp", KIND_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30", "2001:db8:100::30", DOM_CLOUD, false},
+    {"portal", "portal", KIND_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40", DOM_CLOUD, false},
+    {"public-dns", "ns", KIND_DNS, SVC_SE, LAB_INTERNET, "203.0.113.53", "2001:db8:100::53", DOM_CLOUD, false},
+    {"pcc1", "pcc1", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11", DOM_BC, true},
+    {"pcc2", "pcc2", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12", DOM_BC, true},
+    {"pse1", "pse1", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21", DOM_BC, false},
+    {"pse2", "pse2", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22", DOM_BC, false},
+    {"app1", "app1", KIND_APP, SVC_SE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80", DOM_BC, false},
+    {"dns", "dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false},
 };
 #define N_PARTIES (sizeof parties / sizeof parties[0])
+#define PUBLIC_DNS 5
+#define CORP_DNS 11
+#define FORWARD_TIMEOUT_MS 500
+#define DEFAULT_WRONG_ADDR "198.51.100.66" /* in the datacenter's range, but nobody's */
 
 static const struct {
   const char *addr, *name;
@@ -61,6 +75,10 @@ static const struct {
 };
 
 struct world {
+  uint64_t seed;
+  pki_cert_t *fault_certs[N_PARTIES][2]; /* certificates a certificate fault serves */
+  pki_cert_t *rogue_ca;                  /* tls.untrusted-ca */
+  pki_cert_t *impostor_ca;               /* tls.wrong-key: the BC SP CA's name, another key */
   struct event_base *base;
   lab_t *lab;
   world_log_fn log;
@@ -69,13 +87,13 @@ struct world {
   char config_path[600], state_dir[600], resolv_path[600];
   char device_token[64];
   pki_cert_t *bc_ca, *cloud_ca;
-  pki_cert_t *certs[N_PARTIES][2];
+  pki_cert_t *certs[N_PARTIES][3];
   svc_env_t env;
   svc_t svcs[N_PARTIES];
   tls_ep_t *eps[N_PARTIES];
   app_server_t *app;
-  zone_t *zone;
-  dns_server_t *dns;
+  zone_t *zone, *public_zone;
+  dns_server_t *dns, *public_dns;
 };
 
 const char *world_addr_name(const world_t *w, const char *addr) {
@@ -101,20 +119,29 @@ static void on_service_log(void *arg, const char *service, const char *type, cJS
   w->log(w->log_arg, service, type, fields);
 }
 
-static void on_dns_log(void *arg, const zone_answer_info_t *info, const char *proto, const char *peer) {
+typedef struct dns_log_ctx {
+  world_t *w;
+  const char *service;
+} dns_log_ctx_t;
+static dns_log_ctx_t corp_log, public_log;
+
+static void on_dns_log(void *arg, const zone_answer_info_t *info, const char *proto, const char *peer,
+                       const char *action) {
+  dns_log_ctx_t *ctx = arg;
   cJSON *f = cJSON_CreateObject();
-  cJSON_AddStringToObject(f, "service", "dns");
+  cJSON_AddStringToObject(f, "service", ctx->service);
+  cJSON_AddStringToObject(f, "action", action);
   cJSON_AddStringToObject(f, "qname", info->qname);
   cJSON_AddStringToObject(f, "qtype", info->qtype);
   cJSON_AddNumberToObject(f, "rcode", info->rcode);
   cJSON_AddNumberToObject(f, "answers", info->n_answers);
   cJSON_AddStringToObject(f, "proto", proto);
   cJSON_AddStringToObject(f, "peer", peer);
-  on_service_log(arg, "dns", "svc.dns.query", f);
+  on_service_log(ctx->w, ctx->service, "svc.dns.query", f);
 }
 
 static void party_fqdn(const world_t *w, const party_def_t *p, char *out, size_t len) {
-  snprintf(out, len, "%s.%s", p->name, p->domain == DOM_BC ? w->bc_domain : w->cloud_domain);
+  snprintf(out, len, "%s.%s", p->label, p->domain == DOM_BC ? w->bc_domain : w->cloud_domain);
 }
 
 /* A socket bound to addr:port in host; SOCK_STREAM sockets also listen. */
@@ -206,8 +233,10 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
   party_fqdn(w, p, fqdn, sizeof fqdn);
   snprintf(c2, sizeof c2, "c2.%s", w->bc_domain);
   snprintf(c2site, sizeof c2site, "c2site.%s", w->bc_domain);
-  tls_ep_cert_t certs[2];
+  tls_ep_cert_t certs[3];
   int n = 0;
+  char bcpsp[300];
+  snprintf(bcpsp, sizeof bcpsp, "bcpsp.%s", w->bc_domain);
   if (p->domain == DOM_CLOUD) {
     const char *names[] = {fqdn};
     w->certs[i][0] = pki_issue(w->cloud_ca, names, 1, -3600, 365);
@@ -219,6 +248,12 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
     w->certs[i][1] = pki_issue(w->bc_ca, n2, 1, -3600, 365);
     certs[n++] = (tls_ep_cert_t){c2, w->certs[i][0]};
     certs[n++] = (tls_ep_cert_t){c2site, w->certs[i][1]};
+    if (p->is_pcc) {
+      /* The PCC also hosts the BC SP (local SAML): bcpsp.<bc_domain>. */
+      const char *n3[] = {bcpsp};
+      w->certs[i][2] = pki_issue(w->bc_ca, n3, 1, -3600, 365);
+      certs[n++] = (tls_ep_cert_t){bcpsp, w->certs[i][2]};
+    }
   }
   for (int k = 0; k < n; k++) {
     if (!certs[k].cert) {
@@ -249,6 +284,44 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
   return 0;
 }
 
+static void on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
+                     size_t qlen);
+
+static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
+  const party_def_t *p = &parties[i];
+  bool corp = i == CORP_DNS;
+  dns_log_ctx_t *ctx = corp ? &corp_log : &public_log;
+  ctx->w = w;
+  ctx->service = p->name;
+  int udp = bound_socket(w, p->host, p->v4, SOCK_DGRAM, 53);
+  int tcp = bound_socket(w, p->host, p->v4, SOCK_STREAM, 53);
+  dns_server_t *d = (udp >= 0 && tcp >= 0) ? dns_server_new(w->base, corp ? w->zone : w->public_zone, udp, tcp,
+                                                             on_dns_log, ctx)
+                                           : NULL;
+  if (!d) {
+    snprintf(err, errlen, "starting the %s DNS server failed", p->name);
+    return -1;
+  }
+  dns_server_seed(d, w->seed ^ (uint64_t)i);
+  dns_server_set_spoofer(d, on_spoof, w);
+  if (corp) {
+    w->dns = d;
+    /* The forwarder's socket lives in the datacenter, like the resolver. */
+    struct sockaddr_storage up;
+    socklen_t ul;
+    int fd = lab_socket(w->lab, p->host, AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0 || lab_sockaddr(parties[PUBLIC_DNS].v4, 53, &up, &ul) < 0 || connect(fd, (struct sockaddr *)&up, ul) < 0 ||
+        dns_server_set_upstream(d, fd, FORWARD_TIMEOUT_MS) < 0) {
+      if (fd >= 0) close(fd);
+      snprintf(err, errlen, "connecting the corporate resolver to the public DNS failed");
+      return -1;
+    }
+  } else {
+    w->public_dns = d;
+  }
+  return 0;
+}
+
 world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts, world_log_fn log,
                    void *log_arg, char *err, size_t errlen) {
   world_t *w = calloc(1, sizeof *w);
@@ -257,6 +330,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   err[0] = 0;
   if (!w) goto out;
   w->base = base;
+  w->seed = opts->seed;
   w->lab = lab;
   w->log = log;
   w->log_arg = log_arg;
@@ -293,8 +367,13 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   env->log_arg = w;
   env->app_name = "app1";
   env->app_port = APP_PORT;
+  /* The corporate resolver is authoritative for the BC domain and forwards
+   * the rest to the public DNS; the public DNS serves both domains, as a
+   * customer that publishes its BC names does. */
   w->zone = zone_new(60);
-  if (!w->zone || zone_add_origin(w->zone, w->bc_domain) < 0 || zone_add_origin(w->zone, w->cloud_domain) < 0)
+  w->public_zone = zone_new(60);
+  if (!w->zone || !w->public_zone || zone_add_origin(w->zone, w->bc_domain) < 0 ||
+      zone_add_origin(w->public_zone, w->bc_domain) < 0 || zone_add_origin(w->public_zone, w->cloud_domain) < 0)
     goto out;
   for (size_t i = 0; i < N_PARTIES; i++) {
     const party_def_t *p = &parties[i];
@@ -303,10 +382,18 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
       goto out;
     }
     party_fqdn(w, p, fqdn, sizeof fqdn);
-    if (zone_add_addr(w->zone, fqdn, p->v4) < 0 || zone_add_addr(w->zone, fqdn, p->v6) < 0) goto out;
-    if (p->is_pcc) {
-      snprintf(fqdn, sizeof fqdn, "any2bcp.%s", w->bc_domain);
-      if (zone_add_addr(w->zone, fqdn, p->v4) < 0 || zone_add_addr(w->zone, fqdn, p->v6) < 0) goto out;
+    zone_t *home = p->domain == DOM_BC ? w->zone : NULL;
+    for (int k = 0; k < 2; k++) {
+      zone_t *z = k == 0 ? home : w->public_zone;
+      if (!z) continue;
+      if (zone_add_addr(z, fqdn, p->v4) < 0 || zone_add_addr(z, fqdn, p->v6) < 0) goto out;
+      if (p->is_pcc) {
+        char pcc[300];
+        snprintf(pcc, sizeof pcc, "any2bcp.%s", w->bc_domain);
+        if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) goto out;
+        snprintf(pcc, sizeof pcc, "bcpsp.%s", w->bc_domain);
+        if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) goto out;
+      }
     }
     if (p->role == SVC_SE && p->kind == KIND_HTTPS)
       party_fqdn(w, p, env->service_edges[env->n_service_edges++], sizeof env->service_edges[0]);
@@ -324,15 +411,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
         goto out;
       }
     }
-    if (p->kind == KIND_DNS) {
-      int udp = bound_socket(w, p->host, p->v4, SOCK_DGRAM, 53);
-      int tcp = bound_socket(w, p->host, p->v4, SOCK_STREAM, 53);
-      w->dns = (udp >= 0 && tcp >= 0) ? dns_server_new(base, w->zone, udp, tcp, on_dns_log, w) : NULL;
-      if (!w->dns) {
-        snprintf(err, errlen, "starting the DNS server failed");
-        goto out;
-      }
-    }
+    if (p->kind == KIND_DNS && start_dns(w, i, err, errlen) < 0) goto out;
   }
   ok = true;
 out:
@@ -350,36 +429,335 @@ void world_free(world_t *w) {
     tls_ep_free(w->eps[i]);
     pki_cert_free(w->certs[i][0]);
     pki_cert_free(w->certs[i][1]);
+    pki_cert_free(w->certs[i][2]);
   }
+  for (size_t i = 0; i < N_PARTIES; i++) {
+    pki_cert_free(w->fault_certs[i][0]);
+    pki_cert_free(w->fault_certs[i][1]);
+  }
+  pki_cert_free(w->rogue_ca);
+  pki_cert_free(w->impostor_ca);
   app_server_free(w->app);
   dns_server_free(w->dns);
+  dns_server_free(w->public_dns);
   zone_free(w->zone);
+  zone_free(w->public_zone);
   pki_cert_free(w->bc_ca);
   pki_cert_free(w->cloud_ca);
   free(w);
 }
 
-static int blackhole_prefix(world_t *w, const char *prefix, bool on, char *err, size_t errlen) {
-  if (lab_blackhole(w->lab, prefix, on) < 0) {
-    snprintf(err, errlen, "%s the blackhole route for %s failed", on ? "adding" : "removing", prefix);
+/* ---- faults ---- */
+
+/* The parties a target names: one party, a group, or a whole host. */
+static int resolve_target(const char *target, size_t out[], int max) {
+  static const struct {
+    const char *group, *members;
+  } groups[] = {{"ses", ",se1,se2,"}, {"pccs", ",pcc1,pcc2,"}, {"pses", ",pse1,pse2,"}};
+  int n = 0;
+  for (size_t i = 0; i < N_PARTIES && n < max; i++) {
+    const party_def_t *p = &parties[i];
+    char needle[80];
+    snprintf(needle, sizeof needle, ",%s,", p->name);
+    bool hit = strcmp(target, p->name) == 0;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+      hit = hit || (strcmp(target, groups[g].group) == 0 && strstr(groups[g].members, needle));
+    hit = hit || ((strcmp(target, "cloud") == 0 || strcmp(target, "internet") == 0) && p->host == LAB_INTERNET);
+    hit = hit || (strcmp(target, "datacenter") == 0 && p->host == LAB_DATACENTER);
+    if (hit) out[n++] = i;
+  }
+  return n;
+}
+
+static const char *param_str(const cJSON *params, const char *key, const char *fallback) {
+  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, key));
+  return v ? v : fallback;
+}
+
+static int param_int(const cJSON *params, const char *key, int fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+  return cJSON_IsNumber(v) ? v->valueint : fallback;
+}
+
+static int64_t param_dur(const cJSON *params, const char *key, int64_t fallback) {
+  int64_t ms;
+  const char *v = param_str(params, key, NULL);
+  return v && dur_parse(v, &ms) ? ms : fallback;
+}
+
+static int dns_fault(world_t *w, const char *kind, const char *target, const cJSON *params, bool on, char *err,
+                     size_t errlen) {
+  dns_fault_spec_t f = {0};
+  snprintf(f.kind, sizeof f.kind, "%s", kind);
+  snprintf(f.name, sizeof f.name, "%s", param_str(params, "name", ""));
+  f.delay_ms = param_dur(params, "delay", 1000);
+  f.ttl = param_int(params, "ttl", 0);
+  f.keep = param_int(params, strcmp(kind, "loss") == 0 ? "percent" : "keep", 1);
+  snprintf(f.address, sizeof f.address, "%s", param_str(params, "address", DEFAULT_WRONG_ADDR));
+  snprintf(f.mode, sizeof f.mode, "%s", param_str(params, "mode", "wrong-id"));
+  dns_server_t *d = strcmp(target, "public-dns") == 0 ? w->public_dns : w->dns;
+  if (dns_server_fault(d, &f, on) < 0) {
+    snprintf(err, errlen, "too many DNS faults at once on %s", target);
     return -1;
   }
   return 0;
 }
 
-int world_blackhole(world_t *w, const char *target, bool on, char *err, size_t errlen) {
+/* The forged answer of dns.spoof, sent from the resolver's own address. */
+static void on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
+                     size_t qlen) {
+  world_t *w = arg;
+  ldns_pkt *q = NULL;
+  uint8_t *wire = NULL;
+  size_t len = 0;
+  char err[256] = "", qname[300];
+  if (strchr(client, ':') || ldns_wire2pkt(&q, query, qlen) != LDNS_STATUS_OK) goto out;
+  ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+  char *owner = ldns_rdf2str(ldns_rr_owner(qrr));
+  bool wrong_question = strcmp(f->mode, "wrong-question") == 0;
+  snprintf(qname, sizeof qname, "%s%s", wrong_question ? "spoofed." : "", owner ? owner : ".");
+  free(owner);
+  char rr_text[400];
+  snprintf(rr_text, sizeof rr_text, "%s 60 IN A %s", qname, f->address);
+  ldns_rr *answer = NULL, *question = NULL;
+  if (ldns_rr_new_frm_str(&answer, rr_text, 0, NULL, NULL) != LDNS_STATUS_OK) goto out;
+  snprintf(rr_text, sizeof rr_text, "%s IN A", qname);
+  if (ldns_rr_new_question_frm_str(&question, rr_text, NULL, NULL) != LDNS_STATUS_OK) {
+    ldns_rr_free(answer);
+    goto out;
+  }
+  ldns_pkt *forged = ldns_pkt_new();
+  ldns_pkt_set_id(forged, wrong_question ? ldns_pkt_id(q) : (uint16_t)(ldns_pkt_id(q) ^ 0x5a5a));
+  ldns_pkt_set_qr(forged, true);
+  ldns_pkt_set_aa(forged, true);
+  ldns_pkt_set_rd(forged, true);
+  ldns_pkt_set_ra(forged, true);
+  ldns_pkt_push_rr(forged, LDNS_SECTION_QUESTION, question);
+  ldns_pkt_push_rr(forged, LDNS_SECTION_ANSWER, answer);
+  if (ldns_pkt2wire(&wire, forged, &len) == LDNS_STATUS_OK &&
+      inject_udp(w->lab, LAB_DATACENTER, parties[CORP_DNS].v4, 53, client, port, wire, len, err, sizeof err) == 0) {
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "service", "dns");
+    cJSON_AddStringToObject(ev, "mode", f->mode);
+    cJSON_AddStringToObject(ev, "address", f->address);
+    cJSON_AddStringToObject(ev, "qname", qname);
+    cJSON_AddStringToObject(ev, "peer", client);
+    on_service_log(w, "dns", "svc.dns.spoof", ev);
+  } else {
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "message", err[0] ? err : "building the forged answer failed");
+    w->log(w->log_arg, "harness", "harness.warning", ev);
+  }
+  ldns_pkt_free(forged);
+out:
+  free(wire);
+  ldns_pkt_free(q);
+}
+
+/* Certificates a certificate fault serves in place of the real ones. */
+static int cert_fault(world_t *w, size_t i, const char *kind, char *err, size_t errlen) {
+  const party_def_t *p = &parties[i];
+  char fqdn[300], c2[300], c2site[300], bcpsp[300], wrong[300];
+  party_fqdn(w, p, fqdn, sizeof fqdn);
+  snprintf(c2, sizeof c2, "c2.%s", w->bc_domain);
+  snprintf(c2site, sizeof c2site, "c2site.%s", w->bc_domain);
+  snprintf(bcpsp, sizeof bcpsp, "bcpsp.%s", w->bc_domain);
+  snprintf(wrong, sizeof wrong, "wrong.%s", p->domain == DOM_BC ? w->bc_domain : w->cloud_domain);
+  const pki_cert_t *ca = p->domain == DOM_BC ? w->bc_ca : w->cloud_ca;
+  long not_before = -3600;
+  int days = 365;
+  if (strcmp(kind, "untrusted-ca") == 0) {
+    if (!w->rogue_ca) w->rogue_ca = pki_ca_new("Rogue CA (bcsim lab)");
+    ca = w->rogue_ca;
+  } else if (strcmp(kind, "wrong-key") == 0) {
+    if (!w->impostor_ca) {
+      X509_NAME *name = X509_get_subject_name((p->domain == DOM_BC ? w->bc_ca : w->cloud_ca)->cert);
+      char cn[256] = "";
+      X509_NAME_get_text_by_NID(name, NID_commonName, cn, sizeof cn);
+      w->impostor_ca = pki_ca_new(cn); /* same name, another key */
+    }
+    ca = w->impostor_ca;
+  } else if (strcmp(kind, "expired") == 0) {
+    not_before = -400L * 86400;
+    days = 30;
+  } else if (strcmp(kind, "not-yet-valid") == 0) {
+    not_before = 86400;
+  }
+  if (!ca) goto fail;
+  bool wrong_name = strcmp(kind, "wrong-name") == 0;
+  tls_ep_cert_t certs[3];
+  int n = 0;
+  const char *names[3] = {fqdn, NULL, NULL};
+  if (p->domain == DOM_BC) {
+    names[0] = c2;
+    names[1] = c2site;
+    if (p->is_pcc) names[2] = bcpsp;
+  }
+  for (int k = 0; k < 3 && names[k]; k++) {
+    const char *issued_for[1] = {wrong_name ? wrong : names[k]};
+    if (k < 2) {
+      pki_cert_free(w->fault_certs[i][k]);
+      w->fault_certs[i][k] = pki_issue(ca, issued_for, 1, not_before, days);
+      if (!w->fault_certs[i][k]) goto fail;
+      certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][k]};
+    } else {
+      certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][1]}; /* bcpsp shares the faulty c2site one */
+    }
+  }
+  if (tls_ep_set_override(w->eps[i], certs, n) < 0) goto fail;
+  return 0;
+fail:
+  snprintf(err, errlen, "preparing the %s certificates of %s failed", kind, p->name);
+  return -1;
+}
+
+static int nft_for_parties(world_t *w, const char *chain_kind, const char *target, const size_t *idx, int n,
+                           const char *rule4, const char *rule6, bool per_host, bool on, char *err, size_t errlen) {
+  char rules[4096] = "", chain[96];
+  size_t used = 0;
+  lab_host_t host = LAB_ROUTER;
+  for (int k = 0; k < n; k++) {
+    const party_def_t *p = &parties[idx[k]];
+    if (per_host) host = p->host;
+    used += (size_t)snprintf(rules + used, sizeof rules - used, rule4, p->v4);
+    used += (size_t)snprintf(rules + used, sizeof rules - used, rule6, p->v6);
+  }
+  snprintf(chain, sizeof chain, "f_%s_%s", chain_kind, target);
+  for (char *c = chain; *c; c++)
+    if (*c == '-' || *c == '.') *c = '_';
+  if (per_host) {
+    /* svc.down: the host(s) of the parties refuse, as a closed port would. */
+    for (int h = LAB_INTERNET; h <= LAB_DATACENTER; h++) {
+      char hr[4096] = "";
+      size_t hu = 0;
+      for (int k = 0; k < n; k++) {
+        const party_def_t *p = &parties[idx[k]];
+        if ((int)p->host != h) continue;
+        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule4, p->v4);
+        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule6, p->v6);
+      }
+      if (!hu) continue;
+      int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, "input", hr, err, errlen)
+                  : nft_fault_del(w->lab, (lab_host_t)h, chain, err, errlen);
+      if (rc < 0) return -1;
+    }
+    return 0;
+  }
+  return on ? nft_fault_add(w->lab, host, chain, "forward", rules, err, errlen)
+            : nft_fault_del(w->lab, host, chain, err, errlen);
+}
+
+static int route_fault(world_t *w, const char *target, const size_t *idx, int n, lab_route_fault_t kind, bool on,
+                       char *err, size_t errlen) {
   char p4[64], p6[64];
   for (size_t i = 0; i < sizeof host_prefixes / sizeof host_prefixes[0]; i++) {
-    if (strcmp(host_prefixes[i].target, target) == 0)
-      return blackhole_prefix(w, host_prefixes[i].v4, on, err, errlen) ||
-             blackhole_prefix(w, host_prefixes[i].v6, on, err, errlen) ? -1 : 0;
+    if (strcmp(host_prefixes[i].target, target) != 0) continue;
+    if (lab_route_fault(w->lab, host_prefixes[i].v4, kind, on) < 0 ||
+        lab_route_fault(w->lab, host_prefixes[i].v6, kind, on) < 0)
+      goto fail;
+    return 0;
   }
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    if (strcmp(parties[i].name, target) != 0) continue;
-    snprintf(p4, sizeof p4, "%s/32", parties[i].v4);
-    snprintf(p6, sizeof p6, "%s/128", parties[i].v6);
-    return blackhole_prefix(w, p4, on, err, errlen) || blackhole_prefix(w, p6, on, err, errlen) ? -1 : 0;
+  for (int k = 0; k < n; k++) {
+    snprintf(p4, sizeof p4, "%s/32", parties[idx[k]].v4);
+    snprintf(p6, sizeof p6, "%s/128", parties[idx[k]].v6);
+    if (lab_route_fault(w->lab, p4, kind, on) < 0 || lab_route_fault(w->lab, p6, kind, on) < 0) goto fail;
   }
-  snprintf(err, errlen, "unknown blackhole target \"%s\"", target);
+  return 0;
+fail:
+  snprintf(err, errlen, "%s the route fault for %s failed", on ? "adding" : "removing", target);
   return -1;
+}
+
+int world_fault(world_t *w, const char *action, const char *target, const cJSON *params, bool on, char *err,
+                size_t errlen) {
+  size_t idx[N_PARTIES];
+  int n = resolve_target(target, idx, (int)N_PARTIES);
+  err[0] = 0;
+  if (strncmp(action, "dns.", 4) == 0) return dns_fault(w, action + 4, target, params, on, err, errlen);
+  if (strcmp(action, "net.link-down") == 0) {
+    if (lab_link_set(w->lab, target, !on) < 0) {
+      snprintf(err, errlen, "setting link %s %s failed", target, on ? "down" : "up");
+      return -1;
+    }
+    return 0;
+  }
+  if (strcmp(action, "net.blackhole") == 0) return route_fault(w, target, idx, n, LAB_ROUTE_BLACKHOLE, on, err, errlen);
+  if (strcmp(action, "net.unreachable") == 0)
+    return route_fault(w, target, idx, n, LAB_ROUTE_UNREACHABLE, on, err, errlen);
+  if (strcmp(action, "net.reject") == 0)
+    return nft_for_parties(w, "reject", target, idx, n, "ip daddr %s meta l4proto tcp reject with tcp reset\n",
+                           "ip6 daddr %s meta l4proto tcp reject with tcp reset\n", false, on, err, errlen);
+  if (strcmp(action, "tls.stall") == 0)
+    /* The handshake completes in the kernel; the ClientHello never arrives. */
+    return nft_for_parties(w, "stall", target, idx, n, "ip daddr %s tcp dport 443 ip length > 100 drop\n",
+                           "ip6 daddr %s tcp dport 443 ip6 length > 80 drop\n", false, on, err, errlen);
+  if (strcmp(action, "svc.down") == 0)
+    return nft_for_parties(w, "down", target, idx, n, "ip daddr %s tcp dport 443 reject with tcp reset\n",
+                           "ip6 daddr %s tcp dport 443 reject with tcp reset\n", true, on, err, errlen);
+  for (int k = 0; k < n; k++) {
+    size_t i = idx[k];
+    const party_def_t *p = &parties[i];
+    if (p->kind == KIND_DNS) {
+      if (strcmp(action, "net.delay") == 0 || strcmp(action, "net.loss") == 0) {
+        if (dns_fault(w, strcmp(action, "net.delay") == 0 ? "slow" : "loss", p->name, params, on, err, errlen) < 0)
+          return -1;
+      }
+      continue;
+    }
+    svc_t *s = &w->svcs[i];
+    if (strcmp(action, "net.delay") == 0) {
+      s->delay_ms = on ? param_dur(params, "delay", 1000) : 0;
+    } else if (strcmp(action, "net.loss") == 0) {
+      s->loss_percent = on ? param_int(params, "percent", 50) : 0;
+      s->rng = w->seed ^ ((uint64_t)i << 32);
+    } else if (strcmp(action, "svc.http-error") == 0) {
+      s->http_status = on ? param_int(params, "status", 503) : 0;
+      snprintf(s->http_body, sizeof s->http_body, "%s", param_str(params, "body", ""));
+    } else if (strncmp(action, "tls.", 4) == 0 && p->kind == KIND_HTTPS) {
+      const char *kind = action + 4;
+      if (strcmp(kind, "alert") == 0 || strcmp(kind, "no-sni-match") == 0 || strcmp(kind, "close") == 0 ||
+          strcmp(kind, "old-version") == 0) {
+        tls_ep_mode_t mode = strcmp(kind, "alert") == 0          ? TLS_EP_ALERT
+                             : strcmp(kind, "no-sni-match") == 0 ? TLS_EP_NO_SNI
+                             : strcmp(kind, "close") == 0        ? TLS_EP_CLOSE
+                                                                 : TLS_EP_OLD_VERSION;
+        int alert = tls_ep_alert_code(param_str(params, "alert", "handshake_failure"));
+        if (alert < 0) {
+          snprintf(err, errlen, "unknown TLS alert \"%s\"", param_str(params, "alert", ""));
+          return -1;
+        }
+        tls_ep_set_mode(w->eps[i], on ? mode : TLS_EP_HONEST, alert);
+      } else if (on) {
+        if (cert_fault(w, i, kind, err, errlen) < 0) return -1;
+      } else {
+        tls_ep_set_override(w->eps[i], NULL, 0);
+      }
+    } else if (p->kind == KIND_HTTPS || strncmp(action, "tls.", 4) != 0) {
+      snprintf(err, errlen, "%s is not implemented for %s", action, p->name);
+      return -1;
+    }
+  }
+  if (n == 0) {
+    snprintf(err, errlen, "%s: no party is called \"%s\"", action, target);
+    return -1;
+  }
+  return 0;
+}
+
+int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6) {
+  for (size_t i = 0; i < N_PARTIES; i++) {
+    if (strcmp(parties[i].name, name) == 0) {
+      *v4 = parties[i].v4;
+      *v6 = parties[i].v6;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+int world_target_parties(const world_t *w, const char *target, const char **names, int max) {
+  size_t idx[N_PARTIES];
+  int n = resolve_target(target, idx, max < (int)N_PARTIES ? max : (int)N_PARTIES);
+  for (int k = 0; k < n; k++) names[k] = parties[idx[k]].name;
+  return n;
 }

@@ -23,6 +23,7 @@ typedef struct world_opts {
   const char *bc_domain;
   const char *cloud_domain;
   const char *run_dir; /* where world/, state/ and resolv.conf are written */
+  uint64_t seed;       /* for the world's random choices (loss) */
 } world_opts_t;
 
 /* Log sink for everything services see; takes ownership of fields. */
@@ -38,6 +39,13 @@ const char *world_addr_name(const world_t *w, const char *addr);
 const char *world_config_path(const world_t *w);
 const char *world_state_dir(const world_t *w);
 const char *world_resolv_path(const world_t *w);
-/* Switches a blackhole for a target (a host or a service name) on or off. 0 or -1. */
-int world_blackhole(world_t *w, const char *target, bool on, char *err, size_t errlen);
+/* Switches a catalogue action (dns.*, tls.*, net.*, svc.*) on or off for a
+ * target: a party, a group (ses, pccs, pses) or a host (internet, cloud,
+ * datacenter), or a link for net.link-down. 0, or -1 with err. */
+int world_fault(world_t *w, const char *action, const char *target, const cJSON *params, bool on, char *err,
+                size_t errlen);
+/* A party's IPv4 and IPv6 addresses. 0 or -1. */
+int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6);
+/* The parties a target names (static strings). Returns how many. */
+int world_target_parties(const world_t *w, const char *target, const char **names, int max);
 #endif

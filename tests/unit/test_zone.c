@@ -24,14 +24,15 @@ static zone_t *make_zone(void) {
 }
 
 /* Asks the zone and returns the parsed answer (caller frees). */
-static ldns_pkt *ask(zone_t *z, const char *name, ldns_rr_type type, zone_answer_info_t *info) {
+static ldns_pkt *ask_with(zone_t *z, const char *name, ldns_rr_type type, const zone_policy_t *policy,
+                          zone_answer_info_t *info) {
   ldns_pkt *q = NULL, *a = NULL;
   uint8_t *wire = NULL, *ans = NULL;
   size_t len = 0, anslen = 0;
   assert_int_equal(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD), LDNS_STATUS_OK);
   ldns_pkt_set_id(q, 4242);
   assert_int_equal(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
-  assert_int_equal(zone_answer(z, wire, len, &ans, &anslen, info), 0);
+  assert_int_equal(zone_answer(z, wire, len, policy, &ans, &anslen, info), 0);
   assert_int_equal(ldns_wire2pkt(&a, ans, anslen), LDNS_STATUS_OK);
   assert_int_equal(ldns_pkt_id(a), 4242);
   assert_true(ldns_pkt_qr(a));
@@ -39,6 +40,10 @@ static ldns_pkt *ask(zone_t *z, const char *name, ldns_rr_type type, zone_answer
   free(ans);
   ldns_pkt_free(q);
   return a;
+}
+
+static ldns_pkt *ask(zone_t *z, const char *name, ldns_rr_type type, zone_answer_info_t *info) {
+  return ask_with(z, name, type, NULL, info);
 }
 
 static void test_pcc_name_has_every_pcc(void **state) {
@@ -89,7 +94,7 @@ static void test_garbage_is_dropped(void **state) {
   uint8_t *out = NULL;
   size_t outlen = 0;
   const uint8_t junk[] = {1, 2, 3, 4, 5};
-  assert_int_equal(zone_answer(z, junk, sizeof junk, &out, &outlen, &info), -1);
+  assert_int_equal(zone_answer(z, junk, sizeof junk, NULL, &out, &outlen, &info), -1);
   assert_null(out);
   /* A response must not be answered: that would let two servers ping-pong. */
   ldns_pkt *q = NULL;
@@ -98,9 +103,47 @@ static void test_garbage_is_dropped(void **state) {
   ldns_pkt_query_new_frm_str(&q, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0);
   ldns_pkt_set_qr(q, true);
   ldns_pkt2wire(&wire, q, &len);
-  assert_int_equal(zone_answer(z, wire, len, &out, &outlen, &info), -1);
+  assert_int_equal(zone_answer(z, wire, len, NULL, &out, &outlen, &info), -1);
   free(wire);
   ldns_pkt_free(q);
+  zone_free(z);
+}
+
+static void test_policies(void **state) {
+  zone_t *z = make_zone();
+  zone_answer_info_t info;
+  zone_policy_t p = {.rcode = LDNS_RCODE_SERVFAIL};
+  ldns_pkt *a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
+  assert_int_equal(ldns_pkt_get_rcode(a), LDNS_RCODE_SERVFAIL);
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 0);
+  ldns_pkt_free(a);
+  p = (zone_policy_t){.truncate = 1};
+  a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
+  assert_true(ldns_pkt_tc(a));
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 0);
+  ldns_pkt_free(a);
+  p = (zone_policy_t){.nodata = 1};
+  a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
+  assert_int_equal(ldns_pkt_get_rcode(a), LDNS_RCODE_NOERROR);
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 0);
+  ldns_pkt_free(a);
+  p = (zone_policy_t){.keep = 1, .ttl = 5, .ttl_set = 1};
+  a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 1);
+  assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(a), 0)), 5);
+  ldns_pkt_free(a);
+  p = (zone_policy_t){.wrong_addr = "198.51.100.66"};
+  a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 1);
+  char *addr = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(a), 0), 0));
+  assert_string_equal(addr, "198.51.100.66");
+  free(addr);
+  ldns_pkt_free(a);
+  a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_AAAA, &p, &info);
+  assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 0); /* no real address slips through */
+  ldns_pkt_free(a);
+  assert_true(zone_is_authoritative(z, "any2bcp.bc.example.com"));
+  assert_false(zone_is_authoritative(z, "broker.zpa.example.net"));
   zone_free(z);
 }
 
@@ -109,6 +152,7 @@ int main(void) {
       cmocka_unit_test(test_pcc_name_has_every_pcc),
       cmocka_unit_test(test_negative_answers),
       cmocka_unit_test(test_garbage_is_dropped),
+      cmocka_unit_test(test_policies),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,17 @@
+/* nft: firewall faults inside a lab host, through libnftables.
+ *
+ * Each active fault gets a base chain of its own in table "inet bcsim", so
+ * switching it off is one chain delete and can never disturb another fault.
+ * Only lab namespaces are touched: the host's ruleset is never seen. */
+#ifndef BC_NFT_H
+#define BC_NFT_H
+#include <stddef.h>
+
+#include "sim/lab/lab.h"
+
+/* Adds chain `chain` on hook ("forward" or "input") in host, holding rules
+ * (nft syntax, one per line, without "add rule"). 0 or -1 with err. */
+int nft_fault_add(lab_t *lab, lab_host_t host, const char *chain, const char *hook, const char *rules,
+                  char *err, size_t errlen);
+int nft_fault_del(lab_t *lab, lab_host_t host, const char *chain, char *err, size_t errlen);
+#endif
