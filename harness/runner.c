@@ -607,7 +607,8 @@ int runner_main(int argc, char **argv) {
   cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
   emit(r, now_rel(r), "harness", "lab.ready", lf);
 
-  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir, sc->seed};
+  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir, sc->seed, sc->pse_exit_after_ms,
+                     sc->pse_exit_check_ms};
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);

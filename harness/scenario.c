@@ -53,12 +53,15 @@ static bool expand_match(jsonv_t *v, cJSON *match, const char *path) {
 }
 
 static bool parse_world(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"bc_domain", "cloud_domain"};
+  static const char *const keys[] = {"bc_domain", "cloud_domain", "pse_exit_after", "pse_exit_check"};
   snprintf(SC(v)->bc_domain, sizeof SC(v)->bc_domain, "bc.example.com");
   snprintf(SC(v)->cloud_domain, sizeof SC(v)->cloud_domain, "zpa.example.net");
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "world");
   if (!w) return true;
-  return jsonv_keys(v, w, "world", "world", keys, 2) &&
+  SC(v)->pse_exit_check_ms = 60000;
+  return jsonv_keys(v, w, "world", "world", keys, 4) &&
+         jsonv_dur(v, w, "world", "pse_exit_after", false, &SC(v)->pse_exit_after_ms) &&
+         jsonv_dur(v, w, "world", "pse_exit_check", false, &SC(v)->pse_exit_check_ms) &&
          jsonv_str(v, w, "world", "bc_domain", false, SC(v)->bc_domain, sizeof SC(v)->bc_domain) &&
          jsonv_str(v, w, "world", "cloud_domain", false, SC(v)->cloud_domain,
                  sizeof SC(v)->cloud_domain);

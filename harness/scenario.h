@@ -59,6 +59,8 @@ typedef struct scenario {
   char tags[SC_MAX_TAGS][SC_NAME];
   char bc_domain[128];
   char cloud_domain[128];
+  int64_t pse_exit_after_ms; /* 0: PSEs never send the exit signal */
+  int64_t pse_exit_check_ms;
   char client_kind[16]; /* "enrolled" or "new" */
   uint64_t seed;        /* for every random choice of the run (default 1) */
   int n_timers;

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #define MAX_NAMES 8
 #define MAX_ADDRS 16
@@ -49,6 +52,8 @@ struct cc_session {
   void (*timer_fn)(cc_session_t *);
   struct evhttp *probe;
   int failures; /* consecutive failures, for the backoff */
+  struct evhttp_connection *checking; /* the failback check of the cloud, in flight */
+  void *exit_lookup;                  /* its name lookup, in flight */
 };
 
 static void say(const char *fmt, ...) {
@@ -238,6 +243,7 @@ static int resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
 
 static void keepalive(cc_session_t *s);
 static void tunnel_lost(cc_session_t *s);
+static void route_done(cc_session_t *s, int status, cJSON *body);
 static void cloud_route(cc_session_t *s);
 static void se_connect(cc_session_t *s);
 static void enter_bc(cc_session_t *s);
@@ -245,6 +251,7 @@ static void pcc_connect(cc_session_t *s);
 static void pse_connect(cc_session_t *s);
 
 static void tunnel_lost(cc_session_t *s) {
+  if (!s->tun_id[0]) return; /* the close callback and a failed keepalive both report it */
   say("tunnel %s lost", s->tun_desc);
   if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
   drop(s, &s->tun);
@@ -257,10 +264,16 @@ static void tunnel_lost(cc_session_t *s) {
   }
 }
 
+static void exit_check(cc_session_t *s);
+
 static void keepalive_done(cc_session_t *s, int status, cJSON *body) {
   if (status != 200) {
     tunnel_lost(s);
     return;
+  }
+  if (s->mode == MODE_BC && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "exit_bc"))) {
+    say("the PSE says: move back to the cloud; checking the cloud first");
+    exit_check(s);
   }
   after(s, s->t.keepalive_ms, keepalive);
 }
@@ -337,6 +350,7 @@ static void se_connect(cc_session_t *s) {
 static void route_done(cc_session_t *s, int status, cJSON *body) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "service_edges");
   drop(s, &s->pending);
+  s->mode = MODE_CLOUD;
   s->n_ses = 0;
   memset(s->se_addr, 0, sizeof s->se_addr);
   for (const cJSON *it = list ? list->child : NULL; it && s->n_ses < MAX_NAMES; it = it->next)
@@ -357,6 +371,86 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
   }
   s->se_idx = s->se_attempts = 0;
   se_connect(s);
+}
+
+/* ---- failback: the exit signal ---- */
+
+
+
+static void exit_check_done(cc_session_t *s, int status, cJSON *body) {
+  struct evhttp_connection *c = s->checking;
+  s->checking = NULL;
+  drop(s, &c);
+  if (status != 200 || s->mode != MODE_BC) {
+    say("the cloud is still unreachable (status %d): staying on the PSE until the next signal", status);
+    return;
+  }
+  say("the cloud answers: leaving Business Continuity");
+  if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
+  drop(s, &s->tun);
+  event_del(s->timer);
+  s->failures = 0;
+  route_done(s, status, body);
+}
+
+/* The cloud check runs while the PSE tunnel carries traffic, so its lookup
+ * must not block the loop: getaddrinfo runs on a thread of its own, and the
+ * answer comes back through a pipe. */
+typedef struct lookup {
+  cc_session_t *s;
+  char name[300];
+  char addr[INET6_ADDRSTRLEN]; /* "" if it failed */
+  int fds[2];
+  struct event *ev;
+} lookup_t;
+
+static void *lookup_thread(void *arg) {
+  lookup_t *l = arg;
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  if (resolve(l->name, addrs, MAX_ADDRS) > 0) snprintf(l->addr, sizeof l->addr, "%s", addrs[0]);
+  (void)!write(l->fds[1], "x", 1);
+  return NULL;
+}
+
+static void exit_lookup_done(evutil_socket_t fd, short what, void *arg) {
+  lookup_t *l = arg;
+  cc_session_t *s = l->s;
+  char addr[INET6_ADDRSTRLEN];
+  snprintf(addr, sizeof addr, "%s", l->addr);
+  event_free(l->ev);
+  close(l->fds[0]);
+  close(l->fds[1]);
+  free(l);
+  s->exit_lookup = NULL;
+  if (!addr[0] || s->mode != MODE_BC ||
+      !(s->checking = tls_connect(s, addr, s->cfg->broker, s->cfg->broker, s->cloud_ctx)) ||
+      send_req(s, s->checking, EVHTTP_REQ_POST, s->cfg->broker, "/v1/route", device_body(s), exit_check_done) < 0) {
+    say("the cloud is still unreachable (its name does not resolve): staying on the PSE");
+    drop(s, &s->checking);
+  }
+}
+
+static void exit_check(cc_session_t *s) {
+  if (s->checking || s->exit_lookup) return;
+  lookup_t *l = calloc(1, sizeof *l);
+  pthread_t tid;
+  if (!l || pipe2(l->fds, O_CLOEXEC) < 0) {
+    free(l);
+    return;
+  }
+  l->s = s;
+  /* The broker is asked fresh: reachable means DNS, routing and TLS all work again. */
+  snprintf(l->name, sizeof l->name, "%s", s->cfg->broker);
+  l->ev = event_new(s->base, l->fds[0], EV_READ, exit_lookup_done, l);
+  if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
+    if (l->ev) event_free(l->ev);
+    close(l->fds[0]);
+    close(l->fds[1]);
+    free(l);
+    return;
+  }
+  pthread_detach(tid);
+  s->exit_lookup = l;
 }
 
 static void cloud_route(cc_session_t *s) {
@@ -523,6 +617,7 @@ void cc_session_free(cc_session_t *s) {
   if (!s) return;
   if (s->pending) evhttp_connection_free(s->pending);
   if (s->tun) evhttp_connection_free(s->tun);
+  if (s->checking) evhttp_connection_free(s->checking);
   if (s->probe) evhttp_free(s->probe);
   if (s->timer) event_free(s->timer);
   SSL_CTX_free(s->cloud_ctx);

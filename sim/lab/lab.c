@@ -222,8 +222,12 @@ lab_t *lab_new(char *err, size_t errlen) {
      * fe80 address is tentative the first IPv6 packets of a scenario are lost,
      * and the lab is private, so there is nothing to detect. Set before any
      * link exists, so every interface inherits it. */
+    /* And keep IPv6 addresses on a link that goes down (net.link-down), as
+     * IPv4 does: otherwise they vanish and the link comes back v4-only. */
     if (lab->ns[i] < 0 || write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0") < 0 ||
-        write_sysctl("/proc/sys/net/ipv6/conf/all/accept_dad", "0") < 0 || enter(lab->home) < 0) {
+        write_sysctl("/proc/sys/net/ipv6/conf/all/accept_dad", "0") < 0 ||
+        write_sysctl("/proc/sys/net/ipv6/conf/default/keep_addr_on_down", "1") < 0 ||
+        write_sysctl("/proc/sys/net/ipv6/conf/all/keep_addr_on_down", "1") < 0 || enter(lab->home) < 0) {
       snprintf(err, errlen, "setting up the %s network namespace: %s", host_names[i], strerror(errno));
       goto out;
     }
@@ -365,7 +369,28 @@ out:
   return rc;
 }
 
+/* The kernel flushes the routes of a link that goes down and does not bring
+ * them back with it: put back every route of this host (those that survived
+ * just say "exists"). */
+static int restore_routes(void *p) {
+  lab_host_t h = *(lab_host_t *)p;
+  struct nl_sock *sk = nl_open();
+  if (!sk) return -1;
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    if (routes[i].host == h) (void)change_route(sk, routes[i].dst, routes[i].via, 0, true);
+  nl_socket_free(sk);
+  return 0;
+}
+
 int lab_link_set(lab_t *lab, const char *ifname, bool up) {
   link_args_t a = {ifname, up};
-  return lab_within(lab, LAB_ROUTER, do_link_set, &a);
+  if (lab_within(lab, LAB_ROUTER, do_link_set, &a) < 0) return -1;
+  if (!up) return 0;
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    if (strcmp(links[i].ifname, ifname) != 0) continue;
+    lab_host_t ends[2] = {links[i].a, links[i].b};
+    for (int k = 0; k < 2; k++)
+      if (lab_within(lab, ends[k], restore_routes, &ends[k]) < 0) return -1;
+  }
+  return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/base/dur.h"
 #include "sim/base/rng.h"
 #include "sim/svc/tls_ep.h"
 
@@ -227,6 +228,8 @@ static void svc_route(svc_t *s, struct evhttp_request *req) {
     char id[96];
     snprintf(id, sizeof id, "%s-t%d", s->name, ++s->tunnels);
     s->tunnel_conn[s->tunnels % 64] = evhttp_request_get_connection(req);
+    s->tunnel_opened_us[s->tunnels % 64] = dur_now_us();
+    s->tunnel_signalled_us[s->tunnels % 64] = 0;
     cJSON_AddStringToObject(b, "tunnel_id", id);
     log_request(s, req, 200, "tunnel-open");
     reply_json(req, 200, b);
@@ -246,7 +249,16 @@ static void svc_route(svc_t *s, struct evhttp_request *req) {
     if (rest && cmd == EVHTTP_REQ_POST && strcmp(rest, "/keepalive") == 0) {
       cJSON *b = cJSON_CreateObject();
       cJSON_AddBoolToObject(b, "ok", 1);
-      log_request(s, req, 200, "keepalive");
+      /* The PSE's exit check: after exit_after, once per exit_check interval,
+       * it tells the client to move back to the cloud. */
+      int64_t now = dur_now_us(), *last = &s->tunnel_signalled_us[num % 64];
+      const svc_env_t *e = s->env;
+      bool signal = s->role == SVC_PSE && e->pse_exit_after_ms > 0 &&
+                    now - s->tunnel_opened_us[num % 64] >= e->pse_exit_after_ms * 1000 &&
+                    (*last == 0 || now - *last >= e->pse_exit_check_ms * 1000);
+      if (signal) *last = now;
+      cJSON_AddBoolToObject(b, "exit_bc", signal);
+      log_request(s, req, 200, signal ? "exit-signal" : "keepalive");
       reply_json(req, 200, b);
       return;
     }

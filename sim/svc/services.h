@@ -35,6 +35,7 @@ typedef struct svc_env {
   const char *app_name;
   const char *app_addr; /* in the datacenter */
   int app_port;
+  int64_t pse_exit_after_ms, pse_exit_check_ms; /* see docs/protocol.md, "Exit" */
   svc_log_fn log;
   void *log_arg;
 } svc_env_t;
@@ -48,6 +49,7 @@ typedef struct svc {
   int tunnels; /* tunnels opened so far: the id of the next one */
   /* A tunnel is its connection: requests for it on any other are refused. */
   struct evhttp_connection *tunnel_conn[64]; /* by tunnel number, modulo 64 */
+  int64_t tunnel_opened_us[64], tunnel_signalled_us[64];
   /* Faults of the service itself (net.delay, net.loss, svc.http-error). */
   int64_t delay_ms;
   int loss_percent;

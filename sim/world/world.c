@@ -367,6 +367,8 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   env->log_arg = w;
   env->app_name = "app1";
   env->app_port = APP_PORT;
+  env->pse_exit_after_ms = opts->pse_exit_after_ms;
+  env->pse_exit_check_ms = opts->pse_exit_check_ms;
   /* The corporate resolver is authoritative for the BC domain and forwards
    * the rest to the public DNS; the public DNS serves both domains, as a
    * customer that publishes its BC names does. */

@@ -24,6 +24,7 @@ typedef struct world_opts {
   const char *cloud_domain;
   const char *run_dir; /* where world/, state/ and resolv.conf are written */
   uint64_t seed;       /* for the world's random choices (loss) */
+  int64_t pse_exit_after_ms, pse_exit_check_ms; /* the PSEs' exit signal; 0: never */
 } world_opts_t;
 
 /* Log sink for everything services see; takes ownership of fields. */
