@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdbool.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness/catalogue.h"
@@ -38,16 +40,17 @@
 #define LAB_DEADLINE_SLACK_MS 20000
 
 static volatile sig_atomic_t interrupted;
-static volatile pid_t running_lab;
+static volatile pid_t running_labs[64];
 
 static void on_interrupt(int sig) {
   interrupted = 1;
-  if (running_lab > 0) kill(running_lab, SIGINT);
+  for (int i = 0; i < 64; i++)
+    if (running_labs[i] > 0) kill(running_labs[i], SIGINT);
 }
 
 static void usage(FILE *to) {
   fprintf(to,
-          "usage: bcsim run [--client PROFILE] [--out DIR] SCENARIO|DIR...\n"
+          "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
           "       bcsim list [DIR]\n"
           "       bcsim bench-lab [N]\n"
@@ -55,6 +58,7 @@ static void usage(FILE *to) {
           "  run       plays scenarios against a client and writes DIR/report.json\n"
           "            --client  client profile (default: fixtures/clients/reference.json)\n"
           "            --out     output folder (default: out)\n"
+          "            --jobs    scenarios at once, each in its own lab (default: the number of cores)\n"
           "  validate  checks scenario files without running them\n"
           "  list      shows scenarios, timeline actions and event types\n"
           "  bench-lab times building and tearing down the lab N times (default 50)\n"
@@ -165,38 +169,54 @@ static void print_scenario_line(const cJSON *s) {
 }
 
 /* Runs one scenario in its own sandboxed lab and returns its result object. */
-static cJSON *run_one(const scenario_t *sc, const char *profile_path, const char *out) {
-  char dir[PATH_MAX], path[PATH_MAX + 32], log[PATH_MAX + 32], abs_sc[PATH_MAX], abs_prof[PATH_MAX];
+/* One scenario's lab, while it runs. */
+typedef struct slot {
+  pid_t pid; /* 0: free */
+  int idx;
+  struct timespec started;
+  char dir[PATH_MAX];
+} slot_t;
+
+/* Starts one scenario in its own sandboxed lab. Returns its pid, or 0 with
+ * *result set when it could not even start. */
+static pid_t start_one(const scenario_t *sc, const char *profile_path, const char *out, slot_t *slot, cJSON **result) {
+  char path[PATH_MAX + 32], log[PATH_MAX + 32], abs_sc[PATH_MAX], abs_prof[PATH_MAX], abs_dir[PATH_MAX];
   char detail[1200];
-  snprintf(dir, sizeof dir, "%s/%s", out, sc->id);
-  if (mkdirs(dir) < 0) {
-    snprintf(detail, sizeof detail, "cannot create %s: %s", dir, strerror(errno));
-    return report_scenario_error(sc->id, sc->path, detail);
+  snprintf(slot->dir, sizeof slot->dir, "%s/%s", out, sc->id);
+  if (mkdirs(slot->dir) < 0) {
+    snprintf(detail, sizeof detail, "cannot create %s: %s", slot->dir, strerror(errno));
+    *result = report_scenario_error(sc->id, sc->path, detail);
+    return 0;
   }
   static const char *const stale[] = {"result.json", "events.jsonl", "capture.pcap", "lab.log"};
   for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+    snprintf(path, sizeof path, "%s/%s", slot->dir, stale[i]);
     unlink(path);
   }
-  char abs_dir[PATH_MAX];
-  if (!realpath(sc->path, abs_sc) || !realpath(profile_path, abs_prof) || !realpath(dir, abs_dir)) {
+  if (!realpath(sc->path, abs_sc) || !realpath(profile_path, abs_prof) || !realpath(slot->dir, abs_dir)) {
     snprintf(detail, sizeof detail, "cannot resolve %s or %s", sc->path, profile_path);
-    return report_scenario_error(sc->id, sc->path, detail);
+    *result = report_scenario_error(sc->id, sc->path, detail);
+    return 0;
   }
-  snprintf(log, sizeof log, "%s/lab.log", dir);
+  snprintf(log, sizeof log, "%s/lab.log", slot->dir);
   char *argv[] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", bindir, NULL};
   pid_t pid = sandbox_start(argv, log);
-  if (pid < 0) return report_scenario_error(sc->id, sc->path, "fork failed");
-  running_lab = pid;
-  if (interrupted) kill(pid, SIGINT);
-  /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
-  int code = sandbox_wait(pid, (long)sc->duration_ms + LAB_DEADLINE_SLACK_MS);
-  running_lab = 0;
-  snprintf(path, sizeof path, "%s/result.json", dir);
+  if (pid < 0) {
+    *result = report_scenario_error(sc->id, sc->path, "fork failed");
+    return 0;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &slot->started);
+  return pid;
+}
+
+/* The result of a finished lab: its result.json, or why there is none. */
+static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
+  char path[PATH_MAX + 32], detail[1200], msg[1400];
+  snprintf(path, sizeof path, "%s/result.json", slot->dir);
   cJSON *res = read_json(path);
   if (res) return res;
-  tail_file(log, detail, 700);
-  char msg[1400];
+  snprintf(path, sizeof path, "%s/lab.log", slot->dir);
+  tail_file(path, detail, 700);
   if (code == SANDBOX_EXIT_DEADLINE)
     snprintf(msg, sizeof msg, "the lab did not finish within %lld ms of its %lld ms scenario and was killed; lab.log says: %s",
              (long long)LAB_DEADLINE_SLACK_MS, (long long)sc->duration_ms, detail[0] ? detail : "(nothing)");
@@ -206,6 +226,87 @@ static cJSON *run_one(const scenario_t *sc, const char *profile_path, const char
     snprintf(msg, sizeof msg, "the lab exited with code %d and wrote no result; lab.log says: %s", code,
              detail[0] ? detail : "(nothing)");
   return report_scenario_error(sc->id, sc->path, msg);
+}
+
+static long elapsed_ms(const struct timespec *since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Runs every scenario, up to jobs labs at once, and rewrites the report
+ * (finished scenarios, in file order) each time one finishes. */
+static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path, const char *out, cJSON **results,
+                    void (*on_result)(void *ctx), void *ctx) {
+  slot_t slots[64] = {0};
+  int next = 0, running = 0;
+  if (jobs > 64) jobs = 64;
+  while ((next < n && !interrupted) || running > 0) {
+    for (int k = 0; k < jobs && next < n && !interrupted; k++) {
+      if (slots[k].pid) continue;
+      cJSON *early = NULL;
+      slots[k].idx = next;
+      pid_t pid = start_one(scs[next], profile_path, out, &slots[k], &early);
+      if (pid == 0) {
+        results[next++] = early;
+        on_result(ctx);
+        continue;
+      }
+      slots[k].pid = pid;
+      running_labs[k] = pid;
+      next++;
+      running++;
+    }
+    for (int k = 0; k < jobs; k++) {
+      if (!slots[k].pid) continue;
+      int code = 0;
+      int done = sandbox_poll(slots[k].pid, &code);
+      /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
+      if (!done && elapsed_ms(&slots[k].started) > (long)scs[slots[k].idx]->duration_ms + LAB_DEADLINE_SLACK_MS) {
+        code = sandbox_kill(slots[k].pid);
+        done = 1;
+      }
+      if (!done) continue;
+      results[slots[k].idx] = finish_one(scs[slots[k].idx], &slots[k], code);
+      slots[k].pid = 0;
+      running_labs[k] = 0;
+      running--;
+      on_result(ctx);
+    }
+    struct timespec nap = {0, 20 * 1000000};
+    nanosleep(&nap, NULL);
+  }
+}
+
+typedef struct run_ctx {
+  int n;
+  cJSON **results; /* by scenario, NULL until finished */
+  bool *printed;
+  const char *client, *profile;
+  char report_path[PATH_MAX + 16];
+} run_ctx_t;
+
+static cJSON *build_report(const run_ctx_t *ctx) {
+  cJSON *report = report_new(ctx->client, ctx->profile);
+  for (int i = 0; i < ctx->n; i++)
+    if (ctx->results[i]) report_add(report, cJSON_Duplicate(ctx->results[i], 1));
+  report_summarize(report, interrupted);
+  return report;
+}
+
+/* After each finished scenario: print it, and rewrite the report, so a crash
+ * or an interrupt loses nothing that finished. */
+static void on_result(void *arg) {
+  run_ctx_t *ctx = arg;
+  for (int i = 0; i < ctx->n; i++) {
+    if (ctx->results[i] && !ctx->printed[i]) {
+      print_scenario_line(ctx->results[i]);
+      ctx->printed[i] = true;
+    }
+  }
+  cJSON *report = build_report(ctx);
+  report_write_file(report, ctx->report_path);
+  cJSON_Delete(report);
 }
 
 /* Loads every scenario named by args. Exit-2 problems are printed. */
@@ -241,15 +342,25 @@ static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
 
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"client", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                       {"jobs", required_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   char default_profile[PATH_MAX + 64];
   snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", srcdir);
   const char *profile_path = default_profile, *out = "out";
   int c, code = EXIT_USAGE;
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:o:j:h", opts, NULL)) != -1) {
     if (c == 'c') profile_path = optarg;
     else if (c == 'o') out = optarg;
+    else if (c == 'j') {
+      char *end = NULL;
+      jobs = strtol(optarg, &end, 10);
+      if (*end || jobs < 1 || jobs > 64) {
+        fprintf(stderr, "error: --jobs takes a number from 1 to 64, not \"%s\"\n", optarg);
+        return EXIT_USAGE;
+      }
+    }
     else if (c == 'h') {
       usage(stdout);
       return 0;
@@ -265,6 +376,7 @@ static int cmd_run(int argc, char **argv) {
   scenario_t *scs[MAX_SCENARIOS];
   int n_sc = 0;
   diag_t d;
+  run_ctx_t ctx = {0};
   profile_t *prof = profile_load(profile_path, &d);
   if (!prof) diag_print(&d, stderr);
   if (load_all(argc - optind, argv + optind, scs, &n_sc) < 0 || !prof) goto out;
@@ -275,16 +387,16 @@ static int cmd_run(int argc, char **argv) {
   struct sigaction sa = {.sa_handler = on_interrupt};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  cJSON *report = report_new(prof->name, profile_path);
-  char report_path[PATH_MAX + 16];
-  snprintf(report_path, sizeof report_path, "%s/report.json", out);
-  for (int i = 0; i < n_sc && !interrupted; i++) {
-    cJSON *res = run_one(scs[i], profile_path, out);
-    print_scenario_line(res);
-    report_add(report, res);
-    report_summarize(report, interrupted);
-    report_write_file(report, report_path); /* after each scenario, so a crash loses nothing finished */
-  }
+  ctx.n = n_sc;
+  ctx.client = prof->name;
+  ctx.profile = profile_path;
+  ctx.results = calloc((size_t)n_sc, sizeof *ctx.results);
+  ctx.printed = calloc((size_t)n_sc, sizeof *ctx.printed);
+  snprintf(ctx.report_path, sizeof ctx.report_path, "%s/report.json", out);
+  if (!ctx.results || !ctx.printed) goto out;
+  run_all(scs, n_sc, jobs < 1 ? 1 : (int)jobs, profile_path, out, ctx.results, on_result, &ctx);
+  cJSON *report = build_report(&ctx);
+  char *report_path = ctx.report_path;
   code = report_summarize(report, interrupted);
   if (report_write_file(report, report_path) < 0) {
     fprintf(stderr, "error: cannot write %s: %s\n", report_path, strerror(errno));
@@ -297,6 +409,10 @@ static int cmd_run(int argc, char **argv) {
          report_path);
   cJSON_Delete(report);
 out:
+  if (ctx.results)
+    for (int i = 0; i < n_sc; i++) cJSON_Delete(ctx.results[i]);
+  free(ctx.results);
+  free(ctx.printed);
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   profile_free(prof);
   return code;

@@ -9,7 +9,8 @@
 #include "sim/base/strv.h"
 
 bool profile_placeholder_known(const char *name) {
-  static const char *const names[] = {"bindir", "profile_dir", "config", "state_dir", "bc_domain", "app"};
+  static const char *const names[] = {"bindir", "profile_dir", "config", "state_dir", "bc_domain", "app",
+                                      "thumbprint", "trust_store"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp(name, names[i]) == 0) return true;
   if (strncmp(name, "timer.", 6) == 0) {

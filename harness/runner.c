@@ -259,6 +259,8 @@ static const char *placeholder(void *ctx, const char *name) {
   if (strcmp(name, "state_dir") == 0) return world_state_dir(r->world);
   if (strcmp(name, "bc_domain") == 0) return r->sc->bc_domain;
   if (strcmp(name, "app") == 0) return r->current_app;
+  if (strcmp(name, "thumbprint") == 0) return world_thumbprint(r->world);
+  if (strcmp(name, "trust_store") == 0) return world_trust_store(r->world);
   if (strncmp(name, "timer.", 6) == 0) {
     int64_t v = -1;
     for (int i = 0; i < r->prof->n_timers; i++)
@@ -607,8 +609,9 @@ int runner_main(int argc, char **argv) {
   cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
   emit(r, now_rel(r), "harness", "lab.ready", lf);
 
-  world_opts_t wo = {sc->bc_domain, sc->cloud_domain, r->out_dir, sc->seed, sc->pse_exit_after_ms,
-                     sc->pse_exit_check_ms};
+  world_opts_t wo = {sc->bc_domain,       sc->cloud_domain,       r->out_dir,
+                     sc->seed,            sc->pse_exit_after_ms,  sc->pse_exit_check_ms,
+                     strcmp(sc->client_kind, "enrolled") == 0, sc->new_user_enrollment};
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);
@@ -631,6 +634,23 @@ int runner_main(int argc, char **argv) {
     goto judge;
   }
   emit(r, now_rel(r), "harness", "scenario.start", NULL);
+  /* Steps at 0 s are the world the client wakes up in: apply them before it
+   * starts, or its first packets would race them. */
+  for (int i = 0; i < sc->n_steps; i++) {
+    const sc_step_t *st = &sc->steps[i];
+    if (st->at_ms != 0 || st->flap_count || strcmp(st->action, "probe.app") == 0) continue;
+    if (strncmp(st->action, "config.", 7) == 0 &&
+        world_config_fault(r->world, st->action, err, sizeof err) < 0) {
+      snprintf(r->error, sizeof r->error, "%s", err);
+      goto judge;
+    }
+    schedule(r, st, true, 0);
+    step_timer_t *t = &r->steps[r->n_steps - 1];
+    event_del(t->ev);
+    apply_step(-1, 0, t);
+    if (r->error[0]) goto judge;
+    if (st->for_ms > 0) schedule(r, st, false, st->for_ms);
+  }
   if (start_client(r) < 0) goto judge;
   for (int i = 0; i < sc->n_steps; i++) {
     const sc_step_t *st = &sc->steps[i];
@@ -648,6 +668,7 @@ int runner_main(int argc, char **argv) {
       }
       continue;
     }
+    if (st->at_ms == 0 && strcmp(st->action, "probe.app") != 0) continue; /* applied above */
     schedule(r, st, true, st->at_ms);
     if (st->for_ms > 0) schedule(r, st, false, st->at_ms + st->for_ms);
   }

@@ -53,13 +53,19 @@ static bool expand_match(jsonv_t *v, cJSON *match, const char *path) {
 }
 
 static bool parse_world(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"bc_domain", "cloud_domain", "pse_exit_after", "pse_exit_check"};
+  static const char *const keys[] = {"bc_domain", "cloud_domain", "pse_exit_after", "pse_exit_check",
+                                     "new_user_enrollment"};
   snprintf(SC(v)->bc_domain, sizeof SC(v)->bc_domain, "bc.example.com");
   snprintf(SC(v)->cloud_domain, sizeof SC(v)->cloud_domain, "zpa.example.net");
+  SC(v)->pse_exit_check_ms = 60000;
+  SC(v)->new_user_enrollment = true;
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "world");
   if (!w) return true;
-  SC(v)->pse_exit_check_ms = 60000;
-  return jsonv_keys(v, w, "world", "world", keys, 4) &&
+  const cJSON *nue = cJSON_GetObjectItemCaseSensitive(w, "new_user_enrollment");
+  if (nue && !cJSON_IsBool(nue))
+    return jsonv_fail(v, "world/new_user_enrollment", false, "true or false", "\"new_user_enrollment\" must be a boolean");
+  if (nue) SC(v)->new_user_enrollment = cJSON_IsTrue(nue);
+  return jsonv_keys(v, w, "world", "world", keys, 5) &&
          jsonv_dur(v, w, "world", "pse_exit_after", false, &SC(v)->pse_exit_after_ms) &&
          jsonv_dur(v, w, "world", "pse_exit_check", false, &SC(v)->pse_exit_check_ms) &&
          jsonv_str(v, w, "world", "bc_domain", false, SC(v)->bc_domain, sizeof SC(v)->bc_domain) &&

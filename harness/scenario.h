@@ -61,6 +61,7 @@ typedef struct scenario {
   char cloud_domain[128];
   int64_t pse_exit_after_ms; /* 0: PSEs never send the exit signal */
   int64_t pse_exit_check_ms;
+  bool new_user_enrollment; /* default true */
   char client_kind[16]; /* "enrolled" or "new" */
   uint64_t seed;        /* for every random choice of the run (default 1) */
   int n_timers;

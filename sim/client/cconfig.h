@@ -1,11 +1,14 @@
-/* cconfig: what the reference client is given: the BC config file (the
- * admin portal's "Download Config") and its state dir (its enrollment).
+/* cconfig: what the reference client is given: the signed BC config file
+ * (the admin portal's "Download Config"), the thumbprint that pins its
+ * signer ("Copy Thumbprint"), the machine's trust store, and its state dir
+ * (its enrollment, if it has one).
  *
  * Part of the reference client, which shares no code with the simulated
  * services: it reads these files as any vendor's client would, from the
  * format in docs/protocol.md. */
 #ifndef BCC_CONFIG_H
 #define BCC_CONFIG_H
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct cc_config {
@@ -13,16 +16,24 @@ typedef struct cc_config {
   char pcc_dns_name[300];
   char sni_enrolled[300];
   char sni_new[300];
-  char sp_url[300];
+  char sp_host[300]; /* the host of the BC SP URL */
+  char cloud_sp[300];
+  char portal[300];
   char *sp_ca_pem; /* owned */
-  /* From the state dir's enrollment.json. */
+  /* From the state dir's enrollment.json, if there is one. */
+  bool enrolled;
   char device_id[128];
   char token[256];
   char broker[300];
-  char *cloud_ca_pem; /* owned */
+  char *cloud_ca_pem; /* owned: the trust store, or the enrollment's */
 } cc_config_t;
 
-/* Fills cfg from the config file and the state dir. 0, or -1 with err. */
-int cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir, char *err, size_t errlen);
+typedef enum { CC_CONFIG_OK = 0, CC_CONFIG_UNREADABLE = -1, CC_CONFIG_REFUSED = -2 } cc_config_status_t;
+
+/* Fills cfg. With a thumbprint, the config's signer must match it (new
+ * users); the signature is always checked. REFUSED means the file is not
+ * what the admin issued: it must not be used at all. */
+cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir,
+                                  const char *thumbprint, const char *trust_path, char *err, size_t errlen);
 void cc_config_clear(cc_config_t *cfg);
 #endif

@@ -2,6 +2,11 @@
  *
  *   bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS]
  *                    [--retries N] [--backoff MS] [--probe-port P] [--defect NAME]
+ *                    [--thumbprint B64] [--trust PEM]
+ *
+ * With no enrollment in the state dir the client is a new user: it needs the
+ * thumbprint, authenticates at the cloud SP or, failing that, at the BC SP,
+ * and enrolls.
  *   bcsim-client probe --port P APP
  *
  * A conforming implementation of docs/protocol.md, written apart from the
@@ -43,8 +48,9 @@ static int cmd_run(int argc, char **argv) {
       {"keepalive", required_argument, 0, 'k'}, {"timeout", required_argument, 0, 't'},
       {"retries", required_argument, 0, 'r'}, {"backoff", required_argument, 0, 'b'},
       {"probe-port", required_argument, 0, 'p'}, {"defect", required_argument, 0, 'd'},
+      {"thumbprint", required_argument, 0, 'T'}, {"trust", required_argument, 0, 'R'},
       {0, 0, 0, 0}};
-  const char *config = NULL, *state = NULL;
+  const char *config = NULL, *state = NULL, *thumbprint = NULL, *trust = NULL;
   cc_timers_t t = {60000, 10000, 2, 1000}; /* the vendor's documented 60 s idle check */
   cc_defect_t defect = CC_DEFECT_NONE;
   int probe_port = 0, c, bad = 0;
@@ -53,6 +59,8 @@ static int cmd_run(int argc, char **argv) {
     switch (c) {
       case 'c': config = optarg; break;
       case 's': state = optarg; break;
+      case 'T': thumbprint = optarg; break;
+      case 'R': trust = optarg; break;
       case 'k': bad |= parse_ms(optarg, &t.keepalive_ms); break;
       case 't': bad |= parse_ms(optarg, &t.timeout_ms); break;
       case 'r': bad |= parse_ms(optarg, &t.retries); break;
@@ -79,13 +87,24 @@ static int cmd_run(int argc, char **argv) {
   }
   if (bad || !config || !state || t.timeout_ms == 0 || t.keepalive_ms == 0 || t.retries == 0) {
     fprintf(stderr, "usage: bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS] "
-                    "[--retries N>0] [--backoff MS] [--probe-port P] [--defect NAME]\n");
+                    "[--retries N>0] [--backoff MS] [--probe-port P] [--defect NAME] [--thumbprint B64] [--trust PEM]\n");
     return 2;
   }
   cc_config_t cfg;
   char err[512];
-  if (cc_config_load(&cfg, config, state, err, sizeof err) < 0) {
+  cc_config_status_t st = cc_config_load(&cfg, config, state, thumbprint, trust, err, sizeof err);
+  if (st == CC_CONFIG_REFUSED) {
+    /* Never act on a config that is not the admin's: no DNS, no TLS, nothing. */
+    fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
+    return 3;
+  }
+  if (st != CC_CONFIG_OK) {
     fprintf(stderr, "bcsim-client: %s\n", err);
+    return 2;
+  }
+  if (!cfg.enrolled && !thumbprint) {
+    fprintf(stderr, "bcsim-client: a new user needs the thumbprint (--thumbprint) to trust the BC config\n");
+    cc_config_clear(&cfg);
     return 2;
   }
   int rc = 1;

@@ -54,6 +54,8 @@ struct cc_session {
   int failures; /* consecutive failures, for the backoff */
   struct evhttp_connection *checking; /* the failback check of the cloud, in flight */
   void *exit_lookup;                  /* its name lookup, in flight */
+  bool new_user;                      /* no enrollment yet: c2site, enroll first */
+  char token[256], broker[300], assertion[256];
 };
 
 static void say(const char *fmt, ...) {
@@ -201,8 +203,10 @@ static int send_req(cc_session_t *s, struct evhttp_connection *c, enum evhttp_cm
   rc->done = done;
   struct evkeyvalq *h = evhttp_request_get_output_headers(req);
   evhttp_add_header(h, "Host", host);
-  snprintf(auth, sizeof auth, "Bearer %s", s->cfg->token);
-  evhttp_add_header(h, "Authorization", auth);
+  if (s->token[0]) {
+    snprintf(auth, sizeof auth, "Bearer %s", s->token);
+    evhttp_add_header(h, "Authorization", auth);
+  }
   evhttp_add_header(h, "Connection", "keep-alive");
   if (body) {
     char *text = cJSON_PrintUnformatted(body);
@@ -423,8 +427,8 @@ static void exit_lookup_done(evutil_socket_t fd, short what, void *arg) {
   free(l);
   s->exit_lookup = NULL;
   if (!addr[0] || s->mode != MODE_BC ||
-      !(s->checking = tls_connect(s, addr, s->cfg->broker, s->cfg->broker, s->cloud_ctx)) ||
-      send_req(s, s->checking, EVHTTP_REQ_POST, s->cfg->broker, "/v1/route", device_body(s), exit_check_done) < 0) {
+      !(s->checking = tls_connect(s, addr, s->broker, s->broker, s->cloud_ctx)) ||
+      send_req(s, s->checking, EVHTTP_REQ_POST, s->broker, "/v1/route", device_body(s), exit_check_done) < 0) {
     say("the cloud is still unreachable (its name does not resolve): staying on the PSE");
     drop(s, &s->checking);
   }
@@ -440,7 +444,7 @@ static void exit_check(cc_session_t *s) {
   }
   l->s = s;
   /* The broker is asked fresh: reachable means DNS, routing and TLS all work again. */
-  snprintf(l->name, sizeof l->name, "%s", s->cfg->broker);
+  snprintf(l->name, sizeof l->name, "%s", s->broker);
   l->ev = event_new(s->base, l->fds[0], EV_READ, exit_lookup_done, l);
   if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
     if (l->ev) event_free(l->ev);
@@ -456,18 +460,19 @@ static void exit_check(cc_session_t *s) {
 static void cloud_route(cc_session_t *s) {
   char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   s->mode = MODE_CLOUD;
-  say("asking the broker %s for Service Edges", s->cfg->broker);
-  if (resolve(s->cfg->broker, addrs, MAX_ADDRS) < 1 ||
-      !(s->pending = tls_connect(s, addrs[0], s->cfg->broker, s->cfg->broker, s->cloud_ctx)) ||
-      send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->broker, "/v1/route", device_body(s), route_done) < 0)
+  say("asking the broker %s for Service Edges", s->broker);
+  if (resolve(s->broker, addrs, MAX_ADDRS) < 1 ||
+      !(s->pending = tls_connect(s, addrs[0], s->broker, s->broker, s->cloud_ctx)) ||
+      send_req(s, s->pending, EVHTTP_REQ_POST, s->broker, "/v1/route", device_body(s), route_done) < 0)
     route_done(s, 0, NULL);
 }
 
 /* ---- Business Continuity: PCC, then PSE ---- */
 
 static const char *bc_sni(cc_session_t *s) {
-  /* Enrolled clients must use c2; the wrong-sni defect uses the new-user name. */
-  return s->defect == CC_DEFECT_WRONG_SNI ? s->cfg->sni_new : s->cfg->sni_enrolled;
+  /* Enrolled clients use c2, new users c2site; the wrong-sni defect swaps them. */
+  bool use_new = s->new_user != (s->defect == CC_DEFECT_WRONG_SNI);
+  return use_new ? s->cfg->sni_new : s->cfg->sni_enrolled;
 }
 
 static void pse_failed(cc_session_t *s) {
@@ -521,17 +526,128 @@ static void pcc_done(cc_session_t *s, int status, cJSON *body) {
   pse_connect(s);
 }
 
-static void pcc_connect(cc_session_t *s) {
-  const char *addr = s->pcc_addrs[s->pcc_idx];
-  cJSON *body = device_body(s);
-  cJSON_AddStringToObject(body, "mode", "enrolled");
-  say("connecting to PCC %s with SNI %s", addr, bc_sni(s));
-  if (!(s->pending = tls_connect(s, addr, bc_sni(s), bc_sni(s), s->bc_ctx))) {
-    cJSON_Delete(body);
+static void enroll_done(cc_session_t *s, int status, cJSON *body) {
+  const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "token"));
+  if (status == 403) {
+    /* The admin said no: that is an answer, not an outage. Asking the other
+     * PCCs at once would only repeat it; wait the longest backoff instead. */
+    say("PCC %s: new-user enrollment is disabled; asking again later", s->pcc_addrs[s->pcc_idx]);
+    drop(s, &s->pending);
+    s->failures = 4;
+    after(s, retry_delay(s), enter_bc);
+    return;
+  }
+  if (status != 200 || !token || strlen(token) >= sizeof s->token) {
+    say("PCC %s refused the enrollment (status %d)", s->pcc_addrs[s->pcc_idx], status);
     pcc_failed(s);
     return;
   }
+  snprintf(s->token, sizeof s->token, "%s", token);
+  say("enrolled through the PCC; asking for a PSE");
+  cJSON *body2 = device_body(s);
+  cJSON_AddStringToObject(body2, "mode", "new");
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, bc_sni(s), "/v1/bc/connect", body2, pcc_done) < 0) pcc_failed(s);
+}
+
+static void pcc_connect(cc_session_t *s) {
+  const char *addr = s->pcc_addrs[s->pcc_idx];
+  say("connecting to PCC %s with SNI %s", addr, bc_sni(s));
+  if (!(s->pending = tls_connect(s, addr, bc_sni(s), bc_sni(s), s->bc_ctx))) {
+    pcc_failed(s);
+    return;
+  }
+  cJSON *body = device_body(s);
+  if (s->new_user && !s->token[0]) {
+    /* A new user enrolls first, with the assertion from the BC SP. */
+    cJSON_AddStringToObject(body, "assertion", s->assertion);
+    if (send_req(s, s->pending, EVHTTP_REQ_POST, bc_sni(s), "/v1/bc/enroll", body, enroll_done) < 0) pcc_failed(s);
+    return;
+  }
+  cJSON_AddStringToObject(body, "mode", s->new_user ? "new" : "enrolled");
   if (send_req(s, s->pending, EVHTTP_REQ_POST, bc_sni(s), "/v1/bc/connect", body, pcc_done) < 0) pcc_failed(s);
+}
+
+/* ---- a new user: cloud SP and portal first, then the BC SP ---- */
+
+static void cloud_sp_login(cc_session_t *s);
+
+static void bc_sp_done(cc_session_t *s, int status, cJSON *body) {
+  const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
+  drop(s, &s->pending);
+  if (status != 200 || !a || strlen(a) >= sizeof s->assertion) {
+    say("the BC SP failed (status %d); starting over after backoff", status);
+    after(s, retry_delay(s), cloud_sp_login);
+    return;
+  }
+  snprintf(s->assertion, sizeof s->assertion, "%s", a);
+  say("authenticated at the BC SP; enrolling through a PCC");
+  enter_bc(s);
+}
+
+static void bc_sp_login(cc_session_t *s) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  cJSON *body = cJSON_CreateObject();
+  cJSON_AddStringToObject(body, "user", "new.user@example.com");
+  say("authenticating at the BC SP %s", s->cfg->sp_host);
+  if (resolve(s->cfg->sp_host, addrs, MAX_ADDRS) < 1 ||
+      !(s->pending = tls_connect(s, addrs[0], s->cfg->sp_host, s->cfg->sp_host, s->bc_ctx))) {
+    cJSON_Delete(body);
+    bc_sp_done(s, 0, NULL);
+    return;
+  }
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->sp_host, "/v1/saml/login", body, bc_sp_done) < 0)
+    bc_sp_done(s, 0, NULL);
+}
+
+static void portal_done(cc_session_t *s, int status, cJSON *body) {
+  const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "token"));
+  const char *broker = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "broker"));
+  drop(s, &s->pending);
+  if (status != 200 || !token || !broker || strlen(token) >= sizeof s->token || strlen(broker) >= sizeof s->broker) {
+    say("the portal failed (status %d): trying the BC SP", status);
+    bc_sp_login(s);
+    return;
+  }
+  snprintf(s->token, sizeof s->token, "%s", token);
+  snprintf(s->broker, sizeof s->broker, "%s", broker);
+  s->new_user = false;
+  say("enrolled at the portal");
+  cloud_route(s);
+}
+
+static void cloud_sp_done(cc_session_t *s, int status, cJSON *body) {
+  const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  drop(s, &s->pending);
+  if (status != 200 || !a || strlen(a) >= sizeof s->assertion) {
+    say("the cloud SP failed (status %d): trying the BC SP", status);
+    bc_sp_login(s);
+    return;
+  }
+  snprintf(s->assertion, sizeof s->assertion, "%s", a);
+  cJSON *b = device_body(s);
+  cJSON_AddStringToObject(b, "assertion", s->assertion);
+  if (resolve(s->cfg->portal, addrs, MAX_ADDRS) < 1 ||
+      !(s->pending = tls_connect(s, addrs[0], s->cfg->portal, s->cfg->portal, s->cloud_ctx)) ||
+      send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->portal, "/v1/enroll", b, portal_done) < 0) {
+    if (!s->pending) cJSON_Delete(b);
+    portal_done(s, 0, NULL);
+  }
+}
+
+static void cloud_sp_login(cc_session_t *s) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  cJSON *body = cJSON_CreateObject();
+  cJSON_AddStringToObject(body, "user", "new.user@example.com");
+  say("new user: authenticating at the cloud SP %s", s->cfg->cloud_sp);
+  if (!s->cfg->cloud_sp[0] || resolve(s->cfg->cloud_sp, addrs, MAX_ADDRS) < 1 ||
+      !(s->pending = tls_connect(s, addrs[0], s->cfg->cloud_sp, s->cfg->cloud_sp, s->cloud_ctx))) {
+    cJSON_Delete(body);
+    cloud_sp_done(s, 0, NULL);
+    return;
+  }
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->cloud_sp, "/v1/saml/login", body, cloud_sp_done) < 0)
+    cloud_sp_done(s, 0, NULL);
 }
 
 static void enter_bc(cc_session_t *s) {
@@ -582,7 +698,7 @@ static void on_probe(struct evhttp_request *req, void *arg) {
     return;
   }
   evhttp_add_header(evhttp_request_get_output_headers(up), "Host", s->tun_host);
-  snprintf(auth, sizeof auth, "Bearer %s", s->cfg->token);
+  snprintf(auth, sizeof auth, "Bearer %s", s->token);
   evhttp_add_header(evhttp_request_get_output_headers(up), "Authorization", auth);
   if (evhttp_make_request(s->tun, up, EVHTTP_REQ_GET, path) < 0) evhttp_send_error(req, 502, "tunnel request failed");
 }
@@ -597,6 +713,9 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   s->cfg = cfg;
   s->t = timers;
   s->defect = defect;
+  s->new_user = !cfg->enrolled;
+  snprintf(s->token, sizeof s->token, "%s", cfg->token);
+  snprintf(s->broker, sizeof s->broker, "%s", cfg->broker);
   s->cloud_ctx = make_ctx(cfg->cloud_ca_pem);
   s->bc_ctx = make_ctx(cfg->sp_ca_pem);
   s->timer = evtimer_new(base, on_timer, s);
@@ -611,7 +730,10 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   return s;
 }
 
-void cc_session_start(cc_session_t *s) { cloud_route(s); }
+void cc_session_start(cc_session_t *s) {
+  if (s->new_user) cloud_sp_login(s);
+  else cloud_route(s);
+}
 
 void cc_session_free(cc_session_t *s) {
   if (!s) return;

@@ -129,3 +129,20 @@ int sandbox_wait(pid_t pid, long deadline_ms) {
 }
 
 void sandbox_signal(pid_t pid, int sig) { kill(pid, sig); }
+
+int sandbox_poll(pid_t pid, int *code) {
+  int status = 0;
+  pid_t got = waitpid(pid, &status, WNOHANG);
+  if (got != pid) return 0;
+  *code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return 1;
+}
+
+int sandbox_kill(pid_t pid) {
+  int status;
+  /* The intermediate dies; PDEATHSIG takes PID 1, and with it the whole lab. */
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return SANDBOX_EXIT_DEADLINE;
+}

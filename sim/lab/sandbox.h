@@ -21,6 +21,10 @@ pid_t sandbox_start(char *const argv[], const char *log_path);
  * SANDBOX_EXIT_DEADLINE returned: a hung lab never hangs the run. */
 int sandbox_wait(pid_t pid, long deadline_ms);
 #define SANDBOX_EXIT_DEADLINE 98
+/* Non-blocking: 1 and the exit code if the sandbox has finished, else 0. */
+int sandbox_poll(pid_t pid, int *code);
+/* Kills the whole lab now; returns SANDBOX_EXIT_DEADLINE. */
+int sandbox_kill(pid_t pid);
 /* Sends sig to the lab (the intermediate process forwards it to PID 1). */
 void sandbox_signal(pid_t pid, int sig);
 #endif

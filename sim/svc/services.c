@@ -51,9 +51,87 @@ static void log_request(svc_t *s, struct evhttp_request *req, int status, const 
 
 static int authorized(svc_t *s, struct evhttp_request *req) {
   const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-  char want[300];
-  snprintf(want, sizeof want, "Bearer %s", s->env->device_token);
-  return auth && strcmp(auth, want) == 0;
+  if (!auth || strncmp(auth, "Bearer ", 7) != 0) return 0;
+  if (strcmp(auth + 7, s->env->device_token) == 0) return 1;
+  for (int i = 0; i < s->env->n_issued; i++)
+    if (strncmp(s->env->issued[i], "token-", 6) == 0 && strcmp(auth + 7, s->env->issued[i]) == 0) return 1;
+  return 0;
+}
+
+/* The request body as JSON (NULL if absent or not JSON). */
+static cJSON *body_json(struct evhttp_request *req) {
+  struct evbuffer *in = evhttp_request_get_input_buffer(req);
+  size_t n = evbuffer_get_length(in);
+  char *text = n < 65536 ? malloc(n + 1) : NULL;
+  cJSON *j = NULL;
+  if (text) {
+    evbuffer_copyout(in, text, n);
+    text[n] = 0;
+    j = cJSON_Parse(text);
+    free(text);
+  }
+  return j;
+}
+
+/* Hands out an assertion or token and remembers it. */
+static const char *issue(svc_t *s, const char *kind) {
+  svc_env_t *env = (svc_env_t *)s->env;
+  if (env->n_issued >= 16) return NULL;
+  char *slot = env->issued[env->n_issued++];
+  snprintf(slot, 64, "%s-%s-%d", kind, s->name, env->n_issued);
+  return slot;
+}
+
+static bool was_issued(const svc_t *s, const char *value) {
+  for (int i = 0; value && i < s->env->n_issued; i++)
+    if (strncmp(s->env->issued[i], "assertion-", 10) == 0 && strcmp(value, s->env->issued[i]) == 0) return true;
+  return false;
+}
+
+/* Logins and enrollment come before a client has a token. Returns true if handled. */
+static bool handle_unauthenticated(svc_t *s, struct evhttp_request *req, const char *uri) {
+  const char *sni = tls_ep_request_sni(req);
+  if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) return false;
+  bool login = strcmp(uri, "/v1/saml/login") == 0;
+  if (login && (s->role == SVC_CLOUD_SP || (s->role == SVC_PCC && strncmp(sni, "bcpsp.", 6) == 0))) {
+    /* The SP would redirect to the IdP; the lab's IdP says yes to everyone. */
+    cJSON *b = cJSON_CreateObject();
+    const char *a = issue(s, "assertion");
+    cJSON_AddStringToObject(b, "assertion", a ? a : "");
+    log_request(s, req, 200, s->role == SVC_PCC ? "bc-sp-login" : "cloud-sp-login");
+    reply_json(req, 200, b);
+    return true;
+  }
+  bool enroll = (s->role == SVC_PCC && strcmp(uri, "/v1/bc/enroll") == 0) ||
+                (s->role == SVC_PORTAL && strcmp(uri, "/v1/enroll") == 0);
+  if (!enroll) return false;
+  cJSON *in = body_json(req);
+  const char *assertion = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "assertion"));
+  int status = 200;
+  const char *action = s->role == SVC_PCC ? "enroll" : "portal-enroll";
+  if (s->role == SVC_PCC && !s->env->new_user_enrollment) {
+    status = 403;
+    action = "enroll-refused";
+  } else if (s->role == SVC_PCC && strncmp(sni, "c2site.", 7) != 0) {
+    status = 421; /* new users enroll under the new-user SNI only */
+    action = "enroll-wrong-sni";
+  } else if (!was_issued(s, assertion)) {
+    status = 401;
+    action = "enroll-unauthenticated";
+  }
+  cJSON *b = cJSON_CreateObject();
+  if (status == 200) {
+    const char *t = issue(s, "token");
+    cJSON_AddStringToObject(b, "device_id", "device-new-0001");
+    cJSON_AddStringToObject(b, "token", t ? t : "");
+    if (s->role == SVC_PORTAL) cJSON_AddStringToObject(b, "broker", s->env->broker);
+  } else {
+    cJSON_AddStringToObject(b, "error", action);
+  }
+  log_request(s, req, status, action);
+  reply_json(req, status, b);
+  cJSON_Delete(in);
+  return true;
 }
 
 /* ---- app relay: a Service Edge fetches the app for the client ---- */
@@ -204,6 +282,7 @@ static void svc_route(svc_t *s, struct evhttp_request *req) {
     reply_json(req, s->http_status, b);
     return;
   }
+  if (handle_unauthenticated(s, req, uri)) return;
   if (!authorized(s, req)) {
     log_request(s, req, 401, "unauthorized");
     reply_json(req, 401, error_body("missing or wrong bearer token"));

@@ -6,6 +6,10 @@
  *           POST /v1/tunnel/<id>/keepalive    -> {"ok": true}
  *           GET  /v1/tunnel/<id>/app/<app>    -> the app's reply, relayed
  *   pcc     POST /v1/bc/connect               -> {"redirect": [PSE names]}
+ *           POST /v1/saml/login  (SNI bcpsp.) -> {"assertion"}  the BC SP, for new users
+ *           POST /v1/bc/enroll   (SNI c2site.)-> {"device_id", "token"}
+ *   cloud-sp POST /v1/saml/login              -> {"assertion"}
+ *   portal  POST /v1/enroll                   -> {"device_id", "token", "broker"}
  *
  * The app is a plain TCP service in the datacenter: it answers every
  * connection with one line naming the peer, so the app log shows whether a
@@ -16,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <stdbool.h>
 
 #include "sim/lab/lab.h"
 
@@ -28,6 +33,10 @@ typedef struct svc_env {
   struct event_base *base;
   lab_t *lab;
   const char *device_token; /* the enrolled device's bearer token */
+  char issued[16][64];      /* assertions and tokens handed out during the run */
+  int n_issued;
+  bool new_user_enrollment; /* the admin allows BC enrollment of new users */
+  char broker[256];
   char service_edges[4][256];
   int n_service_edges;
   char pses[4][256];

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "sim/base/dur.h"
@@ -84,7 +86,10 @@ struct world {
   world_log_fn log;
   void *log_arg;
   char bc_domain[128], cloud_domain[128];
-  char config_path[600], state_dir[600], resolv_path[600];
+  char config_path[600], state_dir[600], resolv_path[600], trust_path[600];
+  char thumbprint[64];
+  char *settings;        /* the signed payload, as signed */
+  EVP_PKEY *signing_key; /* the portal's config signing key */
   char device_token[64];
   pki_cert_t *bc_ca, *cloud_ca;
   pki_cert_t *certs[N_PARTIES][3];
@@ -178,15 +183,109 @@ static int write_json(const char *path, const cJSON *obj) {
   return rc;
 }
 
-/* What the admin portal hands out (Download Config), and what an enrolled
- * client already holds in its state dir. */
-static int write_client_files(world_t *w, const char *run_dir) {
+static char *b64(const unsigned char *data, size_t len) {
+  char *out = malloc(4 * ((len + 2) / 3) + 1);
+  if (out) EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+  return out;
+}
+
+/* base64 of the DER SubjectPublicKeyInfo, and of its SHA-256 (the thumbprint). */
+static int spki_b64(EVP_PKEY *key, char **spki, char *thumb, size_t thumb_len) {
+  unsigned char *der = NULL, digest[32];
+  int n = i2d_PUBKEY(key, &der);
+  if (n <= 0) return -1;
+  SHA256(der, (size_t)n, digest);
+  *spki = b64(der, (size_t)n);
+  char *t = b64(digest, sizeof digest);
+  if (t) snprintf(thumb, thumb_len, "%s", t);
+  free(t);
+  OPENSSL_free(der);
+  return *spki && thumb[0] ? 0 : -1;
+}
+
+/* Writes the signed BC config: the settings as a base64 payload, an ECDSA
+ * signature over exactly those bytes, and the signer's public key. */
+static int write_signed_config(world_t *w, const char *payload, EVP_PKEY *key) {
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  unsigned char sig[256];
+  size_t siglen = sizeof sig;
+  char *p64 = NULL, *s64 = NULL, *spki = NULL, thumb[64] = "";
+  cJSON *file = cJSON_CreateObject();
+  int rc = -1;
+  if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) <= 0 ||
+      EVP_DigestSign(md, sig, &siglen, (const unsigned char *)payload, strlen(payload)) <= 0)
+    goto out;
+  p64 = b64((const unsigned char *)payload, strlen(payload));
+  s64 = b64(sig, siglen);
+  if (!p64 || !s64 || spki_b64(key, &spki, thumb, sizeof thumb) < 0) goto out;
+  cJSON_AddNumberToObject(file, "version", 1);
+  cJSON_AddStringToObject(file, "format", "bcsim-signed-config");
+  cJSON_AddStringToObject(file, "payload", p64);
+  cJSON_AddStringToObject(file, "signature", s64);
+  cJSON_AddStringToObject(file, "signer", spki);
+  rc = write_json(w->config_path, file);
+out:
+  EVP_MD_CTX_free(md);
+  free(p64);
+  free(s64);
+  free(spki);
+  cJSON_Delete(file);
+  return rc;
+}
+
+int world_config_fault(world_t *w, const char *action, char *err, size_t errlen) {
+  int rc = -1;
+  EVP_PKEY *other = NULL;
+  char *edited = NULL;
+  if (strcmp(action, "config.tampered") == 0) {
+    /* Edited after signing: the signature and signer stay, the bytes change. */
+    cJSON *settings = cJSON_Parse(w->settings);
+    cJSON_ReplaceItemInObject(settings, "pcc_dns_name", cJSON_CreateString("any2bcp.attacker.example"));
+    edited = cJSON_PrintUnformatted(settings);
+    cJSON_Delete(settings);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char sig[256];
+    size_t siglen = sizeof sig;
+    char *p64 = NULL, *s64 = NULL, *spki = NULL, thumb[64] = "";
+    cJSON *file = cJSON_CreateObject();
+    if (edited && md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, w->signing_key) > 0 &&
+        EVP_DigestSign(md, sig, &siglen, (const unsigned char *)w->settings, strlen(w->settings)) > 0 &&
+        (p64 = b64((const unsigned char *)edited, strlen(edited))) && (s64 = b64(sig, siglen)) &&
+        spki_b64(w->signing_key, &spki, thumb, sizeof thumb) == 0) {
+      cJSON_AddNumberToObject(file, "version", 1);
+      cJSON_AddStringToObject(file, "format", "bcsim-signed-config");
+      cJSON_AddStringToObject(file, "payload", p64);
+      cJSON_AddStringToObject(file, "signature", s64);
+      cJSON_AddStringToObject(file, "signer", spki);
+      rc = write_json(w->config_path, file);
+    }
+    EVP_MD_CTX_free(md);
+    free(p64);
+    free(s64);
+    free(spki);
+    cJSON_Delete(file);
+  } else if (strcmp(action, "config.wrong-signer") == 0) {
+    /* A valid signature, by a key the thumbprint does not name. */
+    other = EVP_EC_gen("P-256");
+    rc = other ? write_signed_config(w, w->settings, other) : -1;
+  }
+  if (rc < 0) snprintf(err, errlen, "applying %s to the BC config failed", action);
+  EVP_PKEY_free(other);
+  cJSON_free(edited);
+  return rc;
+}
+
+const char *world_thumbprint(const world_t *w) { return w->thumbprint; }
+const char *world_trust_store(const world_t *w) { return w->trust_path; }
+
+/* What the admin portal hands out (Download Config, Copy Thumbprint), what
+ * an enrolled client already holds in its state dir, and the lab's resolv.conf. */
+static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   char path[700], sni[300];
-  char *bc_pem = pki_cert_pem(w->bc_ca), *cloud_pem = pki_cert_pem(w->cloud_ca);
+  char *bc_pem = pki_cert_pem(w->bc_ca), *cloud_pem = pki_cert_pem(w->cloud_ca), *spki = NULL;
   cJSON *cfg = cJSON_CreateObject(), *enr = cJSON_CreateObject();
   int rc = -1;
   if (!bc_pem || !cloud_pem || !cfg || !enr) goto out;
-  cJSON_AddNumberToObject(cfg, "version", 1);
   cJSON_AddStringToObject(cfg, "bc_domain", w->bc_domain);
   snprintf(sni, sizeof sni, "any2bcp.%s", w->bc_domain);
   cJSON_AddStringToObject(cfg, "pcc_dns_name", sni);
@@ -197,24 +296,37 @@ static int write_client_files(world_t *w, const char *run_dir) {
   snprintf(sni, sizeof sni, "https://bcpsp.%s/", w->bc_domain);
   cJSON_AddStringToObject(cfg, "sp_url", sni);
   cJSON_AddStringToObject(cfg, "sp_ca_pem", bc_pem);
+  snprintf(sni, sizeof sni, "samlsp.%s", w->cloud_domain);
+  cJSON_AddStringToObject(cfg, "cloud_sp", sni);
+  snprintf(sni, sizeof sni, "portal.%s", w->cloud_domain);
+  cJSON_AddStringToObject(cfg, "portal", sni);
+  w->settings = cJSON_PrintUnformatted(cfg);
 
   snprintf(w->config_path, sizeof w->config_path, "%s/world/bc-config.json", run_dir);
   snprintf(w->state_dir, sizeof w->state_dir, "%s/state", run_dir);
   snprintf(w->resolv_path, sizeof w->resolv_path, "%s/resolv.conf", run_dir);
-  if (write_json(w->config_path, cfg) < 0) goto out;
+  snprintf(w->trust_path, sizeof w->trust_path, "%s/world/cloud-ca.pem", run_dir);
+  w->signing_key = EVP_EC_gen("P-256");
+  if (!w->settings || !w->signing_key || spki_b64(w->signing_key, &spki, w->thumbprint, sizeof w->thumbprint) < 0 ||
+      write_signed_config(w, w->settings, w->signing_key) < 0)
+    goto out;
+  snprintf(path, sizeof path, "%s/world/thumbprint.txt", run_dir);
+  char line[80];
+  snprintf(line, sizeof line, "%s\n", w->thumbprint);
+  if (write_text(path, line) < 0) goto out;
   snprintf(path, sizeof path, "%s/world/bc-sp-ca.pem", run_dir);
   if (pki_write_cert(w->bc_ca, path) < 0) goto out;
-  snprintf(path, sizeof path, "%s/world/cloud-ca.pem", run_dir);
-  if (pki_write_cert(w->cloud_ca, path) < 0) goto out;
-
-  cJSON_AddStringToObject(enr, "device_id", "device-0001");
-  cJSON_AddStringToObject(enr, "token", w->device_token);
-  snprintf(sni, sizeof sni, "broker.%s", w->cloud_domain);
-  cJSON_AddStringToObject(enr, "broker", sni);
-  cJSON_AddStringToObject(enr, "cloud_ca_pem", cloud_pem);
-  snprintf(path, sizeof path, "%s/enrollment.json", w->state_dir);
+  if (pki_write_cert(w->cloud_ca, w->trust_path) < 0) goto out;
   if (mkdir(w->state_dir, 0755) < 0 && errno != EEXIST) goto out;
-  if (write_json(path, enr) < 0) goto out;
+  if (enrolled) {
+    cJSON_AddStringToObject(enr, "device_id", "device-0001");
+    cJSON_AddStringToObject(enr, "token", w->device_token);
+    snprintf(sni, sizeof sni, "broker.%s", w->cloud_domain);
+    cJSON_AddStringToObject(enr, "broker", sni);
+    cJSON_AddStringToObject(enr, "cloud_ca_pem", cloud_pem);
+    snprintf(path, sizeof path, "%s/enrollment.json", w->state_dir);
+    if (write_json(path, enr) < 0) goto out;
+  }
   /* Short resolver timeouts keep scenarios to seconds; the client still uses
    * the ordinary system resolver through this file. */
   if (write_text(w->resolv_path, "nameserver 198.51.100.53\noptions timeout:1 attempts:2\n") < 0) goto out;
@@ -222,6 +334,7 @@ static int write_client_files(world_t *w, const char *run_dir) {
 out:
   free(bc_pem);
   free(cloud_pem);
+  free(spki);
   cJSON_Delete(cfg);
   cJSON_Delete(enr);
   return rc;
@@ -353,7 +466,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
     snprintf(err, errlen, "generating the lab's certificate authorities failed");
     goto out;
   }
-  if (write_client_files(w, opts->run_dir) < 0) {
+  if (write_client_files(w, opts->run_dir, opts->enrolled) < 0) {
     snprintf(err, errlen, "writing the client's config and state under %s failed: %s", opts->run_dir,
              strerror(errno));
     goto out;
@@ -369,6 +482,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   env->app_port = APP_PORT;
   env->pse_exit_after_ms = opts->pse_exit_after_ms;
   env->pse_exit_check_ms = opts->pse_exit_check_ms;
+  env->new_user_enrollment = opts->new_user_enrollment;
   /* The corporate resolver is authoritative for the BC domain and forwards
    * the rest to the public DNS; the public DNS serves both domains, as a
    * customer that publishes its BC names does. */
@@ -400,6 +514,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
     if (p->role == SVC_SE && p->kind == KIND_HTTPS)
       party_fqdn(w, p, env->service_edges[env->n_service_edges++], sizeof env->service_edges[0]);
     if (p->role == SVC_PSE) party_fqdn(w, p, env->pses[env->n_pses++], sizeof env->pses[0]);
+    if (p->role == SVC_BROKER) party_fqdn(w, p, env->broker, sizeof env->broker);
     if (p->kind == KIND_APP) env->app_addr = p->v4;
   }
   for (size_t i = 0; i < N_PARTIES; i++) {
@@ -437,6 +552,8 @@ void world_free(world_t *w) {
     pki_cert_free(w->fault_certs[i][0]);
     pki_cert_free(w->fault_certs[i][1]);
   }
+  free(w->settings);
+  EVP_PKEY_free(w->signing_key);
   pki_cert_free(w->rogue_ca);
   pki_cert_free(w->impostor_ca);
   app_server_free(w->app);

@@ -25,6 +25,8 @@ typedef struct world_opts {
   const char *run_dir; /* where world/, state/ and resolv.conf are written */
   uint64_t seed;       /* for the world's random choices (loss) */
   int64_t pse_exit_after_ms, pse_exit_check_ms; /* the PSEs' exit signal; 0: never */
+  bool enrolled;            /* the client already has an enrollment (else it is new) */
+  bool new_user_enrollment; /* the admin allows new users to enroll through BC */
 } world_opts_t;
 
 /* Log sink for everything services see; takes ownership of fields. */
@@ -40,6 +42,14 @@ const char *world_addr_name(const world_t *w, const char *addr);
 const char *world_config_path(const world_t *w);
 const char *world_state_dir(const world_t *w);
 const char *world_resolv_path(const world_t *w);
+/* base64(SHA-256(DER SubjectPublicKeyInfo)) of the config signing key:
+ * the admin portal's "Copy Thumbprint". */
+const char *world_thumbprint(const world_t *w);
+/* The public-cloud CA, standing for the client machine's trust store. */
+const char *world_trust_store(const world_t *w);
+/* config.tampered / config.wrong-signer: rewrites the BC config the client
+ * will be handed. Call before the client starts. 0 or -1 with err. */
+int world_config_fault(world_t *w, const char *action, char *err, size_t errlen);
 /* Switches a catalogue action (dns.*, tls.*, net.*, svc.*) on or off for a
  * target: a party, a group (ses, pccs, pses) or a host (internet, cloud,
  * datacenter), or a link for net.link-down. 0, or -1 with err. */
