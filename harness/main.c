@@ -50,15 +50,16 @@ static void on_interrupt(int sig) {
 
 static void usage(FILE *to) {
   fprintf(to,
-          "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] SCENARIO|DIR...\n"
+          "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
-          "       bcsim list [DIR]\n"
+          "       bcsim list [DIR] | bcsim list --actions\n"
           "       bcsim bench-lab [N]\n"
           "\n"
           "  run       plays scenarios against a client and writes DIR/report.json\n"
           "            --client  client profile (default: fixtures/clients/reference.json)\n"
           "            --out     output folder (default: out)\n"
           "            --jobs    scenarios at once, each in its own lab (default: the number of cores)\n"
+          "            --seed    seed for every random choice, instead of each scenario's own\n"
           "  validate  checks scenario files without running them\n"
           "  list      shows scenarios, timeline actions and event types\n"
           "  bench-lab times building and tearing down the lab N times (default 50)\n"
@@ -68,6 +69,7 @@ static void usage(FILE *to) {
 }
 
 static char bindir[PATH_MAX];
+static char seed_arg[32]; /* --seed, passed on to every lab; "" keeps each scenario's own */
 static char srcdir[PATH_MAX];
 
 /* The build dir holds the binaries; fixtures are found from the source tree
@@ -199,7 +201,8 @@ static pid_t start_one(const scenario_t *sc, const char *profile_path, const cha
     return 0;
   }
   snprintf(log, sizeof log, "%s/lab.log", slot->dir);
-  char *argv[] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", bindir, NULL};
+  char *argv[] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", bindir,
+                  seed_arg[0] ? "--seed" : NULL, seed_arg, NULL};
   pid_t pid = sandbox_start(argv, log);
   if (pid < 0) {
     *result = report_scenario_error(sc->id, sc->path, "fork failed");
@@ -342,7 +345,8 @@ static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
 
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"client", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
-                                       {"jobs", required_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+                                       {"jobs", required_argument, 0, 'j'}, {"seed", required_argument, 0, 's'},
+                                       {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   char default_profile[PATH_MAX + 64];
   snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", srcdir);
@@ -350,8 +354,17 @@ static int cmd_run(int argc, char **argv) {
   int c, code = EXIT_USAGE;
   long jobs = sysconf(_SC_NPROCESSORS_ONLN);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:o:j:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:o:j:s:h", opts, NULL)) != -1) {
     if (c == 'c') profile_path = optarg;
+    else if (c == 's') {
+      char *end = NULL;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (!*optarg || *end || v > 9007199254740991ULL) {
+        fprintf(stderr, "error: --seed takes a whole number, not \"%s\"\n", optarg);
+        return EXIT_USAGE;
+      }
+      snprintf(seed_arg, sizeof seed_arg, "%llu", v);
+    }
     else if (c == 'o') out = optarg;
     else if (c == 'j') {
       char *end = NULL;
@@ -434,6 +447,10 @@ static int cmd_validate(int argc, char **argv) {
 }
 
 static int cmd_list(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
+    for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
+    return 0;
+  }
   char def[PATH_MAX + 16];
   snprintf(def, sizeof def, "%s/scenarios", srcdir);
   char *dirs[] = {argc > 1 ? argv[1] : def};

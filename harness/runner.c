@@ -535,8 +535,10 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   return rc;
 }
 
-static int parse_args(int argc, char **argv, const char **sc, const char **prof, const char **out, const char **bindir) {
+static int parse_args(int argc, char **argv, const char **sc, const char **prof, const char **out, const char **bindir,
+                      const char **seed) {
   static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
+                                       {"seed", required_argument, 0, 'S'},
                                        {"profile", required_argument, 0, 'p'},
                                        {"out", required_argument, 0, 'o'},
                                        {"bindir", required_argument, 0, 'b'},
@@ -548,13 +550,14 @@ static int parse_args(int argc, char **argv, const char **sc, const char **prof,
     else if (c == 'p') *prof = optarg;
     else if (c == 'o') *out = optarg;
     else if (c == 'b') *bindir = optarg;
+    else if (c == 'S') *seed = optarg;
     else return -1;
   }
   return *sc && *prof && *out && *bindir ? 0 : -1;
 }
 
 int runner_main(int argc, char **argv) {
-  const char *sc_path = NULL, *prof_path = NULL;
+  const char *sc_path = NULL, *prof_path = NULL, *seed = NULL;
   run_t run = {0}, *r = &run;
   diag_t d;
   scenario_t *sc = NULL;
@@ -565,7 +568,7 @@ int runner_main(int argc, char **argv) {
   char err[512] = "";
   int code = 3;
 
-  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir) < 0) {
+  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir, &seed) < 0) {
     fprintf(stderr, "bcsim __lab: internal usage error\n");
     return 3;
   }
@@ -575,6 +578,7 @@ int runner_main(int argc, char **argv) {
     diag_print(&d, stderr);
     goto out;
   }
+  if (seed) sc->seed = strtoull(seed, NULL, 10);
   r->sc = sc;
   r->prof = prof;
   /* A /proc of our own PID namespace, so tools inside the lab see only the lab. */
