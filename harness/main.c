@@ -52,7 +52,7 @@ static void usage(FILE *to) {
   fprintf(to,
           "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
-          "       bcsim list [DIR] | bcsim list --actions\n"
+          "       bcsim list [DIR] | --actions | --requirements [SPEC [DIR]]\n"
           "       bcsim bench-lab [N]\n"
           "\n"
           "  run       plays scenarios against a client and writes DIR/report.json\n"
@@ -446,7 +446,110 @@ static int cmd_validate(int argc, char **argv) {
   return rc < 0 ? EXIT_USAGE : 0;
 }
 
+/* The requirement matrix: docs/SPEC.md against every check of every
+ * scenario. Inconsistencies are errors (exit 2): a requirement nothing
+ * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
+static int list_requirements(const char *spec_path, const char *scen_dir) {
+  char *spec = scenario_read_file(spec_path);
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0, bad = 0;
+  if (!spec) {
+    fprintf(stderr, "%s: error: cannot read the spec\n", spec_path);
+    return EXIT_USAGE;
+  }
+  char *dirs[] = {(char *)scen_dir};
+  if (load_all(1, dirs, scs, &n) < 0) {
+    free(spec);
+    return EXIT_USAGE;
+  }
+  typedef struct req {
+    char id[SC_NAME], level[8], checked_by[2048];
+    int line;
+  } req_t;
+  static req_t reqs[256];
+  int nr = 0, line = 1;
+  for (char *p = spec; *p; line++) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = 0;
+    char id[SC_NAME], level[8];
+    if (sscanf(p, "### %63[A-Z0-9-] (%7[A-Z])", id, level) == 2 && nr < 256) {
+      snprintf(reqs[nr].id, sizeof reqs[nr].id, "%s", id);
+      snprintf(reqs[nr].level, sizeof reqs[nr].level, "%s", level);
+      reqs[nr].checked_by[0] = 0;
+      reqs[nr].line = line;
+      nr++;
+    } else if (nr > 0 && strncmp(p, "- Checked by:", 13) == 0) {
+      snprintf(reqs[nr - 1].checked_by, sizeof reqs[nr - 1].checked_by, "%s", p + 13);
+    }
+    if (!nl) break;
+    p = nl + 1;
+  }
+  for (int i = 0; i < n; i++) {
+    for (int c = 0; c < scs[i]->n_checks; c++) {
+      bool known = false;
+      for (int r = 0; r < nr; r++) known = known || strcmp(reqs[r].id, scs[i]->checks[c].requirement) == 0;
+      if (!known) {
+        fprintf(stderr, "%s: error: check \"%s\" names requirement %s, which %s does not define\n", scs[i]->path,
+                scs[i]->checks[c].id, scs[i]->checks[c].requirement, spec_path);
+        bad = 1;
+      }
+    }
+  }
+  printf("%-10s %-6s %6s %9s  scenarios (checks)\n", "requirement", "level", "checks", "scenarios");
+  for (int r = 0; r < nr; r++) {
+    char line_buf[8192] = "", expected[2048] = "";
+    size_t used = 0, eused = 0;
+    int n_checks = 0, n_scen = 0;
+    for (int i = 0; i < n; i++) {
+      int here = 0;
+      for (int c = 0; c < scs[i]->n_checks; c++) {
+        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) != 0) continue;
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s%s%s", here ? ", " : (n_scen ? "; " : ""),
+                                 here ? "" : scs[i]->id, "");
+        if (!here) used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, " (");
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s", scs[i]->checks[c].id);
+        here++;
+        n_checks++;
+      }
+      if (here) {
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, ")");
+        n_scen++;
+      }
+    }
+    /* The spec's list, in the same (sorted) order the spec is written in. */
+    const char *names[MAX_SCENARIOS];
+    int k = 0;
+    for (int i = 0; i < n; i++)
+      for (int c = 0; c < scs[i]->n_checks; c++)
+        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) == 0) {
+          names[k++] = scs[i]->id;
+          break;
+        }
+    qsort(names, (size_t)k, sizeof *names, cmp_str);
+    for (int i = 0; i < k; i++) eused += (size_t)snprintf(expected + eused, sizeof expected - eused, "%s`%s`", i ? ", " : " ", names[i]);
+    printf("%-11s %-6s %6d %9d  %s\n", reqs[r].id, reqs[r].level, n_checks, n_scen, line_buf);
+    if (n_checks == 0) {
+      fprintf(stderr, "%s:%d: error: requirement %s has no check in any scenario\n  hint: write a scenario that can fail a client that breaks it\n",
+              spec_path, reqs[r].line, reqs[r].id);
+      bad = 1;
+    } else if (strcmp(expected, reqs[r].checked_by) != 0) {
+      fprintf(stderr, "%s:%d: error: the \"Checked by\" line of %s is out of date\n  hint: it should read: - Checked by:%s\n",
+              spec_path, reqs[r].line, reqs[r].id, expected);
+      bad = 1;
+    }
+  }
+  for (int i = 0; i < n; i++) scenario_free(scs[i]);
+  free(spec);
+  return bad ? EXIT_USAGE : 0;
+}
+
 static int cmd_list(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
+    char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
+    snprintf(spec, sizeof spec, "%s/docs/SPEC.md", srcdir);
+    snprintf(dir, sizeof dir, "%s/scenarios", srcdir);
+    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir);
+  }
   if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
     for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
     return 0;

@@ -35,4 +35,15 @@ rc=$?
 grep -q '"verdict":[[:space:]]*"error"' "$T/o2/report.json" || fail "missing client binary is not reported as error"
 grep -q '"verdict":[[:space:]]*"fail"' "$T/o2/report.json" && fail "missing client binary was reported as a failure"
 grep -q "/nonexistent/client failed: No such file or directory" "$T/out" || fail "message does not say what to fix: $(cat "$T/out")"
+# The spec and the scenarios must agree: an unchecked requirement, or a check
+# of a requirement the spec lacks, is an error.
+cp "$SRC/docs/SPEC.md" "$T/spec.md"
+printf '\n### BC-XYZ-99 (MUST)\n\nNothing checks this.\n\n- Checked by: \n' >> "$T/spec.md"
+"$BCSIM" list --requirements "$T/spec.md" "$SRC/scenarios" > /dev/null 2> "$T/err"
+[ $? = 2 ] || fail "an unchecked requirement was not an error"
+grep -q "BC-XYZ-99 has no check" "$T/err" || fail "no message for the unchecked requirement: $(cat "$T/err")"
+grep -v '^### BC-DNS-04' "$SRC/docs/SPEC.md" > "$T/spec2.md"
+"$BCSIM" list --requirements "$T/spec2.md" "$SRC/scenarios" > /dev/null 2> "$T/err"
+[ $? = 2 ] || fail "a check of an unknown requirement was not an error"
+grep -q "names requirement BC-DNS-04, which" "$T/err" || fail "no message for the unknown requirement"
 echo "1 passed, 0 failed"
