@@ -53,6 +53,7 @@ static void usage(FILE *to) {
           "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
           "       bcsim list [DIR] | --actions | --requirements [SPEC [DIR]]\n"
+          "       bcsim selftest [--out DIR] [--jobs N]\n"
           "       bcsim bench-lab [N]\n"
           "\n"
           "  run       plays scenarios against a client and writes DIR/report.json\n"
@@ -62,6 +63,7 @@ static void usage(FILE *to) {
           "            --seed    seed for every random choice, instead of each scenario's own\n"
           "  validate  checks scenario files without running them\n"
           "  list      shows scenarios, timeline actions and event types\n"
+          "  selftest  runs the suite against the reference client and every defect profile\n"
           "  bench-lab times building and tearing down the lab N times (default 50)\n"
           "\n"
           "exit codes: 0 all pass, 1 conformance failure, 2 bad input or usage,\n"
@@ -431,6 +433,147 @@ out:
   return code;
 }
 
+static void quiet_result(void *ctx) {}
+
+/* Requirements with failing checks in results, appended to list (a
+ * space-separated string). Returns whether `want` is among them. */
+static bool failed_requirements(cJSON **results, int n, char *list, size_t len, const char *want) {
+  bool found = false;
+  for (int i = 0; i < n; i++) {
+    const cJSON *cs = results[i] ? cJSON_GetObjectItemCaseSensitive(results[i], "checks") : NULL;
+    for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
+      const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
+      const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "requirement"));
+      if (!v || !r || strcmp(v, "fail") != 0) continue;
+      found = found || (want && strcmp(r, want) == 0);
+      char needle[80];
+      snprintf(needle, sizeof needle, " %s ", r);
+      char padded[4096];
+      snprintf(padded, sizeof padded, " %s ", list);
+      if (!strstr(padded, needle) && strlen(list) + strlen(r) + 2 < len) {
+        if (*list) strcat(list, " ");
+        strcat(list, r);
+      }
+    }
+  }
+  return found;
+}
+
+/* bcsim selftest: the suite's own proof. The reference client must pass
+ * everything, and every defect profile must be caught by a failing check that
+ * names the requirement it violates. */
+static int cmd_selftest(int argc, char **argv) {
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"jobs", required_argument, 0, 'j'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  const char *out = "out/selftest";
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  int c, code = EXIT_ENV;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
+    if (c == 'o') out = optarg;
+    else if (c == 'j') jobs = strtol(optarg, NULL, 10);
+    else {
+      fprintf(c == 'h' ? stdout : stderr, "usage: bcsim selftest [--out DIR] [--jobs N]\n");
+      return c == 'h' ? 0 : EXIT_USAGE;
+    }
+  }
+  if (jobs < 1 || jobs > 64) jobs = 1;
+  char dir[PATH_MAX + 32], clients[PATH_MAX + 32], ref[PATH_MAX + 64], path[PATH_MAX * 2];
+  snprintf(dir, sizeof dir, "%s/scenarios", srcdir);
+  snprintf(clients, sizeof clients, "%s/fixtures/clients", srcdir);
+  snprintf(ref, sizeof ref, "%s/reference.json", clients);
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  char *dirs[] = {dir};
+  if (load_all(1, dirs, scs, &n) < 0 || mkdirs(out) < 0) return EXIT_USAGE;
+  struct sigaction sa = {.sa_handler = on_interrupt};
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  cJSON **results = calloc((size_t)n, sizeof *results);
+  if (!results) goto out;
+
+  printf("reference client: %d scenarios, %ld at once...\n", n, jobs);
+  snprintf(path, sizeof path, "%s/reference", out);
+  mkdirs(path);
+  run_all(scs, n, (int)jobs, ref, path, results, quiet_result, NULL);
+  int ref_pass = 0;
+  char ref_failed[4096] = "";
+  for (int i = 0; i < n; i++) {
+    const char *v = results[i] ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(results[i], "verdict")) : NULL;
+    if (v && strcmp(v, "pass") == 0) ref_pass++;
+    else print_scenario_line(results[i]);
+  }
+  failed_requirements(results, n, ref_failed, sizeof ref_failed, NULL);
+  printf("reference client: %d/%d scenarios pass%s%s\n\n", ref_pass, n, ref_failed[0] ? "; failing: " : "", ref_failed);
+  for (int i = 0; i < n; i++) {
+    cJSON_Delete(results[i]);
+    results[i] = NULL;
+  }
+
+  /* Every defect profile, alphabetically. */
+  char *files[MAX_SCENARIOS];
+  int nf = 0;
+  DIR *d = opendir(clients);
+  struct dirent *e;
+  while (d && (e = readdir(d)) && nf < MAX_SCENARIOS)
+    if (strncmp(e->d_name, "defect-", 7) == 0 && strstr(e->d_name, ".json")) {
+      snprintf(path, sizeof path, "%s/%s", clients, e->d_name);
+      files[nf++] = strdup(path);
+    }
+  if (d) closedir(d);
+  qsort(files, (size_t)nf, sizeof *files, cmp_str);
+  int caught = 0;
+  printf("%-28s %-10s %-7s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
+  for (int f = 0; f < nf && !interrupted; f++) {
+    diag_t dg;
+    profile_t *p = profile_load(files[f], &dg);
+    if (!p || !p->violates[0]) {
+      if (p) fprintf(stderr, "%s: error: a defect profile must say which requirement it \"violates\"\n", files[f]);
+      else diag_print(&dg, stderr);
+      profile_free(p);
+      continue;
+    }
+    /* Candidates: its "catch" scenarios first, then every other scenario with a check of the requirement. */
+    scenario_t *cand[MAX_SCENARIOS];
+    int nc = 0;
+    for (int k = 0; k < p->n_catch; k++)
+      for (int i = 0; i < n; i++)
+        if (strcmp(scs[i]->id, p->catch_ids[k]) == 0) cand[nc++] = scs[i];
+    for (int i = 0; i < n; i++) {
+      bool named = false, already = false;
+      for (int k = 0; k < scs[i]->n_checks; k++) named = named || strcmp(scs[i]->checks[k].requirement, p->violates) == 0;
+      for (int k = 0; k < nc; k++) already = already || cand[k] == scs[i];
+      if (named && !already) cand[nc++] = scs[i];
+    }
+    char failed[4096] = "";
+    bool hit = false;
+    int ran = 0;
+    snprintf(path, sizeof path, "%s/%s", out, p->name);
+    mkdirs(path);
+    for (int start = 0; start < nc && !hit && !interrupted; start += (int)jobs) {
+      int batch = nc - start < jobs ? nc - start : (int)jobs;
+      run_all(cand + start, batch, (int)jobs, files[f], path, results, quiet_result, NULL);
+      hit = failed_requirements(results, batch, failed, sizeof failed, p->violates);
+      ran += batch;
+      for (int i = 0; i < batch; i++) {
+        cJSON_Delete(results[i]);
+        results[i] = NULL;
+      }
+    }
+    caught += hit;
+    printf("%-28s %-10s %-7s %s (%d)\n", p->name, p->violates, hit ? "yes" : "NO", failed[0] ? failed : "-", ran);
+    profile_free(p);
+  }
+  for (int f = 0; f < nf; f++) free(files[f]);
+  printf("\nselftest: reference %s (%d/%d); %d/%d defects caught by a check of the requirement they violate\n",
+         ref_pass == n ? "passes" : "FAILS", ref_pass, n, caught, nf);
+  code = interrupted ? EXIT_INTERRUPTED : (ref_pass == n && caught == nf && nf > 0) ? 0 : EXIT_FAIL;
+out:
+  free(results);
+  for (int i = 0; i < n; i++) scenario_free(scs[i]);
+  return code;
+}
+
 static int cmd_validate(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bcsim validate FILE...\n");
@@ -636,6 +779,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "validate") == 0) return cmd_validate(argc - 1, argv + 1);
   if (strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
   if (strcmp(argv[1], "bench-lab") == 0) return cmd_bench_lab(argc - 1, argv + 1);
+  if (strcmp(argv[1], "selftest") == 0) return cmd_selftest(argc - 1, argv + 1);
   fprintf(stderr, "error: unknown command \"%s\"\n", argv[1]);
   usage(stderr);
   return EXIT_USAGE;

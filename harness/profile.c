@@ -51,7 +51,7 @@ static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool requ
 }
 
 profile_t *profile_load(const char *path, diag_t *d) {
-  static const char *const keys[] = {"name", "description", "command", "probe", "timers"};
+  static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch"};
   profile_t *p = calloc(1, sizeof *p);
   char *text = NULL;
   cJSON *root = NULL;
@@ -71,7 +71,11 @@ profile_t *profile_load(const char *path, diag_t *d) {
   jsonv_t v = {text, path, d, p};
   if (!root) goto out;
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timers");
-  ok = jsonv_keys(&v, root, "", "a client profile", keys, 5) &&
+  const cJSON *catch = cJSON_GetObjectItemCaseSensitive(root, "catch");
+  for (const cJSON *it = cJSON_IsArray(catch) ? catch->child : NULL; it && p->n_catch < 8; it = it->next)
+    if (cJSON_IsString(it)) snprintf(p->catch_ids[p->n_catch++], SC_NAME, "%s", it->valuestring);
+  ok = jsonv_keys(&v, root, "", "a client profile", keys, 7) &&
+       jsonv_str(&v, root, "", "violates", false, p->violates, sizeof p->violates) &&
        jsonv_str(&v, root, "", "name", true, p->name, sizeof p->name) &&
        jsonv_str(&v, root, "", "description", false, p->description, sizeof p->description) &&
        parse_argv(&v, root, "command", true, p->argv, &p->argc) &&

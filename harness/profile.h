@@ -21,6 +21,11 @@ typedef struct profile {
   char *probe_argv[PROFILE_MAX_ARGS]; /* owned */
   int n_timers;
   sc_timer_t timers[SC_MAX_TIMERS]; /* what the client is configured with by default */
+  /* Defect profiles: the requirement the defect breaks, and the scenarios
+   * expected to catch it (bcsim selftest tries those first). */
+  char violates[SC_NAME];
+  int n_catch;
+  char catch_ids[8][SC_NAME];
 } profile_t;
 
 /* Loads and validates a profile; NULL with d filled in on error. Free with profile_free. */

@@ -31,9 +31,11 @@ typedef struct cc_config {
 typedef enum { CC_CONFIG_OK = 0, CC_CONFIG_UNREADABLE = -1, CC_CONFIG_REFUSED = -2 } cc_config_status_t;
 
 /* Fills cfg. With a thumbprint, the config's signer must match it (new
- * users); the signature is always checked. REFUSED means the file is not
+ * users); the signature is always checked (skip_signature exists only for
+ * the accept-tampered defect). REFUSED means the file is not
  * what the admin issued: it must not be used at all. */
 cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir,
-                                  const char *thumbprint, const char *trust_path, char *err, size_t errlen);
+                                  const char *thumbprint, const char *trust_path, bool skip_signature, char *err,
+                                  size_t errlen);
 void cc_config_clear(cc_config_t *cfg);
 #endif

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <resolv.h>
 
 #include "sim/client/cconfig.h"
 #include "sim/client/session.h"
@@ -30,6 +32,26 @@ static const struct {
   const char *what;
 } defects[] = {
     {"wrong-sni", CC_DEFECT_WRONG_SNI, "sends SNI c2site.<bc_domain> although enrolled"},
+    {"no-sni", CC_DEFECT_NO_SNI, "sends no SNI to PCCs and PSEs"},
+    {"skip-verify", CC_DEFECT_SKIP_VERIFY, "accepts any certificate"},
+    {"ignore-expiry", CC_DEFECT_IGNORE_EXPIRY, "ignores the certificate's validity period"},
+    {"ignore-name", CC_DEFECT_IGNORE_NAME, "ignores the certificate's name"},
+    {"early-send", CC_DEFECT_EARLY_SEND, "sends its request before checking the certificate"},
+    {"old-tls", CC_DEFECT_OLD_TLS, "offers TLS 1.0 and 1.1"},
+    {"no-stall-timeout", CC_DEFECT_NO_STALL_TIMEOUT, "waits forever for a ServerHello"},
+    {"first-pcc-only", CC_DEFECT_FIRST_PCC_ONLY, "tries only the first PCC address"},
+    {"no-tcp-fallback", CC_DEFECT_NO_TCP_FALLBACK, "never retries a truncated DNS answer over TCP"},
+    {"accept-spoofed", CC_DEFECT_ACCEPT_SPOOFED, "takes the first DNS answer that arrives, matching or not"},
+    {"ignore-ttl", CC_DEFECT_IGNORE_TTL, "keeps PCC addresses forever, whatever their TTL"},
+    {"eager-failover", CC_DEFECT_EAGER_FAILOVER, "enters BC on the first lost keepalive"},
+    {"never-failover", CC_DEFECT_NEVER_FAILOVER, "retries the cloud forever, never the PCC"},
+    {"never-failback", CC_DEFECT_NEVER_FAILBACK, "ignores the PSE's exit signal"},
+    {"tight-loop", CC_DEFECT_TIGHT_LOOP, "retries without any backoff"},
+    {"unknown-server", CC_DEFECT_UNKNOWN_SERVER, "falls back to a built-in PCC address that DNS did not give"},
+    {"no-pinning", CC_DEFECT_NO_PINNING, "does not compare the config's signer with the thumbprint"},
+    {"accept-tampered", CC_DEFECT_ACCEPT_TAMPERED, "does not verify the config's signature"},
+    {"skip-cloud-sp", CC_DEFECT_SKIP_CLOUD_SP, "a new user goes straight to the BC SP"},
+    {"enroll-storm", CC_DEFECT_ENROLL_STORM, "retries a refused enrollment at once, at every PCC"},
 };
 
 static void on_stop(evutil_socket_t fd, short what, void *arg) { event_base_loopexit(arg, NULL); }
@@ -92,7 +114,9 @@ static int cmd_run(int argc, char **argv) {
   }
   cc_config_t cfg;
   char err[512];
-  cc_config_status_t st = cc_config_load(&cfg, config, state, thumbprint, trust, err, sizeof err);
+  cc_config_status_t st = cc_config_load(&cfg, config, state,
+                                         defect == CC_DEFECT_NO_PINNING ? NULL : thumbprint, trust,
+                                         defect == CC_DEFECT_ACCEPT_TAMPERED, err, sizeof err);
   if (st == CC_CONFIG_REFUSED) {
     /* Never act on a config that is not the admin's: no DNS, no TLS, nothing. */
     fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
@@ -102,7 +126,7 @@ static int cmd_run(int argc, char **argv) {
     fprintf(stderr, "bcsim-client: %s\n", err);
     return 2;
   }
-  if (!cfg.enrolled && !thumbprint) {
+  if (!cfg.enrolled && !thumbprint && defect != CC_DEFECT_NO_PINNING) {
     fprintf(stderr, "bcsim-client: a new user needs the thumbprint (--thumbprint) to trust the BC config\n");
     cc_config_clear(&cfg);
     return 2;
@@ -116,6 +140,11 @@ static int cmd_run(int argc, char **argv) {
     fprintf(stderr, "bcsim-client: started (keepalive %d ms, timeout %d ms, retries %d, backoff %d ms%s%s)\n",
             t.keepalive_ms, t.timeout_ms, t.retries, t.backoff_ms, defect ? ", defect " : "",
             defect ? defects[defect - 1].name : "");
+    if (defect == CC_DEFECT_NO_TCP_FALLBACK) {
+      /* glibc's own switch: take a truncated answer as it is. */
+      res_init();
+      _res.options |= RES_IGNTC;
+    }
     cc_session_start(s);
     event_base_dispatch(base);
     rc = 0;

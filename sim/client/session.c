@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <ldns/ldns.h>
+#include <openssl/x509_vfy.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -79,6 +81,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
 /* Retries back off exponentially (x2 each, at most 16x the base) and the
  * pace resets once something works: a long outage never turns into a storm. */
 static int retry_delay(cc_session_t *s) {
+  if (s->defect == CC_DEFECT_TIGHT_LOOP || s->defect == CC_DEFECT_ENROLL_STORM) return 5;
   int d = s->t.backoff_ms << (s->failures < 4 ? s->failures : 4);
   s->failures++;
   return d;
@@ -127,9 +130,19 @@ static void drop(cc_session_t *s, struct evhttp_connection **c) {
 static struct evhttp_connection *tls_connect(cc_session_t *s, const char *ip, const char *sni,
                                              const char *verify_name, SSL_CTX *ctx) {
   SSL *ssl = SSL_new(ctx);
+  bool bc = ctx == s->bc_ctx;
   if (!ssl) return NULL;
-  SSL_set_tlsext_host_name(ssl, sni);
-  SSL_set1_host(ssl, verify_name);
+  if (!(bc && s->defect == CC_DEFECT_NO_SNI)) SSL_set_tlsext_host_name(ssl, sni);
+  if (s->defect != CC_DEFECT_IGNORE_NAME) SSL_set1_host(ssl, verify_name);
+  if (s->defect == CC_DEFECT_SKIP_VERIFY || (bc && s->defect == CC_DEFECT_EARLY_SEND))
+    SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+  if (s->defect == CC_DEFECT_IGNORE_EXPIRY)
+    X509_VERIFY_PARAM_set_flags(SSL_get0_param(ssl), X509_V_FLAG_NO_CHECK_TIME);
+  if (s->defect == CC_DEFECT_OLD_TLS) {
+    SSL_set_security_level(ssl, 0);
+    SSL_set_cipher_list(ssl, "DEFAULT:@SECLEVEL=0");
+    SSL_set_min_proto_version(ssl, TLS1_VERSION);
+  }
   struct bufferevent *bev = bufferevent_openssl_socket_new(s->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
                                                            BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
   if (!bev) {
@@ -142,7 +155,8 @@ static struct evhttp_connection *tls_connect(cc_session_t *s, const char *ip, co
     bufferevent_free(bev);
     return NULL;
   }
-  struct timeval tv = {s->t.timeout_ms / 1000, (s->t.timeout_ms % 1000) * 1000};
+  int timeout_ms = bc && s->defect == CC_DEFECT_NO_STALL_TIMEOUT ? 600000 : s->t.timeout_ms;
+  struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   evhttp_connection_set_timeout_tv(c, &tv);
   evhttp_connection_set_retries(c, 0);
   return c;
@@ -169,6 +183,21 @@ static void on_response(struct evhttp_request *req, void *arg) {
   cc_session_t *s = rc->s;
   int status = req ? evhttp_request_get_response_code(req) : 0;
   cJSON *body = NULL;
+  if (s->defect == CC_DEFECT_EARLY_SEND && status) {
+    /* The defect checks the certificate only once the request has gone out. */
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(rc->conn);
+    SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+    if (ssl && SSL_get_verify_mode(ssl) == SSL_VERIFY_NONE) {
+      X509 *peer = SSL_get1_peer_certificate(ssl);
+      X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+      STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+      int ok = peer && vctx && X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(s->bc_ctx), peer, chain) == 1 &&
+               X509_verify_cert(vctx) == 1;
+      X509_STORE_CTX_free(vctx);
+      X509_free(peer);
+      if (!ok) status = 0;
+    }
+  }
   if (req && status) {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t n = evbuffer_get_length(in);
@@ -260,9 +289,11 @@ static void tunnel_lost(cc_session_t *s) {
   if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
   drop(s, &s->tun);
   s->tun_id[0] = 0;
-  if (s->mode == MODE_CLOUD) {
+  if (s->mode == MODE_CLOUD && s->defect == CC_DEFECT_EAGER_FAILOVER) {
+    enter_bc(s);
+  } else if (s->mode == MODE_CLOUD) {
     s->se_attempts = 0; /* first the same Service Edge again */
-    after(s, s->t.backoff_ms, se_connect);
+    after(s, s->defect == CC_DEFECT_TIGHT_LOOP ? 5 : s->t.backoff_ms, se_connect);
   } else {
     after(s, retry_delay(s), enter_bc);
   }
@@ -275,7 +306,8 @@ static void keepalive_done(cc_session_t *s, int status, cJSON *body) {
     tunnel_lost(s);
     return;
   }
-  if (s->mode == MODE_BC && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "exit_bc"))) {
+  if (s->mode == MODE_BC && s->defect != CC_DEFECT_NEVER_FAILBACK &&
+      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "exit_bc"))) {
     say("the PSE says: move back to the cloud; checking the cloud first");
     exit_check(s);
   }
@@ -319,7 +351,9 @@ static void se_failed(cc_session_t *s) {
   drop(s, &s->pending);
   if (++s->se_attempts >= s->t.retries) {
     s->se_attempts = 0;
-    if (++s->se_idx >= s->n_ses) {
+    if (++s->se_idx >= s->n_ses && s->defect == CC_DEFECT_NEVER_FAILOVER) {
+      s->se_idx = 0; /* round and round the cloud */
+    } else if (s->se_idx >= s->n_ses) {
       say("every Service Edge failed %d times: entering Business Continuity", s->t.retries);
       s->se_idx = 0;
       enter_bc(s);
@@ -327,7 +361,7 @@ static void se_failed(cc_session_t *s) {
     }
     say("trying the next Service Edge, %s", s->ses[s->se_idx]);
   }
-  after(s, s->t.backoff_ms, se_connect);
+  after(s, s->defect == CC_DEFECT_TIGHT_LOOP ? 5 : s->t.backoff_ms, se_connect);
 }
 
 static void se_tunnel_done(cc_session_t *s, int status, cJSON *body) {
@@ -369,7 +403,7 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
       s->se_attempts = 0;
       enter_bc(s);
     } else {
-      after(s, s->t.backoff_ms, cloud_route);
+      after(s, s->defect == CC_DEFECT_TIGHT_LOOP ? 5 : s->t.backoff_ms, cloud_route);
     }
     return;
   }
@@ -528,7 +562,7 @@ static void pcc_done(cc_session_t *s, int status, cJSON *body) {
 
 static void enroll_done(cc_session_t *s, int status, cJSON *body) {
   const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "token"));
-  if (status == 403) {
+  if (status == 403 && s->defect != CC_DEFECT_ENROLL_STORM) {
     /* The admin said no: that is an answer, not an outage. Asking the other
      * PCCs at once would only repeat it; wait the longest backoff instead. */
     say("PCC %s: new-user enrollment is disabled; asking again later", s->pcc_addrs[s->pcc_idx]);
@@ -570,6 +604,7 @@ static void pcc_connect(cc_session_t *s) {
 /* ---- a new user: cloud SP and portal first, then the BC SP ---- */
 
 static void cloud_sp_login(cc_session_t *s);
+static void bc_sp_login(cc_session_t *s);
 
 static void bc_sp_done(cc_session_t *s, int status, cJSON *body) {
   const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
@@ -650,9 +685,59 @@ static void cloud_sp_login(cc_session_t *s) {
     cloud_sp_done(s, 0, NULL);
 }
 
+/* The accept-spoofed defect's own resolver: one UDP query, and the first
+ * datagram back is the answer, whatever its ID or question. */
+static int naive_resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
+  char line[256], ns[INET6_ADDRSTRLEN] = "";
+  FILE *rf = fopen("/etc/resolv.conf", "r");
+  while (rf && fgets(line, sizeof line, rf) && !ns[0]) sscanf(line, "nameserver %45s", ns);
+  if (rf) fclose(rf);
+  ldns_pkt *q = NULL, *a = NULL;
+  uint8_t *wire = NULL, buf[4096];
+  size_t len = 0;
+  int fd = -1, n = 0;
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+  if (!ns[0] || inet_pton(AF_INET, ns, &sa.sin_addr) != 1 ||
+      ldns_pkt_query_new_frm_str(&q, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK ||
+      ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+      connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || send(fd, wire, len, 0) < 0)
+    goto out;
+  struct timeval tv = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ssize_t got = recv(fd, buf, sizeof buf, 0);
+  if (got <= 0 || ldns_wire2pkt(&a, buf, (size_t)got) != LDNS_STATUS_OK) goto out;
+  ldns_rr_list *ans = ldns_pkt_answer(a);
+  for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans) && n < max; i++) {
+    ldns_rr *rr = ldns_rr_list_rr(ans, i);
+    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A || ldns_rr_rd_count(rr) < 1) continue;
+    char *txt = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+    if (txt) snprintf(out[n++], INET6_ADDRSTRLEN, "%s", txt);
+    free(txt);
+  }
+out:
+  if (fd >= 0) close(fd);
+  free(wire);
+  ldns_pkt_free(q);
+  ldns_pkt_free(a);
+  return n > 0 ? n : -1;
+}
+
 static void enter_bc(cc_session_t *s) {
   s->mode = MODE_BC;
-  s->n_pcc = resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
+  if (s->defect == CC_DEFECT_IGNORE_TTL && s->n_pcc > 0) {
+    /* The defect keeps what it learnt the first time, TTL or not. */
+    s->pcc_idx = 0;
+    pcc_connect(s);
+    return;
+  }
+  if (s->defect == CC_DEFECT_ACCEPT_SPOOFED) s->n_pcc = naive_resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
+  else s->n_pcc = resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
+  if (s->defect == CC_DEFECT_FIRST_PCC_ONLY && s->n_pcc > 1) s->n_pcc = 1;
+  if (s->defect == CC_DEFECT_UNKNOWN_SERVER && s->n_pcc >= 0 && s->n_pcc < MAX_ADDRS) {
+    bool have = false;
+    for (int i = 0; i < s->n_pcc; i++) have = have || strcmp(s->pcc_addrs[i], "198.51.100.12") == 0;
+    if (!have) snprintf(s->pcc_addrs[s->n_pcc++], INET6_ADDRSTRLEN, "198.51.100.12"); /* "built-in fallback" */
+  }
   if (s->n_pcc < 1) {
     say("resolving %s failed; retrying after backoff", s->cfg->pcc_dns_name);
     after(s, retry_delay(s), enter_bc);
@@ -731,7 +816,8 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
 }
 
 void cc_session_start(cc_session_t *s) {
-  if (s->new_user) cloud_sp_login(s);
+  if (s->new_user && s->defect == CC_DEFECT_SKIP_CLOUD_SP) bc_sp_login(s);
+  else if (s->new_user) cloud_sp_login(s);
   else cloud_route(s);
 }
 

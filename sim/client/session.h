@@ -20,7 +20,32 @@ typedef struct cc_timers {
   int backoff_ms;
 } cc_timers_t;
 
-typedef enum { CC_DEFECT_NONE, CC_DEFECT_WRONG_SNI } cc_defect_t;
+/* Deliberate defects, one requirement each (docs/SPEC.md), so the suite can
+ * show it catches such a client. See fixtures/clients/defect-*.json. */
+typedef enum {
+  CC_DEFECT_NONE,
+  CC_DEFECT_WRONG_SNI,       /* BC-TLS-02: c2site while enrolled (c2 while new) */
+  CC_DEFECT_NO_SNI,          /* BC-TLS-01: no SNI to PCCs and PSEs */
+  CC_DEFECT_SKIP_VERIFY,     /* BC-TLS-03: accepts any certificate */
+  CC_DEFECT_IGNORE_EXPIRY,   /* BC-TLS-03: ignores the validity period */
+  CC_DEFECT_IGNORE_NAME,     /* BC-TLS-03: ignores the certificate's name */
+  CC_DEFECT_EARLY_SEND,      /* BC-TLS-05: sends the request, then checks the certificate */
+  CC_DEFECT_OLD_TLS,         /* BC-TLS-06: offers TLS 1.0 and 1.1 */
+  CC_DEFECT_NO_STALL_TIMEOUT, /* BC-TLS-07: waits forever for a ServerHello */
+  CC_DEFECT_FIRST_PCC_ONLY,  /* BC-FO-04: tries only the first PCC address */
+  CC_DEFECT_NO_TCP_FALLBACK, /* BC-DNS-04: ignores truncation instead of retrying over TCP */
+  CC_DEFECT_ACCEPT_SPOOFED,  /* BC-DNS-06: takes the first DNS answer that arrives */
+  CC_DEFECT_IGNORE_TTL,      /* BC-DNS-05: keeps PCC addresses forever */
+  CC_DEFECT_EAGER_FAILOVER,  /* BC-FO-03: enters BC on the first lost keepalive */
+  CC_DEFECT_NEVER_FAILOVER,  /* BC-FO-01: retries the cloud forever */
+  CC_DEFECT_NEVER_FAILBACK,  /* BC-FO-06: ignores the exit signal */
+  CC_DEFECT_TIGHT_LOOP,      /* BC-FO-07: retries without backoff */
+  CC_DEFECT_UNKNOWN_SERVER,  /* BC-FO-08: falls back to a built-in PCC address */
+  CC_DEFECT_NO_PINNING,      /* BC-CFG-01: does not compare the signer with the thumbprint */
+  CC_DEFECT_ACCEPT_TAMPERED, /* BC-CFG-01: does not verify the config's signature */
+  CC_DEFECT_SKIP_CLOUD_SP,   /* BC-ENR-01: a new user goes straight to the BC SP */
+  CC_DEFECT_ENROLL_STORM,    /* BC-ENR-02: retries a refused enrollment at once */
+} cc_defect_t;
 
 typedef struct cc_session cc_session_t;
 

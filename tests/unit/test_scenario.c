@@ -24,8 +24,14 @@ static void test_mission_file_loads(void **state) {
   assert_int_equal(scenario_timer(sc, "keepalive", -1), 250);
   assert_int_equal(scenario_timer(sc, "retries", -1), 2);
   assert_int_equal(scenario_timer(sc, "nonexistent", -7), -7);
-  assert_string_equal(sc->steps[0].action, "net.blackhole");
-  assert_int_equal(sc->steps[0].at_ms, 1500);
+  const sc_step_t *outage = NULL;
+  for (int i = 0; i < sc->n_steps; i++)
+    if (strcmp(sc->steps[i].id, "cloud-blackhole") == 0) outage = &sc->steps[i];
+  assert_non_null(outage);
+  assert_string_equal(outage->action, "net.blackhole");
+  assert_string_equal(outage->target, "internet");
+  assert_int_equal(outage->at_ms, 1500);
+  assert_int_equal(outage->for_ms, 0);
   int found = 0;
   for (int i = 0; i < sc->n_checks; i++) {
     if (strcmp(sc->checks[i].id, "never-c2site") == 0) {
