@@ -495,13 +495,17 @@ static int cmd_selftest(int argc, char **argv) {
   printf("reference client: %d scenarios, %ld at once...\n", n, jobs);
   snprintf(path, sizeof path, "%s/reference", out);
   mkdirs(path);
-  run_all(scs, n, (int)jobs, ref, path, results, quiet_result, NULL);
+  run_ctx_t rctx = {.n = n, .results = results, .client = "reference", .profile = ref};
+  rctx.printed = calloc((size_t)n, sizeof *rctx.printed);
+  snprintf(rctx.report_path, sizeof rctx.report_path, "%s/report.json", path);
+  if (!rctx.printed) goto out;
+  run_all(scs, n, (int)jobs, ref, path, results, on_result, &rctx);
+  free(rctx.printed);
   int ref_pass = 0;
   char ref_failed[4096] = "";
   for (int i = 0; i < n; i++) {
     const char *v = results[i] ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(results[i], "verdict")) : NULL;
     if (v && strcmp(v, "pass") == 0) ref_pass++;
-    else print_scenario_line(results[i]);
   }
   failed_requirements(results, n, ref_failed, sizeof ref_failed, NULL);
   printf("reference client: %d/%d scenarios pass%s%s\n\n", ref_pass, n, ref_failed[0] ? "; failing: " : "", ref_failed);
