@@ -8,8 +8,20 @@ const char *verdict_name(verdict_t v) {
   switch (v) {
     case VERDICT_PASS: return "pass";
     case VERDICT_FAIL: return "fail";
+    case VERDICT_UNSUPPORTED: return "unsupported";
+    case VERDICT_XFAIL: return "xfail";
+    case VERDICT_XPASS: return "xpass";
+    case VERDICT_DISABLED: return "disabled";
     default: return "error";
   }
+}
+
+const char *check_class(const sc_check_t *ck) {
+  if (ck->class_name[0]) return ck->class_name;
+  static const char *const session_events[] = {"svc.http.request", "app.request", "probe.start", "probe.result"};
+  for (size_t i = 0; i < sizeof session_events / sizeof session_events[0]; i++)
+    if (strcmp(ck->event, session_events[i]) == 0) return "session";
+  return "network";
 }
 
 bool check_event_matches(const cJSON *event, const char *type, const cJSON *match) {

@@ -11,7 +11,17 @@
 #include "harness/scenario.h"
 #include "harness/timeline.h"
 
-typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR } verdict_t;
+/* Graded verdicts. Only fail makes a client non-conformant; error is the
+ * harness's or the environment's, never the client's. */
+typedef enum {
+  VERDICT_PASS,
+  VERDICT_FAIL,
+  VERDICT_ERROR,
+  VERDICT_UNSUPPORTED, /* the client profile does not speak the check's level */
+  VERDICT_XFAIL,       /* failed, as the vendor profile expects */
+  VERDICT_XPASS,       /* passed, although the vendor profile expects a failure */
+  VERDICT_DISABLED,    /* not run: the vendor profile disables it */
+} verdict_t;
 
 typedef struct check_result {
   const sc_check_t *check; /* borrowed from the scenario */
@@ -22,6 +32,10 @@ typedef struct check_result {
 } check_result_t;
 
 const char *verdict_name(verdict_t v);
+/* The level a check belongs to: "session" for bcsim's own protocol
+ * (svc.http.request, app.request, probe.*), "network" for everything a
+ * black-box client shows on the wire and at the TLS and DNS servers. */
+const char *check_class(const sc_check_t *ck);
 /* True if the event has the type and every match field (strings are globs). */
 bool check_event_matches(const cJSON *event, const char *type, const cJSON *match);
 /* Fills results[0..sc->n_checks). The timeline must be sorted. Returns the

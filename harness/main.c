@@ -25,6 +25,7 @@
 #include "harness/catalogue.h"
 #include "harness/profile.h"
 #include "harness/runner.h"
+#include "harness/vendor.h"
 #include "harness/scenario.h"
 #include "reports/report_json.h"
 #include "sim/base/dur.h"
@@ -50,7 +51,7 @@ static void on_interrupt(int sig) {
 
 static void usage(FILE *to) {
   fprintf(to,
-          "usage: bcsim run [--client PROFILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
+          "usage: bcsim run [--client PROFILE] [--vendor-profile FILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
           "       bcsim list [DIR] | --actions | --requirements [SPEC [DIR]]\n"
           "       bcsim selftest [--out DIR] [--jobs N]\n"
@@ -61,6 +62,7 @@ static void usage(FILE *to) {
           "            --out     output folder (default: out)\n"
           "            --jobs    scenarios at once, each in its own lab (default: the number of cores)\n"
           "            --seed    seed for every random choice, instead of each scenario's own\n"
+          "            --vendor-profile  expected failures and disabled tests, each with a reason\n"
           "  validate  checks scenario files without running them\n"
           "  list      shows scenarios, timeline actions and event types\n"
           "  selftest  runs the suite against the reference client and every defect profile\n"
@@ -157,14 +159,18 @@ static void print_scenario_line(const cJSON *s) {
   const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
   const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict"));
   const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
-  printf("%-5s %s (%.1fs)\n", v ? (strcmp(v, "pass") == 0 ? "PASS" : strcmp(v, "fail") == 0 ? "FAIL" : "ERROR") : "?",
+  printf("%-5s %s (%.1fs)\n",
+         v ? (strcmp(v, "pass") == 0 ? "PASS" : strcmp(v, "fail") == 0 ? "FAIL" : strcmp(v, "disabled") == 0 ? "SKIP" : "ERROR")
+           : "?",
          id ? id : "?", cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
   const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "error"));
+  const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "reason"));
   if (err) printf("      error: %s\n", err);
+  if (reason) printf("      %s\n", reason);
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
     const char *cv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
-    if (cv && strcmp(cv, "pass") == 0) continue;
+    if (cv && (strcmp(cv, "pass") == 0 || strcmp(cv, "unsupported") == 0 || strcmp(cv, "disabled") == 0)) continue;
     printf("      %s %s [%s]: %s\n", cv ? cv : "?", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id")),
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "requirement")),
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "message")));
@@ -249,6 +255,8 @@ static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path,
   while ((next < n && !interrupted) || running > 0) {
     for (int k = 0; k < jobs && next < n && !interrupted; k++) {
       if (slots[k].pid) continue;
+      while (next < n && results[next]) next++; /* already decided (disabled by the vendor profile) */
+      if (next >= n) break;
       cJSON *early = NULL;
       slots[k].idx = next;
       pid_t pid = start_one(scs[next], profile_path, out, &slots[k], &early);
@@ -284,15 +292,21 @@ static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path,
 }
 
 typedef struct run_ctx {
+  vendor_t *vendor; /* NULL: none */
   int n;
   cJSON **results; /* by scenario, NULL until finished */
   bool *printed;
-  const char *client, *profile;
+  const char *client, *profile, *vendor_path;
   char report_path[PATH_MAX + 16];
 } run_ctx_t;
 
 static cJSON *build_report(const run_ctx_t *ctx) {
   cJSON *report = report_new(ctx->client, ctx->profile);
+  if (ctx->vendor) {
+    cJSON *vp = cJSON_AddObjectToObject(report, "vendor_profile");
+    cJSON_AddStringToObject(vp, "name", vendor_name(ctx->vendor));
+    cJSON_AddStringToObject(vp, "path", ctx->vendor_path);
+  }
   for (int i = 0; i < ctx->n; i++)
     if (ctx->results[i]) report_add(report, cJSON_Duplicate(ctx->results[i], 1));
   report_summarize(report, interrupted);
@@ -305,6 +319,7 @@ static void on_result(void *arg) {
   run_ctx_t *ctx = arg;
   for (int i = 0; i < ctx->n; i++) {
     if (ctx->results[i] && !ctx->printed[i]) {
+      if (ctx->vendor) vendor_apply(ctx->vendor, ctx->results[i]);
       print_scenario_line(ctx->results[i]);
       ctx->printed[i] = true;
     }
@@ -348,7 +363,7 @@ static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"client", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
                                        {"jobs", required_argument, 0, 'j'}, {"seed", required_argument, 0, 's'},
-                                       {"help", no_argument, 0, 'h'},
+                                       {"vendor-profile", required_argument, 0, 'V'}, {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   char default_profile[PATH_MAX + 64];
   snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", srcdir);
@@ -356,8 +371,10 @@ static int cmd_run(int argc, char **argv) {
   int c, code = EXIT_USAGE;
   long jobs = sysconf(_SC_NPROCESSORS_ONLN);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:o:j:s:h", opts, NULL)) != -1) {
+  const char *vendor_path = NULL;
+  while ((c = getopt_long(argc, argv, "c:o:j:s:V:h", opts, NULL)) != -1) {
     if (c == 'c') profile_path = optarg;
+    else if (c == 'V') vendor_path = optarg;
     else if (c == 's') {
       char *end = NULL;
       unsigned long long v = strtoull(optarg, &end, 10);
@@ -394,6 +411,10 @@ static int cmd_run(int argc, char **argv) {
   run_ctx_t ctx = {0};
   profile_t *prof = profile_load(profile_path, &d);
   if (!prof) diag_print(&d, stderr);
+  if (vendor_path && !(ctx.vendor = vendor_load(vendor_path, &d))) {
+    diag_print(&d, stderr);
+    goto out;
+  }
   if (load_all(argc - optind, argv + optind, scs, &n_sc) < 0 || !prof) goto out;
   if (mkdirs(out) < 0) {
     fprintf(stderr, "%s: error: cannot create the output folder: %s\n", out, strerror(errno));
@@ -405,10 +426,21 @@ static int cmd_run(int argc, char **argv) {
   ctx.n = n_sc;
   ctx.client = prof->name;
   ctx.profile = profile_path;
+  ctx.vendor_path = vendor_path;
   ctx.results = calloc((size_t)n_sc, sizeof *ctx.results);
   ctx.printed = calloc((size_t)n_sc, sizeof *ctx.printed);
   snprintf(ctx.report_path, sizeof ctx.report_path, "%s/report.json", out);
   if (!ctx.results || !ctx.printed) goto out;
+  for (int i = 0; ctx.vendor && i < n_sc; i++) {
+    const char *why = vendor_disabled_scenario(ctx.vendor, scs[i]->id);
+    if (!why) continue;
+    char msg[600];
+    snprintf(msg, sizeof msg, "disabled by vendor profile %s: %s", vendor_name(ctx.vendor), why);
+    ctx.results[i] = report_scenario_error(scs[i]->id, scs[i]->path, msg);
+    cJSON_ReplaceItemInObjectCaseSensitive(ctx.results[i], "verdict", cJSON_CreateString("disabled"));
+    cJSON_DeleteItemFromObjectCaseSensitive(ctx.results[i], "error");
+    cJSON_AddStringToObject(ctx.results[i], "reason", msg);
+  }
   run_all(scs, n_sc, jobs < 1 ? 1 : (int)jobs, profile_path, out, ctx.results, on_result, &ctx);
   cJSON *report = build_report(&ctx);
   char *report_path = ctx.report_path;
@@ -417,17 +449,27 @@ static int cmd_run(int argc, char **argv) {
     fprintf(stderr, "error: cannot write %s: %s\n", report_path, strerror(errno));
     code = EXIT_ENV;
   }
+  if (ctx.vendor) vendor_warn_unused(ctx.vendor, stderr);
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
-  printf("%d scenarios: %d passed, %d failed, %d errors. Report: %s\n",
+  const cJSON *cks = cJSON_GetObjectItemCaseSensitive(sum, "checks");
+  int xpass = cJSON_GetObjectItemCaseSensitive(cks, "xpass")->valueint;
+  int xfail = cJSON_GetObjectItemCaseSensitive(cks, "xfail")->valueint;
+  int unsup = cJSON_GetObjectItemCaseSensitive(cks, "unsupported")->valueint;
+  if (xfail || xpass || unsup)
+    printf("checks: %d expected failures (xfail), %d unexpected passes (xpass), %d unsupported\n", xfail, xpass, unsup);
+  if (xpass)
+    printf("note: %d expected failure(s) passed: update the vendor profile (see the xpass checks in the report)\n", xpass);
+  printf("%d scenarios: %d passed, %d failed, %d errors, %d disabled. Report: %s\n",
          cJSON_GetObjectItemCaseSensitive(sum, "scenarios")->valueint, cJSON_GetObjectItemCaseSensitive(sum, "passed")->valueint,
          cJSON_GetObjectItemCaseSensitive(sum, "failed")->valueint, cJSON_GetObjectItemCaseSensitive(sum, "errors")->valueint,
-         report_path);
+         cJSON_GetObjectItemCaseSensitive(sum, "disabled")->valueint, report_path);
   cJSON_Delete(report);
 out:
   if (ctx.results)
     for (int i = 0; i < n_sc; i++) cJSON_Delete(ctx.results[i]);
   free(ctx.results);
   free(ctx.printed);
+  vendor_free(ctx.vendor);
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   profile_free(prof);
   return code;

@@ -51,7 +51,7 @@ static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool requ
 }
 
 profile_t *profile_load(const char *path, diag_t *d) {
-  static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch"};
+  static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch", "levels"};
   profile_t *p = calloc(1, sizeof *p);
   char *text = NULL;
   cJSON *root = NULL;
@@ -74,7 +74,25 @@ profile_t *profile_load(const char *path, diag_t *d) {
   const cJSON *catch = cJSON_GetObjectItemCaseSensitive(root, "catch");
   for (const cJSON *it = cJSON_IsArray(catch) ? catch->child : NULL; it && p->n_catch < 8; it = it->next)
     if (cJSON_IsString(it)) snprintf(p->catch_ids[p->n_catch++], SC_NAME, "%s", it->valuestring);
-  ok = jsonv_keys(&v, root, "", "a client profile", keys, 7) &&
+  p->speaks_session = true;
+  const cJSON *levels = cJSON_GetObjectItemCaseSensitive(root, "levels");
+  if (levels) {
+    p->speaks_session = false;
+    bool network = false;
+    for (const cJSON *it = cJSON_IsArray(levels) ? levels->child : NULL; it; it = it->next) {
+      if (cJSON_IsString(it) && strcmp(it->valuestring, "session") == 0) p->speaks_session = true;
+      else if (cJSON_IsString(it) && strcmp(it->valuestring, "network") == 0) network = true;
+      else {
+        jsonv_fail(&v, "levels", false, "[\"network\"] or [\"network\", \"session\"]", "unknown level");
+        goto out;
+      }
+    }
+    if (!network) {
+      jsonv_fail(&v, "levels", false, "every client speaks \"network\"", "\"levels\" must include \"network\"");
+      goto out;
+    }
+  }
+  ok = jsonv_keys(&v, root, "", "a client profile", keys, 8) &&
        jsonv_str(&v, root, "", "violates", false, p->violates, sizeof p->violates) &&
        jsonv_str(&v, root, "", "name", true, p->name, sizeof p->name) &&
        jsonv_str(&v, root, "", "description", false, p->description, sizeof p->description) &&

@@ -23,6 +23,7 @@ typedef struct profile {
   sc_timer_t timers[SC_MAX_TIMERS]; /* what the client is configured with by default */
   /* Defect profiles: the requirement the defect breaks, and the scenarios
    * expected to catch it (bcsim selftest tries those first). */
+  bool speaks_session; /* "levels": the client speaks bcsim's session protocol (default yes) */
   char violates[SC_NAME];
   int n_catch;
   char catch_ids[8][SC_NAME];

@@ -251,7 +251,8 @@ static bool anchor_known(const scenario_t *sc, const char *name, int before_chec
 }
 
 static bool parse_checks(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "limit", "after", "within"};
+  static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "limit", "after", "within",
+                                     "class"};
   static const char *const ekeys[] = {"event", "match", "max"};
   char path[64], epath[80], msg[512], hint[512];
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "checks");
@@ -264,13 +265,20 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     snprintf(path, sizeof path, "checks/%d", i);
     sc_check_t *ck = &SC(v)->checks[SC(v)->n_checks++];
     snprintf(ck->after, sizeof ck->after, "start");
-    if (!jsonv_keys(v, c, path, "a check", keys, 8) ||
+    if (!jsonv_keys(v, c, path, "a check", keys, 9) ||
+        !jsonv_str(v, c, path, "class", false, ck->class_name, sizeof ck->class_name) ||
         !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id) ||
         !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement) ||
         !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
         !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
         !jsonv_dur(v, c, path, "within", false, &ck->within_ms))
       return false;
+    if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0) {
+      char cpath[80];
+      snprintf(cpath, sizeof cpath, "%s/class", path);
+      return jsonv_fail(v, cpath, false, "\"network\" (any black-box client) or \"session\" (bcsim's own protocol)",
+                        "unknown check class");
+    }
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(c, "forbid");
     const cJSON *lm = cJSON_GetObjectItemCaseSensitive(c, "limit");

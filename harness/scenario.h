@@ -44,6 +44,7 @@ typedef struct sc_check {
   char after[SC_NAME]; /* "start", a step id, or a check id */
   int64_t within_ms;   /* expect: the window after the anchor; forbid, limit: 0 = whole run */
   int max;             /* limit: how many matching events are allowed */
+  char class_name[16]; /* "network" or "session"; "" means derived from the event (check_class) */
 } sc_check_t;
 
 typedef struct sc_timer {

@@ -22,6 +22,7 @@ cJSON *report_scenario(const scenario_t *sc, const check_result_t *results, verd
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "id", r->check->id);
     cJSON_AddStringToObject(c, "requirement", r->check->requirement);
+    cJSON_AddStringToObject(c, "class", check_class(r->check));
     cJSON_AddStringToObject(c, "description", r->check->description);
     cJSON_AddStringToObject(c, "verdict", verdict_name(r->verdict));
     cJSON_AddStringToObject(c, "message", r->message);
@@ -69,33 +70,36 @@ void report_add(cJSON *report, cJSON *scenario) {
 }
 
 int report_summarize(cJSON *report, int interrupted) {
-  int n = 0, pass = 0, fail = 0, err = 0, cpass = 0, cfail = 0, cerr = 0;
+  static const char *const names[] = {"pass", "fail", "error", "unsupported", "xfail", "xpass", "disabled"};
+  int scen[7] = {0}, checks[7] = {0}, n = 0;
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     n++;
     const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict"));
-    if (v && strcmp(v, "pass") == 0) pass++;
-    else if (v && strcmp(v, "fail") == 0) fail++;
-    else err++;
+    int k = 2;
+    for (int i = 0; v && i < 7; i++)
+      if (strcmp(v, names[i]) == 0) k = i;
+    scen[k]++;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
       const char *cv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
-      if (cv && strcmp(cv, "pass") == 0) cpass++;
-      else if (cv && strcmp(cv, "fail") == 0) cfail++;
-      else cerr++;
+      int j = 2;
+      for (int i = 0; cv && i < 7; i++)
+        if (strcmp(cv, names[i]) == 0) j = i;
+      checks[j]++;
     }
   }
   cJSON_DeleteItemFromObjectCaseSensitive(report, "summary");
   cJSON *sum = cJSON_AddObjectToObject(report, "summary");
   cJSON_AddNumberToObject(sum, "scenarios", n);
-  cJSON_AddNumberToObject(sum, "passed", pass);
-  cJSON_AddNumberToObject(sum, "failed", fail);
-  cJSON_AddNumberToObject(sum, "errors", err);
-  cJSON_AddNumberToObject(sum, "checks_passed", cpass);
-  cJSON_AddNumberToObject(sum, "checks_failed", cfail);
-  cJSON_AddNumberToObject(sum, "checks_error", cerr);
+  cJSON_AddNumberToObject(sum, "passed", scen[0]);
+  cJSON_AddNumberToObject(sum, "failed", scen[1]);
+  cJSON_AddNumberToObject(sum, "errors", scen[2]);
+  cJSON_AddNumberToObject(sum, "disabled", scen[6]);
+  cJSON *cj = cJSON_AddObjectToObject(sum, "checks");
+  for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, names[i], checks[i]);
   cJSON_AddBoolToObject(sum, "interrupted", interrupted != 0);
-  int code = err ? 3 : fail ? 1 : 0;
+  int code = scen[2] ? 3 : scen[1] ? 1 : 0;
   if (interrupted) code = 130;
   cJSON_AddStringToObject(sum, "verdict", code == 0 ? "pass" : code == 1 ? "fail" : code == 3 ? "error" : "interrupted");
   return code;
