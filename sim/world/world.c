@@ -56,8 +56,14 @@ static const party_def_t parties[] = {
     {"dns", "dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false},
 };
 #define N_PARTIES (sizeof parties / sizeof parties[0])
-#define PUBLIC_DNS 5
-#define CORP_DNS 11
+
+static size_t party_index(const char *name) {
+  for (size_t i = 0; i < N_PARTIES; i++)
+    if (strcmp(parties[i].name, name) == 0) return i;
+  abort(); /* a name below is not in the table: a bug in this file */
+}
+#define PUBLIC_DNS party_index("public-dns")
+#define CORP_DNS party_index("dns")
 #define FORWARD_TIMEOUT_MS 500
 #define DEFAULT_WRONG_ADDR "198.51.100.66" /* in the datacenter's range, but nobody's */
 
@@ -204,8 +210,10 @@ static int spki_b64(EVP_PKEY *key, char **spki, char *thumb, size_t thumb_len) {
 }
 
 /* Writes the signed BC config: the settings as a base64 payload, an ECDSA
- * signature over exactly those bytes, and the signer's public key. */
-static int write_signed_config(world_t *w, const char *payload, EVP_PKEY *key) {
+ * signature, and the signer's public key. The signature is over `signed_part`
+ * and the file carries `payload`: the same bytes, unless config.tampered
+ * wants them to differ. */
+static int write_signed_config(world_t *w, const char *signed_part, const char *payload, EVP_PKEY *key) {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char sig[256];
   size_t siglen = sizeof sig;
@@ -213,7 +221,7 @@ static int write_signed_config(world_t *w, const char *payload, EVP_PKEY *key) {
   cJSON *file = cJSON_CreateObject();
   int rc = -1;
   if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) <= 0 ||
-      EVP_DigestSign(md, sig, &siglen, (const unsigned char *)payload, strlen(payload)) <= 0)
+      EVP_DigestSign(md, sig, &siglen, (const unsigned char *)signed_part, strlen(signed_part)) <= 0)
     goto out;
   p64 = b64((const unsigned char *)payload, strlen(payload));
   s64 = b64(sig, siglen);
@@ -243,31 +251,11 @@ int world_config_fault(world_t *w, const char *action, char *err, size_t errlen)
     cJSON_ReplaceItemInObject(settings, "pcc_dns_name", cJSON_CreateString("any2bcp.attacker.example"));
     edited = cJSON_PrintUnformatted(settings);
     cJSON_Delete(settings);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char sig[256];
-    size_t siglen = sizeof sig;
-    char *p64 = NULL, *s64 = NULL, *spki = NULL, thumb[64] = "";
-    cJSON *file = cJSON_CreateObject();
-    if (edited && md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, w->signing_key) > 0 &&
-        EVP_DigestSign(md, sig, &siglen, (const unsigned char *)w->settings, strlen(w->settings)) > 0 &&
-        (p64 = b64((const unsigned char *)edited, strlen(edited))) && (s64 = b64(sig, siglen)) &&
-        spki_b64(w->signing_key, &spki, thumb, sizeof thumb) == 0) {
-      cJSON_AddNumberToObject(file, "version", 1);
-      cJSON_AddStringToObject(file, "format", "bcsim-signed-config");
-      cJSON_AddStringToObject(file, "payload", p64);
-      cJSON_AddStringToObject(file, "signature", s64);
-      cJSON_AddStringToObject(file, "signer", spki);
-      rc = write_json(w->config_path, file);
-    }
-    EVP_MD_CTX_free(md);
-    free(p64);
-    free(s64);
-    free(spki);
-    cJSON_Delete(file);
+    rc = edited ? write_signed_config(w, w->settings, edited, w->signing_key) : -1;
   } else if (strcmp(action, "config.wrong-signer") == 0) {
     /* A valid signature, by a key the thumbprint does not name. */
     other = EVP_EC_gen("P-256");
-    rc = other ? write_signed_config(w, w->settings, other) : -1;
+    rc = other ? write_signed_config(w, w->settings, w->settings, other) : -1;
   }
   if (rc < 0) snprintf(err, errlen, "applying %s to the BC config failed", action);
   EVP_PKEY_free(other);
@@ -308,7 +296,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   snprintf(w->trust_path, sizeof w->trust_path, "%s/world/cloud-ca.pem", run_dir);
   w->signing_key = EVP_EC_gen("P-256");
   if (!w->settings || !w->signing_key || spki_b64(w->signing_key, &spki, w->thumbprint, sizeof w->thumbprint) < 0 ||
-      write_signed_config(w, w->settings, w->signing_key) < 0)
+      write_signed_config(w, w->settings, w->settings, w->signing_key) < 0)
     goto out;
   snprintf(path, sizeof path, "%s/world/thumbprint.txt", run_dir);
   char line[80];
