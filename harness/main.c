@@ -10,6 +10,7 @@
  * process collects their results into <out>/report.json. */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -51,9 +52,10 @@ static void on_interrupt(int sig) {
 
 static void usage(FILE *to) {
   fprintf(to,
-          "usage: bcsim run [--client PROFILE] [--vendor-profile FILE] [--out DIR] [--jobs N] [--seed S] SCENARIO|DIR...\n"
+          "usage: bcsim run [--client PROFILE] [--vendor-profile FILE] [--out DIR] [--jobs N] [--seed S]\n"
+          "                 [--filter GLOB] [--tag T] [--shard K/N] SCENARIO|DIR...\n"
           "       bcsim validate FILE...\n"
-          "       bcsim list [DIR] | --actions | --requirements [SPEC [DIR]]\n"
+          "       bcsim list [DIR] | --json [DIR] | --actions | --requirements [SPEC [DIR]]\n"
           "       bcsim selftest [--out DIR] [--jobs N]\n"
           "       bcsim bench-lab [N]\n"
           "\n"
@@ -63,6 +65,9 @@ static void usage(FILE *to) {
           "            --jobs    scenarios at once, each in its own lab (default: the number of cores)\n"
           "            --seed    seed for every random choice, instead of each scenario's own\n"
           "            --vendor-profile  expected failures and disabled tests, each with a reason\n"
+          "            --filter  only scenarios whose id matches the glob (repeatable: all must match)\n"
+          "            --tag     only scenarios with this tag (repeatable: all must be present)\n"
+          "            --shard   K/N: the K-th of N deterministic shards, for CI matrices\n"
           "  validate  checks scenario files without running them\n"
           "  list      shows scenarios, timeline actions and event types\n"
           "  selftest  runs the suite against the reference client and every defect profile\n"
@@ -329,6 +334,40 @@ static void on_result(void *arg) {
   cJSON_Delete(report);
 }
 
+static int cmp_scenario_id(const void *a, const void *b) {
+  return strcmp((*(scenario_t *const *)a)->id, (*(scenario_t *const *)b)->id);
+}
+
+/* Keeps the scenarios that match every --filter glob (on the id) and carry
+ * every --tag, then the K-th of N shards of those, taken by id order so that
+ * every machine of a CI matrix computes the same split. Frees the others;
+ * returns how many remain. */
+static int select_scenarios(scenario_t **scs, int n, const char **filters, int n_filters, const char **tags, int n_tags,
+                            int shard_k, int shard_n) {
+  int kept = 0;
+  for (int i = 0; i < n; i++) {
+    bool keep = true;
+    for (int f = 0; f < n_filters; f++) keep = keep && fnmatch(filters[f], scs[i]->id, 0) == 0;
+    for (int t = 0; t < n_tags; t++) {
+      bool has = false;
+      for (int k = 0; k < scs[i]->n_tags; k++) has = has || strcmp(scs[i]->tags[k], tags[t]) == 0;
+      keep = keep && has;
+    }
+    if (keep) scs[kept++] = scs[i];
+    else scenario_free(scs[i]);
+  }
+  if (shard_n > 1) {
+    qsort(scs, (size_t)kept, sizeof *scs, cmp_scenario_id);
+    int mine = 0;
+    for (int i = 0; i < kept; i++) {
+      if (i % shard_n == shard_k - 1) scs[mine++] = scs[i];
+      else scenario_free(scs[i]);
+    }
+    kept = mine;
+  }
+  return kept;
+}
+
 /* Loads every scenario named by args. Exit-2 problems are printed. */
 static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
   char *files[MAX_SCENARIOS];
@@ -363,7 +402,9 @@ static int load_all(int argc, char **argv, scenario_t **scs, int *n_sc) {
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {{"client", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
                                        {"jobs", required_argument, 0, 'j'}, {"seed", required_argument, 0, 's'},
-                                       {"vendor-profile", required_argument, 0, 'V'}, {"help", no_argument, 0, 'h'},
+                                       {"vendor-profile", required_argument, 0, 'V'}, {"filter", required_argument, 0, 'f'},
+                                       {"tag", required_argument, 0, 't'}, {"shard", required_argument, 0, 'S'},
+                                       {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   char default_profile[PATH_MAX + 64];
   snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", srcdir);
@@ -371,9 +412,22 @@ static int cmd_run(int argc, char **argv) {
   int c, code = EXIT_USAGE;
   long jobs = sysconf(_SC_NPROCESSORS_ONLN);
   optind = 1;
-  const char *vendor_path = NULL;
-  while ((c = getopt_long(argc, argv, "c:o:j:s:V:h", opts, NULL)) != -1) {
+  const char *vendor_path = NULL, *filters[32], *tags[32];
+  int n_filters = 0, n_tags = 0;
+  long shard_k = 0, shard_n = 0;
+  while ((c = getopt_long(argc, argv, "c:o:j:s:V:f:t:S:h", opts, NULL)) != -1) {
     if (c == 'c') profile_path = optarg;
+    else if (c == 'f' && n_filters < 32) filters[n_filters++] = optarg;
+    else if (c == 't' && n_tags < 32) tags[n_tags++] = optarg;
+    else if (c == 'S') {
+      char *slash = NULL;
+      shard_k = strtol(optarg, &slash, 10);
+      shard_n = slash && *slash == '/' ? strtol(slash + 1, NULL, 10) : 0;
+      if (shard_n < 1 || shard_k < 1 || shard_k > shard_n) {
+        fprintf(stderr, "error: --shard takes K/N with 1 <= K <= N, such as 1/2, not \"%s\"\n", optarg);
+        return EXIT_USAGE;
+      }
+    }
     else if (c == 'V') vendor_path = optarg;
     else if (c == 's') {
       char *end = NULL;
@@ -416,6 +470,11 @@ static int cmd_run(int argc, char **argv) {
     goto out;
   }
   if (load_all(argc - optind, argv + optind, scs, &n_sc) < 0 || !prof) goto out;
+  n_sc = select_scenarios(scs, n_sc, filters, n_filters, tags, n_tags, (int)shard_k, (int)shard_n);
+  if (n_sc == 0) {
+    fprintf(stderr, "error: no scenario is selected\n  hint: check --filter, --tag and --shard against `bcsim list`\n");
+    goto out;
+  }
   if (mkdirs(out) < 0) {
     fprintf(stderr, "%s: error: cannot create the output folder: %s\n", out, strerror(errno));
     goto out;
@@ -738,6 +797,48 @@ static int cmd_list(int argc, char **argv) {
     snprintf(spec, sizeof spec, "%s/docs/SPEC.md", srcdir);
     snprintf(dir, sizeof dir, "%s/scenarios", srcdir);
     return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir);
+  }
+  if (argc > 1 && strcmp(argv[1], "--json") == 0) {
+    char def[PATH_MAX + 16];
+    snprintf(def, sizeof def, "%s/scenarios", srcdir);
+    char *dirs[] = {argc > 2 ? argv[2] : def};
+    scenario_t *scs[MAX_SCENARIOS];
+    int n = 0;
+    int rc = load_all(1, dirs, scs, &n);
+    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "scenarios");
+    for (int i = 0; i < n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "id", scs[i]->id);
+      cJSON_AddStringToObject(o, "title", scs[i]->title);
+      cJSON_AddStringToObject(o, "file", scs[i]->path);
+      cJSON *tg = cJSON_AddArrayToObject(o, "tags");
+      for (int t = 0; t < scs[i]->n_tags; t++) cJSON_AddItemToArray(tg, cJSON_CreateString(scs[i]->tags[t]));
+      cJSON *rq = cJSON_AddArrayToObject(o, "requirements");
+      for (int c = 0; c < scs[i]->n_checks; c++) {
+        bool seen = false;
+        for (const cJSON *it = rq->child; it; it = it->next) seen = seen || strcmp(it->valuestring, scs[i]->checks[c].requirement) == 0;
+        if (!seen) cJSON_AddItemToArray(rq, cJSON_CreateString(scs[i]->checks[c].requirement));
+      }
+      cJSON_AddItemToArray(list, o);
+      scenario_free(scs[i]);
+    }
+    cJSON *acts = cJSON_AddArrayToObject(root, "actions");
+    for (int i = 0; i < cat_n_actions; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", cat_actions[i].name);
+      cJSON_AddStringToObject(o, "doc", cat_actions[i].doc);
+      cJSON_AddStringToObject(o, "targets", cat_actions[i].targets);
+      cJSON *ps = cJSON_AddArrayToObject(o, "params");
+      for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) cJSON_AddItemToArray(ps, cJSON_CreateString(p->name));
+      cJSON_AddItemToArray(acts, o);
+    }
+    cJSON *evs = cJSON_AddArrayToObject(root, "event_types");
+    for (int i = 0; i < sc_n_event_types; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(sc_event_types[i]));
+    char *text = cJSON_Print(root);
+    printf("%s\n", text ? text : "{}");
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc < 0 ? EXIT_USAGE : 0;
   }
   if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
     for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
