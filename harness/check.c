@@ -50,9 +50,7 @@ static int64_t anchor_time(const char *anchor, const tl_t *tl, const check_resul
     if (strcmp(done[i].check->id, anchor) == 0) return done[i].matched_us;
   /* "<step>.off" is when that step's fault went off (the first time). */
   char step[SC_NAME];
-  size_t n = strlen(anchor);
-  bool off = n > 4 && strcmp(anchor + n - 4, ".off") == 0;
-  snprintf(step, sizeof step, "%.*s", (int)(off ? n - 4 : n), anchor);
+  bool off = scenario_anchor_off(anchor, step, sizeof step);
   for (size_t i = 0; i < tl_count(tl); i++) {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "step");
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "type");

@@ -648,10 +648,8 @@ int runner_main(int argc, char **argv) {
       snprintf(r->error, sizeof r->error, "%s", err);
       goto judge;
     }
-    schedule(r, st, true, 0);
-    step_timer_t *t = &r->steps[r->n_steps - 1];
-    event_del(t->ev);
-    apply_step(-1, 0, t);
+    step_timer_t now = {.run = r, .step = st, .on = true, .at_ms = 0};
+    apply_step(-1, 0, &now);
     if (r->error[0]) goto judge;
     if (st->for_ms > 0) schedule(r, st, false, st->for_ms);
   }

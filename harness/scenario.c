@@ -235,15 +235,20 @@ static bool parse_steps(jsonv_t *v, const cJSON *root) {
   return true;
 }
 
+bool scenario_anchor_off(const char *anchor, char *step, size_t step_len) {
+  size_t n = strlen(anchor);
+  bool off = n > 4 && strcmp(anchor + n - 4, ".off") == 0;
+  snprintf(step, step_len, "%.*s", (int)(off ? n - 4 : n), anchor);
+  return off;
+}
+
 static bool anchor_known(const scenario_t *sc, const char *name, int before_check) {
+  char step[SC_NAME];
   if (strcmp(name, "start") == 0) return true;
-  size_t n = strlen(name);
-  bool off = n > 4 && strcmp(name + n - 4, ".off") == 0;
+  bool off = scenario_anchor_off(name, step, sizeof step);
   for (int i = 0; i < sc->n_steps; i++) {
     if (strcmp(sc->steps[i].id, name) == 0) return true;
-    if (off && strlen(sc->steps[i].id) == n - 4 && strncmp(sc->steps[i].id, name, n - 4) == 0 &&
-        (sc->steps[i].for_ms || sc->steps[i].flap_count))
-      return true;
+    if (off && strcmp(sc->steps[i].id, step) == 0 && (sc->steps[i].for_ms || sc->steps[i].flap_count)) return true;
   }
   for (int i = 0; i < before_check; i++)
     if (strcmp(sc->checks[i].id, name) == 0 && sc->checks[i].kind == SC_CHECK_EXPECT) return true;

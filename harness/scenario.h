@@ -92,6 +92,9 @@ bool scenario_parse_timers(jsonv_t *v, const cJSON *t, const char *path, sc_time
                            int *n_timers);
 /* A timer's value, or fallback when the scenario does not set it. */
 int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback);
+/* Splits an anchor: copies the step id into step and returns true for
+ * "<step>.off" (when that step's fault went off), false otherwise. */
+bool scenario_anchor_off(const char *anchor, char *step, size_t step_len);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *scenario_read_file(const char *path);
 #endif

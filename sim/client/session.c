@@ -272,6 +272,20 @@ static int resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
   return n;
 }
 
+/* POSTs body (consumed) to https://host/path: host resolved with the system
+ * resolver, TLS with SNI and expected name `sni` against ctx. A failure
+ * before the request leaves reaches done() as status 0, like a lost answer. */
+static void post_to(cc_session_t *s, const char *host, const char *sni, SSL_CTX *ctx, const char *path, cJSON *body,
+                    done_fn done) {
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  if (!host[0] || resolve(host, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], sni, sni, ctx))) {
+    cJSON_Delete(body);
+    done(s, 0, NULL);
+    return;
+  }
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, host, path, body, done) < 0) done(s, 0, NULL);
+}
+
 /* ---- the tunnel, wherever it is ---- */
 
 static void keepalive(cc_session_t *s);
@@ -492,13 +506,9 @@ static void exit_check(cc_session_t *s) {
 }
 
 static void cloud_route(cc_session_t *s) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   s->mode = MODE_CLOUD;
   say("asking the broker %s for Service Edges", s->broker);
-  if (resolve(s->broker, addrs, MAX_ADDRS) < 1 ||
-      !(s->pending = tls_connect(s, addrs[0], s->broker, s->broker, s->cloud_ctx)) ||
-      send_req(s, s->pending, EVHTTP_REQ_POST, s->broker, "/v1/route", device_body(s), route_done) < 0)
-    route_done(s, 0, NULL);
+  post_to(s, s->broker, s->broker, s->cloud_ctx, "/v1/route", device_body(s), route_done);
 }
 
 /* ---- Business Continuity: PCC, then PSE ---- */
@@ -526,12 +536,9 @@ static void pse_tunnel_done(cc_session_t *s, int status, cJSON *body) {
 }
 
 static void pse_connect(cc_session_t *s) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   const char *pse = s->pses[s->pse_idx];
   say("connecting to PSE %s with SNI %s", pse, bc_sni(s));
-  if (resolve(pse, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], bc_sni(s), bc_sni(s), s->bc_ctx)) ||
-      send_req(s, s->pending, EVHTTP_REQ_POST, pse, "/v1/tunnel", device_body(s), pse_tunnel_done) < 0)
-    pse_failed(s);
+  post_to(s, pse, bc_sni(s), s->bc_ctx, "/v1/tunnel", device_body(s), pse_tunnel_done);
 }
 
 static void pcc_failed(cc_session_t *s) {
@@ -620,18 +627,10 @@ static void bc_sp_done(cc_session_t *s, int status, cJSON *body) {
 }
 
 static void bc_sp_login(cc_session_t *s) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   cJSON *body = cJSON_CreateObject();
   cJSON_AddStringToObject(body, "user", "new.user@example.com");
   say("authenticating at the BC SP %s", s->cfg->sp_host);
-  if (resolve(s->cfg->sp_host, addrs, MAX_ADDRS) < 1 ||
-      !(s->pending = tls_connect(s, addrs[0], s->cfg->sp_host, s->cfg->sp_host, s->bc_ctx))) {
-    cJSON_Delete(body);
-    bc_sp_done(s, 0, NULL);
-    return;
-  }
-  if (send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->sp_host, "/v1/saml/login", body, bc_sp_done) < 0)
-    bc_sp_done(s, 0, NULL);
+  post_to(s, s->cfg->sp_host, s->cfg->sp_host, s->bc_ctx, "/v1/saml/login", body, bc_sp_done);
 }
 
 static void portal_done(cc_session_t *s, int status, cJSON *body) {
@@ -652,7 +651,6 @@ static void portal_done(cc_session_t *s, int status, cJSON *body) {
 
 static void cloud_sp_done(cc_session_t *s, int status, cJSON *body) {
   const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   drop(s, &s->pending);
   if (status != 200 || !a || strlen(a) >= sizeof s->assertion) {
     say("the cloud SP failed (status %d): trying the BC SP", status);
@@ -662,27 +660,14 @@ static void cloud_sp_done(cc_session_t *s, int status, cJSON *body) {
   snprintf(s->assertion, sizeof s->assertion, "%s", a);
   cJSON *b = device_body(s);
   cJSON_AddStringToObject(b, "assertion", s->assertion);
-  if (resolve(s->cfg->portal, addrs, MAX_ADDRS) < 1 ||
-      !(s->pending = tls_connect(s, addrs[0], s->cfg->portal, s->cfg->portal, s->cloud_ctx)) ||
-      send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->portal, "/v1/enroll", b, portal_done) < 0) {
-    if (!s->pending) cJSON_Delete(b);
-    portal_done(s, 0, NULL);
-  }
+  post_to(s, s->cfg->portal, s->cfg->portal, s->cloud_ctx, "/v1/enroll", b, portal_done);
 }
 
 static void cloud_sp_login(cc_session_t *s) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
   cJSON *body = cJSON_CreateObject();
   cJSON_AddStringToObject(body, "user", "new.user@example.com");
   say("new user: authenticating at the cloud SP %s", s->cfg->cloud_sp);
-  if (!s->cfg->cloud_sp[0] || resolve(s->cfg->cloud_sp, addrs, MAX_ADDRS) < 1 ||
-      !(s->pending = tls_connect(s, addrs[0], s->cfg->cloud_sp, s->cfg->cloud_sp, s->cloud_ctx))) {
-    cJSON_Delete(body);
-    cloud_sp_done(s, 0, NULL);
-    return;
-  }
-  if (send_req(s, s->pending, EVHTTP_REQ_POST, s->cfg->cloud_sp, "/v1/saml/login", body, cloud_sp_done) < 0)
-    cloud_sp_done(s, 0, NULL);
+  post_to(s, s->cfg->cloud_sp, s->cfg->cloud_sp, s->cloud_ctx, "/v1/saml/login", body, cloud_sp_done);
 }
 
 /* The accept-spoofed defect's own resolver: one UDP query, and the first
