@@ -536,8 +536,9 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
 }
 
 static int parse_args(int argc, char **argv, const char **sc, const char **prof, const char **out, const char **bindir,
-                      const char **seed) {
+                      const char **seed, const char **scale) {
   static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
+                                       {"time-scale", required_argument, 0, 'T'},
                                        {"seed", required_argument, 0, 'S'},
                                        {"profile", required_argument, 0, 'p'},
                                        {"out", required_argument, 0, 'o'},
@@ -551,13 +552,14 @@ static int parse_args(int argc, char **argv, const char **sc, const char **prof,
     else if (c == 'o') *out = optarg;
     else if (c == 'b') *bindir = optarg;
     else if (c == 'S') *seed = optarg;
+    else if (c == 'T') *scale = optarg;
     else return -1;
   }
   return *sc && *prof && *out && *bindir ? 0 : -1;
 }
 
 int runner_main(int argc, char **argv) {
-  const char *sc_path = NULL, *prof_path = NULL, *seed = NULL;
+  const char *sc_path = NULL, *prof_path = NULL, *seed = NULL, *scale = NULL;
   run_t run = {0}, *r = &run;
   diag_t d;
   scenario_t *sc = NULL;
@@ -568,7 +570,7 @@ int runner_main(int argc, char **argv) {
   char err[512] = "";
   int code = 3;
 
-  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir, &seed) < 0) {
+  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir, &seed, &scale) < 0) {
     fprintf(stderr, "bcsim __lab: internal usage error\n");
     return 3;
   }
@@ -579,6 +581,10 @@ int runner_main(int argc, char **argv) {
     goto out;
   }
   if (seed) sc->seed = strtoull(seed, NULL, 10);
+  if (scale) {
+    scenario_scale(sc, strtod(scale, NULL));
+    scenario_scale_timers(prof->timers, prof->n_timers, strtod(scale, NULL));
+  }
   r->sc = sc;
   r->prof = prof;
   /* A /proc of our own PID namespace, so tools inside the lab see only the lab. */

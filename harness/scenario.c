@@ -451,3 +451,26 @@ int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback)
     if (strcmp(sc->timers[i].name, name) == 0) return sc->timers[i].value;
   return fallback;
 }
+
+static int64_t scaled(int64_t ms, double factor) { return (int64_t)((double)ms * factor + 0.5); }
+
+void scenario_scale_timers(sc_timer_t *timers, int n, double factor) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(timers[i].name, "retries") != 0) timers[i].value = scaled(timers[i].value, factor);
+}
+
+void scenario_scale(scenario_t *sc, double factor) {
+  sc->duration_ms = scaled(sc->duration_ms, factor);
+  sc->pse_exit_after_ms = scaled(sc->pse_exit_after_ms, factor);
+  sc->pse_exit_check_ms = scaled(sc->pse_exit_check_ms, factor);
+  for (int i = 0; i < sc->n_steps; i++) {
+    sc_step_t *s = &sc->steps[i];
+    s->at_ms = scaled(s->at_ms, factor);
+    s->for_ms = scaled(s->for_ms, factor);
+    s->flap_on_ms = scaled(s->flap_on_ms, factor);
+    s->flap_off_ms = scaled(s->flap_off_ms, factor);
+    s->flap_jitter_ms = scaled(s->flap_jitter_ms, factor);
+  }
+  for (int i = 0; i < sc->n_checks; i++) sc->checks[i].within_ms = scaled(sc->checks[i].within_ms, factor);
+  scenario_scale_timers(sc->timers, sc->n_timers, factor);
+}

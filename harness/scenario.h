@@ -95,6 +95,13 @@ int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback)
 /* Splits an anchor: copies the step id into step and returns true for
  * "<step>.off" (when that step's fault went off), false otherwise. */
 bool scenario_anchor_off(const char *anchor, char *step, size_t step_len);
+/* --time-scale: multiplies every time of the scenario (steps, flapping,
+ * check windows, the duration, the world's timers and the client timers) by
+ * factor; counts ("retries") stay. Slower labs (sanitizers, valgrind, a
+ * loaded CI box) use a factor above 1. */
+void scenario_scale(scenario_t *sc, double factor);
+/* Scales timer values by factor, except counts. */
+void scenario_scale_timers(sc_timer_t *timers, int n, double factor);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *scenario_read_file(const char *path);
 #endif

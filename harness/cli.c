@@ -1,0 +1,159 @@
+#include "harness/cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/diag.h"
+#include "harness/scenario.h"
+
+char cli_bindir[PATH_MAX];
+char cli_srcdir[PATH_MAX];
+
+/* The build dir holds the binaries; fixtures are found from the source tree
+ * recorded at build time, so `build/bcsim run ...` works from any folder. */
+void cli_find_dirs(void) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  snprintf(cli_bindir, sizeof cli_bindir, "%s", dirname(exe));
+  snprintf(cli_srcdir, sizeof cli_srcdir, "%s", BCSIM_SOURCE_DIR);
+}
+
+int cli_mkdirs(const char *path) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+cJSON *cli_read_json(const char *path) {
+  char *text = scenario_read_file(path);
+  cJSON *j = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  return j;
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+  int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+  char buf[65536];
+  ssize_t n;
+  if (in < 0) return -1;
+  out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 0777);
+  if (out < 0) goto out;
+  while ((n = read(in, buf, sizeof buf)) > 0)
+    if (write(out, buf, (size_t)n) != n) goto out;
+  rc = n == 0 ? 0 : -1;
+out:
+  close(in);
+  if (out >= 0 && close(out) < 0) rc = -1;
+  return rc;
+}
+
+int cli_copy_tree(const char *from, const char *to) {
+  DIR *d = opendir(from);
+  if (!d || cli_mkdirs(to) < 0) {
+    if (d) closedir(d);
+    return -1;
+  }
+  int rc = 0;
+  struct dirent *e;
+  while (rc == 0 && (e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    char src[PATH_MAX], dst[PATH_MAX];
+    snprintf(src, sizeof src, "%s/%s", from, e->d_name);
+    snprintf(dst, sizeof dst, "%s/%s", to, e->d_name);
+    struct stat st;
+    if (lstat(src, &st) < 0) continue;
+    /* Sockets and links of a kept lab are not artefacts. */
+    if (S_ISDIR(st.st_mode)) rc = cli_copy_tree(src, dst);
+    else if (S_ISREG(st.st_mode)) rc = copy_file(src, dst, st.st_mode);
+  }
+  closedir(d);
+  return rc;
+}
+
+int cli_help(const char *text, int code) {
+  fputs(text, code == 0 ? stdout : stderr);
+  return code;
+}
+
+int cli_cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Adds path, or every *.json below it (sorted), to list. */
+static int collect(const char *path, char **list, int *n) {
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    fprintf(stderr, "%s: error: %s\n  hint: give a scenario file or a folder of them\n", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (*n >= MAX_SCENARIOS) return -1;
+    list[(*n)++] = strdup(path);
+    return 0;
+  }
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  char *names[MAX_SCENARIOS];
+  int k = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) && k < MAX_SCENARIOS) {
+    if (e->d_name[0] == '.') continue;
+    size_t len = strlen(e->d_name);
+    char full[PATH_MAX];
+    snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+    struct stat s2;
+    if (stat(full, &s2) < 0) continue;
+    if (S_ISDIR(s2.st_mode) || (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0)) names[k++] = strdup(full);
+  }
+  closedir(d);
+  qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
+  int rc = 0;
+  for (int i = 0; i < k; i++) {
+    if (rc == 0) rc = collect(names[i], list, n);
+    free(names[i]);
+  }
+  return rc;
+}
+
+int cli_load_scenarios(int argc, char **argv, scenario_t **scs, int *n_sc) {
+  char *files[MAX_SCENARIOS];
+  int n = 0, bad = 0;
+  for (int i = 0; i < argc; i++)
+    if (collect(argv[i], files, &n) < 0) bad = 1;
+  for (int i = 0; i < n; i++) {
+    diag_t d;
+    scenario_t *sc = scenario_load(files[i], &d);
+    if (!sc) {
+      diag_print(&d, stderr);
+      bad = 1;
+    } else {
+      for (int k = 0; k < *n_sc; k++) {
+        if (strcmp(scs[k]->id, sc->id) == 0) {
+          fprintf(stderr, "%s: error: scenario id \"%s\" is already used by %s\n  hint: ids name output folders; make them unique\n",
+                  files[i], sc->id, scs[k]->path);
+          bad = 1;
+        }
+      }
+      scs[(*n_sc)++] = sc;
+    }
+    free(files[i]);
+  }
+  if (n == 0 && !bad) {
+    fprintf(stderr, "error: no scenario files found\n  hint: give .json scenario files or folders holding them\n");
+    bad = 1;
+  }
+  return bad ? -1 : 0;
+}
+

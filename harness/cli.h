@@ -1,0 +1,45 @@
+/* cli: what the bcsim subcommands share: exit codes, where the binaries and
+ * fixtures are, and small file helpers. Each subcommand lives in its own
+ * cmd_*.c and is declared here. */
+#ifndef BC_CLI_H
+#define BC_CLI_H
+#include <cjson/cJSON.h>
+#include <limits.h>
+
+#include "harness/scenario.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_ENV 3
+#define EXIT_INTERRUPTED 130
+#define MAX_SCENARIOS 512
+
+extern char cli_bindir[PATH_MAX]; /* where bcsim and bcsim-client are */
+extern char cli_srcdir[PATH_MAX]; /* the source tree: fixtures, scenarios, docs */
+
+void cli_find_dirs(void);
+/* mkdir -p. 0 or -1 (errno set). */
+int cli_mkdirs(const char *path);
+/* A parsed JSON file, or NULL. */
+cJSON *cli_read_json(const char *path);
+/* Copies the files and folders below from into to (created). 0 or -1. */
+int cli_copy_tree(const char *from, const char *to);
+/* Prints a subcommand's help text: to stdout with exit 0 for --help, else to stderr with exit 2. */
+int cli_help(const char *text, int code);
+
+/* strcmp for qsort over an array of strings. */
+int cli_cmp_str(const void *a, const void *b);
+/* Loads every scenario file named by args (files, or folders searched
+ * recursively, in sorted order) into scs. Problems are printed with
+ * file:line:col; returns -1 if there was any (exit 2), else 0. */
+int cli_load_scenarios(int argc, char **argv, scenario_t **scs, int *n_sc);
+
+int cmd_run(int argc, char **argv);      /* bcsim run */
+int cmd_selftest(int argc, char **argv); /* bcsim selftest */
+int cmd_validate(int argc, char **argv); /* bcsim validate */
+int cmd_list(int argc, char **argv);     /* bcsim list */
+int cmd_report(int argc, char **argv); /* bcsim report merge */
+int cmd_verify(int argc, char **argv); /* bcsim verify */
+int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */
+#endif

@@ -1,0 +1,221 @@
+/* bcsim validate and bcsim list: what the inputs say, without running them. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/catalogue.h"
+#include "harness/cli.h"
+#include "harness/profile.h"
+#include "harness/runner.h"
+#include "harness/vendor.h"
+#include "harness/scenario.h"
+#include "reports/certificate.h"
+#include "reports/outputs.h"
+#include "reports/report_json.h"
+#include "sim/base/strv.h"
+#include "sim/base/dur.h"
+#include "sim/lab/lab.h"
+#include "sim/lab/sandbox.h"
+
+
+int cmd_validate(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bcsim validate FILE...\n");
+    return EXIT_USAGE;
+  }
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  int rc = cli_load_scenarios(argc - 1, argv + 1, scs, &n);
+  for (int i = 0; i < n; i++) {
+    if (rc == 0) printf("ok %s (%s)\n", scs[i]->path, scs[i]->id);
+    scenario_free(scs[i]);
+  }
+  return rc < 0 ? EXIT_USAGE : 0;
+}
+
+/* The requirement matrix: docs/SPEC.md against every check of every
+ * scenario. Inconsistencies are errors (exit 2): a requirement nothing
+ * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
+static int list_requirements(const char *spec_path, const char *scen_dir) {
+  char *spec = scenario_read_file(spec_path);
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0, bad = 0;
+  if (!spec) {
+    fprintf(stderr, "%s: error: cannot read the spec\n", spec_path);
+    return EXIT_USAGE;
+  }
+  char *dirs[] = {(char *)scen_dir};
+  if (cli_load_scenarios(1, dirs, scs, &n) < 0) {
+    free(spec);
+    return EXIT_USAGE;
+  }
+  typedef struct req {
+    char id[SC_NAME], level[8], checked_by[2048];
+    int line;
+  } req_t;
+  static req_t reqs[256];
+  int nr = 0, line = 1;
+  for (char *p = spec; *p; line++) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = 0;
+    char id[SC_NAME], level[8];
+    if (sscanf(p, "### %63[A-Z0-9-] (%7[A-Z])", id, level) == 2 && nr < 256) {
+      snprintf(reqs[nr].id, sizeof reqs[nr].id, "%s", id);
+      snprintf(reqs[nr].level, sizeof reqs[nr].level, "%s", level);
+      reqs[nr].checked_by[0] = 0;
+      reqs[nr].line = line;
+      nr++;
+    } else if (nr > 0 && strncmp(p, "- Checked by:", 13) == 0) {
+      snprintf(reqs[nr - 1].checked_by, sizeof reqs[nr - 1].checked_by, "%s", p + 13);
+    }
+    if (!nl) break;
+    p = nl + 1;
+  }
+  for (int i = 0; i < n; i++) {
+    for (int c = 0; c < scs[i]->n_checks; c++) {
+      bool known = false;
+      for (int r = 0; r < nr; r++) known = known || strcmp(reqs[r].id, scs[i]->checks[c].requirement) == 0;
+      if (!known) {
+        fprintf(stderr, "%s: error: check \"%s\" names requirement %s, which %s does not define\n", scs[i]->path,
+                scs[i]->checks[c].id, scs[i]->checks[c].requirement, spec_path);
+        bad = 1;
+      }
+    }
+  }
+  printf("%-10s %-6s %6s %9s  scenarios (checks)\n", "requirement", "level", "checks", "scenarios");
+  for (int r = 0; r < nr; r++) {
+    char line_buf[8192] = "", expected[2048] = "";
+    size_t used = 0, eused = 0;
+    int n_checks = 0, n_scen = 0;
+    for (int i = 0; i < n; i++) {
+      int here = 0;
+      for (int c = 0; c < scs[i]->n_checks; c++) {
+        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) != 0) continue;
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s%s%s", here ? ", " : (n_scen ? "; " : ""),
+                                 here ? "" : scs[i]->id, "");
+        if (!here) used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, " (");
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s", scs[i]->checks[c].id);
+        here++;
+        n_checks++;
+      }
+      if (here) {
+        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, ")");
+        n_scen++;
+      }
+    }
+    /* The spec's list, in the same (sorted) order the spec is written in. */
+    const char *names[MAX_SCENARIOS];
+    int k = 0;
+    for (int i = 0; i < n; i++)
+      for (int c = 0; c < scs[i]->n_checks; c++)
+        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) == 0) {
+          names[k++] = scs[i]->id;
+          break;
+        }
+    qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
+    for (int i = 0; i < k; i++) eused += (size_t)snprintf(expected + eused, sizeof expected - eused, "%s`%s`", i ? ", " : " ", names[i]);
+    printf("%-11s %-6s %6d %9d  %s\n", reqs[r].id, reqs[r].level, n_checks, n_scen, line_buf);
+    if (n_checks == 0) {
+      fprintf(stderr, "%s:%d: error: requirement %s has no check in any scenario\n  hint: write a scenario that can fail a client that breaks it\n",
+              spec_path, reqs[r].line, reqs[r].id);
+      bad = 1;
+    } else if (strcmp(expected, reqs[r].checked_by) != 0) {
+      fprintf(stderr, "%s:%d: error: the \"Checked by\" line of %s is out of date\n  hint: it should read: - Checked by:%s\n",
+              spec_path, reqs[r].line, reqs[r].id, expected);
+      bad = 1;
+    }
+  }
+  for (int i = 0; i < n; i++) scenario_free(scs[i]);
+  free(spec);
+  return bad ? EXIT_USAGE : 0;
+}
+
+int cmd_list(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
+    char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
+    snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
+    snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
+    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir);
+  }
+  if (argc > 1 && strcmp(argv[1], "--json") == 0) {
+    char def[PATH_MAX + 16];
+    snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
+    char *dirs[] = {argc > 2 ? argv[2] : def};
+    scenario_t *scs[MAX_SCENARIOS];
+    int n = 0;
+    int rc = cli_load_scenarios(1, dirs, scs, &n);
+    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "scenarios");
+    for (int i = 0; i < n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "id", scs[i]->id);
+      cJSON_AddStringToObject(o, "title", scs[i]->title);
+      cJSON_AddStringToObject(o, "file", scs[i]->path);
+      cJSON *tg = cJSON_AddArrayToObject(o, "tags");
+      for (int t = 0; t < scs[i]->n_tags; t++) cJSON_AddItemToArray(tg, cJSON_CreateString(scs[i]->tags[t]));
+      cJSON *rq = cJSON_AddArrayToObject(o, "requirements");
+      for (int c = 0; c < scs[i]->n_checks; c++) {
+        bool seen = false;
+        for (const cJSON *it = rq->child; it; it = it->next) seen = seen || strcmp(it->valuestring, scs[i]->checks[c].requirement) == 0;
+        if (!seen) cJSON_AddItemToArray(rq, cJSON_CreateString(scs[i]->checks[c].requirement));
+      }
+      cJSON_AddItemToArray(list, o);
+      scenario_free(scs[i]);
+    }
+    cJSON *acts = cJSON_AddArrayToObject(root, "actions");
+    for (int i = 0; i < cat_n_actions; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", cat_actions[i].name);
+      cJSON_AddStringToObject(o, "doc", cat_actions[i].doc);
+      cJSON_AddStringToObject(o, "targets", cat_actions[i].targets);
+      cJSON *ps = cJSON_AddArrayToObject(o, "params");
+      for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) cJSON_AddItemToArray(ps, cJSON_CreateString(p->name));
+      cJSON_AddItemToArray(acts, o);
+    }
+    cJSON *evs = cJSON_AddArrayToObject(root, "event_types");
+    for (int i = 0; i < sc_n_event_types; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(sc_event_types[i]));
+    char *text = cJSON_Print(root);
+    printf("%s\n", text ? text : "{}");
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc < 0 ? EXIT_USAGE : 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
+    for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
+    return 0;
+  }
+  char def[PATH_MAX + 16];
+  snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
+  char *dirs[] = {argc > 1 ? argv[1] : def};
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  int rc = cli_load_scenarios(1, dirs, scs, &n);
+  printf("scenarios:\n");
+  for (int i = 0; i < n; i++) {
+    printf("  %-32s %s [", scs[i]->id, scs[i]->title);
+    for (int t = 0; t < scs[i]->n_tags; t++) printf("%s%s", t ? " " : "", scs[i]->tags[t]);
+    printf("]\n");
+    scenario_free(scs[i]);
+  }
+  printf("timeline actions:\n");
+  for (int i = 0; i < cat_n_actions; i++) {
+    const cat_action_t *a = &cat_actions[i];
+    printf("  %-20s %s\n  %-20s   targets: %s\n", a->name, a->doc, "", a->targets);
+    for (const cat_param_t *p = a->params; p && p->name; p++) printf("  %-20s   param %s: %s\n", "", p->name, p->doc);
+  }
+  printf("event types:\n ");
+  for (int i = 0; i < sc_n_event_types; i++) printf(" %s", sc_event_types[i]);
+  printf("\n");
+  return rc < 0 ? EXIT_USAGE : 0;
+}
+

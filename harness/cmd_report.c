@@ -1,0 +1,213 @@
+/* bcsim report merge, bcsim verify: working on the outputs of finished runs. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/cli.h"
+#include "reports/certificate.h"
+#include "reports/outputs.h"
+#include "reports/report_json.h"
+
+static const char merge_help[] =
+    "usage: bcsim report merge [--out DIR] RUN_DIR...\n"
+    "       bcsim report verdicts RUN_DIR\n"
+    "\n"
+    "verdicts prints every scenario's and every check's verdict, one per line\n"
+    "(scenario, check, requirement, verdict), in a stable order: diff two runs\n"
+    "with it.\n"
+    "\n"
+    "Merges the out dirs of sharded runs (bcsim run --shard K/N) into one run:\n"
+    "report.json, junit.xml and report.html, with every scenario's artefacts\n"
+    "copied in. The result has the same scenarios, in the same order, and the\n"
+    "same verdicts as one unsharded run of the same scenarios.\n"
+    "\n"
+    "  --out DIR  where the merged run goes (default: merged)\n"
+    "\n"
+    "exit codes: the merged run's (0 pass, 1 fail, 3 error, 130 interrupted), 2 bad input\n";
+
+static const char *str(const cJSON *obj, const char *key) {
+  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+  return s ? s : "";
+}
+
+/* The order bcsim run gives: folder by folder, names sorted within each. */
+static int cmp_path(const char *a, const char *b) {
+  while (*a && *b) {
+    size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+    size_t n = la < lb ? la : lb;
+    int c = strncmp(a, b, n);
+    if (c == 0 && la != lb) c = la < lb ? -1 : 1;
+    if (c != 0) return c;
+    a += la + (a[la] == '/');
+    b += lb + (b[lb] == '/');
+  }
+  return *a ? 1 : *b ? -1 : 0;
+}
+
+static int cmp_scenario(const void *x, const void *y) {
+  const cJSON *a = *(cJSON *const *)x, *b = *(cJSON *const *)y;
+  return cmp_path(str(a, "file"), str(b, "file"));
+}
+
+static int merge(const char *out, char **dirs, int n_dirs) {
+  cJSON *merged = NULL, *list[1024];
+  int n = 0, code = EXIT_USAGE;
+  bool interrupted = false;
+  const char *client = NULL;
+  cJSON *reports[64] = {0};
+  if (n_dirs > 64) {
+    fprintf(stderr, "error: at most 64 run dirs can be merged at once\n");
+    return EXIT_USAGE;
+  }
+  for (int i = 0; i < n_dirs; i++) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/report.json", dirs[i]);
+    reports[i] = cli_read_json(path);
+    if (!reports[i] || cJSON_GetObjectItemCaseSensitive(reports[i], "schema_version")->valueint != REPORT_SCHEMA_VERSION) {
+      fprintf(stderr, "%s: error: %s\n  hint: give the --out folders of bcsim run\n", path,
+              reports[i] ? "written by another report schema version" : "missing or not JSON");
+      goto out;
+    }
+    const char *c = str(cJSON_GetObjectItemCaseSensitive(reports[i], "client"), "profile");
+    if (client && strcmp(client, c) != 0) {
+      fprintf(stderr, "%s: error: client profile %s, but %s used %s\n  hint: merge only shards of one run\n", path, c,
+              dirs[0], client);
+      goto out;
+    }
+    client = c;
+    interrupted |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reports[i], "summary"), "interrupted"));
+    const cJSON *scs = cJSON_GetObjectItemCaseSensitive(reports[i], "scenarios");
+    for (cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+      for (int k = 0; k < n; k++) {
+        if (strcmp(str(list[k], "id"), str(s, "id")) == 0) {
+          fprintf(stderr, "%s: error: scenario %s is in more than one run dir\n  hint: shards of one run never overlap\n",
+                  path, str(s, "id"));
+          goto out;
+        }
+      }
+      if (n == 1024) goto out;
+      list[n++] = s;
+    }
+  }
+  qsort(list, (size_t)n, sizeof *list, cmp_scenario);
+  const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(reports[0], "client");
+  merged = report_new(str(c0, "name"), str(c0, "profile"));
+  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(reports[0], "vendor_profile");
+  if (vp) cJSON_AddItemToObject(merged, "vendor_profile", cJSON_Duplicate(vp, 1));
+  cJSON *seed = cJSON_GetObjectItemCaseSensitive(reports[0], "seed");
+  if (seed) cJSON_AddItemToObject(merged, "seed", cJSON_Duplicate(seed, 1));
+  if (cli_mkdirs(out) < 0) {
+    fprintf(stderr, "%s: error: cannot create the output folder\n", out);
+    goto out;
+  }
+  for (int k = 0; k < n; k++) {
+    report_add(merged, cJSON_Duplicate(list[k], 1));
+    for (int i = 0; i < n_dirs; i++) {
+      char from[PATH_MAX], to[PATH_MAX];
+      snprintf(from, sizeof from, "%s/%s", dirs[i], str(list[k], "id"));
+      snprintf(to, sizeof to, "%s/%s", out, str(list[k], "id"));
+      struct stat a, b;
+      if (stat(from, &a) < 0 || (stat(to, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)) continue;
+      if (cli_copy_tree(from, to) < 0) {
+        fprintf(stderr, "error: cannot copy %s to %s\n", from, to);
+        code = EXIT_ENV;
+        goto out;
+      }
+    }
+  }
+  code = report_summarize(merged, interrupted);
+  char err[PATH_MAX + 64];
+  if (outputs_write(merged, NULL, out, true, err, sizeof err) < 0) {
+    fprintf(stderr, "error: %s\n", err);
+    code = EXIT_ENV;
+    goto out;
+  }
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(merged, "summary");
+  printf("merged %d run dirs: %d scenarios, %d passed, %d failed, %d errors. Report: %s/report.json\n", n_dirs, n,
+         (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "passed")),
+         (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "failed")),
+         (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "errors")), out);
+out:
+  cJSON_Delete(merged);
+  for (int i = 0; i < n_dirs; i++) cJSON_Delete(reports[i]);
+  return code;
+}
+
+static int verdicts(const char *dir) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/report.json", dir);
+  cJSON *report = cli_read_json(path);
+  if (!report) {
+    fprintf(stderr, "%s: error: missing or not JSON\n  hint: give the --out folder of bcsim run\n", path);
+    return EXIT_USAGE;
+  }
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+  int n = 0;
+  const cJSON *list[1024];
+  for (const cJSON *s = scs ? scs->child : NULL; s && n < 1024; s = s->next) list[n++] = s;
+  qsort(list, (size_t)n, sizeof *list, cmp_scenario);
+  for (int i = 0; i < n; i++) {
+    printf("%s - - %s\n", str(list[i], "id"), str(list[i], "verdict"));
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(list[i], "checks");
+    for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next)
+      printf("%s %s %s %s\n", str(list[i], "id"), str(k, "id"), str(k, "requirement"), str(k, "verdict"));
+  }
+  cJSON_Delete(report);
+  return 0;
+}
+
+int cmd_report(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "verdicts") == 0) return verdicts(argv[2]);
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  if (argc < 2 || strcmp(argv[1], "merge") != 0)
+    return cli_help(merge_help, argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : EXIT_USAGE);
+  const char *out = "merged";
+  int c;
+  optind = 1;
+  argc--, argv++;
+  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    if (c == 'o') out = optarg;
+    else return cli_help(merge_help, c == 'h' ? 0 : EXIT_USAGE);
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "error: no run dir given\n  hint: bcsim report merge --out all shard1 shard2\n");
+    return EXIT_USAGE;
+  }
+  return merge(out, argv + optind, argc - optind);
+}
+
+static const char verify_help[] =
+    "usage: bcsim verify [--signature FILE] [--thumbprint T] CERTIFICATE\n"
+    "\n"
+    "Checks a certification summary (certificate.json): its detached signature\n"
+    "(default CERTIFICATE.sig), then every hash it records that can be\n"
+    "recomputed here: the client binary and profile, the vendor profile, each\n"
+    "scenario file and the scenario set, and that the verdict follows from the\n"
+    "scenario verdicts.\n"
+    "\n"
+    "  --signature FILE  the detached signature (default: CERTIFICATE.sig)\n"
+    "  --thumbprint T    require this signer: base64(SHA-256(SPKI)) of the signing key\n"
+    "\n"
+    "exit codes: 0 valid, 1 rejected (edited, wrong signer, unsigned, a hash differs), 2 unreadable input\n";
+
+int cmd_verify(int argc, char **argv) {
+  static const struct option opts[] = {{"signature", required_argument, 0, 's'},
+                                       {"thumbprint", required_argument, 0, 't'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  const char *sig = NULL, *thumb = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+    if (c == 's') sig = optarg;
+    else if (c == 't') thumb = optarg;
+    else return cli_help(verify_help, c == 'h' ? 0 : EXIT_USAGE);
+  }
+  if (optind != argc - 1) return cli_help(verify_help, EXIT_USAGE);
+  char def[PATH_MAX];
+  snprintf(def, sizeof def, "%s.sig", argv[optind]);
+  return certificate_verify(argv[optind], sig ? sig : def, thumb, stdout);
+}

@@ -1,0 +1,41 @@
+/* certificate: certificate.json, the certification summary a vendor publishes.
+ *
+ * It binds the verdicts to exactly what was tested: the client profile and
+ * the SHA-256 of the client binary, the bcsim version, the hash of the
+ * scenario set (each scenario file's SHA-256, by id), the vendor profile, and
+ * the date. `bcsim run --sign-key KEY` adds a detached signature
+ * (certificate.json.sig); certificate_verify checks the signature and
+ * recomputes every hash it can, so neither an edited verdict nor a swapped
+ * binary passes. The format is in docs/report-format.md. */
+#ifndef BC_CERTIFICATE_H
+#define BC_CERTIFICATE_H
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#define CERTIFICATE_VERSION 1
+
+typedef struct certificate_inputs {
+  const char *client_profile; /* path of the client profile */
+  const char *client_binary;  /* resolved path of the program it runs */
+  const char *vendor_profile; /* path, or NULL */
+  const char *date;           /* RFC 3339 UTC */
+} certificate_inputs_t;
+
+/* Builds the certificate of a finished run's report. Returns a new object,
+ * or NULL with err set (a file that cannot be hashed). */
+cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen);
+
+/* Signs the bytes of a written certificate with the PEM private key at
+ * key_path (EC, RSA or Ed25519) and writes the detached signature to
+ * sig_path. 0, or -1 with err set. */
+int certificate_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen);
+
+/* Verifies cert_path against sig_path and recomputes the hashes, printing
+ * each finding to out. want_thumbprint (may be NULL) pins the signer.
+ * Returns 0 when everything holds, 1 when something does not, 2 when the
+ * files cannot be read or parsed. */
+int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *out);
+
+/* The SHA-256 of a file, in lower-case hex. 0 or -1. */
+int certificate_file_sha256(const char *path, char hex[65]);
+#endif

@@ -1,0 +1,432 @@
+#include "reports/report_html.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/markup.h"
+
+static const char *str(const cJSON *obj, const char *key) {
+  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+  return s ? s : "";
+}
+
+static double num(const cJSON *obj, const char *key, double dflt) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(n) ? n->valuedouble : dflt;
+}
+
+/* Worst first: the matrix shows the worst verdict of a requirement's checks. */
+static const char *const verdict_rank[] = {"error", "fail", "xpass", "xfail", "pass", "unsupported", "disabled"};
+
+static int rank_of(const char *v) {
+  for (int i = 0; i < 7; i++)
+    if (strcmp(v, verdict_rank[i]) == 0) return i;
+  return 0;
+}
+
+static const char css[] =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+    "h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top}"
+    ".v-pass{background:#c8e6c9}.v-fail{background:#ffcdd2}.v-error{background:#e1bee7}"
+    ".v-unsupported{background:#eceff1}.v-xfail{background:#ffe0b2}.v-xpass{background:#fff59d}"
+    ".v-disabled{background:#e0e0e0}.badge{padding:1px 6px;border-radius:3px;font-weight:600}"
+    ".matrix th.sc{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:400;white-space:nowrap}"
+    ".matrix td{width:14px;text-align:center;padding:0}.matrix td a{display:block;color:inherit;text-decoration:none}"
+    ".summary td{padding:2px 12px}pre{white-space:pre-wrap;margin:0}svg{border:1px solid #ddd;background:#fff}"
+    "svg text{font:11px monospace}.lane{stroke:#999;stroke-dasharray:4 3}.arrow{stroke-width:1.2}"
+    "details{margin:.5em 0}code{background:#f4f4f4;padding:0 3px}";
+
+static void badge(FILE *o, const char *verdict) {
+  fputs("<span class=\"badge v-", o);
+  markup_text(o, verdict);
+  fputs("\">", o);
+  markup_text(o, verdict);
+  fputs("</span>", o);
+}
+
+static void write_summary(FILE *o, const cJSON *report) {
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(report, "client");
+  const cJSON *tool = cJSON_GetObjectItemCaseSensitive(report, "tool");
+  fputs("<h1>bcsim report: ", o);
+  markup_text(o, str(client, "name"));
+  fputs(" ", o);
+  badge(o, *str(sum, "verdict") ? str(sum, "verdict") : "error");
+  fputs("</h1>\n<table class=\"summary\">", o);
+  fputs("<tr><td>client profile</td><td><code>", o);
+  markup_text(o, str(client, "profile"));
+  fputs("</code></td></tr><tr><td>bcsim</td><td>", o);
+  markup_text(o, str(tool, "version"));
+  fputs("</td></tr>", o);
+  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(report, "vendor_profile");
+  if (vp) {
+    fputs("<tr><td>vendor profile</td><td>", o);
+    markup_text(o, str(vp, "name"));
+    fputs("</td></tr>", o);
+  }
+  fprintf(o, "<tr><td>scenarios</td><td>%d: %d passed, %d failed, %d errors, %d disabled</td></tr>",
+          (int)num(sum, "scenarios", 0), (int)num(sum, "passed", 0), (int)num(sum, "failed", 0),
+          (int)num(sum, "errors", 0), (int)num(sum, "disabled", 0));
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(sum, "checks");
+  fputs("<tr><td>checks</td><td>", o);
+  for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+    if (!cJSON_IsNumber(c) || c->valueint == 0) continue;
+    badge(o, c->string);
+    fprintf(o, " %d &nbsp; ", c->valueint);
+  }
+  fputs("</td></tr>", o);
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sum, "interrupted")))
+    fputs("<tr><td>interrupted</td><td>yes: only the scenarios that finished are shown</td></tr>", o);
+  fputs("</table>\n", o);
+}
+
+static void write_certificate(FILE *o, const cJSON *cert) {
+  fputs("<h2 id=\"certification\">Certification</h2>\n<table class=\"summary\">", o);
+  static const char *const rows[][2] = {{"date", "date"},
+                                        {"bcsim version", "bcsim_version"},
+                                        {"scenario set SHA-256", "scenario_set_sha256"}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    fprintf(o, "<tr><td>%s</td><td><code>", rows[i][0]);
+    markup_text(o, str(cert, rows[i][1]));
+    fputs("</code></td></tr>", o);
+  }
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
+  fputs("<tr><td>client</td><td>", o);
+  markup_text(o, str(client, "name"));
+  fputs(" (profile SHA-256 <code>", o);
+  markup_text(o, str(client, "profile_sha256"));
+  fputs("</code>)</td></tr><tr><td>client binary</td><td><code>", o);
+  markup_text(o, str(client, "binary"));
+  fputs("</code> SHA-256 <code>", o);
+  markup_text(o, str(client, "binary_sha256"));
+  fputs("</code></td></tr>", o);
+  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
+  fputs("<tr><td>vendor profile</td><td>", o);
+  if (cJSON_IsObject(vp)) {
+    markup_text(o, str(vp, "name"));
+    fputs(" SHA-256 <code>", o);
+    markup_text(o, str(vp, "sha256"));
+    fputs("</code>", o);
+  } else {
+    fputs("none", o);
+  }
+  fputs("</td></tr><tr><td>verdict</td><td>", o);
+  badge(o, str(cert, "verdict"));
+  fputs("</td></tr></table>\n<p>The signed file is <a href=\"certificate.json\">certificate.json</a>; "
+        "check it with <code>bcsim verify certificate.json</code>.</p>\n",
+        o);
+}
+
+/* requirement x scenario, each cell the worst verdict of that requirement's checks there. */
+static void write_matrix(FILE *o, const cJSON *report) {
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+  const char *reqs[256];
+  int n_reqs = 0;
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+    for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
+      const char *r = str(k, "requirement");
+      bool seen = !*r;
+      for (int i = 0; i < n_reqs && !seen; i++) seen = strcmp(reqs[i], r) == 0;
+      if (!seen && n_reqs < 256) reqs[n_reqs++] = r;
+    }
+  }
+  for (int i = 1; i < n_reqs; i++) /* insertion sort: a few dozen names */
+    for (int j = i; j > 0 && strcmp(reqs[j - 1], reqs[j]) > 0; j--) {
+      const char *t = reqs[j];
+      reqs[j] = reqs[j - 1];
+      reqs[j - 1] = t;
+    }
+  fputs("<h2 id=\"matrix\">Requirement matrix</h2>\n<p>Each cell is the worst verdict of the requirement's checks in "
+        "that scenario; an empty cell means the scenario does not check it.</p>\n<table class=\"matrix\"><tr><th></th>",
+        o);
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    fputs("<th class=\"sc\">", o);
+    markup_text(o, str(s, "id"));
+    fputs("</th>", o);
+  }
+  fputs("</tr>\n", o);
+  for (int i = 0; i < n_reqs; i++) {
+    fputs("<tr><th>", o);
+    markup_text(o, reqs[i]);
+    fputs("</th>", o);
+    for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+      const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+      int worst = -1;
+      for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
+        if (strcmp(str(k, "requirement"), reqs[i]) != 0) continue;
+        int r = rank_of(str(k, "verdict"));
+        if (worst < 0 || r < worst) worst = r;
+      }
+      if (worst < 0) {
+        fputs("<td></td>", o);
+        continue;
+      }
+      fprintf(o, "<td class=\"v-%s\" title=\"", verdict_rank[worst]);
+      markup_printf(o, "%s in %s: %s", reqs[i], str(s, "id"), verdict_rank[worst]);
+      fputs("\"><a href=\"#s-", o);
+      markup_text(o, str(s, "id"));
+      fprintf(o, "\">%s</a></td>", worst == 4 ? "&#10003;" : worst <= 2 ? "&#10007;" : "&#183;");
+    }
+    fputs("</tr>\n", o);
+  }
+  fputs("</table>\n", o);
+}
+
+/* ---- the sequence diagram ---- */
+
+enum { LANE_CLIENT, LANE_RESOLVER, LANE_CLOUD, LANE_PCC, LANE_PSE, LANE_APP, LANE_OTHER, N_LANES };
+static const char *const lane_names[N_LANES] = {"client", "resolver", "cloud", "PCC", "PSE", "app", "other"};
+
+static int lane_of(const char *party) {
+  if (strcmp(party, "client") == 0) return LANE_CLIENT;
+  if (strcmp(party, "dns") == 0 || strcmp(party, "public-dns") == 0) return LANE_RESOLVER;
+  if (strncmp(party, "pcc", 3) == 0) return LANE_PCC;
+  if (strncmp(party, "pse", 3) == 0) return LANE_PSE;
+  if (strncmp(party, "app", 3) == 0) return LANE_APP;
+  static const char *const cloud[] = {"broker", "se1", "se2", "cloud-sp", "portal"};
+  for (size_t i = 0; i < sizeof cloud / sizeof cloud[0]; i++)
+    if (strcmp(party, cloud[i]) == 0) return LANE_CLOUD;
+  return LANE_OTHER;
+}
+
+typedef enum { ROW_ARROW, ROW_BAND, ROW_MARK, ROW_CHECK } row_kind_t;
+
+typedef struct row {
+  row_kind_t kind;
+  double t;
+  int from, to;       /* lanes; for a mark, from is the lane */
+  const char *colour; /* a CSS colour */
+  char label[160];
+} row_t;
+
+#define LANE_W 150
+#define LEFT_W 70
+#define CHECK_W 260
+#define ROW_H 22
+#define TOP_H 28
+
+static bool event_row(const cJSON *e, row_t *r) {
+  const char *type = str(e, "type");
+  memset(r, 0, sizeof *r);
+  r->t = num(e, "t", 0);
+  r->colour = "#333";
+  int src = lane_of(str(e, "src_name")), dst = lane_of(str(e, "dst_name"));
+  if (strcmp(str(e, "src"), "192.0.2.10") == 0 || strcmp(str(e, "src"), "2001:db8:1::10") == 0) src = LANE_CLIENT;
+  if (strcmp(str(e, "dst"), "192.0.2.10") == 0 || strcmp(str(e, "dst"), "2001:db8:1::10") == 0) dst = LANE_CLIENT;
+  if (strcmp(type, "dns.query") == 0) {
+    *r = (row_t){ROW_ARROW, r->t, src, dst, "#1565c0", ""};
+    snprintf(r->label, sizeof r->label, "%s%s %s", strcmp(str(e, "proto"), "tcp") == 0 ? "TCP " : "", str(e, "qtype"),
+             str(e, "qname"));
+  } else if (strcmp(type, "dns.answer") == 0) {
+    const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(e, "addrs");
+    *r = (row_t){ROW_ARROW, r->t, src, dst, "#64b5f6", ""};
+    snprintf(r->label, sizeof r->label, "%s %s%s%s", str(e, "rcode"), str(e, "qname"),
+             cJSON_GetArraySize(addrs) ? " = " : "", cJSON_GetArraySize(addrs) ? cJSON_GetStringValue(addrs->child) : "");
+  } else if (strcmp(type, "tls.client_hello") == 0) {
+    *r = (row_t){ROW_ARROW, r->t, src, dst, "#2e7d32", ""};
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "has_sni")))
+      snprintf(r->label, sizeof r->label, "ClientHello SNI=%s (%s)", str(e, "sni"), str(e, "dst_name"));
+    else snprintf(r->label, sizeof r->label, "ClientHello, no SNI (%s)", str(e, "dst_name"));
+  } else if (strcmp(type, "tcp.connect") == 0) {
+    *r = (row_t){ROW_ARROW, r->t, src, dst, "#9e9e9e", ""};
+    snprintf(r->label, sizeof r->label, "SYN %s:%d", str(e, "dst_name"), (int)num(e, "dport", 0));
+  } else if (strcmp(type, "tcp.reset") == 0) {
+    *r = (row_t){ROW_ARROW, r->t, src, dst, "#c62828", ""};
+    snprintf(r->label, sizeof r->label, "RST from %s", str(e, "src_name"));
+  } else if (strcmp(type, "fault.on") == 0 || strcmp(type, "fault.off") == 0) {
+    bool on = strcmp(type, "fault.on") == 0;
+    *r = (row_t){ROW_BAND, r->t, 0, 0, on ? "#ffcdd2" : "#c8e6c9", ""};
+    snprintf(r->label, sizeof r->label, "%s %s %s (step %s)", on ? "fault on:" : "fault off:", str(e, "name"),
+             str(e, "target"), str(e, "step"));
+  } else if (strcmp(type, "harness.error") == 0 || strcmp(type, "inject.rst") == 0) {
+    *r = (row_t){ROW_BAND, r->t, 0, 0, strcmp(type, "harness.error") == 0 ? "#e1bee7" : "#eeeeee", ""};
+    snprintf(r->label, sizeof r->label, "%s %s", type, *str(e, "message") ? str(e, "message") : str(e, "target"));
+  } else if (strcmp(type, "svc.http.request") == 0) {
+    *r = (row_t){ROW_MARK, r->t, lane_of(str(e, "from")), 0, "#6d4c41", ""};
+    snprintf(r->label, sizeof r->label, "%s: %s %s %d", str(e, "from"), str(e, "method"), str(e, "path"),
+             (int)num(e, "status", 0));
+  } else if (strncmp(type, "client.", 7) == 0 || strcmp(type, "probe.result") == 0) {
+    *r = (row_t){ROW_MARK, r->t, LANE_CLIENT, 0, "#37474f", ""};
+    if (strcmp(type, "probe.result") == 0)
+      snprintf(r->label, sizeof r->label, "probe: %s", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "ok")) ? "ok" : "failed");
+    else snprintf(r->label, sizeof r->label, "%s", type);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+static const char *verdict_colour(const char *v) {
+  static const char *const colours[] = {"#6a1b9a", "#c62828", "#f9a825", "#ef6c00", "#2e7d32", "#90a4ae", "#9e9e9e"};
+  return colours[rank_of(v)];
+}
+
+/* A check is drawn where its evidence is: the first matching event, else
+ * the end of the window it searched. */
+static bool check_row(const cJSON *k, row_t *r) {
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(k, "evidence");
+  const cJSON *events = cJSON_GetObjectItemCaseSensitive(ev, "events");
+  double t = events && events->child ? num(events->child, "t", -1) : num(ev, "window_to", num(ev, "window_from", -1));
+  if (t < 0) return false;
+  *r = (row_t){ROW_CHECK, t, 0, 0, verdict_colour(str(k, "verdict")), ""};
+  snprintf(r->label, sizeof r->label, "%s %s [%s]", str(k, "verdict"), str(k, "id"), str(k, "requirement"));
+  return true;
+}
+
+static int cmp_row(const void *a, const void *b) {
+  const row_t *x = a, *y = b;
+  return x->t < y->t ? -1 : x->t > y->t ? 1 : 0;
+}
+
+static double lane_x(int lane) { return LEFT_W + LANE_W * lane + LANE_W / 2.0; }
+
+static void svg_text(FILE *o, double x, double y, const char *anchor, const char *colour, const char *text) {
+  fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"%s\">", x, y, anchor, colour);
+  markup_text(o, text);
+  fputs("</text>\n", o);
+}
+
+static void write_diagram(FILE *o, const cJSON *s, const cJSON *events) {
+  int cap = REPORT_HTML_MAX_ROWS + 64, n = 0, skipped = 0;
+  row_t *rows = calloc((size_t)cap, sizeof *rows);
+  if (!rows) return;
+  for (const cJSON *e = events ? events->child : NULL; e; e = e->next) {
+    row_t r;
+    if (!event_row(e, &r)) continue;
+    if (n < REPORT_HTML_MAX_ROWS) rows[n++] = r;
+    else skipped++;
+  }
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  for (const cJSON *k = checks ? checks->child : NULL; k && n < cap; k = k->next)
+    if (check_row(k, &rows[n])) n++;
+  qsort(rows, (size_t)n, sizeof *rows, cmp_row);
+  int width = LEFT_W + LANE_W * N_LANES + CHECK_W, height = TOP_H + ROW_H * (n + 1);
+  fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", width,
+          height, width, height);
+  fputs("<defs><marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
+        "orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"context-stroke\"/></marker></defs>\n",
+        o);
+  for (int l = 0; l < N_LANES; l++) {
+    svg_text(o, lane_x(l), 16, "middle", "#000", lane_names[l]);
+    fprintf(o, "<line class=\"lane\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", lane_x(l), TOP_H - 6, lane_x(l),
+            height);
+  }
+  svg_text(o, LEFT_W + LANE_W * N_LANES + 8, 16, "start", "#000", "checks");
+  for (int i = 0; i < n; i++) {
+    const row_t *r = &rows[i];
+    double y = TOP_H + ROW_H * (i + 1);
+    char t[32];
+    snprintf(t, sizeof t, "%.3fs", r->t);
+    svg_text(o, 4, y - 4, "start", "#777", t);
+    if (r->kind == ROW_BAND) {
+      fprintf(o, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", LEFT_W, y - ROW_H + 3,
+              LANE_W * N_LANES, ROW_H - 2, r->colour);
+      svg_text(o, LEFT_W + 6, y - 4, "start", "#000", r->label);
+    } else if (r->kind == ROW_MARK) {
+      fprintf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", lane_x(r->from), y - 8, r->colour);
+      svg_text(o, lane_x(r->from) + 8, y - 4, "start", r->colour, r->label);
+    } else if (r->kind == ROW_CHECK) {
+      double x = LEFT_W + LANE_W * N_LANES + 8;
+      fprintf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"2 2\"/>\n", LEFT_W,
+              y - 8, x, y - 8, r->colour);
+      fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", x, y - 13, r->colour);
+      svg_text(o, x + 14, y - 4, "start", r->colour, r->label);
+    } else {
+      double x1 = lane_x(r->from), x2 = lane_x(r->to);
+      if (r->from == r->to) x2 = x1 + 30;
+      fprintf(o, "<line class=\"arrow\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" marker-end=\"url(#ah)\"/>\n",
+              x1, y - 4, x2, y - 4, r->colour);
+      double lx = (x1 < x2 ? x1 : x2) + 4;
+      svg_text(o, lx, y - 8, "start", r->colour, r->label);
+    }
+  }
+  if (skipped) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%d more events are not drawn: see events.jsonl", skipped);
+    svg_text(o, LEFT_W, height - 4, "start", "#c62828", msg);
+  }
+  fputs("</svg>\n", o);
+  free(rows);
+}
+
+static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void *ctx) {
+  const char *id = str(s, "id");
+  fputs("<h2 id=\"s-", o);
+  markup_text(o, id);
+  fputs("\">", o);
+  markup_text(o, id);
+  fputs(" ", o);
+  badge(o, str(s, "verdict"));
+  fprintf(o, " <small>%.1f s</small></h2>\n<p>", num(s, "duration_s", 0));
+  markup_text(o, str(s, "title"));
+  fputs("</p>\n", o);
+  if (*str(s, "error") || *str(s, "reason")) {
+    fputs("<p><b>", o);
+    markup_text(o, *str(s, "error") ? str(s, "error") : str(s, "reason"));
+    fputs("</b></p>\n", o);
+  }
+  const cJSON *art = cJSON_GetObjectItemCaseSensitive(s, "artifacts");
+  if (art) {
+    fputs("<p>", o);
+    for (const cJSON *a = art->child; a; a = a->next) {
+      fputs("<a href=\"", o);
+      markup_text(o, cJSON_GetStringValue(a));
+      fputs("\">", o);
+      markup_text(o, strrchr(cJSON_GetStringValue(a), '/') ? strrchr(cJSON_GetStringValue(a), '/') + 1 : a->string);
+      fputs("</a> &nbsp; ", o);
+    }
+    fputs("</p>\n", o);
+  }
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  if (cJSON_GetArraySize(checks) > 0) {
+    fputs("<table><tr><th>check</th><th>requirement</th><th>verdict</th><th>message</th></tr>\n", o);
+    for (const cJSON *k = checks->child; k; k = k->next) {
+      fputs("<tr><td title=\"", o);
+      markup_text(o, str(k, "description"));
+      fputs("\">", o);
+      markup_text(o, str(k, "id"));
+      fputs("</td><td>", o);
+      markup_text(o, str(k, "requirement"));
+      fputs("</td><td>", o);
+      badge(o, str(k, "verdict"));
+      fputs("</td><td>", o);
+      markup_text(o, str(k, "message"));
+      fputs("</td></tr>\n", o);
+    }
+    fputs("</table>\n", o);
+  }
+  const char *events_path = art ? str(art, "events") : "";
+  cJSON *events = load && *events_path ? load(ctx, events_path) : NULL;
+  if (events) {
+    fputs("<details open><summary>Sequence diagram</summary>\n", o);
+    write_diagram(o, s, events);
+    fputs("</details>\n", o);
+  }
+  cJSON_Delete(events);
+}
+
+char *report_html_render(const cJSON *report, const cJSON *certificate, report_events_fn events, void *ctx) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *o = open_memstream(&buf, &len);
+  if (!o) return NULL;
+  fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+             "<title>bcsim report</title><style>%s</style></head><body>\n",
+          css);
+  write_summary(o, report);
+  if (certificate) write_certificate(o, certificate);
+  write_matrix(o, report);
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s, events, ctx);
+  fputs("</body></html>\n", o);
+  if (fclose(o) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}

@@ -1,0 +1,146 @@
+#include "reports/report_junit.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/markup.h"
+
+static const char *str(const cJSON *obj, const char *key) {
+  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+  return s ? s : "";
+}
+
+static bool is(const cJSON *obj, const char *key, const char *want) { return strcmp(str(obj, key), want) == 0; }
+
+typedef struct counts {
+  int tests, failures, errors, skipped;
+} counts_t;
+
+/* A scenario that produced no checks still needs one testcase, or CI tools
+ * would show an empty, green suite for a lab that never ran. */
+static bool needs_scenario_case(const cJSON *s) {
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  return cJSON_GetArraySize(checks) == 0 || is(s, "verdict", "error") || is(s, "verdict", "disabled");
+}
+
+static counts_t count(const cJSON *s) {
+  counts_t c = {0};
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
+    c.tests++;
+    if (is(k, "verdict", "fail") || is(k, "verdict", "xpass")) c.failures++;
+    else if (is(k, "verdict", "error")) c.errors++;
+    else if (!is(k, "verdict", "pass")) c.skipped++;
+  }
+  if (needs_scenario_case(s)) {
+    c.tests++;
+    if (is(s, "verdict", "disabled")) c.skipped++;
+    else if (is(s, "verdict", "error") || cJSON_GetArraySize(checks) == 0) c.errors++;
+  }
+  return c;
+}
+
+static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
+  fputs("    <testcase classname=\"", o);
+  markup_printf(o, "bcsim.%s", scenario_id);
+  fputs("\" name=\"", o);
+  markup_printf(o, "%s [%s]", str(k, "id"), str(k, "requirement"));
+  fputs("\" time=\"0\">\n", o);
+  const char *v = str(k, "verdict");
+  const char *element = strcmp(v, "fail") == 0 || strcmp(v, "xpass") == 0 ? "failure"
+                        : strcmp(v, "error") == 0                         ? "error"
+                        : strcmp(v, "pass") == 0                          ? NULL
+                                                                          : "skipped";
+  if (element) {
+    fprintf(o, "      <%s message=\"", element);
+    markup_printf(o, "%s: %s", v, str(k, "message"));
+    fputs("\"", o);
+    if (strcmp(element, "skipped") != 0) {
+      fputs(" type=\"", o);
+      markup_text(o, str(k, "requirement"));
+      fputs("\"", o);
+    }
+    fputs(">", o);
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(k, "evidence");
+    if (strcmp(element, "skipped") != 0) {
+      markup_text(o, str(k, "description"));
+      fputs("\nevidence: ", o);
+      char *text = ev ? cJSON_Print(ev) : NULL;
+      markup_text(o, text ? text : "{}");
+      cJSON_free(text);
+      fputs("\n", o);
+    }
+    fprintf(o, "</%s>\n", element);
+  }
+  fputs("    </testcase>\n", o);
+}
+
+static void write_scenario(FILE *o, const cJSON *s) {
+  counts_t c = count(s);
+  const char *id = str(s, "id");
+  const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
+  fputs("  <testsuite name=\"", o);
+  markup_text(o, id);
+  fprintf(o, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", c.tests, c.failures,
+          c.errors, c.skipped, cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
+  fputs("    <properties>\n", o);
+  static const char *const props[] = {"title", "file", "verdict"};
+  for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+    fprintf(o, "      <property name=\"%s\" value=\"", props[i]);
+    markup_text(o, str(s, props[i]));
+    fputs("\"/>\n", o);
+  }
+  fputs("    </properties>\n", o);
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) write_check(o, id, k);
+  if (needs_scenario_case(s)) {
+    fputs("    <testcase classname=\"", o);
+    markup_printf(o, "bcsim.%s", id);
+    fputs("\" name=\"scenario\" time=\"0\">\n", o);
+    const char *why = *str(s, "error") ? str(s, "error") : *str(s, "reason") ? str(s, "reason") : "no check was judged";
+    if (is(s, "verdict", "disabled")) fputs("      <skipped message=\"", o);
+    else fputs("      <error type=\"harness\" message=\"", o);
+    markup_text(o, why);
+    fputs("\"/>\n    </testcase>\n", o);
+  }
+  const cJSON *art = cJSON_GetObjectItemCaseSensitive(s, "artifacts");
+  if (art) {
+    fputs("    <system-out>", o);
+    for (const cJSON *a = art->child; a; a = a->next) markup_printf(o, "%s: %s\n", a->string, cJSON_GetStringValue(a));
+    fputs("</system-out>\n", o);
+  }
+  fputs("  </testsuite>\n", o);
+}
+
+char *report_junit_render(const cJSON *report) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *o = open_memstream(&buf, &len);
+  if (!o) return NULL;
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+  counts_t total = {0};
+  double time = 0;
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    counts_t c = count(s);
+    total.tests += c.tests;
+    total.failures += c.failures;
+    total.errors += c.errors;
+    total.skipped += c.skipped;
+    const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
+    time += cJSON_IsNumber(dur) ? dur->valuedouble : 0.0;
+  }
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(report, "client");
+  fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", o);
+  markup_printf(o, "bcsim: %s", str(client, "name"));
+  fprintf(o, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", total.tests,
+          total.failures, total.errors, total.skipped, time);
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s);
+  fputs("</testsuites>\n", o);
+  if (fclose(o) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
