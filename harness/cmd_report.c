@@ -66,7 +66,8 @@ static int merge(const char *out, char **dirs, int n_dirs) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/report.json", dirs[i]);
     reports[i] = cli_read_json(path);
-    if (!reports[i] || cJSON_GetObjectItemCaseSensitive(reports[i], "schema_version")->valueint != REPORT_SCHEMA_VERSION) {
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(reports[i], "schema_version");
+    if (!reports[i] || !cJSON_IsNumber(version) || version->valueint != REPORT_SCHEMA_VERSION) {
       fprintf(stderr, "%s: error: %s\n  hint: give the --out folders of bcsim run\n", path,
               reports[i] ? "written by another report schema version" : "missing or not JSON");
       goto out;

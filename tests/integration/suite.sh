@@ -36,6 +36,38 @@ enroll=$(grep -n '"action":"enroll"' "$P/services.log" | head -1 | cut -d: -f1)
 [ -n "$login" ] && [ -n "$enroll" ] && [ "$login" -lt "$enroll" ] ||
   fail "the services log does not show the BC SP login before the enrollment"
 
+# The reports of the full run: junit.xml validates against the JUnit XSD, and
+# headless Chromium renders report.html (offline) with the matrix and one
+# sequence diagram per scenario.
+xmllint --noout --schema "$SRC/tests/schemas/junit.xsd" "$OUT/all/junit.xml" 2> "$OUT/xsd.txt" ||
+  fail "junit.xml does not validate against the JUnit XSD: $(head -5 "$OUT/xsd.txt")"
+H="$OUT/all/report.html"
+grep -Eq '(src|href)="https?:' "$H" && fail "report.html fetches or links something on the network"
+CHROME="chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
+  --disable-sync --no-first-run --disable-dev-shm-usage --user-data-dir=$OUT/chromium"
+$CHROME --window-size=1400,2400 --screenshot="$OUT/all/report.png" "file://$H" > "$OUT/chromium.txt" 2>&1
+[ -s "$OUT/all/report.png" ] || fail "headless Chromium took no screenshot of report.html: $(tail -3 "$OUT/chromium.txt")"
+[ "$(head -c 8 "$OUT/all/report.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || fail "the screenshot is not a PNG"
+$CHROME --dump-dom "file://$H" > "$OUT/dom.html" 2> /dev/null
+grep -q '<table class="matrix">' "$OUT/dom.html" || fail "the rendered page has no requirement matrix"
+svgs=$(grep -o '<svg ' "$OUT/dom.html" | wc -l)
+[ "$svgs" = "$total" ] || fail "the rendered page has $svgs sequence diagrams for $total scenarios"
+grep -q 'ClientHello SNI=c2.bc.example.com' "$OUT/dom.html" || fail "no diagram shows a ClientHello with SNI c2.bc.example.com"
+grep -q 'fault on: net.blackhole' "$OUT/dom.html" || fail "no diagram shows a fault switching on"
+
+# Sharded and merged, the suite gives the verdicts of one run.
+"$BCSIM" run -q --shard 1/2 --out "$OUT/sh1" "$SRC/scenarios/" > /dev/null 2>&1
+"$BCSIM" run -q --shard 2/2 --out "$OUT/sh2" "$SRC/scenarios/" > /dev/null 2>&1
+"$BCSIM" report merge --out "$OUT/merged" "$OUT/sh1" "$OUT/sh2" > /dev/null || fail "bcsim report merge failed"
+"$BCSIM" report verdicts "$OUT/all" > "$OUT/v-all.txt"
+"$BCSIM" report verdicts "$OUT/merged" > "$OUT/v-merged.txt"
+diff "$OUT/v-all.txt" "$OUT/v-merged.txt" > "$OUT/v-diff.txt" ||
+  fail "shards 1/2 + 2/2 merged differ from the full run: $(cat "$OUT/v-diff.txt")"
+[ "$(grep -c ' - - ' "$OUT/v-merged.txt")" = "$total" ] || fail "the merged report does not hold every scenario"
+xmllint --noout --schema "$SRC/tests/schemas/junit.xsd" "$OUT/merged/junit.xml" 2> /dev/null || fail "the merged junit.xml does not validate"
+ids_all=$(grep -o '<testsuite name="[^"]*"' "$OUT/all/junit.xml") ids_merged=$(grep -o '<testsuite name="[^"]*"' "$OUT/merged/junit.xml")
+[ "$ids_all" = "$ids_merged" ] || fail "the merged junit.xml lists the scenarios in another order than the full run"
+
 schedule() { grep -Eo '"type":"fault.o(n|ff)".*"at_ms":[0-9]+' "$1/cloud-flapping/events.jsonl" | grep -Eo '(on|off)".*"at_ms":[0-9]+' |
   sed -E 's/".*"at_ms"//'; }
 F="$SRC/scenarios/cloud-down/cloud-flapping.json"
