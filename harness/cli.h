@@ -39,6 +39,11 @@ int cmd_run(int argc, char **argv);      /* bcsim run */
 int cmd_selftest(int argc, char **argv); /* bcsim selftest */
 int cmd_validate(int argc, char **argv); /* bcsim validate */
 int cmd_list(int argc, char **argv);     /* bcsim list */
+/* <state>/worlds/<world>: a kept world's folder, the state dir chosen by
+ * state_dir, else $BCSIM_STATE_DIR, $XDG_STATE_HOME/bcsim or
+ * ~/.local/state/bcsim (created, 0700). Prints why and returns -1 on a bad name. */
+int cli_world_dir(const char *state_dir, const char *world, char *out, size_t len);
+
 int cmd_report(int argc, char **argv); /* bcsim report merge */
 int cmd_verify(int argc, char **argv); /* bcsim verify */
 int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */

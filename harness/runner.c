@@ -73,6 +73,7 @@ struct run {
   const scenario_t *sc;
   const profile_t *prof;
   const char *out_dir, *bindir;
+  const char *tenant_dir; /* a kept tenant (bcsim serve); NULL: fresh keys */
   struct event_base *base;
   lab_t *lab;
   world_t *world;
@@ -619,9 +620,15 @@ int runner_main(int argc, char **argv) {
   cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
   emit(r, now_rel(r), "harness", "lab.ready", lf);
 
-  world_opts_t wo = {sc->bc_domain,       sc->cloud_domain,       r->out_dir,
-                     sc->seed,            sc->pse_exit_after_ms,  sc->pse_exit_check_ms,
-                     strcmp(sc->client_kind, "enrolled") == 0, sc->new_user_enrollment};
+  world_opts_t wo = {.bc_domain = sc->bc_domain,
+                     .cloud_domain = sc->cloud_domain,
+                     .run_dir = r->out_dir,
+                     .tenant_dir = r->tenant_dir,
+                     .seed = sc->seed,
+                     .pse_exit_after_ms = sc->pse_exit_after_ms,
+                     .pse_exit_check_ms = sc->pse_exit_check_ms,
+                     .enrolled = strcmp(sc->client_kind, "enrolled") == 0,
+                     .new_user_enrollment = sc->new_user_enrollment};
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);

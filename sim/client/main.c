@@ -8,6 +8,11 @@
  * thumbprint, authenticates at the cloud SP or, failing that, at the BC SP,
  * and enrolls.
  *   bcsim-client probe --port P APP
+ *   bcsim-client check-config --config FILE [--thumbprint B64]
+ *
+ * check-config loads the config exactly as `run` does, and stops there: an
+ * admin can check a downloaded config, and the suite can show that one
+ * edited byte makes the client refuse it.
  *
  * A conforming implementation of docs/protocol.md, written apart from the
  * simulator (see docs/architecture.md). --defect breaks one requirement on
@@ -199,9 +204,44 @@ static int cmd_probe(int argc, char **argv) {
   return r.status == 200 ? 0 : 1;
 }
 
+static int cmd_check_config(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"config", required_argument, 0, 'c'}, {"thumbprint", required_argument, 0, 'T'}, {0, 0, 0, 0}};
+  const char *config = NULL, *thumbprint = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 'c') config = optarg;
+    else if (c == 'T') thumbprint = optarg;
+    else config = NULL, argc = 0;
+  }
+  if (!config || argc == 0) {
+    fprintf(stderr, "usage: bcsim-client check-config --config FILE [--thumbprint B64]\n");
+    return 2;
+  }
+  cc_config_t cfg;
+  char err[512];
+  /* No state dir and an empty trust store: the check is about the file and its signer alone. */
+  cc_config_status_t st = cc_config_load(&cfg, config, "/nonexistent", thumbprint, "/dev/null", false, err, sizeof err);
+  if (st == CC_CONFIG_REFUSED) {
+    fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
+    return 3;
+  }
+  if (st != CC_CONFIG_OK) {
+    fprintf(stderr, "bcsim-client: %s\n", err);
+    return 2;
+  }
+  printf("config OK: signature valid%s; PCC %s, SNI %s (enrolled) and %s (new users), SP %s\n",
+         thumbprint ? " and signer matches the thumbprint" : " (signer not pinned: give --thumbprint)", cfg.pcc_dns_name,
+         cfg.sni_enrolled, cfg.sni_new, cfg.sp_host);
+  cc_config_clear(&cfg);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "check-config") == 0) return cmd_check_config(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "probe") == 0) return cmd_probe(argc - 1, argv + 1);
-  fprintf(stderr, "usage: bcsim-client run|probe ... (see --help of each)\n");
+  fprintf(stderr, "usage: bcsim-client run|probe|check-config ...\n");
   return 2;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 void pki_cert_free(pki_cert_t *c) {
   if (!c) return;
@@ -111,4 +113,31 @@ int pki_write_cert(const pki_cert_t *c, const char *path) {
   if (!f) return -1;
   int ok = PEM_write_X509(f, c->cert);
   return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int pki_save(const pki_cert_t *c, const char *cert_path, const char *key_path) {
+  if (pki_write_cert(c, cert_path) < 0) return -1;
+  /* Created 0600 from the start: a private key is never readable by others, not even briefly. */
+  int fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  int ok = PEM_write_PrivateKey(f, c->key, NULL, NULL, 0, NULL, NULL);
+  return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+pki_cert_t *pki_load(const char *cert_path, const char *key_path) {
+  pki_cert_t *c = calloc(1, sizeof *c);
+  FILE *cf = fopen(cert_path, "r"), *kf = fopen(key_path, "r");
+  if (c && cf) c->cert = PEM_read_X509(cf, NULL, NULL, NULL);
+  if (c && kf) c->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+  if (cf) fclose(cf);
+  if (kf) fclose(kf);
+  if (c && (!c->cert || !c->key || X509_check_private_key(c->cert, c->key) != 1)) {
+    pki_cert_free(c);
+    c = NULL;
+  }
+  return c;
 }

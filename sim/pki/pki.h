@@ -24,4 +24,9 @@ void pki_cert_free(pki_cert_t *c);
 char *pki_cert_pem(const pki_cert_t *c);
 /* Writes the certificate as PEM to path. 0 or -1. */
 int pki_write_cert(const pki_cert_t *c, const char *path);
+/* Writes the certificate and its private key (mode 0600) as PEM. 0 or -1. */
+int pki_save(const pki_cert_t *c, const char *cert_path, const char *key_path);
+/* Loads what pki_save wrote; NULL if either file is missing, unreadable, or
+ * the key does not belong to the certificate. */
+pki_cert_t *pki_load(const char *cert_path, const char *key_path);
 #endif

@@ -24,6 +24,7 @@
 #include "sim/pki/pki.h"
 #include "sim/svc/services.h"
 #include "sim/svc/tls_ep.h"
+#include "sim/world/tenant.h"
 
 #define APP_PORT 7000
 
@@ -93,11 +94,9 @@ struct world {
   void *log_arg;
   char bc_domain[128], cloud_domain[128];
   char config_path[600], state_dir[600], resolv_path[600], trust_path[600];
-  char thumbprint[64];
-  char *settings;        /* the signed payload, as signed */
-  EVP_PKEY *signing_key; /* the portal's config signing key */
+  tenant_t *tenant; /* the keys, the settings, the signed config */
   char device_token[64];
-  pki_cert_t *bc_ca, *cloud_ca;
+  const pki_cert_t *bc_ca, *cloud_ca; /* the tenant's */
   pki_cert_t *certs[N_PARTIES][3];
   svc_env_t env;
   svc_t svcs[N_PARTIES];
@@ -189,73 +188,21 @@ static int write_json(const char *path, const cJSON *obj) {
   return rc;
 }
 
-static char *b64(const unsigned char *data, size_t len) {
-  char *out = malloc(4 * ((len + 2) / 3) + 1);
-  if (out) EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-  return out;
-}
-
-/* base64 of the DER SubjectPublicKeyInfo, and of its SHA-256 (the thumbprint). */
-static int spki_b64(EVP_PKEY *key, char **spki, char *thumb, size_t thumb_len) {
-  unsigned char *der = NULL, digest[32];
-  int n = i2d_PUBKEY(key, &der);
-  if (n <= 0) return -1;
-  SHA256(der, (size_t)n, digest);
-  *spki = b64(der, (size_t)n);
-  char *t = b64(digest, sizeof digest);
-  if (t) snprintf(thumb, thumb_len, "%s", t);
-  free(t);
-  OPENSSL_free(der);
-  return *spki && thumb[0] ? 0 : -1;
-}
-
-/* Writes the signed BC config: the settings as a base64 payload, an ECDSA
- * signature, and the signer's public key. The signature is over `signed_part`
- * and the file carries `payload`: the same bytes, unless config.tampered
- * wants them to differ. */
-static int write_signed_config(world_t *w, const char *signed_part, const char *payload, EVP_PKEY *key) {
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  unsigned char sig[256];
-  size_t siglen = sizeof sig;
-  char *p64 = NULL, *s64 = NULL, *spki = NULL, thumb[64] = "";
-  cJSON *file = cJSON_CreateObject();
-  int rc = -1;
-  if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) <= 0 ||
-      EVP_DigestSign(md, sig, &siglen, (const unsigned char *)signed_part, strlen(signed_part)) <= 0)
-    goto out;
-  p64 = b64((const unsigned char *)payload, strlen(payload));
-  s64 = b64(sig, siglen);
-  if (!p64 || !s64 || spki_b64(key, &spki, thumb, sizeof thumb) < 0) goto out;
-  cJSON_AddNumberToObject(file, "version", 1);
-  cJSON_AddStringToObject(file, "format", "bcsim-signed-config");
-  cJSON_AddStringToObject(file, "payload", p64);
-  cJSON_AddStringToObject(file, "signature", s64);
-  cJSON_AddStringToObject(file, "signer", spki);
-  rc = write_json(w->config_path, file);
-out:
-  EVP_MD_CTX_free(md);
-  free(p64);
-  free(s64);
-  free(spki);
-  cJSON_Delete(file);
-  return rc;
-}
-
 int world_config_fault(world_t *w, const char *action, char *err, size_t errlen) {
   int rc = -1;
   EVP_PKEY *other = NULL;
   char *edited = NULL;
   if (strcmp(action, "config.tampered") == 0) {
     /* Edited after signing: the signature and signer stay, the bytes change. */
-    cJSON *settings = cJSON_Parse(w->settings);
+    cJSON *settings = cJSON_Parse(tenant_settings(w->tenant));
     cJSON_ReplaceItemInObject(settings, "pcc_dns_name", cJSON_CreateString("any2bcp.attacker.example"));
     edited = cJSON_PrintUnformatted(settings);
     cJSON_Delete(settings);
-    rc = edited ? write_signed_config(w, w->settings, edited, w->signing_key) : -1;
+    rc = edited ? tenant_write_signed(w->config_path, tenant_settings(w->tenant), edited, tenant_signer(w->tenant)->key) : -1;
   } else if (strcmp(action, "config.wrong-signer") == 0) {
     /* A valid signature, by a key the thumbprint does not name. */
     other = EVP_EC_gen("P-256");
-    rc = other ? write_signed_config(w, w->settings, w->settings, other) : -1;
+    rc = other ? tenant_write_signed(w->config_path, tenant_settings(w->tenant), tenant_settings(w->tenant), other) : -1;
   }
   if (rc < 0) snprintf(err, errlen, "applying %s to the BC config failed", action);
   EVP_PKEY_free(other);
@@ -263,44 +210,27 @@ int world_config_fault(world_t *w, const char *action, char *err, size_t errlen)
   return rc;
 }
 
-const char *world_thumbprint(const world_t *w) { return w->thumbprint; }
+const char *world_thumbprint(const world_t *w) { return tenant_thumbprint(w->tenant); }
 const char *world_trust_store(const world_t *w) { return w->trust_path; }
 
 /* What the admin portal hands out (Download Config, Copy Thumbprint), what
  * an enrolled client already holds in its state dir, and the lab's resolv.conf. */
 static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   char path[700], sni[300];
-  char *bc_pem = pki_cert_pem(w->bc_ca), *cloud_pem = pki_cert_pem(w->cloud_ca), *spki = NULL;
-  cJSON *cfg = cJSON_CreateObject(), *enr = cJSON_CreateObject();
+  char *cloud_pem = pki_cert_pem(w->cloud_ca);
+  cJSON *enr = cJSON_CreateObject();
   int rc = -1;
-  if (!bc_pem || !cloud_pem || !cfg || !enr) goto out;
-  cJSON_AddStringToObject(cfg, "bc_domain", w->bc_domain);
-  snprintf(sni, sizeof sni, "any2bcp.%s", w->bc_domain);
-  cJSON_AddStringToObject(cfg, "pcc_dns_name", sni);
-  snprintf(sni, sizeof sni, "c2.%s", w->bc_domain);
-  cJSON_AddStringToObject(cfg, "pcc_sni_enrolled", sni);
-  snprintf(sni, sizeof sni, "c2site.%s", w->bc_domain);
-  cJSON_AddStringToObject(cfg, "pcc_sni_new", sni);
-  snprintf(sni, sizeof sni, "https://bcpsp.%s/", w->bc_domain);
-  cJSON_AddStringToObject(cfg, "sp_url", sni);
-  cJSON_AddStringToObject(cfg, "sp_ca_pem", bc_pem);
-  snprintf(sni, sizeof sni, "samlsp.%s", w->cloud_domain);
-  cJSON_AddStringToObject(cfg, "cloud_sp", sni);
-  snprintf(sni, sizeof sni, "portal.%s", w->cloud_domain);
-  cJSON_AddStringToObject(cfg, "portal", sni);
-  w->settings = cJSON_PrintUnformatted(cfg);
-
+  if (!cloud_pem || !enr) goto out;
   snprintf(w->config_path, sizeof w->config_path, "%s/world/bc-config.json", run_dir);
   snprintf(w->state_dir, sizeof w->state_dir, "%s/state", run_dir);
   snprintf(w->resolv_path, sizeof w->resolv_path, "%s/resolv.conf", run_dir);
   snprintf(w->trust_path, sizeof w->trust_path, "%s/world/cloud-ca.pem", run_dir);
-  w->signing_key = EVP_EC_gen("P-256");
-  if (!w->settings || !w->signing_key || spki_b64(w->signing_key, &spki, w->thumbprint, sizeof w->thumbprint) < 0 ||
-      write_signed_config(w, w->settings, w->settings, w->signing_key) < 0)
-    goto out;
+  if (tenant_write_config(w->tenant, w->config_path) < 0) goto out;
+  snprintf(path, sizeof path, "%s/world/config-signing.pem", run_dir);
+  if (pki_write_cert(tenant_signer(w->tenant), path) < 0) goto out;
   snprintf(path, sizeof path, "%s/world/thumbprint.txt", run_dir);
   char line[80];
-  snprintf(line, sizeof line, "%s\n", w->thumbprint);
+  snprintf(line, sizeof line, "%s\n", tenant_thumbprint(w->tenant));
   if (write_text(path, line) < 0) goto out;
   snprintf(path, sizeof path, "%s/world/bc-sp-ca.pem", run_dir);
   if (pki_write_cert(w->bc_ca, path) < 0) goto out;
@@ -320,10 +250,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   if (write_text(w->resolv_path, "nameserver 198.51.100.53\noptions timeout:1 attempts:2\n") < 0) goto out;
   rc = 0;
 out:
-  free(bc_pem);
   free(cloud_pem);
-  free(spki);
-  cJSON_Delete(cfg);
   cJSON_Delete(enr);
   return rc;
 }
@@ -448,12 +375,14 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
 
   snprintf(path, sizeof path, "%s/world", opts->run_dir);
   if (mkdir(path, 0755) < 0 && errno != EEXIST) goto out;
-  w->bc_ca = pki_ca_new("BC SP CA (bcsim lab)");
-  w->cloud_ca = pki_ca_new("Public cloud CA (bcsim lab)");
-  if (!w->bc_ca || !w->cloud_ca) {
-    snprintf(err, errlen, "generating the lab's certificate authorities failed");
-    goto out;
-  }
+  w->tenant = opts->tenant_dir ? tenant_open(opts->tenant_dir, opts->bc_domain, opts->cloud_domain, err, errlen)
+                               : tenant_new(opts->bc_domain, opts->cloud_domain, err, errlen);
+  if (!w->tenant) goto out;
+  /* A kept tenant has its own domains; the world serves those. */
+  snprintf(w->bc_domain, sizeof w->bc_domain, "%s", tenant_bc_domain(w->tenant));
+  snprintf(w->cloud_domain, sizeof w->cloud_domain, "%s", tenant_cloud_domain(w->tenant));
+  w->bc_ca = tenant_bc_ca(w->tenant);
+  w->cloud_ca = tenant_cloud_ca(w->tenant);
   if (write_client_files(w, opts->run_dir, opts->enrolled) < 0) {
     snprintf(err, errlen, "writing the client's config and state under %s failed: %s", opts->run_dir,
              strerror(errno));
@@ -540,8 +469,6 @@ void world_free(world_t *w) {
     pki_cert_free(w->fault_certs[i][0]);
     pki_cert_free(w->fault_certs[i][1]);
   }
-  free(w->settings);
-  EVP_PKEY_free(w->signing_key);
   pki_cert_free(w->rogue_ca);
   pki_cert_free(w->impostor_ca);
   app_server_free(w->app);
@@ -549,8 +476,7 @@ void world_free(world_t *w) {
   dns_server_free(w->public_dns);
   zone_free(w->zone);
   zone_free(w->public_zone);
-  pki_cert_free(w->bc_ca);
-  pki_cert_free(w->cloud_ca);
+  tenant_free(w->tenant);
   free(w);
 }
 

@@ -1,0 +1,158 @@
+/* bcsim bc: the admin portal's Business Continuity page, for a kept world.
+ *
+ *   bcsim bc show [--json]          the PCC name, the SNIs, the SP URL and its CA
+ *   bcsim bc download-config [-o F] the signed BC config file
+ *   bcsim bc thumbprint             base64(SHA-256(SPKI)) of the signing key
+ *
+ * A world's keys live in a state directory (see cli_world_dir), made on
+ * first use, as a tenant's keys are made once and kept. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/cli.h"
+#include "sim/world/tenant.h"
+
+static const char bc_help[] =
+    "usage: bcsim bc show [--json] [--world W] [--state-dir DIR]\n"
+    "       bcsim bc download-config [-o FILE] [--world W] [--state-dir DIR]\n"
+    "       bcsim bc thumbprint [--world W] [--state-dir DIR]\n"
+    "\n"
+    "The Business Continuity page of the admin portal, for world W (default:\n"
+    "\"default\"). A world is made on first use with its own BC SP CA, cloud CA and\n"
+    "config signing key, and kept: the thumbprint printed today matches the config\n"
+    "downloaded yesterday, and `bcsim serve --world W` serves that world.\n"
+    "\n"
+    "  show             the PCC DNS name, the PCC SNI for enrolled and for new users,\n"
+    "                   the SP URL, the signing certificate and the SP CA certificate\n"
+    "  download-config  writes the signed BC config (default: bc-config.json)\n"
+    "  thumbprint       base64(SHA-256(DER SubjectPublicKeyInfo)) of the signing key;\n"
+    "                   the same as: openssl x509 -in SIGNING_CERT -pubkey -noout |\n"
+    "                   openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64\n"
+    "\n"
+    "  --world W        the world's name (letters, digits, - and _)\n"
+    "  --state-dir DIR  where worlds are kept (default: $BCSIM_STATE_DIR, else\n"
+    "                   $XDG_STATE_HOME/bcsim, else ~/.local/state/bcsim)\n"
+    "  --bc-domain D    the BC domain of a world made now (default: bc.example.com)\n"
+    "  --json           show: as JSON\n"
+    "  -o FILE          download-config: where to write it\n";
+
+int cli_world_dir(const char *state_dir, const char *world, char *out, size_t len) {
+  char base[PATH_MAX];
+  const char *env = getenv("BCSIM_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+  for (const char *p = world; *p; p++)
+    if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+      world = "";
+  if (!*world || strlen(world) > 64) {
+    fprintf(stderr, "error: a world's name is 1 to 64 letters, digits, - and _\n");
+    return -1;
+  }
+  if (state_dir) snprintf(base, sizeof base, "%s", state_dir);
+  else if (env && *env) snprintf(base, sizeof base, "%s", env);
+  else if (xdg && *xdg) snprintf(base, sizeof base, "%s/bcsim", xdg);
+  else if (home && *home) snprintf(base, sizeof base, "%s/.local/state/bcsim", home);
+  else {
+    fprintf(stderr, "error: no state directory: set HOME or BCSIM_STATE_DIR, or give --state-dir\n");
+    return -1;
+  }
+  snprintf(out, len, "%s/worlds", base);
+  if (cli_mkdirs(out) < 0) {
+    fprintf(stderr, "%s: error: cannot create the state directory: %s\n", out, strerror(errno));
+    return -1;
+  }
+  chmod(out, 0700);
+  snprintf(out, len, "%s/worlds/%s", base, world);
+  return 0;
+}
+
+static void show(const tenant_t *t, const char *dir, const char *world, bool json) {
+  char pcc[300], sni_e[300], sni_n[300], sp[300], signer[PATH_MAX];
+  const char *bc = tenant_bc_domain(t);
+  snprintf(pcc, sizeof pcc, "any2bcp.%s", bc);
+  snprintf(sni_e, sizeof sni_e, "c2.%s", bc);
+  snprintf(sni_n, sizeof sni_n, "c2site.%s", bc);
+  snprintf(sp, sizeof sp, "https://bcpsp.%s/", bc);
+  snprintf(signer, sizeof signer, "%s/config-signing.pem", dir);
+  char *ca = pki_cert_pem(tenant_bc_ca(t));
+  if (json) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "world", world);
+    cJSON_AddStringToObject(o, "state_dir", dir);
+    cJSON_AddStringToObject(o, "bc_domain", bc);
+    cJSON_AddStringToObject(o, "pcc_dns_name", pcc);
+    cJSON_AddStringToObject(o, "pcc_sni_enrolled", sni_e);
+    cJSON_AddStringToObject(o, "pcc_sni_new", sni_n);
+    cJSON_AddStringToObject(o, "sp_url", sp);
+    cJSON_AddStringToObject(o, "thumbprint", tenant_thumbprint(t));
+    cJSON_AddStringToObject(o, "signing_certificate", signer);
+    cJSON_AddStringToObject(o, "sp_ca_pem", ca ? ca : "");
+    char *text = cJSON_Print(o);
+    if (text) puts(text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+  } else {
+    printf("Business Continuity: world \"%s\" (%s)\n\n", world, dir);
+    printf("  PCC DNS name                 %s\n", pcc);
+    printf("  PCC SNI for enrolled users   %s\n", sni_e);
+    printf("  PCC SNI for new users        %s\n", sni_n);
+    printf("  SP URL                       %s\n", sp);
+    printf("  Config thumbprint            %s\n", tenant_thumbprint(t));
+    printf("  Config signing certificate   %s\n", signer);
+    printf("\n  SP CA certificate:\n%s", ca ? ca : "(unavailable)\n");
+  }
+  free(ca);
+}
+
+int cmd_bc(int argc, char **argv) {
+  enum { OPT_WORLD = 256, OPT_STATE, OPT_DOMAIN, OPT_JSON };
+  static const struct option opts[] = {{"world", required_argument, 0, OPT_WORLD},
+                                       {"state-dir", required_argument, 0, OPT_STATE},
+                                       {"bc-domain", required_argument, 0, OPT_DOMAIN},
+                                       {"json", no_argument, 0, OPT_JSON},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    return cli_help(bc_help, argc < 2 ? EXIT_USAGE : 0);
+  const char *what = argv[1], *world = "default", *state = NULL, *out = "bc-config.json", *domain = "bc.example.com";
+  bool json = false;
+  if (strcmp(what, "show") != 0 && strcmp(what, "download-config") != 0 && strcmp(what, "thumbprint") != 0) {
+    fprintf(stderr, "error: unknown bc command \"%s\"\n  hint: show, download-config or thumbprint\n", what);
+    return EXIT_USAGE;
+  }
+  int c;
+  optind = 1;
+  argc--, argv++;
+  while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    if (c == OPT_WORLD) world = optarg;
+    else if (c == OPT_STATE) state = optarg;
+    else if (c == OPT_DOMAIN) domain = optarg;
+    else if (c == OPT_JSON) json = true;
+    else if (c == 'o') out = optarg;
+    else return cli_help(bc_help, c == 'h' ? 0 : EXIT_USAGE);
+  }
+  if (optind != argc) return cli_help(bc_help, EXIT_USAGE);
+  char dir[PATH_MAX], err[PATH_MAX + 128];
+  if (cli_world_dir(state, world, dir, sizeof dir) < 0) return EXIT_USAGE;
+  tenant_t *t = tenant_open(dir, domain, "zpa.example.net", err, sizeof err);
+  if (!t) {
+    fprintf(stderr, "error: %s\n", err);
+    return EXIT_ENV;
+  }
+  int rc = 0;
+  if (strcmp(what, "thumbprint") == 0) {
+    puts(tenant_thumbprint(t));
+  } else if (strcmp(what, "show") == 0) {
+    show(t, dir, world, json);
+  } else if (tenant_write_config(t, out) < 0) {
+    fprintf(stderr, "%s: error: cannot write the config: %s\n", out, strerror(errno));
+    rc = EXIT_ENV;
+  } else {
+    printf("wrote %s (signed by the key with thumbprint %s)\n", out, tenant_thumbprint(t));
+  }
+  tenant_free(t);
+  return rc;
+}
