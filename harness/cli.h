@@ -44,6 +44,10 @@ int cmd_list(int argc, char **argv);     /* bcsim list */
  * ~/.local/state/bcsim (created, 0700). Prints why and returns -1 on a bad name. */
 int cli_world_dir(const char *state_dir, const char *world, char *out, size_t len);
 
+int cmd_serve(int argc, char **argv); /* bcsim serve */
+int cmd_fault(int argc, char **argv); /* bcsim fault */
+int cmd_exec(int argc, char **argv);  /* bcsim exec */
+int cmd_shell(int argc, char **argv); /* bcsim shell */
 int cmd_report(int argc, char **argv); /* bcsim report merge */
 int cmd_verify(int argc, char **argv); /* bcsim verify */
 int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */

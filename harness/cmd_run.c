@@ -41,6 +41,10 @@ static void on_interrupt(int sig) {
 
 static char seed_arg[32];  /* --seed, passed on to every lab; "" keeps each scenario's own */
 static char scale_arg[32]; /* --time-scale, passed on to every lab; "" is 1 */
+static bool keep_failed;   /* --keep: a failed scenario's lab stays up for bcsim shell */
+static pid_t kept_labs[64]; /* the labs kept so far */
+static char kept_dirs[64][PATH_MAX];
+static int n_kept;
 static int verbosity = 1;  /* 0 -q: the summary only; 1: a line per scenario and its first failure; 2 -v: every check */
 static bool progress_bar;  /* stdout is a terminal: keep a live progress line at the bottom */
 
@@ -125,6 +129,7 @@ static pid_t start_one(const scenario_t *sc, const char *profile_path, const cha
   int argc = 10;
   if (seed_arg[0]) argv[argc++] = "--seed", argv[argc++] = seed_arg;
   if (scale_arg[0]) argv[argc++] = "--time-scale", argv[argc++] = scale_arg;
+  if (keep_failed) argv[argc++] = "--keep";
   argv[argc] = NULL;
   pid_t pid = sandbox_start(argv, log);
   if (pid < 0) {
@@ -218,6 +223,14 @@ static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path,
       /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
       if (!done && elapsed_ms(&slots[k].started) > (long)scs[slots[k].idx]->duration_ms + LAB_DEADLINE_SLACK_MS) {
         code = sandbox_kill(slots[k].pid);
+        done = 1;
+      }
+      char kept_marker[PATH_MAX + 16];
+      snprintf(kept_marker, sizeof kept_marker, "%s/lab.json", slots[k].dir);
+      if (!done && keep_failed && n_kept < 64 && access(kept_marker, F_OK) == 0) {
+        /* Judged and kept: the result is final, the lab stays until the run ends. */
+        snprintf(kept_dirs[n_kept], sizeof kept_dirs[n_kept], "%s", slots[k].dir);
+        kept_labs[n_kept++] = slots[k].pid;
         done = 1;
       }
       if (!done) continue;
@@ -385,11 +398,40 @@ static const char run_help[] =
     "      --time-scale F        multiply every scenario time and client timer by F (e.g. 2 on a slow box)\n"
     "  -V, --vendor-profile FILE expected failures and disabled tests, each with a reason\n"
     "      --sign-key KEY        sign certificate.json with this PEM private key (certificate.json.sig)\n"
+    "      --keep                keep each failed scenario's lab up after the run, for\n"
+    "                            bcsim shell --lab OUT/SCENARIO, until Ctrl-C\n"
     "  -v, --verbose             print every check, not only the first failure\n"
     "  -q, --quiet               print only the summary\n"
     "\n"
     "exit codes: 0 all pass, 1 conformance failure, 2 bad input or usage,\n"
     "            3 harness or environment error, 130 interrupted (the report keeps what finished)\n";
+
+/* --keep: the failed labs stay up until Ctrl-C (or until they all end), then go. */
+static void release_kept(void) {
+  if (n_kept == 0) return;
+  printf("\n%d failed lab(s) kept. Debug them from another terminal:\n", n_kept);
+  for (int i = 0; i < n_kept; i++) printf("  bcsim shell --lab %s\n", kept_dirs[i]);
+  printf("Ctrl-C tears them down.\n");
+  fflush(stdout);
+  interrupted = 0;
+  int alive = n_kept;
+  while (!interrupted && alive > 0) {
+    alive = 0;
+    for (int i = 0; i < n_kept; i++) {
+      int code;
+      if (kept_labs[i] > 0 && sandbox_poll(kept_labs[i], &code)) kept_labs[i] = 0;
+      alive += kept_labs[i] > 0;
+    }
+    struct timespec nap = {0, 100 * 1000000};
+    nanosleep(&nap, NULL);
+  }
+  interrupted = 0; /* the run's verdict stands: releasing the labs is not an interruption */
+  for (int i = 0; i < n_kept; i++)
+    if (kept_labs[i] > 0) sandbox_signal(kept_labs[i], SIGTERM);
+  for (int i = 0; i < n_kept; i++)
+    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], 10000);
+  n_kept = 0;
+}
 
 static const char *const verdict_order[] = {"pass", "disabled", "fail", "error"}; /* worse later */
 
@@ -444,7 +486,7 @@ static bool parse_number(const char *arg, double lo, double hi, double *out) {
 }
 
 int cmd_run(int argc, char **argv) {
-  enum { OPT_SHARD = 256, OPT_REPEAT, OPT_SCALE, OPT_SIGN };
+  enum { OPT_SHARD = 256, OPT_REPEAT, OPT_SCALE, OPT_SIGN, OPT_KEEP };
   static const struct option opts[] = {{"client", required_argument, 0, 'c'},  {"out", required_argument, 0, 'o'},
                                        {"jobs", required_argument, 0, 'j'},    {"seed", required_argument, 0, 's'},
                                        {"vendor-profile", required_argument, 0, 'V'},
@@ -453,6 +495,7 @@ int cmd_run(int argc, char **argv) {
                                        {"repeat", required_argument, 0, OPT_REPEAT},
                                        {"time-scale", required_argument, 0, OPT_SCALE},
                                        {"sign-key", required_argument, 0, OPT_SIGN},
+                                       {"keep", no_argument, 0, OPT_KEEP},
                                        {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   char default_profile[PATH_MAX + 64];
@@ -467,6 +510,7 @@ int cmd_run(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "c:o:j:s:V:f:t:vqh", opts, NULL)) != -1) {
     if (c == 'c') profile_path = optarg;
     else if (c == OPT_SIGN) sign_key = optarg;
+    else if (c == OPT_KEEP) keep_failed = true;
     else if (c == 'f' && n_filters < 32) filters[n_filters++] = optarg;
     else if (c == 't' && n_tags < 32) tags[n_tags++] = optarg;
     else if (c == 'v') verbosity = 2;
@@ -622,6 +666,7 @@ int cmd_run(int argc, char **argv) {
          cJSON_GetObjectItemCaseSensitive(sum, "disabled")->valueint, out);
   cJSON_Delete(report);
   for (int i = 0; i < n_sc; i++) cJSON_Delete(combined[i]);
+  release_kept();
 out:
   for (int k = 0; k < n_runs; k++) {
     for (int i = 0; runs[k] && i < n_sc; i++) cJSON_Delete(runs[k][i]);

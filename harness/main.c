@@ -116,6 +116,10 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
   if (strcmp(argv[1], "bench-lab") == 0) return cmd_bench_lab(argc - 1, argv + 1);
   if (strcmp(argv[1], "selftest") == 0) return cmd_selftest(argc - 1, argv + 1);
+  if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 1, argv + 1);
+  if (strcmp(argv[1], "fault") == 0) return cmd_fault(argc - 1, argv + 1);
+  if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
+  if (strcmp(argv[1], "shell") == 0) return cmd_shell(argc - 1, argv + 1);
   if (strcmp(argv[1], "bc") == 0) return cmd_bc(argc - 1, argv + 1);
   if (strcmp(argv[1], "report") == 0) return cmd_report(argc - 1, argv + 1);
   if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/catalogue.h"
 #include "harness/check.h"
+#include "harness/control.h"
 #include "harness/profile.h"
 #include "harness/scenario.h"
 #include "harness/spawn.h"
@@ -93,6 +95,8 @@ struct run {
   int n_probes;
   char error[512]; /* set when the harness itself failed */
   bool interrupted;
+  int n_manual;     /* faults switched through the control socket */
+  pid_t host_pid;   /* this lab's pid on the host, for bcsim exec */
   const char *current_app; /* for ${app} while expanding a probe */
 };
 
@@ -448,6 +452,23 @@ static void on_interrupt(evutil_socket_t fd, short what, void *arg) {
 
 /* ---- the timeline ---- */
 
+/* Switches one fault: a scenario step's, or one a person asked for. 0 or -1 with err. */
+static int apply_action(run_t *r, const char *step_id, const char *action, const char *target, const cJSON *params,
+                        bool on, int64_t at_ms, char *err, size_t errlen) {
+  /* The event first: an action's effects (an injected RST, say) must not
+   * appear on the timeline before the action that caused them. */
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "step", step_id);
+  cJSON_AddStringToObject(f, "name", action);
+  cJSON_AddStringToObject(f, "target", target);
+  cJSON_AddNumberToObject(f, "at_ms", (double)at_ms);
+  if (params && params->child) cJSON_AddItemToObject(f, "params", cJSON_Duplicate(params, 1));
+  emit(r, now_rel(r), "harness", on ? "fault.on" : "fault.off", f);
+  if (strcmp(action, "net.inject-rst") == 0) return on ? inject_rst(r, target, err, errlen) : 0;
+  if (strncmp(action, "config.", 7) == 0) return 0; /* applied before the client started */
+  return world_fault(r->world, action, target, params, on, err, errlen);
+}
+
 static void apply_step(evutil_socket_t fd, short what, void *arg) {
   step_timer_t *st = arg;
   run_t *r = st->run;
@@ -457,20 +478,62 @@ static void apply_step(evutil_socket_t fd, short what, void *arg) {
     start_probe(r, s);
     return;
   }
-  /* The event first: an action's effects (an injected RST, say) must not
-   * appear on the timeline before the action that caused them. */
-  cJSON *f = cJSON_CreateObject();
-  cJSON_AddStringToObject(f, "step", s->id);
-  cJSON_AddStringToObject(f, "name", s->action);
-  cJSON_AddStringToObject(f, "target", s->target);
-  cJSON_AddNumberToObject(f, "at_ms", (double)st->at_ms);
-  if (s->params->child) cJSON_AddItemToObject(f, "params", cJSON_Duplicate(s->params, 1));
-  emit(r, now_rel(r), "harness", st->on ? "fault.on" : "fault.off", f);
-  int rc;
-  if (strcmp(s->action, "net.inject-rst") == 0) rc = st->on ? inject_rst(r, s->target, err, sizeof err) : 0;
-  else if (strncmp(s->action, "config.", 7) == 0) rc = 0; /* applied before the client started */
-  else rc = world_fault(r->world, s->action, s->target, s->params, st->on, err, sizeof err);
-  if (rc < 0) harness_error(r, "%s", err);
+  if (apply_action(r, s->id, s->action, s->target, s->params, st->on, st->at_ms, err, sizeof err) < 0)
+    harness_error(r, "%s", err);
+}
+
+static const char *domain_var(void *arg, const char *name) {
+  const run_t *r = arg;
+  return strcmp(name, "bc_domain") == 0 ? r->sc->bc_domain : strcmp(name, "cloud_domain") == 0 ? r->sc->cloud_domain : NULL;
+}
+
+/* A fault from the control socket (bcsim fault): checked as a scenario step would be. */
+static int manual_fault(void *arg, const char *name, const char *target, const cJSON *params, bool on, char *err,
+                        size_t errlen) {
+  run_t *r = arg;
+  const cat_action_t *a = cat_find(name);
+  if (!a || strncmp(name, "config.", 7) == 0 || strcmp(name, "probe.app") == 0) {
+    snprintf(err, errlen, "\"%s\" is not a fault that can be switched in a running world", name);
+    return -1;
+  }
+  if (!cat_target_allowed(a, target)) {
+    snprintf(err, errlen, "%s takes the targets %s, not \"%s\"", name, a->targets, target);
+    return -1;
+  }
+  cJSON *p = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+  for (cJSON *it = p->child; it; it = it->next) {
+    if (!cat_param(a, it->string)) {
+      snprintf(err, errlen, "%s has no parameter \"%s\"", name, it->string);
+      cJSON_Delete(p);
+      return -1;
+    }
+    char *x = cJSON_IsString(it) ? strv_expand(it->valuestring, domain_var, r, NULL, 0) : NULL;
+    if (x) cJSON_SetValuestring(it, x);
+    free(x);
+  }
+  char id[32];
+  snprintf(id, sizeof id, "manual-%d", ++r->n_manual);
+  int rc = apply_action(r, id, name, target, p, on, now_rel(r) / 1000, err, errlen);
+  cJSON_Delete(p);
+  return rc;
+}
+
+/* Publishes the lab for bcsim fault and bcsim exec. NULL (with r->error) on failure. */
+static control_t *open_control(run_t *r) {
+  char err[512];
+  cJSON *info = cJSON_CreateObject();
+  cJSON_AddStringToObject(info, "config", world_config_path(r->world));
+  cJSON_AddStringToObject(info, "thumbprint", world_thumbprint(r->world));
+  cJSON_AddStringToObject(info, "state_dir", world_state_dir(r->world));
+  cJSON_AddStringToObject(info, "trust_store", world_trust_store(r->world));
+  cJSON_AddStringToObject(info, "bc_domain", r->sc->bc_domain);
+  cJSON_AddStringToObject(info, "out_dir", r->out_dir);
+  cJSON_AddItemToObject(info, "parties", world_describe(r->world));
+  control_t *c = control_new(r->base, r->out_dir, r->host_pid, lab_netns_fd(r->lab, LAB_CLIENT), info, manual_fault, r,
+                             err, sizeof err);
+  if (!c) snprintf(r->error, sizeof r->error, "opening the lab to bcsim exec and fault: %s", err);
+  cJSON_Delete(info);
+  return c;
 }
 
 static void schedule(run_t *r, const sc_step_t *s, bool on, int64_t at_ms) {
@@ -536,32 +599,59 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   return rc;
 }
 
-static int parse_args(int argc, char **argv, const char **sc, const char **prof, const char **out, const char **bindir,
-                      const char **seed, const char **scale) {
+typedef struct lab_args {
+  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind;
+  bool serve, keep;
+} lab_args_t;
+
+static int parse_args(int argc, char **argv, lab_args_t *a) {
   static const struct option opts[] = {{"scenario", required_argument, 0, 's'},
                                        {"time-scale", required_argument, 0, 'T'},
                                        {"seed", required_argument, 0, 'S'},
                                        {"profile", required_argument, 0, 'p'},
                                        {"out", required_argument, 0, 'o'},
                                        {"bindir", required_argument, 0, 'b'},
+                                       {"tenant", required_argument, 0, 't'},
+                                       {"client-kind", required_argument, 0, 'k'},
+                                       {"serve", no_argument, 0, 'V'},
+                                       {"keep", no_argument, 0, 'K'},
                                        {0, 0, 0, 0}};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    if (c == 's') *sc = optarg;
-    else if (c == 'p') *prof = optarg;
-    else if (c == 'o') *out = optarg;
-    else if (c == 'b') *bindir = optarg;
-    else if (c == 'S') *seed = optarg;
-    else if (c == 'T') *scale = optarg;
+    if (c == 's') a->scenario = optarg;
+    else if (c == 'p') a->profile = optarg;
+    else if (c == 'o') a->out = optarg;
+    else if (c == 'b') a->bindir = optarg;
+    else if (c == 'S') a->seed = optarg;
+    else if (c == 'T') a->scale = optarg;
+    else if (c == 't') a->tenant = optarg;
+    else if (c == 'k') a->client_kind = optarg;
+    else if (c == 'V') a->serve = true;
+    else if (c == 'K') a->keep = true;
     else return -1;
   }
-  return *sc && *prof && *out && *bindir ? 0 : -1;
+  return a->out && a->bindir && (a->serve || (a->scenario && a->profile)) ? 0 : -1;
+}
+
+/* The world bcsim serve keeps up: no timeline, no checks, no end. */
+static scenario_t *serve_scenario(const char *client_kind) {
+  scenario_t *sc = calloc(1, sizeof *sc);
+  if (!sc) return NULL;
+  snprintf(sc->id, sizeof sc->id, "serve");
+  snprintf(sc->title, sizeof sc->title, "a world served by bcsim serve");
+  snprintf(sc->bc_domain, sizeof sc->bc_domain, "bc.example.com");
+  snprintf(sc->cloud_domain, sizeof sc->cloud_domain, "zpa.example.net");
+  snprintf(sc->client_kind, sizeof sc->client_kind, "%s", client_kind && strcmp(client_kind, "new") == 0 ? "new" : "enrolled");
+  sc->new_user_enrollment = true;
+  sc->seed = 1;
+  return sc;
 }
 
 int runner_main(int argc, char **argv) {
-  const char *sc_path = NULL, *prof_path = NULL, *seed = NULL, *scale = NULL;
+  lab_args_t args = {0};
   run_t run = {0}, *r = &run;
+  control_t *control = NULL;
   diag_t d;
   scenario_t *sc = NULL;
   profile_t *prof = NULL;
@@ -571,20 +661,29 @@ int runner_main(int argc, char **argv) {
   char err[512] = "";
   int code = 3;
 
-  if (parse_args(argc - 1, argv + 1, &sc_path, &prof_path, &r->out_dir, &r->bindir, &seed, &scale) < 0) {
+  if (parse_args(argc - 1, argv + 1, &args) < 0) {
     fprintf(stderr, "bcsim __lab: internal usage error\n");
     return 3;
   }
-  sc = scenario_load(sc_path, &d);
-  prof = sc ? profile_load(prof_path, &d) : NULL;
-  if (!sc || !prof) {
-    diag_print(&d, stderr);
-    goto out;
+  r->out_dir = args.out;
+  r->bindir = args.bindir;
+  r->tenant_dir = args.tenant;
+  r->host_pid = control_host_pid(); /* before /proc is the lab's own */
+  if (args.serve) {
+    sc = serve_scenario(args.client_kind);
+  } else {
+    sc = scenario_load(args.scenario, &d);
+    prof = sc ? profile_load(args.profile, &d) : NULL;
+    if (!sc || !prof) {
+      diag_print(&d, stderr);
+      goto out;
+    }
   }
-  if (seed) sc->seed = strtoull(seed, NULL, 10);
-  if (scale) {
-    scenario_scale(sc, strtod(scale, NULL));
-    scenario_scale_timers(prof->timers, prof->n_timers, strtod(scale, NULL));
+  if (!sc) goto out;
+  if (args.seed) sc->seed = strtoull(args.seed, NULL, 10);
+  if (args.scale && prof) {
+    scenario_scale(sc, strtod(args.scale, NULL));
+    scenario_scale_timers(prof->timers, prof->n_timers, strtod(args.scale, NULL));
   }
   r->sc = sc;
   r->prof = prof;
@@ -593,7 +692,7 @@ int runner_main(int argc, char **argv) {
   /* Second line of defence after the outer deadline: PID 1 only gets
    * signals it handles, so the watchdog needs a handler of its own. */
   signal(SIGALRM, on_watchdog);
-  alarm((unsigned)(sc->duration_ms / 1000) + 15);
+  alarm(args.serve ? 0 : (unsigned)(sc->duration_ms / 1000) + 15);
   signal(SIGPIPE, SIG_IGN);
 
   r->tl = tl_new();
@@ -651,6 +750,13 @@ int runner_main(int argc, char **argv) {
     goto judge;
   }
   emit(r, now_rel(r), "harness", "scenario.start", NULL);
+  if (args.serve) {
+    /* Up until bcsim serve says stop (SIGTERM or SIGINT); a person drives it. */
+    if (!(control = open_control(r))) goto judge;
+    fprintf(stderr, "bcsim: world up\n");
+    event_base_dispatch(r->base);
+    goto judge;
+  }
   /* Steps at 0 s are the world the client wakes up in: apply them before it
    * starts, or its first packets would race them. */
   for (int i = 0; i < sc->n_steps; i++) {
@@ -713,6 +819,16 @@ judge:
       emit(r, now_rel(r), "harness", "capture.dropped", f);
     }
   }
+  if (args.serve) {
+    snprintf(path, sizeof path, "%s/events.jsonl", r->out_dir);
+    if (r->tl) {
+      tl_sort(r->tl);
+      tl_write_jsonl(r->tl, path);
+    }
+    code = r->error[0] ? 3 : 0;
+    if (r->error[0]) fprintf(stderr, "bcsim: %s\n", r->error);
+    goto out;
+  }
   if (r->interrupted && !r->error[0]) snprintf(r->error, sizeof r->error, "interrupted before the scenario finished");
   if (r->tl) {
     tl_sort(r->tl);
@@ -743,7 +859,16 @@ judge:
   }
   code = r->interrupted ? 130 : verdict == VERDICT_PASS ? 0 : verdict == VERDICT_FAIL ? 1 : 3;
   if (r->error[0]) fprintf(stderr, "bcsim: %s\n", r->error);
+  if (args.keep && verdict == VERDICT_FAIL && !r->interrupted && r->world) {
+    /* --keep: the failed world stays up, for bcsim shell, until bcsim run lets it go. */
+    alarm(0);
+    if ((control = open_control(r))) {
+      fprintf(stderr, "bcsim: kept for debugging\n");
+      event_base_dispatch(r->base);
+    }
+  }
 out:
+  control_free(control);
   check_results_free(results, sc ? sc->n_checks : 0);
   for (int i = 0; i < r->n_steps; i++) event_free(r->steps[i].ev);
   if (sigchld) event_free(sigchld);

@@ -305,6 +305,8 @@ int lab_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, sockle
 
 int lab_enter(lab_t *lab, lab_host_t h) { return enter(lab->ns[h]); }
 
+int lab_netns_fd(const lab_t *lab, lab_host_t h) { return lab->ns[h]; }
+
 typedef struct addr_args {
   const char *addr;
 } addr_args_t;

@@ -37,6 +37,9 @@ int lab_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, sockle
 int lab_socket(lab_t *lab, lab_host_t h, int domain, int type, int protocol);
 /* Moves the calling process into a host's namespace for good (for a child before exec). */
 int lab_enter(lab_t *lab, lab_host_t h);
+/* The descriptor holding a host's network namespace, for a lab that hands
+ * its client host to `bcsim exec` (through /proc/<pid>/fd). Owned by the lab. */
+int lab_netns_fd(const lab_t *lab, lab_host_t h);
 /* Runs fn inside a host's namespace and comes back (for libpcap and the like). */
 int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg);
 /* A route fault on the router for prefix ("203.0.113.0/24"): a blackhole

@@ -788,6 +788,23 @@ int world_party_addrs(const world_t *w, const char *name, const char **v4, const
   return -1;
 }
 
+cJSON *world_describe(const world_t *w) {
+  cJSON *list = cJSON_CreateArray();
+  for (size_t i = 0; i < N_PARTIES; i++) {
+    char fqdn[300];
+    snprintf(fqdn, sizeof fqdn, "%s.%s", parties[i].label,
+             parties[i].domain == DOM_BC ? w->bc_domain : w->cloud_domain);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", parties[i].name);
+    cJSON_AddStringToObject(p, "dns_name", fqdn);
+    cJSON_AddStringToObject(p, "host", lab_host_name(parties[i].host));
+    cJSON_AddStringToObject(p, "v4", parties[i].v4);
+    cJSON_AddStringToObject(p, "v6", parties[i].v6);
+    cJSON_AddItemToArray(list, p);
+  }
+  return list;
+}
+
 int world_target_parties(const world_t *w, const char *target, const char **names, int max) {
   size_t idx[N_PARTIES];
   int n = resolve_target(target, idx, max < (int)N_PARTIES ? max : (int)N_PARTIES);

@@ -58,6 +58,8 @@ int world_fault(world_t *w, const char *action, const char *target, const cJSON 
                 size_t errlen);
 /* A party's IPv4 and IPv6 addresses. 0 or -1. */
 int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6);
+/* Every party: name, DNS name, lab host, addresses (a new array, for people). */
+cJSON *world_describe(const world_t *w);
 /* The parties a target names (static strings). Returns how many. */
 int world_target_parties(const world_t *w, const char *target, const char **names, int max);
 #endif
