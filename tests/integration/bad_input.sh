@@ -27,6 +27,17 @@ grep -q "broken.json:1:" "$T/err" || fail "no position for invalid JSON"
 "$BCSIM" frobnicate 2> /dev/null
 [ $? = 2 ] || fail "unknown command: expected exit 2"
 "$BCSIM" validate "$SRC/scenarios/" > /dev/null || fail "the shipped scenarios do not validate"
+"$BCSIM" validate "$SRC/fixtures/" > "$T/val.txt" || fail "the shipped client and vendor profiles do not validate"
+grep -q "client profile reference" "$T/val.txt" && grep -q "vendor profile example-vendor" "$T/val.txt" ||
+  fail "validate does not tell client and vendor profiles apart: $(cat "$T/val.txt")"
+printf '{"name": "x",\n "command": ["a"],\n "timers": {"keepalive": "5 parsecs"}}\n' > "$T/badprof.json"
+"$BCSIM" validate "$T/badprof.json" 2> "$T/err"
+[ $? = 2 ] || fail "a bad client profile: expected exit 2"
+grep -q "badprof.json:3:[0-9]*: error: bad duration" "$T/err" || fail "no file:line:col for a bad profile: $(cat "$T/err")"
+printf '{"name": "v", "expected_failures": [{"match": "BC-*"}]}' > "$T/badvendor.json"
+"$BCSIM" validate "$T/badvendor.json" 2> "$T/err"
+[ $? = 2 ] || fail "a vendor profile without a reason: expected exit 2"
+grep -q "badvendor.json:1:[0-9]*: error" "$T/err" || fail "no file:line:col for a bad vendor profile: $(cat "$T/err")"
 
 sed 's|"${bindir}/bcsim-client", "run"|"/nonexistent/client", "run"|' "$SRC/fixtures/clients/reference.json" > "$T/noclient.json"
 "$BCSIM" run --client "$T/noclient.json" --out "$T/o2" "$SRC/scenarios/cloud-down.json" > "$T/out" 2>&1
