@@ -25,6 +25,7 @@ demo: build
 
 bench: build
 	@sh bench/lab-setup.sh $(BUILD)
+	@sh bench/jobs.sh $(BUILD) 2
 
 clean:
 	rm -rf $(BUILD) $(OUT)

@@ -222,7 +222,20 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
   return bad ? EXIT_USAGE : 0;
 }
 
+static const char list_help[] =
+    "usage: bcsim list [DIR]\n"
+    "       bcsim list --json [DIR]\n"
+    "       bcsim list --actions\n"
+    "       bcsim list --requirements [SPEC [DIR]]\n"
+    "\n"
+    "Shows the scenarios of DIR (default: the shipped scenarios/) with their titles\n"
+    "and tags; --json adds each scenario's requirements and the fault catalogue\n"
+    "(targets and parameters); --actions prints the fault names; --requirements\n"
+    "prints the requirement matrix of docs/SPEC.md and exits 2 if a requirement is\n"
+    "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
+
 int cmd_list(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return cli_help(list_help, 0);
   if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
     char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
     snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);

@@ -55,6 +55,8 @@ static const char exec_help[] =
     "usage: bcsim exec [--world W | --lab DIR] -- CMD [ARG...]\n"
     "       bcsim shell [--world W | --lab DIR]\n"
     "\n"
+    "shell is exec of $SHELL -i (or /bin/sh -i).\n"
+    "\n"
     "Runs CMD (or an interactive shell) in the client host of a served world or a\n"
     "lab kept by bcsim run --keep, with this terminal. It runs as a client under\n"
     "test does: in the lab's network, with the lab's resolv.conf, and without\n"

@@ -95,6 +95,10 @@ static int labbench_inner(int n) {
 }
 
 static int cmd_bench_lab(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strtol(argv[1], NULL, 10) < 1))
+    return cli_help("usage: bcsim bench-lab [N]\n\nBuilds and tears down the lab N times (default 50, at most 1000)\n"
+                    "in the sandbox, and prints the median, p95 and max of each.\n",
+                    argv[1][0] == '-' && argv[1][1] == 'h' ? 0 : strcmp(argv[1], "--help") == 0 ? 0 : EXIT_USAGE);
   char n[16];
   snprintf(n, sizeof n, "%s", argc > 1 ? argv[1] : "50");
   char *args[] = {"bcsim", "__labbench", n, NULL};
