@@ -18,7 +18,7 @@ run() { # JOBS
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }' 
   return $rc
 }
-n=$("$BUILD/bcsim" list "$SCEN" 2> /dev/null | grep -c '^  ' || true)
+n=$("$BUILD/bcsim" list "$SCEN" 2> /dev/null | sed '/^timeline actions:/,$d' | grep -c '^  [a-z0-9]' || true)
 echo "suite: $SCEN ($n scenarios), $(nproc) cores"
 one=$(run 1) || echo "  (--jobs 1: some scenarios did not pass: $(tail -1 "$T/j1.txt"))"
 echo "  --jobs 1: ${one} s"

@@ -89,7 +89,10 @@ static int merge(const char *out, char **dirs, int n_dirs) {
           goto out;
         }
       }
-      if (n == 1024) goto out;
+      if (n == 1024) {
+        fprintf(stderr, "error: more than 1024 scenarios to merge\n");
+        goto out;
+      }
       list[n++] = s;
     }
   }

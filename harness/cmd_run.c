@@ -256,7 +256,6 @@ typedef struct run_ctx {
   cJSON **results; /* by scenario, NULL until finished */
   bool *printed;
   const char *client, *profile, *vendor_path, *out;
-  char report_path[PATH_MAX + 16];
 } run_ctx_t;
 
 static cJSON *build_report(const run_ctx_t *ctx) {
@@ -296,7 +295,7 @@ static const char *client_lookup(void *ctx, const char *name) {
 
 /* The program a profile runs, as a path to hash: its first word with
  * ${bindir} and ${profile_dir} filled in, looked up in PATH if it has no slash. */
-static int client_binary(const profile_t *p, char *out, size_t len) {
+static int client_binary(const profile_t *p, char out[PATH_MAX]) {
   char *prog = p->argc > 0 ? strv_expand(p->argv[0], client_lookup, (void *)p, NULL, 0) : NULL;
   int rc = -1;
   if (!prog) return -1;
@@ -312,7 +311,6 @@ static int client_binary(const profile_t *p, char *out, size_t len) {
     }
     free(copy);
   }
-  (void)len;
   free(prog);
   return rc;
 }
@@ -322,7 +320,7 @@ static cJSON *certify(const cJSON *report, const profile_t *prof, const char *pr
   char binary[PATH_MAX] = "", date[32], err[PATH_MAX + 128];
   time_t now = time(NULL);
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  if (client_binary(prof, binary, sizeof binary) < 0) snprintf(binary, sizeof binary, "%s", prof->argv[0]);
+  if (client_binary(prof, binary) < 0) snprintf(binary, sizeof binary, "%s", prof->argv[0]);
   certificate_inputs_t in = {profile_path, binary, vendor_path, date};
   cJSON *cert = certificate_build(report, &in, err, sizeof err);
   if (!cert) fprintf(stderr, "warning: no certificate.json: %s\n", err);
@@ -741,7 +739,6 @@ int cmd_selftest(int argc, char **argv) {
   cli_mkdirs(path);
   run_ctx_t rctx = {.n = n, .results = results, .client = "reference", .profile = ref, .out = path};
   rctx.printed = calloc((size_t)n, sizeof *rctx.printed);
-  snprintf(rctx.report_path, sizeof rctx.report_path, "%s/report.json", path);
   if (!rctx.printed) goto out;
   run_all(scs, n, (int)jobs, ref, path, results, on_result, &rctx);
   free(rctx.printed);

@@ -39,6 +39,13 @@ static const char css[] =
     "svg text{font:11px monospace}.lane{stroke:#999;stroke-dasharray:4 3}.arrow{stroke-width:1.2}"
     "details{margin:.5em 0}code{background:#f4f4f4;padding:0 3px}";
 
+/* <td>text</td>, escaped; code wraps it in <code>. */
+static void cell(FILE *o, const char *text, bool code) {
+  fputs(code ? "<td><code>" : "<td>", o);
+  markup_text(o, text);
+  fputs(code ? "</code></td>" : "</td>", o);
+}
+
 static void badge(FILE *o, const char *verdict) {
   fputs("<span class=\"badge v-", o);
   markup_text(o, verdict);
@@ -88,21 +95,22 @@ static void write_certificate(FILE *o, const cJSON *cert) {
   static const char *const rows[][2] = {{"date", "date"},
                                         {"bcsim version", "bcsim_version"},
                                         {"scenario set SHA-256", "scenario_set_sha256"}};
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    fprintf(o, "<tr><td>%s</td><td><code>", rows[i][0]);
-    markup_text(o, str(cert, rows[i][1]));
-    fputs("</code></td></tr>", o);
-  }
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
-  fputs("<tr><td>client</td><td>", o);
-  markup_text(o, str(client, "name"));
-  fputs(" (profile SHA-256 <code>", o);
-  markup_text(o, str(client, "profile_sha256"));
-  fputs("</code>)</td></tr><tr><td>client binary</td><td><code>", o);
-  markup_text(o, str(client, "binary"));
-  fputs("</code> SHA-256 <code>", o);
-  markup_text(o, str(client, "binary_sha256"));
-  fputs("</code></td></tr>", o);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    fprintf(o, "<tr><td>%s</td>", rows[i][0]);
+    cell(o, str(cert, rows[i][1]), true);
+    fputs("</tr>", o);
+  }
+  static const char *const client_rows[][2] = {{"client", "name"},
+                                                {"client profile", "profile"},
+                                                {"client profile SHA-256", "profile_sha256"},
+                                                {"client binary", "binary"},
+                                                {"client binary SHA-256", "binary_sha256"}};
+  for (size_t i = 0; i < sizeof client_rows / sizeof client_rows[0]; i++) {
+    fprintf(o, "<tr><td>%s</td>", client_rows[i][0]);
+    cell(o, str(client, client_rows[i][1]), true);
+    fputs("</tr>", o);
+  }
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
   fputs("<tr><td>vendor profile</td><td>", o);
   if (cJSON_IsObject(vp)) {
@@ -389,13 +397,13 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
       markup_text(o, str(k, "description"));
       fputs("\">", o);
       markup_text(o, str(k, "id"));
-      fputs("</td><td>", o);
-      markup_text(o, str(k, "requirement"));
-      fputs("</td><td>", o);
+      fputs("</td>", o);
+      cell(o, str(k, "requirement"), false);
+      fputs("<td>", o);
       badge(o, str(k, "verdict"));
-      fputs("</td><td>", o);
-      markup_text(o, str(k, "message"));
-      fputs("</td></tr>\n", o);
+      fputs("</td>", o);
+      cell(o, str(k, "message"), false);
+      fputs("</tr>\n", o);
     }
     fputs("</table>\n", o);
   }

@@ -22,6 +22,7 @@
 #include <event2/http.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,24 @@ static int parse_ms(const char *text, int *out) {
   long v = strtol(text, &end, 10);
   if (!*text || *end || v < 0 || v > 86400000) return -1;
   *out = (int)v;
+  return 0;
+}
+
+/* Loads the config as cc_config_load does; returns 0, or the exit code:
+ * 3 for a config that is not the admin's, 2 for one that cannot be read. */
+static int load_config(cc_config_t *cfg, const char *config, const char *state, const char *thumbprint,
+                       const char *trust, bool skip_signature) {
+  char err[512];
+  cc_config_status_t st = cc_config_load(cfg, config, state, thumbprint, trust, skip_signature, err, sizeof err);
+  if (st == CC_CONFIG_REFUSED) {
+    /* Never act on a config that is not the admin's: no DNS, no TLS, nothing. */
+    fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
+    return 3;
+  }
+  if (st != CC_CONFIG_OK) {
+    fprintf(stderr, "bcsim-client: %s\n", err);
+    return 2;
+  }
   return 0;
 }
 
@@ -118,19 +137,9 @@ static int cmd_run(int argc, char **argv) {
     return 2;
   }
   cc_config_t cfg;
-  char err[512];
-  cc_config_status_t st = cc_config_load(&cfg, config, state,
-                                         defect == CC_DEFECT_NO_PINNING ? NULL : thumbprint, trust,
-                                         defect == CC_DEFECT_ACCEPT_TAMPERED, err, sizeof err);
-  if (st == CC_CONFIG_REFUSED) {
-    /* Never act on a config that is not the admin's: no DNS, no TLS, nothing. */
-    fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
-    return 3;
-  }
-  if (st != CC_CONFIG_OK) {
-    fprintf(stderr, "bcsim-client: %s\n", err);
-    return 2;
-  }
+  int refused = load_config(&cfg, config, state, defect == CC_DEFECT_NO_PINNING ? NULL : thumbprint, trust,
+                            defect == CC_DEFECT_ACCEPT_TAMPERED);
+  if (refused) return refused;
   if (!cfg.enrolled && !thumbprint && defect != CC_DEFECT_NO_PINNING) {
     fprintf(stderr, "bcsim-client: a new user needs the thumbprint (--thumbprint) to trust the BC config\n");
     cc_config_clear(&cfg);
@@ -220,17 +229,9 @@ static int cmd_check_config(int argc, char **argv) {
     return 2;
   }
   cc_config_t cfg;
-  char err[512];
   /* No state dir and an empty trust store: the check is about the file and its signer alone. */
-  cc_config_status_t st = cc_config_load(&cfg, config, "/nonexistent", thumbprint, "/dev/null", false, err, sizeof err);
-  if (st == CC_CONFIG_REFUSED) {
-    fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
-    return 3;
-  }
-  if (st != CC_CONFIG_OK) {
-    fprintf(stderr, "bcsim-client: %s\n", err);
-    return 2;
-  }
+  int refused = load_config(&cfg, config, "/nonexistent", thumbprint, "/dev/null", false);
+  if (refused) return refused;
   printf("config OK: signature valid%s; PCC %s, SNI %s (enrolled) and %s (new users), SP %s\n",
          thumbprint ? " and signer matches the thumbprint" : " (signer not pinned: give --thumbprint)", cfg.pcc_dns_name,
          cfg.sni_enrolled, cfg.sni_new, cfg.sp_host);
