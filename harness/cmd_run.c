@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,20 +175,22 @@ static void draw_progress(scenario_t **scs, int n, cJSON **results, const slot_t
                           const struct timespec *t0) {
   int done = 0;
   for (int i = 0; i < n; i++) done += results[i] != NULL;
-  char bar[32];
+  char bar[32], line[512];
   int filled = n ? done * 20 / n : 20;
   for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
   bar[20] = 0;
-  printf("\r\033[K[%s] %d/%d %lds", bar, done, n, elapsed_ms(t0) / 1000);
+  int used = snprintf(line, sizeof line, "[%s] %d/%d %lds", bar, done, n, elapsed_ms(t0) / 1000);
   int shown = 0;
-  for (int k = 0; k < jobs; k++) {
+  for (int k = 0; k < jobs && used < (int)sizeof line; k++) {
     if (!slots[k].pid) continue;
-    if (shown == 3) {
-      printf(" ...");
-      break;
-    }
-    printf("%s%s", shown++ ? ", " : "  running: ", scs[slots[k].idx]->id);
+    used += snprintf(line + used, sizeof line - (size_t)used, "%s%s", shown++ ? ", " : "  running: ",
+                     scs[slots[k].idx]->id);
   }
+  /* One terminal line, or the carriage return cannot take it back. */
+  struct winsize ws;
+  int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col : 80;
+  if ((int)strlen(line) > cols - 1) line[cols - 1] = 0;
+  printf("\r\033[K%s", line);
   fflush(stdout);
 }
 
