@@ -295,12 +295,37 @@ int cmd_list(int argc, char **argv) {
   int n = 0;
   int rc = cli_load_scenarios(1, dirs, scs, &n);
   printf("scenarios:\n");
+  const char *reqs[256];
+  int req_count[256] = {0}, n_reqs = 0;
   for (int i = 0; i < n; i++) {
     printf("  %-32s %s [", scs[i]->id, scs[i]->title);
     for (int t = 0; t < scs[i]->n_tags; t++) printf("%s%s", t ? " " : "", scs[i]->tags[t]);
     printf("]\n");
-    scenario_free(scs[i]);
+    /* How many scenarios check each requirement (the matrix is list --requirements). */
+    for (int k = 0; k < scs[i]->n_checks; k++) {
+      const char *r = scs[i]->checks[k].requirement;
+      bool earlier = false;
+      for (int j = 0; j < k && !earlier; j++) earlier = strcmp(scs[i]->checks[j].requirement, r) == 0;
+      if (earlier) continue;
+      int at = 0;
+      while (at < n_reqs && strcmp(reqs[at], r) != 0) at++;
+      if (at == n_reqs && n_reqs < 256) reqs[n_reqs++] = strdup(r);
+      if (at < n_reqs) req_count[at]++;
+    }
   }
+  printf("requirements (scenarios checking each; bcsim list --requirements has the matrix):\n");
+  for (int i = 1; i < n_reqs; i++)
+    for (int j = i; j > 0 && strcmp(reqs[j - 1], reqs[j]) > 0; j--) {
+      const char *t = reqs[j];
+      int c = req_count[j];
+      reqs[j] = reqs[j - 1], req_count[j] = req_count[j - 1];
+      reqs[j - 1] = t, req_count[j - 1] = c;
+    }
+  for (int i = 0; i < n_reqs; i++) {
+    printf("  %-12s %d\n", reqs[i], req_count[i]);
+    free((char *)reqs[i]);
+  }
+  for (int i = 0; i < n; i++) scenario_free(scs[i]);
   printf("timeline actions:\n");
   for (int i = 0; i < cat_n_actions; i++) {
     const cat_action_t *a = &cat_actions[i];
