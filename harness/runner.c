@@ -310,7 +310,7 @@ static int start_client(run_t *r) {
   char **argv = expand_argv(r, r->prof->argv, r->prof->argc);
   int rc = -1;
   if (!argv || log_fd < 0) goto out;
-  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), log_fd, log_fd};
+  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), world_resolv_path(r->world), log_fd, log_fd};
   r->client_pid = spawn_in_host(&o, err, sizeof err);
   if (r->client_pid < 0) {
     snprintf(r->error, sizeof r->error, "cannot start the client (profile %s): %s", r->prof->path, err);
@@ -394,7 +394,8 @@ static void start_probe(run_t *r, const sc_step_t *step) {
   r->current_app = step->target;
   argv = expand_argv(r, r->prof->probe_argv, r->prof->probe_argc);
   if (!argv || pipe2(pipefd, O_CLOEXEC) < 0) goto fail;
-  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), pipefd[1], pipefd[1]};
+  spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), world_resolv_path(r->world), pipefd[1],
+                    pipefd[1]};
   pid_t pid = spawn_in_host(&o, err, sizeof err);
   close(pipefd[1]);
   if (pid < 0) {

@@ -2,6 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <signal.h>
@@ -25,6 +32,56 @@ int spawn_drop_privileges(void) {
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof data);
   return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* mount_setattr(2) is newer than Debian 12's headers; the ABI is stable. */
+struct spawn_mount_attr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define SPAWN_MOUNT_ATTR_RDONLY 0x00000001
+#define SPAWN_AT_RECURSIVE 0x8000
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+/* mkdir -p of path's parent, and an empty file at path, inside a fresh tmpfs. */
+static int make_file(const char *path) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  return fd < 0 ? -1 : close(fd);
+}
+
+static bool under_run(const char *path) { return path && strncmp(path, "/run/", 5) == 0; }
+
+/* The client's view of the file systems (see spawn.h). In the child, before exec. */
+static int confine_filesystem(const char *writable, const char *resolv_conf, const char *program) {
+  char resolv_target[PATH_MAX] = "", real_writable[PATH_MAX] = "";
+  if (!realpath("/etc/resolv.conf", resolv_target)) resolv_target[0] = 0;
+  if (!realpath(writable, real_writable)) return -1;
+  struct spawn_mount_attr ro = {.attr_set = SPAWN_MOUNT_ATTR_RDONLY};
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount(real_writable, real_writable, NULL, MS_BIND, NULL) < 0 ||
+      syscall(SYS_mount_setattr, AT_FDCWD, "/", SPAWN_AT_RECURSIVE, &ro, sizeof ro) < 0 ||
+      mount(NULL, real_writable, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
+    return -1;
+  /* Scratch space is the state dir: /tmp is read-only like the rest (it may hold the run itself). */
+  setenv("TMPDIR", real_writable, 1);
+  /* Unless the run itself lives there (an out dir in $XDG_RUNTIME_DIR), /run goes. */
+  if (!under_run(real_writable) && !under_run(program)) {
+    if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=755") < 0) return -1;
+    /* A resolv.conf that is a link into /run (systemd-resolved) must still lead to the lab's. */
+    if (resolv_conf && under_run(resolv_target) &&
+        (make_file(resolv_target) < 0 || mount(resolv_conf, resolv_target, NULL, MS_BIND, NULL) < 0))
+      return -1;
+  }
+  return 0;
 }
 
 pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
@@ -55,6 +112,7 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
     if (lab_enter(o->lab, o->host) < 0) { stage = 1; goto failed; }
     if (dup2(devnull, 0) < 0 || dup2(o->stdout_fd >= 0 ? o->stdout_fd : devnull, 1) < 0 ||
         dup2(o->stderr_fd >= 0 ? o->stderr_fd : devnull, 2) < 0) { stage = 2; goto failed; }
+    if (o->cwd && confine_filesystem(o->cwd, o->resolv_conf, o->argv[0]) < 0) { stage = 6; goto failed; }
     if (o->cwd && chdir(o->cwd) < 0) { stage = 3; goto failed; }
     if (spawn_drop_privileges() < 0) { stage = 4; goto failed; }
     execvp(o->argv[0], o->argv);
@@ -73,8 +131,9 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
   close(report[0]);
   if (n == (ssize_t)sizeof msg) {
     static const char *const what[] = {"", "entering the client host", "redirecting output",
-                                       "changing directory", "dropping capabilities", "executing"};
-    snprintf(err, errlen, "%s %s failed: %s", what[msg[0] < 6 ? msg[0] : 0], o->argv[0], strerror(msg[1]));
+                                       "changing directory", "dropping capabilities", "executing",
+                                       "making the file systems read-only for"};
+    snprintf(err, errlen, "%s %s failed: %s", what[msg[0] < 7 ? msg[0] : 0], o->argv[0], strerror(msg[1]));
     waitpid(pid, NULL, 0);
     return -1;
   }

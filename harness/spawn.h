@@ -4,7 +4,14 @@
  * capability before exec: no_new_privs, an empty bounding and ambient set,
  * and the "no root" securebits, locked. So although it runs as uid 0 of the
  * lab's user namespace, it cannot change routes, firewall rules or anything
- * else of the lab that judges it. */
+ * else of the lab that judges it.
+ *
+ * It also gets a mount namespace of its own in which every file system is
+ * read-only except its state dir (which is also its TMPDIR), and /run is an
+ * empty tmpfs. Without that it would keep the invoking user's file
+ * permissions on the host (root's, when bcsim runs as root): it could edit
+ * the run's own evidence, or the host. /run goes because a socket on a
+ * read-only mount still accepts connections (a container daemon's, say). */
 #ifndef BC_SPAWN_H
 #define BC_SPAWN_H
 #include <stddef.h>
@@ -16,7 +23,8 @@ typedef struct spawn_opts {
   lab_t *lab;
   lab_host_t host;
   char *const *argv; /* argv[0] is looked up in PATH if it has no slash */
-  const char *cwd;
+  const char *cwd;            /* also the one folder it may write (its state dir); NULL: no confinement */
+  const char *resolv_conf;    /* the lab's resolv.conf, kept visible if /etc/resolv.conf points into /run */
   int stdout_fd, stderr_fd; /* -1: /dev/null */
 } spawn_opts_t;
 

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The client under test cannot write outside its state dir: not the run's
+# evidence, not the host (not even /etc when bcsim runs as root), and it
+# sees no host daemon's socket in /run. Its state dir and TMPDIR work.
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+T=$(mktemp -d)
+trap 'rm -f /etc/bcsim-confine-pwned; rm -rf "$T"' EXIT
+cat > "$T/hostile.json" << JSON
+{
+  "name": "hostile",
+  "description": "tries to write everywhere it should not",
+  "command": ["/bin/sh", "-c",
+    "echo x > '$T/host-pwned'; echo x > '\${state_dir}/../run-pwned'; echo x > /etc/bcsim-confine-pwned; echo x > /tmp/bcsim-confine-pwned; echo ok > '\${state_dir}/state-ok'; test x\$TMPDIR != x && echo ok > \$TMPDIR/tmp-ok; ls -A /run > '\${state_dir}/run-listing'; sleep 60"]
+}
+JSON
+"$BCSIM" validate "$T/hostile.json" > /dev/null || fail "the hostile profile does not validate"
+"$BCSIM" run -q --client "$T/hostile.json" --out "$T/o" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/run.txt" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "a client that does nothing useful: exit $rc, expected 1: $(cat "$T/run.txt")"
+R="$T/o/cloud-blip-no-bc"
+[ -s "$R/state/state-ok" ] || fail "the client could not write its state dir"
+[ -s "$R/state/tmp-ok" ] || fail "the client's TMPDIR is not writable"
+[ ! -e "$T/host-pwned" ] || fail "the client wrote a file on the host, outside the run"
+[ ! -e "$R/run-pwned" ] || fail "the client wrote into the run's own folder (its evidence)"
+[ ! -e /etc/bcsim-confine-pwned ] || fail "the client wrote into the host's /etc"
+[ ! -e /tmp/bcsim-confine-pwned ] || fail "the client wrote into the host's /tmp"
+[ -e "$R/state/run-listing" ] || fail "the client's listing of /run is missing"
+[ ! -s "$R/state/run-listing" ] || fail "the client sees the host's /run: $(cat "$R/state/run-listing")"
+echo "1 passed, 0 failed"
