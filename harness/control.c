@@ -219,6 +219,7 @@ int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
   const cJSON *pid = cJSON_GetObjectItemCaseSensitive(info, "pid");
   const cJSON *netfd = cJSON_GetObjectItemCaseSensitive(info, "client_netns_fd");
   const char *cwd = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(info, "state_dir"));
+  const char *resolv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(info, "resolv_conf"));
   if (!cJSON_IsNumber(pid) || pid->valueint <= 1 || !cJSON_IsNumber(netfd)) {
     snprintf(err, errlen, "no running lab in %s (no lab.json)", dir);
     goto out;
@@ -249,7 +250,8 @@ int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
     goto out;
   }
   if (child == 0) {
-    if ((cwd && chdir(cwd) < 0) || spawn_drop_privileges() < 0) {
+    /* As confined as the client under test: what works here works in a scenario. */
+    if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || spawn_drop_privileges() < 0) {
       fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
       _exit(126);
     }

@@ -39,8 +39,8 @@ pid_t control_host_pid(void);
 cJSON *control_request(const char *dir, const cJSON *request, char *err, size_t errlen);
 
 /* Person side: runs argv inside the client host of the lab in dir, as the
- * client under test would run (no capabilities), with this process's
- * terminal. The lab's info fields are in its environment as BCSIM_<FIELD>
+ * client under test would run (no capabilities, the file systems read-only
+ * but its state dir), with this process's terminal. The lab's info fields are in its environment as BCSIM_<FIELD>
  * (BCSIM_CONFIG, BCSIM_THUMBPRINT, ...). Returns its exit code, or -1 with err when the lab cannot be
  * entered. */
 int control_exec(const char *dir, char *const *argv, char *err, size_t errlen);

@@ -526,6 +526,7 @@ static control_t *open_control(run_t *r) {
   cJSON_AddStringToObject(info, "config", world_config_path(r->world));
   cJSON_AddStringToObject(info, "thumbprint", world_thumbprint(r->world));
   cJSON_AddStringToObject(info, "state_dir", world_state_dir(r->world));
+  cJSON_AddStringToObject(info, "resolv_conf", world_resolv_path(r->world));
   cJSON_AddStringToObject(info, "trust_store", world_trust_store(r->world));
   cJSON_AddStringToObject(info, "bc_domain", r->sc->bc_domain);
   cJSON_AddStringToObject(info, "out_dir", r->out_dir);

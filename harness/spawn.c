@@ -60,8 +60,7 @@ static int make_file(const char *path) {
 
 static bool under_run(const char *path) { return path && strncmp(path, "/run/", 5) == 0; }
 
-/* The client's view of the file systems (see spawn.h). In the child, before exec. */
-static int confine_filesystem(const char *writable, const char *resolv_conf, const char *program) {
+int spawn_confine_filesystem(const char *writable, const char *resolv_conf, const char *program) {
   char resolv_target[PATH_MAX] = "", real_writable[PATH_MAX] = "";
   if (!realpath("/etc/resolv.conf", resolv_target)) resolv_target[0] = 0;
   if (!realpath(writable, real_writable)) return -1;
@@ -112,7 +111,7 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
     if (lab_enter(o->lab, o->host) < 0) { stage = 1; goto failed; }
     if (dup2(devnull, 0) < 0 || dup2(o->stdout_fd >= 0 ? o->stdout_fd : devnull, 1) < 0 ||
         dup2(o->stderr_fd >= 0 ? o->stderr_fd : devnull, 2) < 0) { stage = 2; goto failed; }
-    if (o->cwd && confine_filesystem(o->cwd, o->resolv_conf, o->argv[0]) < 0) { stage = 6; goto failed; }
+    if (o->cwd && spawn_confine_filesystem(o->cwd, o->resolv_conf, o->argv[0]) < 0) { stage = 6; goto failed; }
     if (o->cwd && chdir(o->cwd) < 0) { stage = 3; goto failed; }
     if (spawn_drop_privileges() < 0) { stage = 4; goto failed; }
     execvp(o->argv[0], o->argv);

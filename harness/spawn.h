@@ -32,6 +32,10 @@ typedef struct spawn_opts {
  * message in err; a command that cannot be executed is reported here, before
  * anything runs, so it is never mistaken for a client failure. */
 pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen);
+/* The calling process takes the client's view of the file systems described
+ * above (writable: its state dir; resolv_conf: the lab's; program: what it
+ * will exec). Needs CAP_SYS_ADMIN in the lab; call before dropping it. 0 or -1. */
+int spawn_confine_filesystem(const char *writable, const char *resolv_conf, const char *program);
 /* The calling process drops every capability as described above. 0 or -1. */
 int spawn_drop_privileges(void);
 #endif

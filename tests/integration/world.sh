@@ -52,6 +52,9 @@ n=$("$BCSIM" exec $W -- getent hosts any2bcp.bc.example.com | wc -l)
 [ $? = 2 ] || fail "a misspelt fault should be exit 2"
 # Without capabilities, the client host cannot change the lab that judges it.
 "$BCSIM" exec $W -- ip link set lan0 down > /dev/null 2>&1 && fail "exec could take the client's link down"
+"$BCSIM" exec $W -- sh -c "echo x > '$T/exec-pwned'" 2> /dev/null
+[ ! -e "$T/exec-pwned" ] || fail "exec could write on the host, outside the client's state dir"
+"$BCSIM" exec $W -- sh -c 'echo ok > "$BCSIM_STATE_DIR/exec-ok"' || fail "exec cannot write the client's state dir"
 "$BCSIM" exec $W -- sh -c "timeout 3 '$CLIENT' run --config \"\$BCSIM_CONFIG\" --state \"\$BCSIM_STATE_DIR\" --trust \"\$BCSIM_TRUST_STORE\"" \
   > /dev/null 2> "$T/client.txt"
 grep -q "tunnel up: cloud via se1" "$T/client.txt" || fail "the reference client got no tunnel in the served world: $(cat "$T/client.txt")"
