@@ -128,14 +128,29 @@ out:
   cJSON_free(match_text);
 }
 
+bool check_is_precondition(const sc_check_t *ck) { return strcmp(ck->class_name, "precondition") == 0; }
+
+verdict_t check_scenario_verdict(const scenario_t *sc, const check_result_t *results) {
+  bool error = false, fail = false, premise = false;
+  for (int i = 0; i < sc->n_checks; i++) {
+    if (results[i].verdict == VERDICT_ERROR && check_is_precondition(&sc->checks[i])) premise = true;
+    else if (results[i].verdict == VERDICT_ERROR) error = true;
+    else if (results[i].verdict == VERDICT_FAIL) fail = true;
+  }
+  return error ? VERDICT_ERROR : fail ? VERDICT_FAIL : premise ? VERDICT_ERROR : VERDICT_PASS;
+}
+
 verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, check_result_t *results) {
-  verdict_t overall = VERDICT_PASS;
   for (int i = 0; i < sc->n_checks; i++) {
     eval_one(&sc->checks[i], tl, &results[i], results, i);
-    if (results[i].verdict == VERDICT_ERROR) overall = VERDICT_ERROR;
-    else if (results[i].verdict == VERDICT_FAIL && overall == VERDICT_PASS) overall = VERDICT_FAIL;
+    if (check_is_precondition(&sc->checks[i]) && results[i].verdict == VERDICT_FAIL) {
+      char msg[sizeof results[i].message];
+      snprintf(msg, sizeof msg, "the scenario's premise did not hold, so it proves nothing: %s", results[i].message);
+      snprintf(results[i].message, sizeof results[i].message, "%s", msg);
+      results[i].verdict = VERDICT_ERROR;
+    }
   }
-  return overall;
+  return check_scenario_verdict(sc, results);
 }
 
 void check_results_free(check_result_t *results, int n) {

@@ -38,8 +38,17 @@ const char *verdict_name(verdict_t v);
 const char *check_class(const sc_check_t *ck);
 /* True if the event has the type and every match field (strings are globs). */
 bool check_event_matches(const cJSON *event, const char *type, const cJSON *match);
+/* True for a check of class "precondition": it proves the scenario's
+ * premise (the fault really met the client), names no requirement, and is
+ * an error, never a failure, when it does not hold. */
+bool check_is_precondition(const sc_check_t *ck);
 /* Fills results[0..sc->n_checks). The timeline must be sorted. Returns the
- * scenario verdict: error if any check errs, else fail if any fails. */
+ * scenario verdict (check_scenario_verdict). */
 verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, check_result_t *results);
+/* error if a check of a requirement errs; else fail if one fails; else
+ * error if a precondition does not hold (nothing was proven); else pass.
+ * A failed requirement check outranks an unmet precondition: the client's
+ * failure is the likelier reason the premise did not hold. */
+verdict_t check_scenario_verdict(const scenario_t *sc, const check_result_t *results);
 void check_results_free(check_result_t *results, int n);
 #endif

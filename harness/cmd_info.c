@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness/catalogue.h"
+#include "harness/check.h"
 #include "harness/cli.h"
 #include "harness/profile.h"
 #include "harness/runner.h"
@@ -165,6 +166,7 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
   }
   for (int i = 0; i < n; i++) {
     for (int c = 0; c < scs[i]->n_checks; c++) {
+      if (check_is_precondition(&scs[i]->checks[c])) continue;
       bool known = false;
       for (int r = 0; r < nr; r++) known = known || strcmp(reqs[r].id, scs[i]->checks[c].requirement) == 0;
       if (!known) {
@@ -259,7 +261,7 @@ int cmd_list(int argc, char **argv) {
       for (int t = 0; t < scs[i]->n_tags; t++) cJSON_AddItemToArray(tg, cJSON_CreateString(scs[i]->tags[t]));
       cJSON *rq = cJSON_AddArrayToObject(o, "requirements");
       for (int c = 0; c < scs[i]->n_checks; c++) {
-        bool seen = false;
+        bool seen = check_is_precondition(&scs[i]->checks[c]);
         for (const cJSON *it = rq->child; it; it = it->next) seen = seen || strcmp(it->valuestring, scs[i]->checks[c].requirement) == 0;
         if (!seen) cJSON_AddItemToArray(rq, cJSON_CreateString(scs[i]->checks[c].requirement));
       }
@@ -304,7 +306,7 @@ int cmd_list(int argc, char **argv) {
     /* How many scenarios check each requirement (the matrix is list --requirements). */
     for (int k = 0; k < scs[i]->n_checks; k++) {
       const char *r = scs[i]->checks[k].requirement;
-      bool earlier = false;
+      bool earlier = check_is_precondition(&scs[i]->checks[k]);
       for (int j = 0; j < k && !earlier; j++) earlier = strcmp(scs[i]->checks[j].requirement, r) == 0;
       if (earlier) continue;
       int at = 0;

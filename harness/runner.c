@@ -838,16 +838,14 @@ judge:
     if (!prof->speaks_session) {
       /* Checks of bcsim's own protocol say nothing about a client that does
        * not speak it: unsupported, never passed. */
-      verdict = VERDICT_PASS;
       for (int i = 0; i < sc->n_checks; i++) {
         if (strcmp(check_class(&sc->checks[i]), "session") == 0) {
           results[i].verdict = VERDICT_UNSUPPORTED;
           snprintf(results[i].message, sizeof results[i].message,
                    "the client profile does not speak the session level (bcsim's own protocol)");
         }
-        if (results[i].verdict == VERDICT_ERROR) verdict = VERDICT_ERROR;
-        else if (results[i].verdict == VERDICT_FAIL && verdict == VERDICT_PASS) verdict = VERDICT_FAIL;
       }
+      verdict = check_scenario_verdict(sc, results);
     }
     if (r->error[0]) {
       /* Never blame the client for the harness: nothing was judged. */

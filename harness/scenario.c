@@ -272,16 +272,27 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     snprintf(ck->after, sizeof ck->after, "start");
     if (!jsonv_keys(v, c, path, "a check", keys, 9) ||
         !jsonv_str(v, c, path, "class", false, ck->class_name, sizeof ck->class_name) ||
-        !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id) ||
-        !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement) ||
+        !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id))
+      return false;
+    /* A precondition proves the scenario's premise (the fault met the client), not a requirement. */
+    bool premise = strcmp(ck->class_name, "precondition") == 0;
+    if (premise && cJSON_GetObjectItemCaseSensitive(c, "requirement")) {
+      char rpath[80];
+      snprintf(rpath, sizeof rpath, "%s/requirement", path);
+      return jsonv_fail(v, rpath, true, "drop it: a precondition that does not hold makes the scenario an error, not the client's failure",
+                        "a precondition names no requirement");
+    }
+    if ((!premise && !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement)) ||
         !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
         !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
         !jsonv_dur(v, c, path, "within", false, &ck->within_ms))
       return false;
-    if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0) {
+    if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0 && !premise) {
       char cpath[80];
       snprintf(cpath, sizeof cpath, "%s/class", path);
-      return jsonv_fail(v, cpath, false, "\"network\" (any black-box client) or \"session\" (bcsim's own protocol)",
+      return jsonv_fail(v, cpath, false,
+                        "\"network\" (any black-box client), \"session\" (bcsim's own protocol) or \"precondition\" "
+                        "(the scenario's premise)",
                         "unknown check class");
     }
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");

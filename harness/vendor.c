@@ -114,7 +114,7 @@ static void set_verdict(cJSON *obj, const char *verdict) {
 void vendor_apply(vendor_t *v, cJSON *res) {
   const char *sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "id"));
   cJSON *checks = cJSON_GetObjectItemCaseSensitive(res, "checks");
-  bool any_fail = false, any_error = false, any_judged = false;
+  bool any_fail = false, any_error = false, any_judged = false, premise_unmet = false;
   if (!sid) return;
   for (cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
     const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id"));
@@ -138,13 +138,17 @@ void vendor_apply(vendor_t *v, cJSON *res) {
       cJSON_ReplaceItemInObjectCaseSensitive(c, "message", cJSON_CreateString(note));
       verdict = failed ? "xfail" : "xpass";
     }
+    const char *cls = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "class"));
+    bool premise = cls && strcmp(cls, "precondition") == 0;
     any_fail = any_fail || strcmp(verdict, "fail") == 0;
-    any_error = any_error || strcmp(verdict, "error") == 0;
+    any_error = any_error || (strcmp(verdict, "error") == 0 && !premise);
+    premise_unmet = premise_unmet || (strcmp(verdict, "error") == 0 && premise);
     any_judged = true;
   }
   const char *sv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "verdict"));
   if (sv && strcmp(sv, "error") == 0) return; /* the harness failed: nothing to grade */
-  set_verdict(res, any_error ? "error" : any_fail ? "fail" : any_judged ? "pass" : "disabled");
+  /* As check_scenario_verdict: a failure outranks an unmet precondition. */
+  set_verdict(res, any_error ? "error" : any_fail ? "fail" : premise_unmet ? "error" : any_judged ? "pass" : "disabled");
 }
 
 int vendor_warn_unused(const vendor_t *v, FILE *to) {

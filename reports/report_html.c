@@ -398,7 +398,7 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
       fputs("\">", o);
       markup_text(o, str(k, "id"));
       fputs("</td>", o);
-      cell(o, str(k, "requirement"), false);
+      cell(o, *str(k, "requirement") ? str(k, "requirement") : str(k, "class"), false);
       fputs("<td>", o);
       badge(o, str(k, "verdict"));
       fputs("</td>", o);

@@ -46,7 +46,7 @@ static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
   fputs("    <testcase classname=\"", o);
   markup_printf(o, "bcsim.%s", scenario_id);
   fputs("\" name=\"", o);
-  markup_printf(o, "%s [%s]", str(k, "id"), str(k, "requirement"));
+  markup_printf(o, "%s [%s]", str(k, "id"), *str(k, "requirement") ? str(k, "requirement") : str(k, "class"));
   fputs("\" time=\"0\">\n", o);
   const char *v = str(k, "verdict");
   const char *element = strcmp(v, "fail") == 0 || strcmp(v, "xpass") == 0 ? "failure"
@@ -59,7 +59,7 @@ static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
     fputs("\"", o);
     if (strcmp(element, "skipped") != 0) {
       fputs(" type=\"", o);
-      markup_text(o, str(k, "requirement"));
+      markup_text(o, *str(k, "requirement") ? str(k, "requirement") : str(k, "class"));
       fputs("\"", o);
     }
     fputs(">", o);

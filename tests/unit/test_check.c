@@ -126,11 +126,49 @@ static void test_timeline_order_and_cap(void **state) {
   tl_free(tl);
 }
 
+/* A precondition proves the premise: unmet alone, the scenario is an error
+ * (nothing proven); unmet beside a failed requirement, the failure stands. */
+static void test_precondition(void **state) {
+  static const char text[] =
+      "{\"id\": \"p\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"fault-met\", \"class\": \"precondition\", \"within\": \"5s\", \"expect\": {\"event\": \"inject.rst\"}},\n"
+      " {\"id\": \"no-c2site\", \"requirement\": \"BC-TLS-02\",\n"
+      "  \"forbid\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}";
+  diag_t d;
+  scenario_t *sc = scenario_parse(text, "p.json", &d);
+  if (!sc) diag_print(&d, stderr);
+  assert_non_null(sc);
+  assert_true(check_is_precondition(&sc->checks[0]));
+  assert_string_equal(sc->checks[0].requirement, "");
+  check_result_t res[2];
+  tl_t *tl = tl_new();
+  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_ERROR);
+  assert_int_equal(res[0].verdict, VERDICT_ERROR);
+  assert_non_null(strstr(res[0].message, "premise did not hold"));
+  check_results_free(res, 2);
+  add(tl, 1, "tls.client_hello", "sni", "c2site.bc.example.com", NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_FAIL);
+  check_results_free(res, 2);
+  add(tl, 0.5, "inject.rst", NULL, NULL, NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_FAIL);
+  assert_int_equal(res[0].verdict, VERDICT_PASS);
+  check_results_free(res, 2);
+  tl_free(tl);
+  scenario_free(sc);
+  /* A precondition names no requirement. */
+  static const char bad[] = "{\"id\": \"p\", \"duration\": \"5s\", \"checks\": [{\"id\": \"x\", \"class\": \"precondition\","
+                            " \"requirement\": \"BC-TLS-02\", \"within\": \"5s\", \"expect\": {\"event\": \"inject.rst\"}}]}";
+  assert_null(scenario_parse(bad, "bad.json", &d));
+  assert_non_null(strstr(d.msg, "names no requirement"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conforming_timeline_passes), cmocka_unit_test(test_each_check_can_fail),
       cmocka_unit_test(test_step_that_never_ran_is_an_error), cmocka_unit_test(test_matching),
-      cmocka_unit_test(test_timeline_order_and_cap),
+      cmocka_unit_test(test_timeline_order_and_cap), cmocka_unit_test(test_precondition),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
