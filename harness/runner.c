@@ -447,8 +447,31 @@ static void on_sigchld(evutil_socket_t fd, short what, void *arg) { reap(arg); }
 
 static void on_interrupt(evutil_socket_t fd, short what, void *arg) {
   run_t *r = arg;
+  char drain[16];
+  while (read(fd, drain, sizeof drain) > 0) {
+  }
   r->interrupted = true;
   event_base_loopbreak(r->base);
+}
+
+static int stop_pipe[2] = {-1, -1};
+
+/* SIGINT and SIGTERM stop the lab only when they come from outside it (bcsim
+ * run or serve, through the intermediate): such a sender is not in the lab's
+ * PID namespace, so PID 1 sees si_pid 0. The client runs as the same uid and
+ * could signal PID 1 too; it must not be able to stop the lab that judges it. */
+static void on_stop_signal(int sig, siginfo_t *si, void *ctx) {
+  if (si->si_pid != 0) return;
+  int saved = errno;
+  (void)!write(stop_pipe[1], "x", 1);
+  errno = saved;
+}
+
+static int catch_stop_signals(void) {
+  if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+  struct sigaction sa = {.sa_sigaction = on_stop_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+  sigemptyset(&sa.sa_mask);
+  return sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ? -1 : 0;
 }
 
 /* ---- the timeline ---- */
@@ -658,7 +681,7 @@ int runner_main(int argc, char **argv) {
   scenario_t *sc = NULL;
   profile_t *prof = NULL;
   check_result_t results[SC_MAX_CHECKS] = {0};
-  struct event *sigchld = NULL, *sigint = NULL, *sigterm = NULL, *end = NULL;
+  struct event *sigchld = NULL, *sigint = NULL, *end = NULL; /* sigint: SIGINT and SIGTERM from outside */
   verdict_t verdict = VERDICT_ERROR;
   char err[512] = "";
   int code = 3;
@@ -743,11 +766,9 @@ int runner_main(int argc, char **argv) {
     goto judge;
   }
   sigchld = evsignal_new(r->base, SIGCHLD, on_sigchld, r);
-  sigint = evsignal_new(r->base, SIGINT, on_interrupt, r);
-  sigterm = evsignal_new(r->base, SIGTERM, on_interrupt, r);
+  sigint = catch_stop_signals() == 0 ? event_new(r->base, stop_pipe[0], EV_READ | EV_PERSIST, on_interrupt, r) : NULL;
   end = evtimer_new(r->base, on_end, r->base);
-  if (!sigchld || !sigint || !sigterm || !end || event_add(sigchld, NULL) < 0 || event_add(sigint, NULL) < 0 ||
-      event_add(sigterm, NULL) < 0) {
+  if (!sigchld || !sigint || !end || event_add(sigchld, NULL) < 0 || event_add(sigint, NULL) < 0) {
     snprintf(r->error, sizeof r->error, "setting up the event loop failed");
     goto judge;
   }
@@ -873,7 +894,6 @@ out:
   for (int i = 0; i < r->n_steps; i++) event_free(r->steps[i].ev);
   if (sigchld) event_free(sigchld);
   if (sigint) event_free(sigint);
-  if (sigterm) event_free(sigterm);
   if (end) event_free(end);
   world_free(r->world);
   if (r->base) event_base_free(r->base);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The client under test cannot write outside its state dir: not the run's
 # evidence, not the host (not even /etc when bcsim runs as root), and it
-# sees no host daemon's socket in /run. Its state dir and TMPDIR work.
+# sees no host daemon's socket in /run. Its state dir and TMPDIR work. Its
+# SIGTERM and SIGINT to the lab's PID 1 (same uid) do not stop the lab.
 set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
@@ -12,7 +13,7 @@ cat > "$T/hostile.json" << JSON
   "name": "hostile",
   "description": "tries to write everywhere it should not",
   "command": ["/bin/sh", "-c",
-    "echo x > '$T/host-pwned'; echo x > '\${state_dir}/../run-pwned'; echo x > /etc/bcsim-confine-pwned; echo x > /tmp/bcsim-confine-pwned; echo ok > '\${state_dir}/state-ok'; test x\$TMPDIR != x && echo ok > \$TMPDIR/tmp-ok; ls -A /run > '\${state_dir}/run-listing'; sleep 60"]
+    "echo x > '$T/host-pwned'; echo x > '\${state_dir}/../run-pwned'; echo x > /etc/bcsim-confine-pwned; echo x > /tmp/bcsim-confine-pwned; echo ok > '\${state_dir}/state-ok'; test x\$TMPDIR != x && echo ok > \$TMPDIR/tmp-ok; ls -A /run > '\${state_dir}/run-listing'; kill -TERM 1; kill -INT 1; sleep 60"]
 }
 JSON
 "$BCSIM" validate "$T/hostile.json" > /dev/null || fail "the hostile profile does not validate"
@@ -20,6 +21,8 @@ JSON
 rc=$?
 [ $rc = 1 ] || fail "a client that does nothing useful: exit $rc, expected 1: $(cat "$T/run.txt")"
 R="$T/o/cloud-blip-no-bc"
+grep -q '"interrupted":[[:space:]]*false' "$T/o/report.json" || fail "the client's signals to PID 1 stopped the lab"
+grep -q '"verdict":[[:space:]]*"fail"' "$R/result.json" || fail "the scenario is not judged a failure: $(grep -m1 '"error"' "$R/result.json")"
 [ -s "$R/state/state-ok" ] || fail "the client could not write its state dir"
 [ -s "$R/state/tmp-ok" ] || fail "the client's TMPDIR is not writable"
 [ ! -e "$T/host-pwned" ] || fail "the client wrote a file on the host, outside the run"
