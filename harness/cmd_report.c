@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "harness/cli.h"
 #include "reports/certificate.h"
@@ -12,7 +13,7 @@
 #include "reports/report_json.h"
 
 static const char merge_help[] =
-    "usage: bcsim report merge [--out DIR] RUN_DIR...\n"
+    "usage: bcsim report merge [--out DIR] [--sign-key KEY] RUN_DIR...\n"
     "       bcsim report verdicts RUN_DIR\n"
     "\n"
     "verdicts prints every scenario's and every check's verdict, one per line\n"
@@ -24,7 +25,11 @@ static const char merge_help[] =
     "copied in. The result has the same scenarios, in the same order, and the\n"
     "same verdicts as one unsharded run of the same scenarios.\n"
     "\n"
-    "  --out DIR  where the merged run goes (default: merged)\n"
+    "When every run dir has a certificate.json, the merged run gets one too (the\n"
+    "shards must have run the same client binary and profiles); --sign-key signs it.\n"
+    "\n"
+    "  --out DIR       where the merged run goes (default: merged)\n"
+    "  --sign-key KEY  sign the merged certificate.json with this PEM private key\n"
     "\n"
     "exit codes: the merged run's (0 pass, 1 fail, 3 error, 130 interrupted), 2 bad input\n";
 
@@ -52,8 +57,32 @@ static int cmp_scenario(const void *x, const void *y) {
   return cmp_path(str(a, "file"), str(b, "file"));
 }
 
-static int merge(const char *out, char **dirs, int n_dirs) {
-  cJSON *merged = NULL, *list[1024];
+/* The merged run's certificate, when every shard has one; NULL (said why) otherwise. */
+static cJSON *merge_certificates(char **dirs, int n_dirs, const cJSON *merged, int *code) {
+  cJSON *certs[64] = {0}, *cert = NULL;
+  int have = 0;
+  for (int i = 0; i < n_dirs; i++) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/certificate.json", dirs[i]);
+    have += (certs[i] = cli_read_json(path)) != NULL;
+  }
+  if (have == n_dirs) {
+    char date[32], err[512];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    if (!(cert = certificate_merge(certs, n_dirs, merged, date, err, sizeof err))) {
+      fprintf(stderr, "error: %s\n  hint: merge the shards of one run (same client, profiles and bcsim)\n", err);
+      *code = EXIT_USAGE;
+    }
+  } else if (have > 0) {
+    fprintf(stderr, "warning: no certificate.json: only %d of the %d run dirs have one\n", have, n_dirs);
+  }
+  for (int i = 0; i < n_dirs; i++) cJSON_Delete(certs[i]);
+  return cert;
+}
+
+static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key) {
+  cJSON *merged = NULL, *list[1024], *cert = NULL;
   int n = 0, code = EXIT_USAGE;
   bool interrupted = false;
   const char *client = NULL;
@@ -123,11 +152,32 @@ static int merge(const char *out, char **dirs, int n_dirs) {
     }
   }
   code = report_summarize(merged, interrupted);
+  int cert_code = 0;
+  cert = merge_certificates(dirs, n_dirs, merged, &cert_code);
+  if (cert_code) {
+    code = cert_code;
+    goto out;
+  }
+  if (sign_key && !cert) {
+    fprintf(stderr, "error: --sign-key: the shards have no certificates to merge and sign\n");
+    code = EXIT_USAGE;
+    goto out;
+  }
   char err[PATH_MAX + 64];
-  if (outputs_write(merged, NULL, out, true, err, sizeof err) < 0) {
+  if (outputs_write(merged, cert, out, true, err, sizeof err) < 0) {
     fprintf(stderr, "error: %s\n", err);
     code = EXIT_ENV;
     goto out;
+  }
+  if (sign_key) {
+    char cert_path[PATH_MAX], sig_path[PATH_MAX];
+    snprintf(cert_path, sizeof cert_path, "%s/certificate.json", out);
+    snprintf(sig_path, sizeof sig_path, "%s/certificate.json.sig", out);
+    if (certificate_sign(cert_path, sign_key, sig_path, err, sizeof err) < 0) {
+      fprintf(stderr, "error: %s\n", err);
+      code = EXIT_ENV;
+      goto out;
+    }
   }
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(merged, "summary");
   printf("merged %d run dirs: %d scenarios, %d passed, %d failed, %d errors. Report: %s/report.json\n", n_dirs, n,
@@ -135,6 +185,7 @@ static int merge(const char *out, char **dirs, int n_dirs) {
          (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "failed")),
          (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "errors")), out);
 out:
+  cJSON_Delete(cert);
   cJSON_Delete(merged);
   for (int i = 0; i < n_dirs; i++) cJSON_Delete(reports[i]);
   return code;
@@ -165,22 +216,26 @@ static int verdicts(const char *dir) {
 
 int cmd_report(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "verdicts") == 0) return verdicts(argv[2]);
-  static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                       {"sign-key", required_argument, 0, 'K'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   if (argc < 2 || strcmp(argv[1], "merge") != 0)
     return cli_help(merge_help, argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : EXIT_USAGE);
-  const char *out = "merged";
+  const char *out = "merged", *sign_key = NULL;
   int c;
   optind = 1;
   argc--, argv++;
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     if (c == 'o') out = optarg;
+    else if (c == 'K') sign_key = optarg;
     else return cli_help(merge_help, c == 'h' ? 0 : EXIT_USAGE);
   }
   if (optind >= argc) {
     fprintf(stderr, "error: no run dir given\n  hint: bcsim report merge --out all shard1 shard2\n");
     return EXIT_USAGE;
   }
-  return merge(out, argv + optind, argc - optind);
+  return merge(out, argv + optind, argc - optind, sign_key);
 }
 
 static const char verify_help[] =

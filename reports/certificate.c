@@ -127,6 +127,63 @@ bad:
   return NULL;
 }
 
+/* The same string at key in a and b (both missing counts as the same). */
+static bool same(const cJSON *a, const cJSON *b, const char *key) {
+  return strcmp(str(a, key), str(b, key)) == 0;
+}
+
+cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report, const char *date, char *err,
+                         size_t errlen) {
+  if (n < 1) {
+    snprintf(err, errlen, "no certificates to merge");
+    return NULL;
+  }
+  const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(shards[0], "client");
+  const cJSON *v0 = cJSON_GetObjectItemCaseSensitive(shards[0], "vendor_profile");
+  for (int i = 1; i < n; i++) {
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(shards[i], "client");
+    const cJSON *vi = cJSON_GetObjectItemCaseSensitive(shards[i], "vendor_profile");
+    const char *what = !same(c0, ci, "binary_sha256")       ? "client binary"
+                       : !same(c0, ci, "profile_sha256")    ? "client profile"
+                       : !same(v0, vi, "sha256")            ? "vendor profile"
+                       : !same(shards[0], shards[i], "bcsim_version") ? "bcsim version"
+                                                                       : NULL;
+    if (what) {
+      snprintf(err, errlen, "shard %d of the merge ran another %s than the first: they are not one run", i + 1, what);
+      return NULL;
+    }
+  }
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddNumberToObject(c, "certificate_version", CERTIFICATE_VERSION);
+  cJSON_AddStringToObject(c, "date", date);
+  cJSON_AddStringToObject(c, "bcsim_version", str(shards[0], "bcsim_version"));
+  cJSON_AddItemToObject(c, "client", cJSON_Duplicate(c0, 1));
+  cJSON_AddItemToObject(c, "vendor_profile", v0 ? cJSON_Duplicate(v0, 1) : cJSON_CreateNull());
+  cJSON *list = cJSON_AddArrayToObject(c, "scenarios");
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(merged_report, "scenarios");
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    const cJSON *found = NULL;
+    for (int i = 0; i < n && !found; i++) {
+      const cJSON *entries = cJSON_GetObjectItemCaseSensitive(shards[i], "scenarios");
+      for (const cJSON *e = entries ? entries->child : NULL; e && !found; e = e->next)
+        if (same(e, s, "id")) found = e;
+    }
+    if (!found) {
+      snprintf(err, errlen, "scenario %s is in the merged report but in no shard's certificate", str(s, "id"));
+      cJSON_Delete(c);
+      return NULL;
+    }
+    cJSON_AddItemToArray(list, cJSON_Duplicate(found, 1));
+  }
+  char set[65];
+  scenario_set_sha256(list, set);
+  cJSON_AddStringToObject(c, "scenario_set_sha256", set);
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(merged_report, "summary");
+  cJSON_AddItemToObject(c, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
+  cJSON_AddStringToObject(c, "verdict", str(sum, "verdict"));
+  return c;
+}
+
 static char *read_all(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;

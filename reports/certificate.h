@@ -25,6 +25,14 @@ typedef struct certificate_inputs {
  * or NULL with err set (a file that cannot be hashed). */
 cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen);
 
+/* The certificate of a merged run (bcsim report merge): the shards'
+ * certificates must name the same client binary and profile, vendor profile
+ * and bcsim version; the scenarios are taken in the merged report's order,
+ * and the set hash, summary and verdict are the merged run's. Returns a new
+ * object, or NULL with err saying what differs. */
+cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report, const char *date, char *err,
+                         size_t errlen);
+
 /* Signs the bytes of a written certificate with the PEM private key at
  * key_path (EC, RSA or Ed25519) and writes the detached signature to
  * sig_path. 0, or -1 with err set. */

@@ -13,9 +13,10 @@ XSD="$SRC/tests/schemas/junit.xsd"
 command -v xmllint > /dev/null || fail "xmllint is missing: make deps installs libxml2-utils"
 
 # One signed run of two scenarios (copies, so the test can change them afterwards).
-cp "$SRC/scenarios/cloud-down.json" "$SRC/scenarios/portal-down-new-enrollment.json" "$T/"
+mkdir "$T/sc"
+cp "$SRC/scenarios/cloud-down.json" "$SRC/scenarios/portal-down-new-enrollment.json" "$T/sc/"
 openssl genpkey -algorithm ed25519 -out "$T/vendor.key" 2> /dev/null || fail "openssl genpkey failed"
-"$BCSIM" run -q --sign-key "$T/vendor.key" --out "$T/o" "$T"/*.json > "$T/run.txt" 2>&1
+"$BCSIM" run -q --sign-key "$T/vendor.key" --out "$T/o" "$T"/sc/*.json > "$T/run.txt" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "signed run: exit $rc: $(cat "$T/run.txt")"
 for f in report.json junit.xml report.html certificate.json certificate.json.sig; do
@@ -52,7 +53,7 @@ rm "$T/edit1.json.sig"
 "$BCSIM" verify "$T/edit1.json" > /dev/null 2>&1
 [ $? = 1 ] || fail "verify accepted an unsigned certificate"
 # Unchanged bytes, but a tested file changed since: the recomputed hash differs.
-echo " " >> "$T/cloud-down.json"
+echo " " >> "$T/sc/cloud-down.json"
 "$BCSIM" verify "$T/good.json" > "$T/v.txt"
 [ $? = 1 ] || fail "verify accepted a certificate whose scenario file changed"
 grep -q "BAD   scenario cloud-down" "$T/v.txt" || fail "verify does not name the changed scenario: $(cat "$T/v.txt")"
@@ -75,6 +76,16 @@ grep -q '"flaky":[[:space:]]*false' "$T/r/report.json" || fail "--repeat does no
 [ $? = 2 ] || fail "--repeat 0 should be refused"
 "$BCSIM" run --time-scale fast "$SRC/scenarios/cloud-down.json" > /dev/null 2>&1
 [ $? = 2 ] || fail "--time-scale fast should be refused"
+
+# Sharded certification: the shards' certificates merge into one, which verifies when signed.
+"$BCSIM" run -q --shard 1/2 --out "$T/c1" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 1/2 failed"
+"$BCSIM" run -q --shard 2/2 --out "$T/c2" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 2/2 failed"
+"$BCSIM" report merge --sign-key "$T/vendor.key" --out "$T/cm" "$T/c1" "$T/c2" > /dev/null || fail "merging signed shards failed"
+"$BCSIM" verify "$T/cm/certificate.json" > "$T/v.txt" || fail "the merged certificate does not verify: $(cat "$T/v.txt")"
+grep -q "ok    scenario set: 2 scenarios" "$T/v.txt" || fail "the merged certificate does not hold both scenarios"
+sed 's/"binary_sha256":[[:space:]]*"./"binary_sha256": "0/' "$T/c2/certificate.json" > "$T/c2/cert.tmp" && mv "$T/c2/cert.tmp" "$T/c2/certificate.json"
+"$BCSIM" report merge --out "$T/cm2" "$T/c1" "$T/c2" > /dev/null 2>&1
+[ $? = 2 ] || fail "shards that ran different client binaries were merged into one certificate"
 
 # Merging: no double scenario, no foreign report.
 "$BCSIM" report merge --out "$T/m2" "$T/o" "$T/o" > /dev/null 2>&1
