@@ -111,6 +111,14 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
     interrupted |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reports[i], "summary"), "interrupted"));
     const cJSON *scs = cJSON_GetObjectItemCaseSensitive(reports[i], "scenarios");
     for (cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+      /* Ids name folders here: never let a report lead the copy out of the run dirs. */
+      const char *id = str(s, "id");
+      bool safe = *id && *id != '.' && strlen(id) < 128;
+      for (const char *p = id; *p && safe; p++) safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p) != NULL;
+      if (!safe) {
+        fprintf(stderr, "%s: error: scenario id \"%s\" is not a folder name\n  hint: give the out dirs of bcsim run\n", path, id);
+        goto out;
+      }
       for (int k = 0; k < n; k++) {
         if (strcmp(str(list[k], "id"), str(s, "id")) == 0) {
           fprintf(stderr, "%s: error: scenario %s is in more than one run dir\n  hint: shards of one run never overlap\n",

@@ -61,11 +61,15 @@ grep -q "BAD   scenario cloud-down" "$T/v.txt" || fail "verify does not name the
 # Hostile text from a client (markup, control bytes, invalid UTF-8) keeps
 # junit.xml valid and report.html free of injected markup.
 mkdir -p "$T/h"
-printf '{"schema_version":1,"tool":{"name":"bcsim","version":"x"},"client":{"name":"evil","profile":"p"},"scenarios":[{"id":"s<1>","file":"f","verdict":"fail","duration_s":1,"checks":[{"id":"c\\u0001","requirement":"BC-TLS-01","class":"network","description":"d","verdict":"fail","message":"SNI <script>alert(1)</script> ]]> & \\u0007 \377\376 end","evidence":{}}]}],"summary":{"verdict":"fail"}}' > "$T/h/report.json"
+printf '{"schema_version":1,"tool":{"name":"bcsim","version":"x"},"client":{"name":"evil","profile":"p"},"scenarios":[{"id":"s1","title":"<b>t</b>","file":"f","verdict":"fail","duration_s":1,"checks":[{"id":"c\\u0001","requirement":"BC-TLS-01","class":"network","description":"d","verdict":"fail","message":"SNI <script>alert(1)</script> ]]> & \\u0007 \377\376 end","evidence":{}}]}],"summary":{"verdict":"fail"}}' > "$T/h/report.json"
 "$BCSIM" report merge --out "$T/hm" "$T/h" > /dev/null
 xmllint --noout --schema "$XSD" "$T/hm/junit.xml" 2> "$T/xsd.txt" || fail "hostile text breaks junit.xml: $(cat "$T/xsd.txt")"
 grep -q "<script>" "$T/hm/report.html" && fail "hostile text injects markup into report.html"
 grep -q "&lt;script&gt;" "$T/hm/report.html" || fail "hostile text is not shown escaped in report.html"
+mkdir -p "$T/h2"
+printf '{"schema_version":1,"client":{"name":"c","profile":"p"},"scenarios":[{"id":"../escaped","verdict":"pass","checks":[]}]}' > "$T/h2/report.json"
+"$BCSIM" report merge --out "$T/hm2/deep" "$T/h2" > /dev/null 2>&1
+[ $? = 2 ] || fail "a report whose scenario id is a path was merged"
 
 # --repeat: every run kept, a pass rate, the worst verdict.
 "$BCSIM" run -q --repeat 2 --out "$T/r" "$SRC/scenarios/cloud-down.json" > /dev/null 2>&1 || fail "--repeat 2 failed"
