@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *str(const cJSON *obj, const char *key) {
   const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
@@ -18,6 +19,9 @@ static void hex(const unsigned char *d, size_t n, char *out) {
 }
 
 int certificate_file_sha256(const char *path, char out[65]) {
+  /* Regular files only: a certificate naming /dev/zero must not hang the verifier. */
+  struct stat st;
+  if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
   FILE *f = fopen(path, "rb");
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char buf[65536], digest[32];

@@ -44,6 +44,6 @@ int certificate_sign(const char *cert_path, const char *key_path, const char *si
  * files cannot be read or parsed. */
 int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *out);
 
-/* The SHA-256 of a file, in lower-case hex. 0 or -1. */
+/* The SHA-256 of a regular file, in lower-case hex. 0 or -1. */
 int certificate_file_sha256(const char *path, char hex[65]);
 #endif
