@@ -21,7 +21,7 @@ test: build
 
 demo: build
 	@$(BUILD)/bcsim run --out $(OUT) scenarios/; rc=$$?; \
-	 echo "report: $(OUT)/report.json"; exit $$rc
+	 echo "report: $(OUT)/report.html (and report.json, junit.xml, certificate.json)"; exit $$rc
 
 bench: build
 	@sh bench/lab-setup.sh $(BUILD)
