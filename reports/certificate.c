@@ -69,6 +69,16 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   free(sorted);
 }
 
+/* The set hash of the listed scenarios, and the run's summary and verdict. */
+static void finish(cJSON *cert, const cJSON *list, const cJSON *report) {
+  char set[65];
+  scenario_set_sha256(list, set);
+  cJSON_AddStringToObject(cert, "scenario_set_sha256", set);
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
+  cJSON_AddItemToObject(cert, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
+  cJSON_AddStringToObject(cert, "verdict", str(sum, "verdict"));
+}
+
 static int add_file(cJSON *obj, const char *key, const char *path, char *err, size_t errlen) {
   char h[65];
   if (certificate_file_sha256(path, h) < 0) {
@@ -119,12 +129,7 @@ cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, ch
       cJSON_AddItemToArray(checks, ck);
     }
   }
-  char set[65];
-  scenario_set_sha256(list, set);
-  cJSON_AddStringToObject(c, "scenario_set_sha256", set);
-  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
-  cJSON_AddItemToObject(c, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
-  cJSON_AddStringToObject(c, "verdict", str(sum, "verdict"));
+  finish(c, list, report);
   return c;
 bad:
   cJSON_Delete(c);
@@ -179,12 +184,7 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
     }
     cJSON_AddItemToArray(list, cJSON_Duplicate(found, 1));
   }
-  char set[65];
-  scenario_set_sha256(list, set);
-  cJSON_AddStringToObject(c, "scenario_set_sha256", set);
-  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(merged_report, "summary");
-  cJSON_AddItemToObject(c, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
-  cJSON_AddStringToObject(c, "verdict", str(sum, "verdict"));
+  finish(c, list, merged_report);
   return c;
 }
 
