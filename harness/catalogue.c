@@ -79,6 +79,8 @@ const cat_param_t *cat_param(const cat_action_t *a, const char *name) {
   return NULL;
 }
 
+bool cat_switchable(const cat_action_t *a) { return !a->before_client && strcmp(a->name, "probe.app") != 0; }
+
 const char *const *cat_names(void) {
   static const char *names[64];
   for (int i = 0; i < cat_n_actions && i < 64; i++) names[i] = cat_actions[i].name;

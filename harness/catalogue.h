@@ -28,6 +28,9 @@ extern const int cat_n_actions;
 const cat_action_t *cat_find(const char *name);
 bool cat_target_allowed(const cat_action_t *a, const char *target);
 const cat_param_t *cat_param(const cat_action_t *a, const char *name);
+/* A fault a person may switch on and off in a running world (bcsim fault):
+ * not what a client is handed before it starts, and not a probe. */
+bool cat_switchable(const cat_action_t *a);
 /* Every action name, for "did you mean" hints. Static storage. */
 const char *const *cat_names(void);
 #endif

@@ -91,20 +91,25 @@ int cli_help(const char *text, int code) {
 
 int cli_cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Adds path, or every *.json below it (sorted), to list. */
-static int collect(const char *path, char **list, int *n) {
+int cli_collect_json(const char *path, char **list, int *n, int max) {
   struct stat st;
   if (stat(path, &st) < 0) {
-    fprintf(stderr, "%s: error: %s\n  hint: give a scenario file or a folder of them\n", path, strerror(errno));
+    fprintf(stderr, "%s: error: %s\n  hint: give a .json file or a folder of them\n", path, strerror(errno));
     return -1;
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (*n >= MAX_SCENARIOS) return -1;
+    if (*n >= max) {
+      fprintf(stderr, "%s: error: more than %d files\n  hint: give fewer at once\n", path, max);
+      return -1;
+    }
     list[(*n)++] = strdup(path);
     return 0;
   }
   DIR *d = opendir(path);
-  if (!d) return -1;
+  if (!d) {
+    fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+    return -1;
+  }
   char *names[MAX_SCENARIOS];
   int k = 0;
   struct dirent *e;
@@ -121,7 +126,7 @@ static int collect(const char *path, char **list, int *n) {
   qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
   int rc = 0;
   for (int i = 0; i < k; i++) {
-    if (rc == 0) rc = collect(names[i], list, n);
+    if (rc == 0) rc = cli_collect_json(names[i], list, n, max);
     free(names[i]);
   }
   return rc;
@@ -131,7 +136,7 @@ int cli_load_scenarios(int argc, char **argv, scenario_t **scs, int *n_sc) {
   char *files[MAX_SCENARIOS];
   int n = 0, bad = 0;
   for (int i = 0; i < argc; i++)
-    if (collect(argv[i], files, &n) < 0) bad = 1;
+    if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS) < 0) bad = 1;
   for (int i = 0; i < n; i++) {
     diag_t d;
     scenario_t *sc = scenario_load(files[i], &d);

@@ -30,6 +30,9 @@ int cli_help(const char *text, int code);
 
 /* strcmp for qsort over an array of strings. */
 int cli_cmp_str(const void *a, const void *b);
+/* Adds path, or every *.json below it (folders walked in sorted order), to
+ * list (malloc'd strings, at most max). Problems are printed; -1 if any. */
+int cli_collect_json(const char *path, char **list, int *n, int max);
 /* Loads every scenario file named by args (files, or folders searched
  * recursively, in sorted order) into scs. Problems are printed with
  * file:line:col; returns -1 if there was any (exit 2), else 0. */
@@ -48,6 +51,11 @@ int cmd_serve(int argc, char **argv); /* bcsim serve */
 int cmd_fault(int argc, char **argv); /* bcsim fault */
 int cmd_exec(int argc, char **argv);  /* bcsim exec */
 int cmd_shell(int argc, char **argv); /* bcsim shell */
+struct tenant;
+/* The Business Continuity page's rows (PCC DNS name, the two SNIs, the SP URL),
+ * read from the settings the tenant signs, so the page shows what the config says. */
+void cli_print_bc_settings(const struct tenant *t);
+
 int cmd_report(int argc, char **argv); /* bcsim report merge */
 int cmd_verify(int argc, char **argv); /* bcsim verify */
 int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */

@@ -68,41 +68,41 @@ int cli_world_dir(const char *state_dir, const char *world, char *out, size_t le
   return 0;
 }
 
+void cli_print_bc_settings(const tenant_t *t) {
+  static const char *const rows[][2] = {{"pcc_dns_name", "PCC DNS name"},
+                                        {"pcc_sni_enrolled", "PCC SNI for enrolled users"},
+                                        {"pcc_sni_new", "PCC SNI for new users"},
+                                        {"sp_url", "SP URL"}};
+  cJSON *settings = cJSON_Parse(tenant_settings(t));
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(settings, rows[i][0]));
+    printf("  %-28s %s\n", rows[i][1], v ? v : "?");
+  }
+  cJSON_Delete(settings);
+}
+
 static void show(const tenant_t *t, const char *dir, const char *world, bool json) {
-  char pcc[300], sni_e[300], sni_n[300], sp[300], signer[PATH_MAX];
-  const char *bc = tenant_bc_domain(t);
-  snprintf(pcc, sizeof pcc, "any2bcp.%s", bc);
-  snprintf(sni_e, sizeof sni_e, "c2.%s", bc);
-  snprintf(sni_n, sizeof sni_n, "c2site.%s", bc);
-  snprintf(sp, sizeof sp, "https://bcpsp.%s/", bc);
+  char signer[PATH_MAX];
   snprintf(signer, sizeof signer, "%s/config-signing.pem", dir);
-  char *ca = pki_cert_pem(tenant_bc_ca(t));
   if (json) {
-    cJSON *o = cJSON_CreateObject();
+    /* The signed settings themselves, and where the world and its signer are. */
+    cJSON *o = cJSON_Parse(tenant_settings(t));
     cJSON_AddStringToObject(o, "world", world);
     cJSON_AddStringToObject(o, "state_dir", dir);
-    cJSON_AddStringToObject(o, "bc_domain", bc);
-    cJSON_AddStringToObject(o, "pcc_dns_name", pcc);
-    cJSON_AddStringToObject(o, "pcc_sni_enrolled", sni_e);
-    cJSON_AddStringToObject(o, "pcc_sni_new", sni_n);
-    cJSON_AddStringToObject(o, "sp_url", sp);
     cJSON_AddStringToObject(o, "thumbprint", tenant_thumbprint(t));
     cJSON_AddStringToObject(o, "signing_certificate", signer);
-    cJSON_AddStringToObject(o, "sp_ca_pem", ca ? ca : "");
     char *text = cJSON_Print(o);
     if (text) puts(text);
     cJSON_free(text);
     cJSON_Delete(o);
-  } else {
-    printf("Business Continuity: world \"%s\" (%s)\n\n", world, dir);
-    printf("  PCC DNS name                 %s\n", pcc);
-    printf("  PCC SNI for enrolled users   %s\n", sni_e);
-    printf("  PCC SNI for new users        %s\n", sni_n);
-    printf("  SP URL                       %s\n", sp);
-    printf("  Config thumbprint            %s\n", tenant_thumbprint(t));
-    printf("  Config signing certificate   %s\n", signer);
-    printf("\n  SP CA certificate:\n%s", ca ? ca : "(unavailable)\n");
+    return;
   }
+  char *ca = pki_cert_pem(tenant_bc_ca(t));
+  printf("Business Continuity: world \"%s\" (%s)\n\n", world, dir);
+  cli_print_bc_settings(t);
+  printf("  %-28s %s\n", "Config thumbprint", tenant_thumbprint(t));
+  printf("  %-28s %s\n", "Config signing certificate", signer);
+  printf("\n  SP CA certificate:\n%s", ca ? ca : "(unavailable)\n");
   free(ca);
 }
 
@@ -117,7 +117,7 @@ int cmd_bc(int argc, char **argv) {
                                        {0, 0, 0, 0}};
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return cli_help(bc_help, argc < 2 ? EXIT_USAGE : 0);
-  const char *what = argv[1], *world = "default", *state = NULL, *out = "bc-config.json", *domain = "bc.example.com";
+  const char *what = argv[1], *world = "default", *state = NULL, *out = "bc-config.json", *domain = SC_DEFAULT_BC_DOMAIN;
   bool json = false;
   if (strcmp(what, "show") != 0 && strcmp(what, "download-config") != 0 && strcmp(what, "thumbprint") != 0) {
     fprintf(stderr, "error: unknown bc command \"%s\"\n  hint: show, download-config or thumbprint\n", what);
@@ -137,7 +137,7 @@ int cmd_bc(int argc, char **argv) {
   if (optind != argc) return cli_help(bc_help, EXIT_USAGE);
   char dir[PATH_MAX], err[PATH_MAX + 128];
   if (cli_world_dir(state, world, dir, sizeof dir) < 0) return EXIT_USAGE;
-  tenant_t *t = tenant_open(dir, domain, "zpa.example.net", err, sizeof err);
+  tenant_t *t = tenant_open(dir, domain, SC_DEFAULT_CLOUD_DOMAIN, err, sizeof err);
   if (!t) {
     fprintf(stderr, "error: %s\n", err);
     return EXIT_ENV;

@@ -52,39 +52,6 @@ static file_kind_t kind_of(const char *path) {
   return k;
 }
 
-/* Every *.json below path (or path itself), sorted. */
-static int collect_json(const char *path, char **out, int *n, int max) {
-  struct stat st;
-  if (stat(path, &st) < 0) {
-    fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
-    return -1;
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    if (*n < max) out[(*n)++] = strdup(path);
-    return 0;
-  }
-  DIR *d = opendir(path);
-  char *names[MAX_SCENARIOS];
-  int k = 0, rc = 0;
-  struct dirent *e;
-  while (d && (e = readdir(d)) && k < MAX_SCENARIOS) {
-    size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.') continue;
-    char full[PATH_MAX];
-    snprintf(full, sizeof full, "%s/%s", path, e->d_name);
-    struct stat s2;
-    if (stat(full, &s2) == 0 && (S_ISDIR(s2.st_mode) || (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0)))
-      names[k++] = strdup(full);
-  }
-  if (d) closedir(d);
-  qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
-  for (int i = 0; i < k; i++) {
-    if (collect_json(names[i], out, n, max) < 0) rc = -1;
-    free(names[i]);
-  }
-  return rc;
-}
-
 int cmd_validate(int argc, char **argv) {
   static const struct option opts[] = {{"as", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c, forced = -1;
@@ -99,7 +66,7 @@ int cmd_validate(int argc, char **argv) {
   char *files[MAX_SCENARIOS * 2];
   int n = 0, bad = 0, n_sc = 0;
   for (int i = optind; i < argc; i++)
-    if (collect_json(argv[i], files, &n, MAX_SCENARIOS * 2) < 0) bad = 1;
+    if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS * 2) < 0) bad = 1;
   scenario_t *scs[MAX_SCENARIOS];
   for (int i = 0; i < n; i++) {
     file_kind_t k = forced >= 0 ? (file_kind_t)forced : kind_of(files[i]);

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "harness/cli.h"
+#include "harness/scenario.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "reports/report_json.h"
@@ -17,8 +17,8 @@ static const char merge_help[] =
     "       bcsim report verdicts RUN_DIR\n"
     "\n"
     "verdicts prints every scenario's and every check's verdict, one per line\n"
-    "(scenario, check, requirement, verdict), in a stable order: diff two runs\n"
-    "with it.\n"
+    "(scenario, check, requirement or \"precondition\", verdict), in a stable\n"
+    "order: diff two runs with it.\n"
     "\n"
     "Merges the out dirs of sharded runs (bcsim run --shard K/N) into one run:\n"
     "report.json, junit.xml and report.html, with every scenario's artefacts\n"
@@ -32,11 +32,6 @@ static const char merge_help[] =
     "  --sign-key KEY  sign the merged certificate.json with this PEM private key\n"
     "\n"
     "exit codes: the merged run's (0 pass, 1 fail, 3 error, 130 interrupted), 2 bad input\n";
-
-static const char *str(const cJSON *obj, const char *key) {
-  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-  return s ? s : "";
-}
 
 /* The order bcsim run gives: folder by folder, names sorted within each. */
 static int cmp_path(const char *a, const char *b) {
@@ -54,7 +49,7 @@ static int cmp_path(const char *a, const char *b) {
 
 static int cmp_scenario(const void *x, const void *y) {
   const cJSON *a = *(cJSON *const *)x, *b = *(cJSON *const *)y;
-  return cmp_path(str(a, "file"), str(b, "file"));
+  return cmp_path(report_str(a, "file"), report_str(b, "file"));
 }
 
 /* The merged run's certificate, when every shard has one; NULL (said why) otherwise. */
@@ -68,8 +63,7 @@ static cJSON *merge_certificates(char **dirs, int n_dirs, const cJSON *merged, i
   }
   if (have == n_dirs) {
     char date[32], err[512];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    certificate_now(date);
     if (!(cert = certificate_merge(certs, n_dirs, merged, date, err, sizeof err))) {
       fprintf(stderr, "error: %s\n  hint: merge the shards of one run (same client, profiles and bcsim)\n", err);
       *code = EXIT_USAGE;
@@ -101,7 +95,7 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
               reports[i] ? "written by another report schema version" : "missing or not JSON");
       goto out;
     }
-    const char *c = str(cJSON_GetObjectItemCaseSensitive(reports[i], "client"), "profile");
+    const char *c = report_str(cJSON_GetObjectItemCaseSensitive(reports[i], "client"), "profile");
     if (client && strcmp(client, c) != 0) {
       fprintf(stderr, "%s: error: client profile %s, but %s used %s\n  hint: merge only shards of one run\n", path, c,
               dirs[0], client);
@@ -112,17 +106,15 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
     const cJSON *scs = cJSON_GetObjectItemCaseSensitive(reports[i], "scenarios");
     for (cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
       /* Ids name folders here: never let a report lead the copy out of the run dirs. */
-      const char *id = str(s, "id");
-      bool safe = *id && *id != '.' && strlen(id) < 128;
-      for (const char *p = id; *p && safe; p++) safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p) != NULL;
-      if (!safe) {
+      const char *id = report_str(s, "id");
+      if (!scenario_id_valid(id)) {
         fprintf(stderr, "%s: error: scenario id \"%s\" is not a folder name\n  hint: give the out dirs of bcsim run\n", path, id);
         goto out;
       }
       for (int k = 0; k < n; k++) {
-        if (strcmp(str(list[k], "id"), str(s, "id")) == 0) {
+        if (strcmp(report_str(list[k], "id"), report_str(s, "id")) == 0) {
           fprintf(stderr, "%s: error: scenario %s is in more than one run dir\n  hint: shards of one run never overlap\n",
-                  path, str(s, "id"));
+                  path, report_str(s, "id"));
           goto out;
         }
       }
@@ -135,7 +127,7 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
   }
   qsort(list, (size_t)n, sizeof *list, cmp_scenario);
   const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(reports[0], "client");
-  merged = report_new(str(c0, "name"), str(c0, "profile"));
+  merged = report_new(report_str(c0, "name"), report_str(c0, "profile"));
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(reports[0], "vendor_profile");
   if (vp) cJSON_AddItemToObject(merged, "vendor_profile", cJSON_Duplicate(vp, 1));
   cJSON *seed = cJSON_GetObjectItemCaseSensitive(reports[0], "seed");
@@ -148,8 +140,8 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
     report_add(merged, cJSON_Duplicate(list[k], 1));
     for (int i = 0; i < n_dirs; i++) {
       char from[PATH_MAX], to[PATH_MAX];
-      snprintf(from, sizeof from, "%s/%s", dirs[i], str(list[k], "id"));
-      snprintf(to, sizeof to, "%s/%s", out, str(list[k], "id"));
+      snprintf(from, sizeof from, "%s/%s", dirs[i], report_str(list[k], "id"));
+      snprintf(to, sizeof to, "%s/%s", out, report_str(list[k], "id"));
       struct stat a, b;
       if (stat(from, &a) < 0 || (stat(to, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)) continue;
       if (cli_copy_tree(from, to) < 0) {
@@ -178,10 +170,7 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
     goto out;
   }
   if (sign_key) {
-    char cert_path[PATH_MAX], sig_path[PATH_MAX];
-    snprintf(cert_path, sizeof cert_path, "%s/certificate.json", out);
-    snprintf(sig_path, sizeof sig_path, "%s/certificate.json.sig", out);
-    if (certificate_sign(cert_path, sign_key, sig_path, err, sizeof err) < 0) {
+    if (certificate_sign_in(out, sign_key, err, sizeof err) < 0) {
       fprintf(stderr, "error: %s\n", err);
       code = EXIT_ENV;
       goto out;
@@ -213,10 +202,11 @@ static int verdicts(const char *dir) {
   for (const cJSON *s = scs ? scs->child : NULL; s && n < 1024; s = s->next) list[n++] = s;
   qsort(list, (size_t)n, sizeof *list, cmp_scenario);
   for (int i = 0; i < n; i++) {
-    printf("%s - - %s\n", str(list[i], "id"), str(list[i], "verdict"));
+    printf("%s - - %s\n", report_str(list[i], "id"), report_str(list[i], "verdict"));
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(list[i], "checks");
     for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next)
-      printf("%s %s %s %s\n", str(list[i], "id"), str(k, "id"), str(k, "requirement"), str(k, "verdict"));
+      printf("%s %s %s %s\n", report_str(list[i], "id"), report_str(k, "id"), report_check_proves(k),
+             report_str(k, "verdict"));
   }
   cJSON_Delete(report);
   return 0;

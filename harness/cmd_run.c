@@ -61,41 +61,35 @@ static void tail_file(const char *path, char *out, size_t outlen) {
   free(text);
 }
 
-static const char *get(const cJSON *obj, const char *key) {
-  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-  return v ? v : "";
-}
-
 static void print_scenario_line(const cJSON *s) {
   if (verbosity == 0) return;
-  const char *v = get(s, "verdict");
+  const char *v = report_str(s, "verdict");
   const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
   if (progress_bar) fputs("\r\033[K", stdout);
   printf("%-5s %s (%.1fs)\n",
          strcmp(v, "pass") == 0 ? "PASS" : strcmp(v, "fail") == 0 ? "FAIL" : strcmp(v, "disabled") == 0 ? "SKIP" : "ERROR",
-         get(s, "id"), cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
-  if (*get(s, "error")) printf("      error: %s\n", get(s, "error"));
-  if (*get(s, "reason")) printf("      %s\n", get(s, "reason"));
+         report_str(s, "id"), cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
+  if (*report_str(s, "error")) printf("      error: %s\n", report_str(s, "error"));
+  if (*report_str(s, "reason")) printf("      %s\n", report_str(s, "reason"));
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   int shown = 0, more = 0;
   for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
-    const char *cv = get(c, "verdict");
+    const char *cv = report_str(c, "verdict");
     bool quiet = strcmp(cv, "pass") == 0 || strcmp(cv, "unsupported") == 0 || strcmp(cv, "disabled") == 0;
     if (quiet && verbosity < 2) continue;
     if (shown && verbosity < 2) {
       more++;
       continue;
     }
-    printf("      %s %s [%s]: %s\n", cv, get(c, "id"), get(c, "requirement"), get(c, "message"));
+    printf("      %s %s [%s]: %s\n", cv, report_str(c, "id"), report_check_proves(c), report_str(c, "message"));
     shown++;
   }
   if (more) printf("      ... and %d more (-v shows every check; the report has them all)\n", more);
   if (verbosity >= 2 && cJSON_GetObjectItemCaseSensitive(s, "artifacts"))
-    printf("      artefacts: %s\n", get(cJSON_GetObjectItemCaseSensitive(s, "artifacts"), "events"));
+    printf("      artefacts: %s\n", report_str(cJSON_GetObjectItemCaseSensitive(s, "artifacts"), "events"));
   fflush(stdout);
 }
 
-/* Runs one scenario in its own sandboxed lab and returns its result object. */
 /* One scenario's lab, while it runs. */
 typedef struct slot {
   pid_t pid; /* 0: free */
@@ -160,14 +154,19 @@ static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
   return report_scenario_error(sc->id, sc->path, msg);
 }
 
+/* --keep: a lab that judged its scenario a failure publishes lab.json and stays up. */
+static bool lab_was_kept(const slot_t *slot) {
+  char marker[PATH_MAX + 16];
+  snprintf(marker, sizeof marker, "%s/lab.json", slot->dir);
+  return access(marker, F_OK) == 0;
+}
+
 static long elapsed_ms(const struct timespec *since) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-/* Runs every scenario, up to jobs labs at once, and rewrites the report
- * (finished scenarios, in file order) each time one finishes. */
 static void quiet_result(void *ctx) {}
 
 /* The live line at the bottom of a terminal: a bar, the count, and what is running. */
@@ -194,6 +193,8 @@ static void draw_progress(scenario_t **scs, int n, cJSON **results, const slot_t
   fflush(stdout);
 }
 
+/* Runs every scenario, up to jobs labs at once, and calls on_result each
+ * time one finishes (the caller rewrites the report there). */
 static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path, const char *out, cJSON **results,
                     void (*on_result)(void *ctx), void *ctx) {
   slot_t slots[64] = {0};
@@ -228,9 +229,7 @@ static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path,
         code = sandbox_kill(slots[k].pid);
         done = 1;
       }
-      char kept_marker[PATH_MAX + 16];
-      snprintf(kept_marker, sizeof kept_marker, "%s/lab.json", slots[k].dir);
-      if (!done && keep_failed && n_kept < 64 && access(kept_marker, F_OK) == 0) {
+      if (!done && keep_failed && n_kept < 64 && lab_was_kept(&slots[k])) {
         /* Judged and kept: the result is final, the lab stays until the run ends. */
         snprintf(kept_dirs[n_kept], sizeof kept_dirs[n_kept], "%s", slots[k].dir);
         kept_labs[n_kept++] = slots[k].pid;
@@ -321,8 +320,7 @@ static int client_binary(const profile_t *p, char out[PATH_MAX]) {
 /* certificate.json for a finished run; NULL (with a warning) when a file it hashes cannot be read. */
 static cJSON *certify(const cJSON *report, const profile_t *prof, const char *profile_path, const char *vendor_path) {
   char binary[PATH_MAX] = "", date[32], err[PATH_MAX + 128];
-  time_t now = time(NULL);
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  certificate_now(date);
   if (client_binary(prof, binary) < 0) snprintf(binary, sizeof binary, "%s", prof->argv[0]);
   certificate_inputs_t in = {profile_path, binary, vendor_path, date};
   cJSON *cert = certificate_build(report, &in, err, sizeof err);
@@ -332,18 +330,16 @@ static cJSON *certify(const cJSON *report, const profile_t *prof, const char *pr
 
 /* Signs <out>/certificate.json with sign_key. Returns an exit code. */
 static int sign_certificate(const cJSON *cert, const char *out, const char *sign_key) {
-  char cert_path[PATH_MAX + 32], sig_path[PATH_MAX + 32], err[PATH_MAX + 128];
+  char err[PATH_MAX + 128];
   if (!cert) {
     fprintf(stderr, "error: --sign-key: there is no certificate to sign\n");
     return EXIT_ENV;
   }
-  snprintf(cert_path, sizeof cert_path, "%s/certificate.json", out);
-  snprintf(sig_path, sizeof sig_path, "%s/certificate.json.sig", out);
-  if (certificate_sign(cert_path, sign_key, sig_path, err, sizeof err) < 0) {
+  if (certificate_sign_in(out, sign_key, err, sizeof err) < 0) {
     fprintf(stderr, "error: %s\n", err);
     return EXIT_ENV;
   }
-  printf("signed: %s\n", sig_path);
+  printf("signed: %s/certificate.json.sig\n", out);
   return 0;
 }
 
@@ -456,9 +452,9 @@ static cJSON *repeat_result(cJSON **runs, int n_runs) {
   bool differ = false;
   for (int k = 0; k < n_runs; k++) {
     if (!runs[k]) continue;
-    const char *v = get(runs[k], "verdict");
+    const char *v = report_str(runs[k], "verdict");
     cJSON_AddItemToArray(verdicts, cJSON_CreateString(v));
-    differ = differ || strcmp(v, get(first, "verdict")) != 0;
+    differ = differ || strcmp(v, report_str(first, "verdict")) != 0;
     if (verdict_weight(v) > worst) worst = verdict_weight(v);
     passed += strcmp(v, "pass") == 0;
     ran++;

@@ -123,10 +123,8 @@ static void print_world(const char *world, const tenant_t *t, const cJSON *info)
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "dns_name")),
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "v4")),
            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "v6")));
-  const char *bc = tenant_bc_domain(t);
-  printf("\nBusiness Continuity:\n  PCC DNS name                 any2bcp.%s\n", bc);
-  printf("  PCC SNI for enrolled users   c2.%s\n  PCC SNI for new users        c2site.%s\n", bc, bc);
-  printf("  SP URL                       https://bcpsp.%s/\n", bc);
+  printf("\nBusiness Continuity:\n");
+  cli_print_bc_settings(t);
   static const char *const files[][2] = {{"config", "BC config"},
                                          {"thumbprint", "Thumbprint"},
                                          {"trust_store", "Cloud CA (trust store)"},
@@ -141,14 +139,14 @@ static void print_world(const char *world, const tenant_t *t, const cJSON *info)
 }
 
 int cmd_serve(int argc, char **argv) {
-  where_t w = {.world = "default", .domain = "bc.example.com", .kind = "enrolled"};
+  where_t w = {.world = "default", .domain = SC_DEFAULT_BC_DOMAIN, .kind = "enrolled"};
   int first = parse_where(argc, argv, &w, serve_help, NULL, NULL, false);
   if (first < 0) return first == -2 ? 0 : EXIT_USAGE;
   if (first != argc || w.lab || (strcmp(w.kind, "enrolled") != 0 && strcmp(w.kind, "new") != 0))
     return cli_help(serve_help, EXIT_USAGE);
   char dir[PATH_MAX], run_dir[PATH_MAX + 16], err[PATH_MAX + 128], path[PATH_MAX + 32];
   if (cli_world_dir(w.state, w.world, dir, sizeof dir) < 0) return EXIT_USAGE;
-  tenant_t *t = tenant_open(dir, w.domain, "zpa.example.net", err, sizeof err);
+  tenant_t *t = tenant_open(dir, w.domain, SC_DEFAULT_CLOUD_DOMAIN, err, sizeof err);
   if (!t) {
     fprintf(stderr, "error: %s\n", err);
     return EXIT_ENV;
@@ -188,12 +186,13 @@ int cmd_serve(int argc, char **argv) {
   /* Up when the lab publishes itself; a lab that dies first says why in its log. */
   for (int waited = 0; !(info = cli_read_json(path)) && !stop_requested; waited += 20) {
     int lab_code;
-    if (sandbox_poll(pid, &lab_code) || waited > 30000) {
+    bool exited = sandbox_poll(pid, &lab_code);
+    if (exited || waited > 30000) {
       char *text = scenario_read_file(log);
-      fprintf(stderr, "error: the world did not come up%s: %s\n", waited > 30000 ? " within 30 s" : "",
+      fprintf(stderr, "error: the world did not come up%s: %s\n", exited ? "" : " within 30 s",
               text ? text : "(no lab.log)");
       free(text);
-      if (!(waited > 30000)) pid = -1;
+      if (exited) pid = -1; /* reaped: nothing left to stop */
       goto out;
     }
     struct timespec nap = {0, 20 * 1000000};
@@ -234,7 +233,7 @@ int cmd_fault(int argc, char **argv) {
   if (n_ops < 2 || n_ops > 3 || (strcmp(ops[0], "on") != 0 && strcmp(ops[0], "off") != 0))
     return cli_help(fault_help, EXIT_USAGE);
   const cat_action_t *a = cat_find(ops[1]);
-  if (!a || strncmp(a->name, "config.", 7) == 0 || strcmp(a->name, "probe.app") == 0) {
+  if (!a || !cat_switchable(a)) {
     fprintf(stderr, "error: \"%s\" is not a fault that can be switched in a running world\n"
                     "  hint: bcsim list --actions (config.* and probe.app belong to scenarios)\n",
             ops[1]);

@@ -516,7 +516,7 @@ static int manual_fault(void *arg, const char *name, const char *target, const c
                         size_t errlen) {
   run_t *r = arg;
   const cat_action_t *a = cat_find(name);
-  if (!a || strncmp(name, "config.", 7) == 0 || strcmp(name, "probe.app") == 0) {
+  if (!a || !cat_switchable(a)) {
     snprintf(err, errlen, "\"%s\" is not a fault that can be switched in a running world", name);
     return -1;
   }
@@ -665,8 +665,8 @@ static scenario_t *serve_scenario(const char *client_kind) {
   if (!sc) return NULL;
   snprintf(sc->id, sizeof sc->id, "serve");
   snprintf(sc->title, sizeof sc->title, "a world served by bcsim serve");
-  snprintf(sc->bc_domain, sizeof sc->bc_domain, "bc.example.com");
-  snprintf(sc->cloud_domain, sizeof sc->cloud_domain, "zpa.example.net");
+  snprintf(sc->bc_domain, sizeof sc->bc_domain, SC_DEFAULT_BC_DOMAIN);
+  snprintf(sc->cloud_domain, sizeof sc->cloud_domain, SC_DEFAULT_CLOUD_DOMAIN);
   snprintf(sc->client_kind, sizeof sc->client_kind, "%s", client_kind && strcmp(client_kind, "new") == 0 ? "new" : "enrolled");
   sc->new_user_enrollment = true;
   sc->seed = 1;

@@ -55,8 +55,8 @@ static bool expand_match(jsonv_t *v, cJSON *match, const char *path) {
 static bool parse_world(jsonv_t *v, const cJSON *root) {
   static const char *const keys[] = {"bc_domain", "cloud_domain", "pse_exit_after", "pse_exit_check",
                                      "new_user_enrollment"};
-  snprintf(SC(v)->bc_domain, sizeof SC(v)->bc_domain, "bc.example.com");
-  snprintf(SC(v)->cloud_domain, sizeof SC(v)->cloud_domain, "zpa.example.net");
+  snprintf(SC(v)->bc_domain, sizeof SC(v)->bc_domain, SC_DEFAULT_BC_DOMAIN);
+  snprintf(SC(v)->cloud_domain, sizeof SC(v)->cloud_domain, SC_DEFAULT_CLOUD_DOMAIN);
   SC(v)->pse_exit_check_ms = 60000;
   SC(v)->new_user_enrollment = true;
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "world");
@@ -376,12 +376,10 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
       !jsonv_str(&v, root, "", "title", false, sc->title, sizeof sc->title) ||
       !jsonv_dur(&v, root, "", "duration", true, &sc->duration_ms))
     goto out;
-  for (const char *p = sc->id; *p; p++) {
-    if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", *p)) {
-      jsonv_fail(&v, "id", false, "ids name output folders: use a-z, 0-9, '-', '_' and '.'",
-              "scenario id has a character that is not allowed");
-      goto out;
-    }
+  if (!scenario_id_valid(sc->id)) {
+    jsonv_fail(&v, "id", false, "ids name output folders: use a-z, 0-9, '-', '_' and '.', not first",
+               "scenario id has a character that is not allowed");
+    goto out;
   }
   sc->seed = 1;
   const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
@@ -484,4 +482,11 @@ void scenario_scale(scenario_t *sc, double factor) {
   }
   for (int i = 0; i < sc->n_checks; i++) sc->checks[i].within_ms = scaled(sc->checks[i].within_ms, factor);
   scenario_scale_timers(sc->timers, sc->n_timers, factor);
+}
+
+bool scenario_id_valid(const char *id) {
+  if (!*id || *id == '.' || strlen(id) >= SC_NAME) return false;
+  for (const char *p = id; *p; p++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", *p)) return false;
+  return true;
 }

@@ -14,6 +14,9 @@
 #include "harness/jsonv.h"
 
 #define SC_NAME 64
+/* The world's domains when a scenario, or a kept world, names none. */
+#define SC_DEFAULT_BC_DOMAIN "bc.example.com"
+#define SC_DEFAULT_CLOUD_DOMAIN "zpa.example.net"
 #define SC_MAX_STEPS 64
 #define SC_MAX_CHECKS 64
 #define SC_MAX_TAGS 16
@@ -102,6 +105,10 @@ bool scenario_anchor_off(const char *anchor, char *step, size_t step_len);
 void scenario_scale(scenario_t *sc, double factor);
 /* Scales timer values by factor, except counts. */
 void scenario_scale_timers(sc_timer_t *timers, int n, double factor);
+/* Whether id can be a scenario id: it names the scenario's output folder,
+ * so only a-z, 0-9, '-', '_' and '.', and never a leading '.' ("..").
+ * Shared by the loader and by `report merge`, which reads ids from files. */
+bool scenario_id_valid(const char *id);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *scenario_read_file(const char *path);
 #endif

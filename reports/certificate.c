@@ -1,5 +1,6 @@
 #include "reports/certificate.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -7,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
-static const char *str(const cJSON *obj, const char *key) {
-  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-  return s ? s : "";
-}
+#include "reports/report_json.h"
 
 static void hex(const unsigned char *d, size_t n, char *out) {
   for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
@@ -48,7 +47,7 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   int k = 0;
   for (const cJSON *s = scenarios ? scenarios->child : NULL; s && sorted; s = s->next) sorted[k++] = s;
   for (int i = 1; i < k; i++)
-    for (int j = i; j > 0 && strcmp(str(sorted[j - 1], "id"), str(sorted[j], "id")) > 0; j--) {
+    for (int j = i; j > 0 && strcmp(report_str(sorted[j - 1], "id"), report_str(sorted[j], "id")) > 0; j--) {
       const cJSON *t = sorted[j];
       sorted[j] = sorted[j - 1];
       sorted[j - 1] = t;
@@ -60,7 +59,7 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
     for (int i = 0; i < k; i++) {
       char line[512];
-      int len = snprintf(line, sizeof line, "%s %s\n", str(sorted[i], "id"), str(sorted[i], "sha256"));
+      int len = snprintf(line, sizeof line, "%s %s\n", report_str(sorted[i], "id"), report_str(sorted[i], "sha256"));
       EVP_DigestUpdate(md, line, (size_t)len);
     }
     if (EVP_DigestFinal_ex(md, digest, &dlen) == 1) hex(digest, dlen, out);
@@ -76,7 +75,13 @@ static void finish(cJSON *cert, const cJSON *list, const cJSON *report) {
   cJSON_AddStringToObject(cert, "scenario_set_sha256", set);
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
   cJSON_AddItemToObject(cert, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
-  cJSON_AddStringToObject(cert, "verdict", str(sum, "verdict"));
+  cJSON_AddStringToObject(cert, "verdict", report_str(sum, "verdict"));
+}
+
+void certificate_now(char date[32]) {
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(date, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 }
 
 static int add_file(cJSON *obj, const char *key, const char *path, char *err, size_t errlen) {
@@ -96,7 +101,7 @@ cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, ch
   cJSON_AddStringToObject(c, "bcsim_version", BCSIM_VERSION);
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(report, "client");
   cJSON *client = cJSON_AddObjectToObject(c, "client");
-  cJSON_AddStringToObject(client, "name", str(rc, "name"));
+  cJSON_AddStringToObject(client, "name", report_str(rc, "name"));
   cJSON_AddStringToObject(client, "profile", in->client_profile);
   if (add_file(client, "profile_sha256", in->client_profile, err, errlen) < 0) goto bad;
   cJSON_AddStringToObject(client, "binary", in->client_binary);
@@ -104,7 +109,7 @@ cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, ch
   if (in->vendor_profile) {
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(report, "vendor_profile");
     cJSON *vp = cJSON_AddObjectToObject(c, "vendor_profile");
-    cJSON_AddStringToObject(vp, "name", str(rv, "name"));
+    cJSON_AddStringToObject(vp, "name", report_str(rv, "name"));
     cJSON_AddStringToObject(vp, "path", in->vendor_profile);
     if (add_file(vp, "sha256", in->vendor_profile, err, errlen) < 0) goto bad;
   } else {
@@ -115,17 +120,17 @@ cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, ch
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddItemToArray(list, e);
-    cJSON_AddStringToObject(e, "id", str(s, "id"));
-    cJSON_AddStringToObject(e, "file", str(s, "file"));
-    if (add_file(e, "sha256", str(s, "file"), err, errlen) < 0) goto bad;
-    cJSON_AddStringToObject(e, "verdict", str(s, "verdict"));
+    cJSON_AddStringToObject(e, "id", report_str(s, "id"));
+    cJSON_AddStringToObject(e, "file", report_str(s, "file"));
+    if (add_file(e, "sha256", report_str(s, "file"), err, errlen) < 0) goto bad;
+    cJSON_AddStringToObject(e, "verdict", report_str(s, "verdict"));
     cJSON *checks = cJSON_AddArrayToObject(e, "checks");
     const cJSON *ks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
       cJSON *ck = cJSON_CreateObject();
-      cJSON_AddStringToObject(ck, "id", str(k, "id"));
-      cJSON_AddStringToObject(ck, "requirement", str(k, "requirement"));
-      cJSON_AddStringToObject(ck, "verdict", str(k, "verdict"));
+      cJSON_AddStringToObject(ck, "id", report_str(k, "id"));
+      cJSON_AddStringToObject(ck, "requirement", report_str(k, "requirement"));
+      cJSON_AddStringToObject(ck, "verdict", report_str(k, "verdict"));
       cJSON_AddItemToArray(checks, ck);
     }
   }
@@ -138,7 +143,7 @@ bad:
 
 /* The same string at key in a and b (both missing counts as the same). */
 static bool same(const cJSON *a, const cJSON *b, const char *key) {
-  return strcmp(str(a, key), str(b, key)) == 0;
+  return strcmp(report_str(a, key), report_str(b, key)) == 0;
 }
 
 cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report, const char *date, char *err,
@@ -165,7 +170,7 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
   cJSON *c = cJSON_CreateObject();
   cJSON_AddNumberToObject(c, "certificate_version", CERTIFICATE_VERSION);
   cJSON_AddStringToObject(c, "date", date);
-  cJSON_AddStringToObject(c, "bcsim_version", str(shards[0], "bcsim_version"));
+  cJSON_AddStringToObject(c, "bcsim_version", report_str(shards[0], "bcsim_version"));
   cJSON_AddItemToObject(c, "client", cJSON_Duplicate(c0, 1));
   cJSON_AddItemToObject(c, "vendor_profile", v0 ? cJSON_Duplicate(v0, 1) : cJSON_CreateNull());
   cJSON *list = cJSON_AddArrayToObject(c, "scenarios");
@@ -178,7 +183,7 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
         if (same(e, s, "id")) found = e;
     }
     if (!found) {
-      snprintf(err, errlen, "scenario %s is in the merged report but in no shard's certificate", str(s, "id"));
+      snprintf(err, errlen, "scenario %s is in the merged report but in no shard's certificate", report_str(s, "id"));
       cJSON_Delete(c);
       return NULL;
     }
@@ -307,6 +312,13 @@ out:
   return rc;
 }
 
+int certificate_sign_in(const char *out_dir, const char *key_path, char *err, size_t errlen) {
+  char cert_path[PATH_MAX], sig_path[PATH_MAX];
+  snprintf(cert_path, sizeof cert_path, "%s/certificate.json", out_dir);
+  snprintf(sig_path, sizeof sig_path, "%s/certificate.json.sig", out_dir);
+  return certificate_sign(cert_path, key_path, sig_path, err, errlen);
+}
+
 /* Rechecks a recorded file hash if the file is here. Returns 1 on a mismatch. */
 static int recheck(FILE *o, const char *what, const char *path, const char *want) {
   char h[65];
@@ -324,12 +336,12 @@ static int recheck(FILE *o, const char *what, const char *path, const char *want
 }
 
 static int check_signature(FILE *o, const char *data, size_t len, const cJSON *sig, const char *want_thumb) {
-  const char *pem = str(sig, "public_key");
+  const char *pem = report_str(sig, "public_key");
   BIO *bio = BIO_new_mem_buf(pem, -1);
   EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   size_t slen = 0;
-  unsigned char *raw = b64_decode(str(sig, "signature"), &slen);
+  unsigned char *raw = b64_decode(report_str(sig, "signature"), &slen);
   char thumb[64] = "";
   int bad = 1;
   if (!key || !raw || !md || key_thumbprint(key, thumb) < 0) {
@@ -374,37 +386,37 @@ int certificate_verify(const char *cert_path, const char *sig_path, const char *
   fprintf(o, "%s:\n", cert_path);
   bad |= check_signature(o, data, len, sig, want_thumbprint);
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
-  bad |= recheck(o, "client binary", str(client, "binary"), str(client, "binary_sha256"));
-  bad |= recheck(o, "client profile", str(client, "profile"), str(client, "profile_sha256"));
+  bad |= recheck(o, "client binary", report_str(client, "binary"), report_str(client, "binary_sha256"));
+  bad |= recheck(o, "client profile", report_str(client, "profile"), report_str(client, "profile_sha256"));
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
-  if (cJSON_IsObject(vp)) bad |= recheck(o, "vendor profile", str(vp, "path"), str(vp, "sha256"));
+  if (cJSON_IsObject(vp)) bad |= recheck(o, "vendor profile", report_str(vp, "path"), report_str(vp, "sha256"));
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
   int worst = 0; /* 0 pass, 1 fail, 2 error */
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     char what[300];
-    snprintf(what, sizeof what, "scenario %s", str(s, "id"));
-    bad |= recheck(o, what, str(s, "file"), str(s, "sha256"));
-    const char *v = str(s, "verdict");
+    snprintf(what, sizeof what, "scenario %s", report_str(s, "id"));
+    bad |= recheck(o, what, report_str(s, "file"), report_str(s, "sha256"));
+    const char *v = report_str(s, "verdict");
     int w = strcmp(v, "error") == 0 ? 2 : strcmp(v, "fail") == 0 ? 1 : 0;
     if (w > worst) worst = w;
   }
   char set[65];
   scenario_set_sha256(scs, set);
-  if (strcmp(set, str(cert, "scenario_set_sha256")) != 0) {
+  if (strcmp(set, report_str(cert, "scenario_set_sha256")) != 0) {
     fprintf(o, "  BAD   scenario set: the listed scenarios hash to %s, the certificate says %s\n", set,
-            str(cert, "scenario_set_sha256"));
+            report_str(cert, "scenario_set_sha256"));
     bad = 1;
   } else {
     fprintf(o, "  ok    scenario set: %d scenarios, SHA-256 %s\n", cJSON_GetArraySize(scs), set);
   }
-  const char *verdict = str(cert, "verdict");
+  const char *verdict = report_str(cert, "verdict");
   const char *implied = worst == 2 ? "error" : worst == 1 ? "fail" : "pass";
   if (strcmp(verdict, implied) != 0 && strcmp(verdict, "interrupted") != 0) {
     fprintf(o, "  BAD   verdict: \"%s\", but the scenario verdicts make it \"%s\"\n", verdict, implied);
     bad = 1;
   }
   fprintf(o, "%s: the certificate is %s (verdict %s, bcsim %s, %s)\n", bad ? "REJECTED" : "VALID",
-          bad ? "not to be trusted" : "intact", verdict, str(cert, "bcsim_version"), str(cert, "date"));
+          bad ? "not to be trusted" : "intact", verdict, report_str(cert, "bcsim_version"), report_str(cert, "date"));
   rc = bad ? 1 : 0;
 out:
   cJSON_Delete(cert);

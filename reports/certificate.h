@@ -21,6 +21,9 @@ typedef struct certificate_inputs {
   const char *date;           /* RFC 3339 UTC */
 } certificate_inputs_t;
 
+/* Now, as the date a certificate carries (RFC 3339, UTC). */
+void certificate_now(char date[32]);
+
 /* Builds the certificate of a finished run's report. Returns a new object,
  * or NULL with err set (a file that cannot be hashed). */
 cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen);
@@ -37,6 +40,8 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
  * key_path (EC, RSA or Ed25519) and writes the detached signature to
  * sig_path. 0, or -1 with err set. */
 int certificate_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen);
+/* certificate_sign of <out_dir>/certificate.json into <out_dir>/certificate.json.sig. */
+int certificate_sign_in(const char *out_dir, const char *key_path, char *err, size_t errlen);
 
 /* Verifies cert_path against sig_path and recomputes the hashes, printing
  * each finding to out. want_thumbprint (may be NULL) pins the signer.

@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "reports/markup.h"
-
-static const char *str(const cJSON *obj, const char *key) {
-  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-  return s ? s : "";
-}
+#include "reports/report_json.h"
 
 static double num(const cJSON *obj, const char *key, double dflt) {
   const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -59,19 +55,19 @@ static void write_summary(FILE *o, const cJSON *report) {
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(report, "client");
   const cJSON *tool = cJSON_GetObjectItemCaseSensitive(report, "tool");
   fputs("<h1>bcsim report: ", o);
-  markup_text(o, str(client, "name"));
+  markup_text(o, report_str(client, "name"));
   fputs(" ", o);
-  badge(o, *str(sum, "verdict") ? str(sum, "verdict") : "error");
+  badge(o, *report_str(sum, "verdict") ? report_str(sum, "verdict") : "error");
   fputs("</h1>\n<table class=\"summary\">", o);
   fputs("<tr><td>client profile</td><td><code>", o);
-  markup_text(o, str(client, "profile"));
+  markup_text(o, report_str(client, "profile"));
   fputs("</code></td></tr><tr><td>bcsim</td><td>", o);
-  markup_text(o, str(tool, "version"));
+  markup_text(o, report_str(tool, "version"));
   fputs("</td></tr>", o);
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(report, "vendor_profile");
   if (vp) {
     fputs("<tr><td>vendor profile</td><td>", o);
-    markup_text(o, str(vp, "name"));
+    markup_text(o, report_str(vp, "name"));
     fputs("</td></tr>", o);
   }
   fprintf(o, "<tr><td>scenarios</td><td>%d: %d passed, %d failed, %d errors, %d disabled</td></tr>",
@@ -98,7 +94,7 @@ static void write_certificate(FILE *o, const cJSON *cert) {
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     fprintf(o, "<tr><td>%s</td>", rows[i][0]);
-    cell(o, str(cert, rows[i][1]), true);
+    cell(o, report_str(cert, rows[i][1]), true);
     fputs("</tr>", o);
   }
   static const char *const client_rows[][2] = {{"client", "name"},
@@ -108,21 +104,21 @@ static void write_certificate(FILE *o, const cJSON *cert) {
                                                 {"client binary SHA-256", "binary_sha256"}};
   for (size_t i = 0; i < sizeof client_rows / sizeof client_rows[0]; i++) {
     fprintf(o, "<tr><td>%s</td>", client_rows[i][0]);
-    cell(o, str(client, client_rows[i][1]), true);
+    cell(o, report_str(client, client_rows[i][1]), true);
     fputs("</tr>", o);
   }
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
   fputs("<tr><td>vendor profile</td><td>", o);
   if (cJSON_IsObject(vp)) {
-    markup_text(o, str(vp, "name"));
+    markup_text(o, report_str(vp, "name"));
     fputs(" SHA-256 <code>", o);
-    markup_text(o, str(vp, "sha256"));
+    markup_text(o, report_str(vp, "sha256"));
     fputs("</code>", o);
   } else {
     fputs("none", o);
   }
   fputs("</td></tr><tr><td>verdict</td><td>", o);
-  badge(o, str(cert, "verdict"));
+  badge(o, report_str(cert, "verdict"));
   fputs("</td></tr></table>\n<p>The signed file is <a href=\"certificate.json\">certificate.json</a>; "
         "check it with <code>bcsim verify certificate.json</code>.</p>\n",
         o);
@@ -136,7 +132,7 @@ static void write_matrix(FILE *o, const cJSON *report) {
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
-      const char *r = str(k, "requirement");
+      const char *r = report_str(k, "requirement");
       bool seen = !*r;
       for (int i = 0; i < n_reqs && !seen; i++) seen = strcmp(reqs[i], r) == 0;
       if (!seen && n_reqs < 256) reqs[n_reqs++] = r;
@@ -153,7 +149,7 @@ static void write_matrix(FILE *o, const cJSON *report) {
         o);
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     fputs("<th class=\"sc\">", o);
-    markup_text(o, str(s, "id"));
+    markup_text(o, report_str(s, "id"));
     fputs("</th>", o);
   }
   fputs("</tr>\n", o);
@@ -165,8 +161,8 @@ static void write_matrix(FILE *o, const cJSON *report) {
       const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
       int worst = -1;
       for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
-        if (strcmp(str(k, "requirement"), reqs[i]) != 0) continue;
-        int r = rank_of(str(k, "verdict"));
+        if (strcmp(report_str(k, "requirement"), reqs[i]) != 0) continue;
+        int r = rank_of(report_str(k, "verdict"));
         if (worst < 0 || r < worst) worst = r;
       }
       if (worst < 0) {
@@ -174,9 +170,9 @@ static void write_matrix(FILE *o, const cJSON *report) {
         continue;
       }
       fprintf(o, "<td class=\"v-%s\" title=\"", verdict_rank[worst]);
-      markup_printf(o, "%s in %s: %s", reqs[i], str(s, "id"), verdict_rank[worst]);
+      markup_printf(o, "%s in %s: %s", reqs[i], report_str(s, "id"), verdict_rank[worst]);
       fputs("\"><a href=\"#s-", o);
-      markup_text(o, str(s, "id"));
+      markup_text(o, report_str(s, "id"));
       fprintf(o, "\">%s</a></td>", worst == 4 ? "&#10003;" : worst <= 2 ? "&#10007;" : "&#183;");
     }
     fputs("</tr>\n", o);
@@ -218,44 +214,44 @@ typedef struct row {
 #define TOP_H 28
 
 static bool event_row(const cJSON *e, row_t *r) {
-  const char *type = str(e, "type");
+  const char *type = report_str(e, "type");
   memset(r, 0, sizeof *r);
   r->t = num(e, "t", 0);
   r->colour = "#333";
-  int src = lane_of(str(e, "src_name")), dst = lane_of(str(e, "dst_name"));
-  if (strcmp(str(e, "src"), "192.0.2.10") == 0 || strcmp(str(e, "src"), "2001:db8:1::10") == 0) src = LANE_CLIENT;
-  if (strcmp(str(e, "dst"), "192.0.2.10") == 0 || strcmp(str(e, "dst"), "2001:db8:1::10") == 0) dst = LANE_CLIENT;
+  int src = lane_of(report_str(e, "src_name")), dst = lane_of(report_str(e, "dst_name"));
+  if (strcmp(report_str(e, "src"), "192.0.2.10") == 0 || strcmp(report_str(e, "src"), "2001:db8:1::10") == 0) src = LANE_CLIENT;
+  if (strcmp(report_str(e, "dst"), "192.0.2.10") == 0 || strcmp(report_str(e, "dst"), "2001:db8:1::10") == 0) dst = LANE_CLIENT;
   if (strcmp(type, "dns.query") == 0) {
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#1565c0", ""};
-    snprintf(r->label, sizeof r->label, "%s%s %s", strcmp(str(e, "proto"), "tcp") == 0 ? "TCP " : "", str(e, "qtype"),
-             str(e, "qname"));
+    snprintf(r->label, sizeof r->label, "%s%s %s", strcmp(report_str(e, "proto"), "tcp") == 0 ? "TCP " : "", report_str(e, "qtype"),
+             report_str(e, "qname"));
   } else if (strcmp(type, "dns.answer") == 0) {
     const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(e, "addrs");
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#64b5f6", ""};
-    snprintf(r->label, sizeof r->label, "%s %s%s%s", str(e, "rcode"), str(e, "qname"),
+    snprintf(r->label, sizeof r->label, "%s %s%s%s", report_str(e, "rcode"), report_str(e, "qname"),
              cJSON_GetArraySize(addrs) ? " = " : "", cJSON_GetArraySize(addrs) ? cJSON_GetStringValue(addrs->child) : "");
   } else if (strcmp(type, "tls.client_hello") == 0) {
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#2e7d32", ""};
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "has_sni")))
-      snprintf(r->label, sizeof r->label, "ClientHello SNI=%s (%s)", str(e, "sni"), str(e, "dst_name"));
-    else snprintf(r->label, sizeof r->label, "ClientHello, no SNI (%s)", str(e, "dst_name"));
+      snprintf(r->label, sizeof r->label, "ClientHello SNI=%s (%s)", report_str(e, "sni"), report_str(e, "dst_name"));
+    else snprintf(r->label, sizeof r->label, "ClientHello, no SNI (%s)", report_str(e, "dst_name"));
   } else if (strcmp(type, "tcp.connect") == 0) {
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#9e9e9e", ""};
-    snprintf(r->label, sizeof r->label, "SYN %s:%d", str(e, "dst_name"), (int)num(e, "dport", 0));
+    snprintf(r->label, sizeof r->label, "SYN %s:%d", report_str(e, "dst_name"), (int)num(e, "dport", 0));
   } else if (strcmp(type, "tcp.reset") == 0) {
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#c62828", ""};
-    snprintf(r->label, sizeof r->label, "RST from %s", str(e, "src_name"));
+    snprintf(r->label, sizeof r->label, "RST from %s", report_str(e, "src_name"));
   } else if (strcmp(type, "fault.on") == 0 || strcmp(type, "fault.off") == 0) {
     bool on = strcmp(type, "fault.on") == 0;
     *r = (row_t){ROW_BAND, r->t, 0, 0, on ? "#ffcdd2" : "#c8e6c9", ""};
-    snprintf(r->label, sizeof r->label, "%s %s %s (step %s)", on ? "fault on:" : "fault off:", str(e, "name"),
-             str(e, "target"), str(e, "step"));
+    snprintf(r->label, sizeof r->label, "%s %s %s (step %s)", on ? "fault on:" : "fault off:", report_str(e, "name"),
+             report_str(e, "target"), report_str(e, "step"));
   } else if (strcmp(type, "harness.error") == 0 || strcmp(type, "inject.rst") == 0) {
     *r = (row_t){ROW_BAND, r->t, 0, 0, strcmp(type, "harness.error") == 0 ? "#e1bee7" : "#eeeeee", ""};
-    snprintf(r->label, sizeof r->label, "%s %s", type, *str(e, "message") ? str(e, "message") : str(e, "target"));
+    snprintf(r->label, sizeof r->label, "%s %s", type, *report_str(e, "message") ? report_str(e, "message") : report_str(e, "target"));
   } else if (strcmp(type, "svc.http.request") == 0) {
-    *r = (row_t){ROW_MARK, r->t, lane_of(str(e, "from")), 0, "#6d4c41", ""};
-    snprintf(r->label, sizeof r->label, "%s: %s %s %d", str(e, "from"), str(e, "method"), str(e, "path"),
+    *r = (row_t){ROW_MARK, r->t, lane_of(report_str(e, "from")), 0, "#6d4c41", ""};
+    snprintf(r->label, sizeof r->label, "%s: %s %s %d", report_str(e, "from"), report_str(e, "method"), report_str(e, "path"),
              (int)num(e, "status", 0));
   } else if (strncmp(type, "client.", 7) == 0 || strcmp(type, "probe.result") == 0) {
     *r = (row_t){ROW_MARK, r->t, LANE_CLIENT, 0, "#37474f", ""};
@@ -280,8 +276,8 @@ static bool check_row(const cJSON *k, row_t *r) {
   const cJSON *events = cJSON_GetObjectItemCaseSensitive(ev, "events");
   double t = events && events->child ? num(events->child, "t", -1) : num(ev, "window_to", num(ev, "window_from", -1));
   if (t < 0) return false;
-  *r = (row_t){ROW_CHECK, t, 0, 0, verdict_colour(str(k, "verdict")), ""};
-  snprintf(r->label, sizeof r->label, "%s %s [%s]", str(k, "verdict"), str(k, "id"), str(k, "requirement"));
+  *r = (row_t){ROW_CHECK, t, 0, 0, verdict_colour(report_str(k, "verdict")), ""};
+  snprintf(r->label, sizeof r->label, "%s %s [%s]", report_str(k, "verdict"), report_str(k, "id"), report_str(k, "requirement"));
   return true;
 }
 
@@ -362,19 +358,19 @@ static void write_diagram(FILE *o, const cJSON *s, const cJSON *events) {
 }
 
 static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void *ctx) {
-  const char *id = str(s, "id");
+  const char *id = report_str(s, "id");
   fputs("<h2 id=\"s-", o);
   markup_text(o, id);
   fputs("\">", o);
   markup_text(o, id);
   fputs(" ", o);
-  badge(o, str(s, "verdict"));
+  badge(o, report_str(s, "verdict"));
   fprintf(o, " <small>%.1f s</small></h2>\n<p>", num(s, "duration_s", 0));
-  markup_text(o, str(s, "title"));
+  markup_text(o, report_str(s, "title"));
   fputs("</p>\n", o);
-  if (*str(s, "error") || *str(s, "reason")) {
+  if (*report_str(s, "error") || *report_str(s, "reason")) {
     fputs("<p><b>", o);
-    markup_text(o, *str(s, "error") ? str(s, "error") : str(s, "reason"));
+    markup_text(o, *report_str(s, "error") ? report_str(s, "error") : report_str(s, "reason"));
     fputs("</b></p>\n", o);
   }
   const cJSON *art = cJSON_GetObjectItemCaseSensitive(s, "artifacts");
@@ -394,20 +390,20 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
     fputs("<table><tr><th>check</th><th>requirement</th><th>verdict</th><th>message</th></tr>\n", o);
     for (const cJSON *k = checks->child; k; k = k->next) {
       fputs("<tr><td title=\"", o);
-      markup_text(o, str(k, "description"));
+      markup_text(o, report_str(k, "description"));
       fputs("\">", o);
-      markup_text(o, str(k, "id"));
+      markup_text(o, report_str(k, "id"));
       fputs("</td>", o);
-      cell(o, *str(k, "requirement") ? str(k, "requirement") : str(k, "class"), false);
+      cell(o, report_check_proves(k), false);
       fputs("<td>", o);
-      badge(o, str(k, "verdict"));
+      badge(o, report_str(k, "verdict"));
       fputs("</td>", o);
-      cell(o, str(k, "message"), false);
+      cell(o, report_str(k, "message"), false);
       fputs("</tr>\n", o);
     }
     fputs("</table>\n", o);
   }
-  const char *events_path = art ? str(art, "events") : "";
+  const char *events_path = art ? report_str(art, "events") : "";
   cJSON *events = load && *events_path ? load(ctx, events_path) : NULL;
   if (events) {
     fputs("<details open><summary>Sequence diagram</summary>\n", o);

@@ -105,6 +105,15 @@ int report_summarize(cJSON *report, int interrupted) {
   return code;
 }
 
+const char *report_str(const cJSON *obj, const char *key) {
+  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+  return s ? s : "";
+}
+
+const char *report_check_proves(const cJSON *check) {
+  return *report_str(check, "requirement") ? report_str(check, "requirement") : report_str(check, "class");
+}
+
 int report_write_file(const cJSON *obj, const char *path) {
   char tmp[1024];
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());

@@ -23,6 +23,13 @@ cJSON *report_new(const char *client_name, const char *client_profile);
 void report_add(cJSON *report, cJSON *scenario);
 /* Recomputes the summary; returns the process exit code it implies (0, 1 or 3). */
 int report_summarize(cJSON *report, int interrupted);
+/* A string field of a report object (a scenario, a check, the summary...),
+ * or "" when it is missing or not a string: reports are read back from
+ * files, so every field may be absent. */
+const char *report_str(const cJSON *obj, const char *key);
+/* What a check proves, for people: its requirement, or "precondition" for a
+ * check of the scenario's premise, which names none. */
+const char *report_check_proves(const cJSON *check);
 /* Writes atomically (temporary file, then rename). 0 or -1. */
 int report_write_file(const cJSON *obj, const char *path);
 #endif

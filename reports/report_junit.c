@@ -6,13 +6,9 @@
 #include <string.h>
 
 #include "reports/markup.h"
+#include "reports/report_json.h"
 
-static const char *str(const cJSON *obj, const char *key) {
-  const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-  return s ? s : "";
-}
-
-static bool is(const cJSON *obj, const char *key, const char *want) { return strcmp(str(obj, key), want) == 0; }
+static bool is(const cJSON *obj, const char *key, const char *want) { return strcmp(report_str(obj, key), want) == 0; }
 
 typedef struct counts {
   int tests, failures, errors, skipped;
@@ -46,26 +42,26 @@ static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
   fputs("    <testcase classname=\"", o);
   markup_printf(o, "bcsim.%s", scenario_id);
   fputs("\" name=\"", o);
-  markup_printf(o, "%s [%s]", str(k, "id"), *str(k, "requirement") ? str(k, "requirement") : str(k, "class"));
+  markup_printf(o, "%s [%s]", report_str(k, "id"), report_check_proves(k));
   fputs("\" time=\"0\">\n", o);
-  const char *v = str(k, "verdict");
+  const char *v = report_str(k, "verdict");
   const char *element = strcmp(v, "fail") == 0 || strcmp(v, "xpass") == 0 ? "failure"
                         : strcmp(v, "error") == 0                         ? "error"
                         : strcmp(v, "pass") == 0                          ? NULL
                                                                           : "skipped";
   if (element) {
     fprintf(o, "      <%s message=\"", element);
-    markup_printf(o, "%s: %s", v, str(k, "message"));
+    markup_printf(o, "%s: %s", v, report_str(k, "message"));
     fputs("\"", o);
     if (strcmp(element, "skipped") != 0) {
       fputs(" type=\"", o);
-      markup_text(o, *str(k, "requirement") ? str(k, "requirement") : str(k, "class"));
+      markup_text(o, report_check_proves(k));
       fputs("\"", o);
     }
     fputs(">", o);
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(k, "evidence");
     if (strcmp(element, "skipped") != 0) {
-      markup_text(o, str(k, "description"));
+      markup_text(o, report_str(k, "description"));
       fputs("\nevidence: ", o);
       char *text = ev ? cJSON_Print(ev) : NULL;
       markup_text(o, text ? text : "{}");
@@ -79,7 +75,7 @@ static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
 
 static void write_scenario(FILE *o, const cJSON *s) {
   counts_t c = count(s);
-  const char *id = str(s, "id");
+  const char *id = report_str(s, "id");
   const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
   fputs("  <testsuite name=\"", o);
   markup_text(o, id);
@@ -89,7 +85,7 @@ static void write_scenario(FILE *o, const cJSON *s) {
   static const char *const props[] = {"title", "file", "verdict"};
   for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
     fprintf(o, "      <property name=\"%s\" value=\"", props[i]);
-    markup_text(o, str(s, props[i]));
+    markup_text(o, report_str(s, props[i]));
     fputs("\"/>\n", o);
   }
   fputs("    </properties>\n", o);
@@ -99,7 +95,7 @@ static void write_scenario(FILE *o, const cJSON *s) {
     fputs("    <testcase classname=\"", o);
     markup_printf(o, "bcsim.%s", id);
     fputs("\" name=\"scenario\" time=\"0\">\n", o);
-    const char *why = *str(s, "error") ? str(s, "error") : *str(s, "reason") ? str(s, "reason") : "no check was judged";
+    const char *why = *report_str(s, "error") ? report_str(s, "error") : *report_str(s, "reason") ? report_str(s, "reason") : "no check was judged";
     if (is(s, "verdict", "disabled")) fputs("      <skipped message=\"", o);
     else fputs("      <error type=\"harness\" message=\"", o);
     markup_text(o, why);
@@ -133,7 +129,7 @@ char *report_junit_render(const cJSON *report) {
   }
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(report, "client");
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", o);
-  markup_printf(o, "bcsim: %s", str(client, "name"));
+  markup_printf(o, "bcsim: %s", report_str(client, "name"));
   fprintf(o, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", total.tests,
           total.failures, total.errors, total.skipped, time);
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s);
