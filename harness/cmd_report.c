@@ -52,6 +52,16 @@ static int cmp_scenario(const void *x, const void *y) {
   return cmp_path(report_str(a, "file"), report_str(b, "file"));
 }
 
+/* A scenario of a merge, and the run dir it came from. */
+typedef struct merged_scenario {
+  cJSON *result;
+  int dir;
+} merged_scenario_t;
+
+static int cmp_merged(const void *x, const void *y) {
+  return cmp_scenario(&((const merged_scenario_t *)x)->result, &((const merged_scenario_t *)y)->result);
+}
+
 /* The merged run's certificate, when every shard has one; NULL (said why) otherwise. */
 static cJSON *merge_certificates(char **dirs, int n_dirs, const cJSON *merged, int *code) {
   cJSON *certs[64] = {0}, *cert = NULL;
@@ -76,7 +86,8 @@ static cJSON *merge_certificates(char **dirs, int n_dirs, const cJSON *merged, i
 }
 
 static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key) {
-  cJSON *merged = NULL, *list[1024], *cert = NULL;
+  cJSON *merged = NULL, *cert = NULL;
+  merged_scenario_t list[1024];
   int n = 0, code = EXIT_USAGE;
   bool interrupted = false;
   const char *client = NULL;
@@ -112,9 +123,9 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
         goto out;
       }
       for (int k = 0; k < n; k++) {
-        if (strcmp(report_str(list[k], "id"), report_str(s, "id")) == 0) {
+        if (strcmp(report_str(list[k].result, "id"), id) == 0) {
           fprintf(stderr, "%s: error: scenario %s is in more than one run dir\n  hint: shards of one run never overlap\n",
-                  path, report_str(s, "id"));
+                  path, id);
           goto out;
         }
       }
@@ -122,10 +133,10 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
         fprintf(stderr, "error: more than 1024 scenarios to merge\n");
         goto out;
       }
-      list[n++] = s;
+      list[n++] = (merged_scenario_t){s, i};
     }
   }
-  qsort(list, (size_t)n, sizeof *list, cmp_scenario);
+  qsort(list, (size_t)n, sizeof *list, cmp_merged);
   const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(reports[0], "client");
   merged = report_new(report_str(c0, "name"), report_str(c0, "profile"));
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(reports[0], "vendor_profile");
@@ -137,18 +148,18 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
     goto out;
   }
   for (int k = 0; k < n; k++) {
-    report_add(merged, cJSON_Duplicate(list[k], 1));
-    for (int i = 0; i < n_dirs; i++) {
-      char from[PATH_MAX], to[PATH_MAX];
-      snprintf(from, sizeof from, "%s/%s", dirs[i], report_str(list[k], "id"));
-      snprintf(to, sizeof to, "%s/%s", out, report_str(list[k], "id"));
-      struct stat a, b;
-      if (stat(from, &a) < 0 || (stat(to, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)) continue;
-      if (cli_copy_tree(from, to) < 0) {
-        fprintf(stderr, "error: cannot copy %s to %s\n", from, to);
-        code = EXIT_ENV;
-        goto out;
-      }
+    report_add(merged, cJSON_Duplicate(list[k].result, 1));
+    /* The artefacts of the run that produced this result: a stale folder of
+     * the same name in another run dir is not this scenario's. */
+    char from[PATH_MAX], to[PATH_MAX];
+    snprintf(from, sizeof from, "%s/%s", dirs[list[k].dir], report_str(list[k].result, "id"));
+    snprintf(to, sizeof to, "%s/%s", out, report_str(list[k].result, "id"));
+    struct stat a, b;
+    if (stat(from, &a) < 0 || (stat(to, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)) continue;
+    if (cli_copy_tree(from, to) < 0) {
+      fprintf(stderr, "error: cannot copy %s to %s\n", from, to);
+      code = EXIT_ENV;
+      goto out;
     }
   }
   code = report_summarize(merged, interrupted);

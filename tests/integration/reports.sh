@@ -84,7 +84,10 @@ grep -q '"flaky":[[:space:]]*false' "$T/r/report.json" || fail "--repeat does no
 # Sharded certification: the shards' certificates merge into one, which verifies when signed.
 "$BCSIM" run -q --shard 1/2 --out "$T/c1" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 1/2 failed"
 "$BCSIM" run -q --shard 2/2 --out "$T/c2" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 2/2 failed"
+mkdir -p "$T/c2/cloud-down" && echo stale > "$T/c2/cloud-down/stale" # shard 1 ran cloud-down, not shard 2
 "$BCSIM" report merge --sign-key "$T/vendor.key" --out "$T/cm" "$T/c1" "$T/c2" > /dev/null || fail "merging signed shards failed"
+[ -s "$T/cm/cloud-down/events.jsonl" ] || fail "the merge did not copy cloud-down's artefacts from the shard that ran it"
+[ ! -e "$T/cm/cloud-down/stale" ] || fail "the merge copied a stale folder from a shard that did not run the scenario"
 "$BCSIM" verify "$T/cm/certificate.json" > "$T/v.txt" || fail "the merged certificate does not verify: $(cat "$T/v.txt")"
 grep -q "ok    scenario set: 2 scenarios" "$T/v.txt" || fail "the merged certificate does not hold both scenarios"
 sed 's/"binary_sha256":[[:space:]]*"./"binary_sha256": "0/' "$T/c2/certificate.json" > "$T/c2/cert.tmp" && mv "$T/c2/cert.tmp" "$T/c2/certificate.json"
