@@ -758,6 +758,10 @@ int runner_main(int argc, char **argv) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);
     goto judge;
   }
+  /* A kept tenant (bcsim serve) brings its own domains: ${bc_domain} and
+   * what the lab publishes must be the world's, not the defaults. */
+  snprintf(sc->bc_domain, sizeof sc->bc_domain, "%s", world_bc_domain(r->world));
+  snprintf(sc->cloud_domain, sizeof sc->cloud_domain, "%s", world_cloud_domain(r->world));
   if (bind_resolv_conf(r) < 0) goto judge;
   snprintf(path, sizeof path, "%s/capture.pcap", r->out_dir);
   r->cap = capture_new(r->lab, LAB_CLIENT, lab_client_ifname(), path, r->base, on_frame, r, err, sizeof err);

@@ -210,6 +210,8 @@ int world_config_fault(world_t *w, const char *action, char *err, size_t errlen)
   return rc;
 }
 
+const char *world_bc_domain(const world_t *w) { return w->bc_domain; }
+const char *world_cloud_domain(const world_t *w) { return w->cloud_domain; }
 const char *world_thumbprint(const world_t *w) { return tenant_thumbprint(w->tenant); }
 const char *world_trust_store(const world_t *w) { return w->trust_path; }
 

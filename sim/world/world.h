@@ -37,6 +37,9 @@ typedef void (*world_log_fn)(void *arg, const char *src, const char *type, cJSON
 world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts, world_log_fn log,
                    void *log_arg, char *err, size_t errlen);
 void world_free(world_t *w);
+/* The domains the world serves: the scenario's, or a kept tenant's own. */
+const char *world_bc_domain(const world_t *w);
+const char *world_cloud_domain(const world_t *w);
 /* Which party an address belongs to ("pcc1", "client", ...), or NULL if the
  * address is not part of the world. */
 const char *world_addr_name(const world_t *w, const char *addr);

@@ -76,6 +76,20 @@ grep -q '"type":"fault.on".*"name":"dns.nxdomain"' "$E" || fail "the switched fa
 grep -q '"sni":"broker.zpa.example.net"' "$E" || fail "the client's ClientHello is not in events.jsonl"
 [ ! -e "$BCSIM_STATE_DIR/worlds/t1/serve/lab.json" ] || fail "lab.json outlived the world"
 
+# A world kept with its own BC domain serves it, and ${bc_domain} in a fault is that domain.
+"$BCSIM" serve --world corp --bc-domain corp.example.test > "$T/corp.txt" 2>&1 &
+SERVE=$!
+wait_for "$T/corp.txt" "is up" 30 || fail "bcsim serve --bc-domain did not come up: $(cat "$T/corp.txt")"
+grep -q "any2bcp.corp.example.test" "$T/corp.txt" || fail "the served page does not show the world's own BC domain"
+[ "$("$BCSIM" exec --world corp -- sh -c 'echo $BCSIM_BC_DOMAIN')" = corp.example.test ] ||
+  fail "the lab publishes another BC domain than the world's"
+"$BCSIM" fault on dns.nxdomain dns --param 'name=any2bcp.${bc_domain}' --world corp > /dev/null || fail "fault on failed"
+"$BCSIM" exec --world corp -- getent hosts any2bcp.corp.example.test > /dev/null &&
+  fail "\${bc_domain} in a fault is not the served world's domain"
+kill -INT $SERVE
+wait $SERVE
+SERVE=
+
 # --keep: a failed lab stays up for exec until Ctrl-C; the run still exits 1.
 "$BCSIM" run --keep --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$T/k" "$SRC/scenarios/cloud-down.json" \
   > "$T/keep.txt" 2>&1 &
