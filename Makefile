@@ -4,7 +4,7 @@ OUT   ?= out
 JOBS  ?= $(shell nproc)
 DEB_PACKAGES = build-essential cmake pkg-config libssl-dev libevent-dev libldns-dev \
   libpcap-dev libnet1-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcmocka-dev libnftables-dev tshark \
-  libxml2-utils chromium iproute2
+  libxml2-utils chromium iproute2 jq python3 openssl
 
 .PHONY: all deps build test demo bench clean
 all: build

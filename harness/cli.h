@@ -58,5 +58,7 @@ void cli_print_bc_settings(const struct tenant *t);
 
 int cmd_report(int argc, char **argv); /* bcsim report merge */
 int cmd_verify(int argc, char **argv); /* bcsim verify */
+int cmd_rejudge(int argc, char **argv); /* bcsim rejudge */
+int cmd_mutate(int argc, char **argv);  /* bcsim mutate */
 int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */
 #endif

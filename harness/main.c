@@ -45,6 +45,8 @@ static void usage(FILE *to) {
           "Reports:\n"
           "  report     merge shard outputs (report merge), print verdicts (report verdicts)\n"
           "  verify     check a signed certificate.json\n"
+          "  rejudge    derive a run's events again from its evidence and judge them again\n"
+          "  mutate     prove each check of a run can fail: take its evidence away, or add a violation\n"
           "The world, by hand:\n"
           "  bc         the Business Continuity page: show, download-config, thumbprint\n"
           "  serve      bring a world up and keep it up\n"
@@ -127,6 +129,8 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "bc") == 0) return cmd_bc(argc - 1, argv + 1);
   if (strcmp(argv[1], "report") == 0) return cmd_report(argc - 1, argv + 1);
   if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
+  if (strcmp(argv[1], "rejudge") == 0) return cmd_rejudge(argc - 1, argv + 1);
+  if (strcmp(argv[1], "mutate") == 0) return cmd_mutate(argc - 1, argv + 1);
   fprintf(stderr, "error: unknown command \"%s\"\n", argv[1]);
   usage(stderr);
   return EXIT_USAGE;

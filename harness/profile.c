@@ -51,7 +51,8 @@ static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool requ
 }
 
 profile_t *profile_load(const char *path, diag_t *d) {
-  static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch", "levels"};
+  static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch", "levels",
+                                     "shows_on"};
   profile_t *p = calloc(1, sizeof *p);
   char *text = NULL;
   cJSON *root = NULL;
@@ -92,13 +93,20 @@ profile_t *profile_load(const char *path, diag_t *d) {
       goto out;
     }
   }
-  ok = jsonv_keys(&v, root, "", "a client profile", keys, 8) &&
+  char shows_on[16] = "wire";
+  ok = jsonv_keys(&v, root, "", "a client profile", keys, 9) &&
+       jsonv_str(&v, root, "", "shows_on", false, shows_on, sizeof shows_on) &&
        jsonv_str(&v, root, "", "violates", false, p->violates, sizeof p->violates) &&
        jsonv_str(&v, root, "", "name", true, p->name, sizeof p->name) &&
        jsonv_str(&v, root, "", "description", false, p->description, sizeof p->description) &&
        parse_argv(&v, root, "command", true, p->argv, &p->argc) &&
        parse_argv(&v, root, "probe", false, p->probe_argv, &p->probe_argc) &&
        (!t || scenario_parse_timers(&v, t, "timers", p->timers, &p->n_timers));
+  if (ok && strcmp(shows_on, "wire") != 0 && strcmp(shows_on, "session") != 0)
+    ok = jsonv_fail(&v, "shows_on", false,
+                    "\"wire\" (a network-level check can catch the defect) or \"session\" (only bcsim's protocol shows it)",
+                    "unknown \"shows_on\"");
+  p->shows_on_wire = strcmp(shows_on, "session") != 0;
 out:
   cJSON_Delete(root);
   free(text);

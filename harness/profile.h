@@ -24,6 +24,7 @@ typedef struct profile {
   /* Defect profiles: the requirement the defect breaks, and the scenarios
    * expected to catch it (bcsim selftest tries those first). */
   bool speaks_session; /* "levels": the client speaks bcsim's session protocol (default yes) */
+  bool shows_on_wire;  /* defect profiles, "shows_on": a network-level check can catch it (default yes) */
   char violates[SC_NAME];
   int n_catch;
   char catch_ids[8][SC_NAME];

@@ -29,9 +29,7 @@
 #include "sim/base/rng.h"
 #include "sim/capture/capture.h"
 #include "sim/inject/inject.h"
-#include "sim/decode/dns_decode.h"
-#include "sim/decode/packet.h"
-#include "sim/decode/tls_decode.h"
+#include "sim/decode/wire.h"
 #include "sim/lab/lab.h"
 #include "sim/world/world.h"
 
@@ -60,15 +58,7 @@ typedef struct step_timer {
   struct event *ev;
 } step_timer_t;
 
-/* A TCP connection of the client, as seen on the wire: what a forged RST
- * from the server needs to be accepted. */
-typedef struct flow {
-  bool live;
-  char server[INET6_ADDRSTRLEN], client[INET6_ADDRSTRLEN];
-  uint16_t sport, cport;
-  uint32_t next_seq; /* the server's next sequence number */
-} flow_t;
-#define MAX_FLOWS 128
+#define MAX_FLOWS 128 /* live connections to one address that net.inject-rst resets */
 #define MAX_TIMERS 1024
 
 struct run {
@@ -81,16 +71,15 @@ struct run {
   world_t *world;
   tl_t *tl;
   capture_t *cap;
+  wire_t *wire;
   FILE *svc_log;
   int64_t t0_us;        /* scenario start, monotonic */
-  int64_t real_minus_mono_us; /* to put pcap's wall-clock stamps on the monotonic axis */
+  int64_t pcap_t0_us; /* t = 0 in pcap's wall-clock stamps: a packet's time is its stamp minus this */
   pid_t client_pid;
   bool client_exited;
   int client_status;
   step_timer_t steps[MAX_TIMERS];
   int n_steps;
-  flow_t flows[MAX_FLOWS];
-  int next_flow;
   probe_t probes[MAX_PROBES];
   int n_probes;
   char error[512]; /* set when the harness itself failed */
@@ -98,6 +87,9 @@ struct run {
   int n_manual;     /* faults switched through the control socket */
   pid_t host_pid;   /* this lab's pid on the host, for bcsim exec */
   const char *current_app; /* for ${app} while expanding a probe */
+  double time_scale;       /* --time-scale, as applied to the scenario (1: none) */
+  sc_timer_t timers[SC_MAX_TIMERS]; /* what the client runs with, before scaling */
+  int n_timers;
 };
 
 static int64_t now_rel(const run_t *r) { return dur_now_us() - r->t0_us; }
@@ -121,61 +113,8 @@ static void harness_error(run_t *r, const char *fmt, const char *detail) {
 
 /* ---- the wire: packets on the client's interface become events ---- */
 
-static void add_endpoints(run_t *r, cJSON *f, const pkt_view_t *v) {
-  const char *src_name = world_addr_name(r->world, v->src);
-  cJSON_AddStringToObject(f, "src", v->src);
-  cJSON_AddStringToObject(f, "src_name", src_name ? src_name : "unknown");
-  cJSON_AddStringToObject(f, "dst", v->dst);
-  cJSON_AddNumberToObject(f, "dport", v->dport);
-  const char *name = world_addr_name(r->world, v->dst);
-  cJSON_AddStringToObject(f, "dst_name", name ? name : "unknown");
-}
-
-static void wire_dns(run_t *r, int64_t t, const pkt_view_t *v, const dns_view_t *d, const char *proto) {
-  cJSON *f = cJSON_CreateObject();
-  cJSON_AddStringToObject(f, "qname", d->qname);
-  cJSON_AddStringToObject(f, "qtype", d->qtype);
-  cJSON_AddNumberToObject(f, "id", d->id);
-  cJSON_AddStringToObject(f, "proto", proto);
-  add_endpoints(r, f, v);
-  if (d->is_response) {
-    cJSON_AddStringToObject(f, "rcode", dns_rcode_name(d->rcode));
-    cJSON_AddBoolToObject(f, "tc", d->truncated);
-    cJSON *addrs = cJSON_AddArrayToObject(f, "addrs");
-    for (int i = 0; i < d->n_addrs; i++) cJSON_AddItemToArray(addrs, cJSON_CreateString(d->addrs[i]));
-    cJSON_AddNumberToObject(f, "ttl", d->min_ttl);
-  }
-  emit(r, t, "wire", d->is_response ? "dns.answer" : "dns.query", f);
-}
-
-static bool is_client_addr(const char *a) { return strcmp(a, "192.0.2.10") == 0 || strcmp(a, "2001:db8:1::10") == 0; }
-
-static void track_flow(run_t *r, const pkt_view_t *v) {
-  bool from_server = is_client_addr(v->dst);
-  const char *server = from_server ? v->src : v->dst, *client = from_server ? v->dst : v->src;
-  uint16_t sport = from_server ? v->sport : v->dport, cport = from_server ? v->dport : v->sport;
-  flow_t *f = NULL;
-  for (int i = 0; i < MAX_FLOWS && !f; i++) {
-    flow_t *c = &r->flows[i];
-    if (c->sport == sport && c->cport == cport && strcmp(c->server, server) == 0 && strcmp(c->client, client) == 0) f = c;
-  }
-  if (!f) {
-    if (!(v->tcp_flags & PKT_TCP_SYN)) return;
-    f = &r->flows[r->next_flow++ % MAX_FLOWS];
-    memset(f, 0, sizeof *f);
-    snprintf(f->server, sizeof f->server, "%s", server);
-    snprintf(f->client, sizeof f->client, "%s", client);
-    f->sport = sport;
-    f->cport = cport;
-  }
-  if (v->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) {
-    f->live = false;
-    return;
-  }
-  if (from_server) {
-    f->live = true;
-    f->next_seq = v->seq + (uint32_t)v->payload_len + ((v->tcp_flags & PKT_TCP_SYN) ? 1u : 0u);
-  }
+static void on_wire_event(void *arg, int64_t t_us, const char *type, cJSON *fields) {
+  emit(arg, t_us, "wire", type, fields);
 }
 
 /* net.inject-rst: a forged RST, from the router, for every live connection to the target. */
@@ -183,22 +122,26 @@ static int inject_rst(run_t *r, const char *target, char *err, size_t errlen) {
   const char *names[32];
   int n = world_target_parties(r->world, target, names, 32), sent = 0;
   for (int k = 0; k < n; k++) {
-    const char *v4, *v6;
-    if (world_party_addrs(r->world, names[k], &v4, &v6) < 0) continue;
-    for (int i = 0; i < MAX_FLOWS; i++) {
-      flow_t *f = &r->flows[i];
-      if (!f->live || (strcmp(f->server, v4) != 0 && strcmp(f->server, v6) != 0)) continue;
-      if (inject_tcp_rst(r->lab, LAB_ROUTER, f->server, f->sport, f->client, f->cport, f->next_seq, err, errlen) < 0)
-        return -1;
-      cJSON *e = cJSON_CreateObject();
-      cJSON_AddStringToObject(e, "src", f->server);
-      cJSON_AddStringToObject(e, "dst", f->client);
-      cJSON_AddNumberToObject(e, "sport", f->sport);
-      cJSON_AddNumberToObject(e, "dport", f->cport);
-      cJSON_AddStringToObject(e, "target", names[k]);
-      emit(r, now_rel(r), "harness", "inject.rst", e);
-      f->live = false;
-      sent++;
+    const char *addrs[2];
+    if (world_party_addrs(r->world, names[k], &addrs[0], &addrs[1]) < 0) continue;
+    for (int a = 0; a < 2; a++) {
+      wire_conn_t conns[MAX_FLOWS];
+      int live = wire_live_conns(r->wire, addrs[a], conns, MAX_FLOWS);
+      for (int i = 0; i < live; i++) {
+        wire_conn_t *c = &conns[i];
+        if (inject_tcp_rst(r->lab, LAB_ROUTER, c->server, c->sport, c->client, c->cport, c->server_next_seq, err,
+                           errlen) < 0)
+          return -1;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "src", c->server);
+        cJSON_AddStringToObject(e, "dst", c->client);
+        cJSON_AddNumberToObject(e, "sport", c->sport);
+        cJSON_AddNumberToObject(e, "dport", c->cport);
+        cJSON_AddStringToObject(e, "target", names[k]);
+        emit(r, now_rel(r), "harness", "inject.rst", e);
+        wire_conn_closed(r->wire, c);
+        sent++;
+      }
     }
   }
   if (sent == 0) {
@@ -212,40 +155,8 @@ static int inject_rst(run_t *r, const char *target, char *err, size_t errlen) {
 
 static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype) {
   run_t *r = arg;
-  pkt_view_t v;
-  if (pkt_decode(frame, h->caplen, linktype, &v) < 0) return;
   int64_t stamp = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-  int64_t t = stamp - r->real_minus_mono_us - r->t0_us;
-  dns_view_t d;
-  if (v.proto == IPPROTO_UDP && (v.dport == 53 || v.sport == 53)) {
-    if (dns_decode(v.payload, v.payload_len, &d) == 0) wire_dns(r, t, &v, &d, "udp");
-    return;
-  }
-  if (v.proto != IPPROTO_TCP) return;
-  track_flow(r, &v);
-  if ((v.dport == 53 || v.sport == 53) && v.payload_len > 2 && dns_decode_tcp(v.payload, v.payload_len, &d) == 0)
-    wire_dns(r, t, &v, &d, "tcp");
-  if ((v.tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
-    cJSON *f = cJSON_CreateObject();
-    add_endpoints(r, f, &v);
-    emit(r, t, "wire", "tcp.connect", f);
-  }
-  if (v.tcp_flags & PKT_TCP_RST) {
-    cJSON *f = cJSON_CreateObject();
-    add_endpoints(r, f, &v);
-    emit(r, t, "wire", "tcp.reset", f);
-  }
-  tls_hello_view_t th;
-  if (v.payload_len > 5 && v.payload[0] == 22 && tls_decode_client_hello(v.payload, v.payload_len, &th) == 0) {
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "sni", th.sni);
-    cJSON_AddBoolToObject(f, "has_sni", th.has_sni);
-    cJSON_AddStringToObject(f, "max_version", tls_version_name(th.max_version));
-    cJSON_AddStringToObject(f, "min_version", tls_version_name(th.min_version));
-    cJSON_AddStringToObject(f, "alpn", th.alpn);
-    add_endpoints(r, f, &v);
-    emit(r, t, "wire", "tls.client_hello", f);
-  }
+  wire_frame(r->wire, stamp - r->pcap_t0_us, frame, h->caplen, linktype);
 }
 
 static void on_world_log(void *arg, const char *src, const char *type, cJSON *fields) {
@@ -585,6 +496,28 @@ static void on_end(evutil_socket_t fd, short what, void *arg) { event_base_loopb
 
 /* ---- setup and teardown ---- */
 
+/* The wire decoder, with the world's parties; they also go to
+ * world/parties.json, so bcsim rejudge can name addresses as the run did. */
+static int start_wire(run_t *r) {
+  wire_party_t parties[64];
+  char path[700];
+  int n = world_wire_parties(r->world, parties, 64);
+  cJSON *list = cJSON_CreateArray();
+  for (int i = 0; i < n; i++) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "addr", parties[i].addr);
+    cJSON_AddStringToObject(p, "name", parties[i].name);
+    cJSON_AddStringToObject(p, "role", parties[i].role);
+    cJSON_AddItemToArray(list, p);
+  }
+  snprintf(path, sizeof path, "%s/world/parties.json", r->out_dir);
+  int rc = report_write_file(list, path);
+  cJSON_Delete(list);
+  r->wire = rc == 0 ? wire_new(parties, n, on_wire_event, r) : NULL;
+  if (!r->wire) snprintf(r->error, sizeof r->error, "starting the wire decoder (and writing %s) failed", path);
+  return r->wire ? 0 : -1;
+}
+
 static int bind_resolv_conf(run_t *r) {
   if (mount(world_resolv_path(r->world), "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
     snprintf(r->error, sizeof r->error, "bind-mounting the lab's resolv.conf over /etc/resolv.conf: %s",
@@ -617,6 +550,13 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   cJSON *res = report_scenario(r->sc, results, verdict, duration_s, r->error[0] ? r->error : NULL);
   cJSON_AddStringToObject(res, "client", r->prof->name);
   cJSON_AddNumberToObject(res, "seed", (double)r->sc->seed);
+  /* What bcsim rejudge needs to judge the evidence again as this run did. */
+  cJSON_AddNumberToObject(res, "time_scale", r->time_scale);
+  cJSON *levels = cJSON_AddArrayToObject(res, "levels");
+  cJSON_AddItemToArray(levels, cJSON_CreateString("network"));
+  if (r->prof->speaks_session) cJSON_AddItemToArray(levels, cJSON_CreateString("session"));
+  cJSON *timers = cJSON_AddObjectToObject(res, "timers");
+  for (int i = 0; i < r->n_timers; i++) cJSON_AddNumberToObject(timers, r->timers[i].name, (double)r->timers[i].value);
   if (tl_dropped(r->tl)) cJSON_AddNumberToObject(res, "events_dropped", (double)tl_dropped(r->tl));
   snprintf(path, sizeof path, "%s/result.json", r->out_dir);
   if (report_write_file(res, path) < 0) rc = -1;
@@ -625,7 +565,7 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
 }
 
 typedef struct lab_args {
-  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind;
+  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels;
   bool serve, keep;
 } lab_args_t;
 
@@ -638,6 +578,7 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
                                        {"bindir", required_argument, 0, 'b'},
                                        {"tenant", required_argument, 0, 't'},
                                        {"client-kind", required_argument, 0, 'k'},
+                                       {"levels", required_argument, 0, 'L'},
                                        {"serve", no_argument, 0, 'V'},
                                        {"keep", no_argument, 0, 'K'},
                                        {0, 0, 0, 0}};
@@ -652,6 +593,7 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
     else if (c == 'T') a->scale = optarg;
     else if (c == 't') a->tenant = optarg;
     else if (c == 'k') a->client_kind = optarg;
+    else if (c == 'L') a->levels = optarg;
     else if (c == 'V') a->serve = true;
     else if (c == 'K') a->keep = true;
     else return -1;
@@ -706,8 +648,18 @@ int runner_main(int argc, char **argv) {
   }
   if (!sc) goto out;
   if (args.seed) sc->seed = strtoull(args.seed, NULL, 10);
+  /* Windows in the client's own timers take the values it runs with, before any scaling. */
+  if (prof && scenario_bind_timers(sc, prof->timers, prof->n_timers, err, sizeof err) < 0) {
+    fprintf(stderr, "bcsim: %s\n", err);
+    goto out;
+  }
+  if (prof) r->n_timers = scenario_effective_timers(sc, prof->timers, prof->n_timers, r->timers);
+  /* --levels can only narrow what the profile speaks: judged as a black box. */
+  if (prof && args.levels && strcmp(args.levels, "network") == 0) prof->speaks_session = false;
+  r->time_scale = 1;
   if (args.scale && prof) {
-    scenario_scale(sc, strtod(args.scale, NULL));
+    r->time_scale = strtod(args.scale, NULL);
+    scenario_scale(sc, r->time_scale);
     scenario_scale_timers(prof->timers, prof->n_timers, strtod(args.scale, NULL));
   }
   r->sc = sc;
@@ -731,8 +683,9 @@ int runner_main(int argc, char **argv) {
   }
   struct timespec rt;
   clock_gettime(CLOCK_REALTIME, &rt);
-  r->real_minus_mono_us = ((int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000) - dur_now_us();
   r->t0_us = dur_now_us();
+  /* pcap stamps packets with the wall clock: the same instant on that axis. */
+  r->pcap_t0_us = ((int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000);
 
   int64_t lab_t0 = dur_now_us();
   r->lab = lab_new(err, sizeof err);
@@ -762,13 +715,16 @@ int runner_main(int argc, char **argv) {
    * what the lab publishes must be the world's, not the defaults. */
   snprintf(sc->bc_domain, sizeof sc->bc_domain, "%s", world_bc_domain(r->world));
   snprintf(sc->cloud_domain, sizeof sc->cloud_domain, "%s", world_cloud_domain(r->world));
-  if (bind_resolv_conf(r) < 0) goto judge;
+  if (bind_resolv_conf(r) < 0 || start_wire(r) < 0) goto judge;
   snprintf(path, sizeof path, "%s/capture.pcap", r->out_dir);
   r->cap = capture_new(r->lab, LAB_CLIENT, lab_client_ifname(), path, r->base, on_frame, r, err, sizeof err);
   if (!r->cap) {
     snprintf(r->error, sizeof r->error, "starting the capture: %s", err);
     goto judge;
   }
+  cJSON *cf = cJSON_CreateObject();
+  cJSON_AddNumberToObject(cf, "pcap_t0_us", (double)r->pcap_t0_us);
+  emit(r, now_rel(r), "harness", "capture.start", cf);
   sigchld = evsignal_new(r->base, SIGCHLD, on_sigchld, r);
   sigint = catch_stop_signals() == 0 ? event_new(r->base, stop_pipe[0], EV_READ | EV_PERSIST, on_interrupt, r) : NULL;
   end = evtimer_new(r->base, on_end, r->base);
@@ -859,19 +815,7 @@ judge:
   if (r->interrupted && !r->error[0]) snprintf(r->error, sizeof r->error, "interrupted before the scenario finished");
   if (r->tl) {
     tl_sort(r->tl);
-    verdict = check_eval_all(sc, r->tl, results);
-    if (!prof->speaks_session) {
-      /* Checks of bcsim's own protocol say nothing about a client that does
-       * not speak it: unsupported, never passed. */
-      for (int i = 0; i < sc->n_checks; i++) {
-        if (strcmp(check_class(&sc->checks[i]), "session") == 0) {
-          results[i].verdict = VERDICT_UNSUPPORTED;
-          snprintf(results[i].message, sizeof results[i].message,
-                   "the client profile does not speak the session level (bcsim's own protocol)");
-        }
-      }
-      verdict = check_scenario_verdict(sc, results);
-    }
+    verdict = check_eval_all(sc, r->tl, prof->speaks_session, results);
     if (r->error[0]) {
       /* Never blame the client for the harness: nothing was judged. */
       verdict = VERDICT_ERROR;
@@ -899,6 +843,7 @@ out:
   if (sigchld) event_free(sigchld);
   if (sigint) event_free(sigint);
   if (end) event_free(end);
+  wire_free(r->wire);
   world_free(r->world);
   if (r->base) event_base_free(r->base);
   lab_free(r->lab);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/jsonpos.h"
+#include "harness/window.h"
 #include "harness/catalogue.h"
 #include "harness/jsonv.h"
 #include "sim/base/dur.h"
@@ -14,7 +15,8 @@
 #define SC(v) ((scenario_t *)(v)->user)
 
 const char *const sc_event_types[] = {
-    "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tls.client_hello",
+    "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tcp.retransmission", "tls.client_hello",
+    "tls.server_hello", "tls.app_data", "capture.start", "capture.dropped", "harness.error",
     "svc.dns.query", "svc.tls.handshake", "svc.http.request", "app.request",
     "probe.start", "probe.result", "svc.dns.spoof", "inject.rst", "inject.none", "harness.warning",
     "lab.ready", "client.kill", "fault.on", "fault.off", "client.start", "client.exit", "scenario.start",
@@ -242,6 +244,14 @@ bool scenario_anchor_off(const char *anchor, char *step, size_t step_len) {
   return off;
 }
 
+const char *scenario_check_level(const sc_check_t *ck) {
+  if (ck->level[0]) return ck->level;
+  static const char *const session_events[] = {"svc.http.request", "app.request", "probe.start", "probe.result"};
+  for (size_t i = 0; i < sizeof session_events / sizeof session_events[0]; i++)
+    if (strcmp(ck->event, session_events[i]) == 0) return "session";
+  return "network";
+}
+
 static bool anchor_known(const scenario_t *sc, const char *name, int before_check) {
   char step[SC_NAME];
   if (strcmp(name, "start") == 0) return true;
@@ -255,10 +265,61 @@ static bool anchor_known(const scenario_t *sc, const char *name, int before_chec
   return false;
 }
 
+/* The timers windows are checked with before a profile is known: the
+ * reference profile's defaults (docs/protocol.md), under the scenario's own. */
+static const sc_timer_t validation_timers[] = {{"keepalive", 60000}, {"timeout", 10000}, {"retries", 2}, {"backoff", 1000}};
+
+int scenario_effective_timers(const scenario_t *sc, const sc_timer_t *profile, int n, sc_timer_t *out) {
+  int k = 0;
+  for (int i = 0; i < sc->n_timers && k < SC_MAX_TIMERS; i++) out[k++] = sc->timers[i];
+  for (int i = 0; i < n && k < SC_MAX_TIMERS; i++) {
+    bool set = false;
+    for (int j = 0; j < sc->n_timers; j++) set = set || strcmp(sc->timers[j].name, profile[i].name) == 0;
+    if (!set) out[k++] = profile[i];
+  }
+  return k;
+}
+
+int scenario_bind_timers(scenario_t *sc, const sc_timer_t *timers, int n, char *err, size_t errlen) {
+  sc_timer_t eff[SC_MAX_TIMERS];
+  int k = scenario_effective_timers(sc, timers, n, eff);
+  char why[300];
+  for (int i = 0; i < sc->n_checks; i++) {
+    sc_check_t *ck = &sc->checks[i];
+    if (!ck->within_expr[0]) continue;
+    if (window_eval(ck->within_expr, eff, k, &ck->within_ms, why, sizeof why) < 0) {
+      snprintf(err, errlen, "%s: check %s: its window: %s", sc->path, ck->id, why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* "within": a duration, or a window in the client's timers (window.h). */
+static bool parse_within(jsonv_t *v, const cJSON *c, const char *path, sc_check_t *ck) {
+  char text[sizeof ck->within_expr] = "", kpath[96], why[300];
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(c, "within");
+  snprintf(kpath, sizeof kpath, "%s/within", path);
+  if (!w) return true;
+  if (!cJSON_IsString(w) || strlen(w->valuestring) >= sizeof text)
+    return jsonv_fail(v, kpath, false, "a duration with a unit, as a string (\"500ms\", \"2s\"), or one in the "
+                      "client's timers (\"2*timeout + backoff + 1s\")", "\"within\" must be a short string");
+  snprintf(text, sizeof text, "%s", w->valuestring);
+  if (dur_parse(text, &ck->within_ms)) return true;
+  sc_timer_t eff[SC_MAX_TIMERS];
+  int k = scenario_effective_timers(SC(v), validation_timers, sizeof validation_timers / sizeof validation_timers[0], eff);
+  if (window_eval(text, eff, k, &ck->within_ms, why, sizeof why) < 0)
+    return jsonv_fail(v, kpath, false,
+                      "a duration (\"500ms\", \"1.5s\"), or a sum of durations and timers (keepalive, timeout, "
+                      "backoff) that counts (a number, retries) may multiply: \"2*retries*(timeout + backoff) + 1s\"",
+                      why);
+  snprintf(ck->within_expr, sizeof ck->within_expr, "%s", text);
+  return true;
+}
+
 static bool parse_checks(jsonv_t *v, const cJSON *root) {
   static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "limit", "after", "within",
-                                     "class"};
-  static const char *const ekeys[] = {"event", "match", "max"};
+                                     "until", "class", "level"};
   char path[64], epath[80], msg[512], hint[512];
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "checks");
   if (!cJSON_IsArray(cs) || !cs->child)
@@ -270,8 +331,9 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     snprintf(path, sizeof path, "checks/%d", i);
     sc_check_t *ck = &SC(v)->checks[SC(v)->n_checks++];
     snprintf(ck->after, sizeof ck->after, "start");
-    if (!jsonv_keys(v, c, path, "a check", keys, 9) ||
+    if (!jsonv_keys(v, c, path, "a check", keys, 11) ||
         !jsonv_str(v, c, path, "class", false, ck->class_name, sizeof ck->class_name) ||
+        !jsonv_str(v, c, path, "level", false, ck->level, sizeof ck->level) ||
         !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id))
       return false;
     /* A precondition proves the scenario's premise (the fault met the client), not a requirement. */
@@ -285,7 +347,7 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     if ((!premise && !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement)) ||
         !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
         !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
-        !jsonv_dur(v, c, path, "within", false, &ck->within_ms))
+        !jsonv_str(v, c, path, "until", false, ck->until, sizeof ck->until) || !parse_within(v, c, path, ck))
       return false;
     if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0 && !premise) {
       char cpath[80];
@@ -295,6 +357,16 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
                         "(the scenario's premise)",
                         "unknown check class");
     }
+    if (ck->level[0] && strcmp(ck->level, "network") != 0 && strcmp(ck->level, "session") != 0) {
+      char lpath[80];
+      snprintf(lpath, sizeof lpath, "%s/level", path);
+      return jsonv_fail(v, lpath, false,
+                        "\"network\" (judged from the wire and the TLS and DNS servers: any client) or \"session\" "
+                        "(needs what only bcsim's own protocol reveals)",
+                        "unknown check level");
+    }
+    /* A network or session class is the check's level. */
+    if (!ck->level[0] && ck->class_name[0] && !premise) memcpy(ck->level, ck->class_name, sizeof ck->level);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(c, "forbid");
     const cJSON *lm = cJSON_GetObjectItemCaseSensitive(c, "limit");
@@ -306,9 +378,21 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     const char *kind_name = ex ? "expect" : fb ? "forbid" : "limit";
     snprintf(epath, sizeof epath, "%s/%s", path, kind_name);
     const cJSON *body = ex ? ex : fb ? fb : lm;
-    if (!jsonv_keys(v, body, epath, kind_name, ekeys, ck->kind == SC_CHECK_LIMIT ? 3 : 2) ||
+    static const char *const fkeys[] = {"event", "match"}, *const lkeys[] = {"event", "match", "max"},
+                             *const xkeys[] = {"event", "match", "min"};
+    if (!jsonv_keys(v, body, epath, kind_name, ck->kind == SC_CHECK_LIMIT ? lkeys : ck->kind == SC_CHECK_EXPECT ? xkeys : fkeys,
+                    ck->kind == SC_CHECK_FORBID ? 2 : 3) ||
         !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
       return false;
+    const cJSON *mn = cJSON_GetObjectItemCaseSensitive(body, "min");
+    if (mn) {
+      char mpath[100];
+      snprintf(mpath, sizeof mpath, "%s/min", epath);
+      if (!cJSON_IsNumber(mn) || mn->valuedouble < 1 || mn->valuedouble > 1000 || mn->valuedouble != (int)mn->valuedouble)
+        return jsonv_fail(v, mpath, false, "how many matching events are needed, e.g. \"min\": 2",
+                          "\"min\" must be a whole number from 1 to 1000");
+      ck->min = mn->valueint;
+    }
     if (ck->kind == SC_CHECK_LIMIT) {
       const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
       char mpath[100];
@@ -336,17 +420,35 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     if (!cJSON_IsObject(ck->match))
       return jsonv_fail(v, mpath, false, "write { \"field\": \"value\" }", "\"match\" must be an object");
     if (!expand_match(v, ck->match, mpath)) return false;
-    if (ck->kind == SC_CHECK_EXPECT && ck->within_ms == 0)
+    if (ck->kind == SC_CHECK_EXPECT && ck->within_ms == 0 && !ck->until[0])
       return jsonv_fail(v, path, false, "say how long the client has, e.g. \"within\": \"3s\"",
                      "an expect check needs \"within\"");
-    if (!anchor_known(SC(v), ck->after, SC(v)->n_checks - 1)) {
+    for (int which = 0; which < 2; which++) {
+      const char *anchor = which == 0 ? ck->after : ck->until, *key = which == 0 ? "after" : "until";
       char apath[80];
-      snprintf(apath, sizeof apath, "%s/after", path);
-      snprintf(msg, sizeof msg, "unknown anchor \"%s\"", ck->after);
-      return jsonv_fail(v, apath, false,
-                     "an anchor is \"start\", a timeline step id, \"<step id>.off\" for a step with \"for\", "
-                     "or the id of an earlier expect check", msg);
+      snprintf(apath, sizeof apath, "%s/%s", path, key);
+      if (which == 1 && !anchor[0]) continue;
+      if (!anchor_known(SC(v), anchor, SC(v)->n_checks - 1)) {
+        snprintf(msg, sizeof msg, "unknown anchor \"%s\"", anchor);
+        return jsonv_fail(v, apath, false,
+                          "an anchor is \"start\", a timeline step id, \"<step id>.off\" for a step with \"for\", "
+                          "or the id of an earlier expect check", msg);
+      }
+      for (int k = 0; k < SC(v)->n_checks - 1; k++) {
+        const sc_check_t *a = &SC(v)->checks[k];
+        if (strcmp(a->id, anchor) == 0 && strcmp(scenario_check_level(ck), "network") == 0 &&
+            strcmp(scenario_check_level(a), "session") == 0) {
+          snprintf(msg, sizeof msg, "a network check is anchored on the session check \"%s\"", a->id);
+          return jsonv_fail(v, apath, false,
+                            "anchor it on a timeline step or a network check, or say \"level\": \"session\": a "
+                            "client that speaks only the network level could not be judged by it",
+                            msg);
+        }
+      }
     }
+    if (ck->until[0] && ck->within_ms)
+      return jsonv_fail(v, path, false, "say when the window ends once: \"within\" a time, or \"until\" an anchor",
+                        "a check has both \"within\" and \"until\"");
     for (int k = 0; k < SC(v)->n_checks - 1; k++) {
       if (strcmp(SC(v)->checks[k].id, ck->id) == 0) {
         char ipath[80];
@@ -358,8 +460,42 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
   return true;
 }
 
+/* "requirements": what the scenario is about; each must be checked by one of its checks. */
+static bool parse_about(jsonv_t *v, const cJSON *root) {
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "requirements");
+  scenario_t *sc = SC(v);
+  if (!list) {
+    for (int i = 0; i < sc->n_checks; i++) {
+      bool seen = !sc->checks[i].requirement[0];
+      for (int k = 0; k < sc->n_about && !seen; k++) seen = strcmp(sc->about[k], sc->checks[i].requirement) == 0;
+      if (!seen && sc->n_about < SC_MAX_TAGS) snprintf(sc->about[sc->n_about++], SC_NAME, "%s", sc->checks[i].requirement);
+    }
+    return true;
+  }
+  if (!cJSON_IsArray(list) || !list->child)
+    return jsonv_fail(v, "requirements", false, "write [\"BC-FO-04\", ...]: the requirements the scenario is about",
+                      "\"requirements\" must be a non-empty array of requirement IDs");
+  int i = 0;
+  for (const cJSON *r = list->child; r; r = r->next, i++) {
+    char path[64];
+    snprintf(path, sizeof path, "requirements/%d", i);
+    if (!cJSON_IsString(r) || strlen(r->valuestring) >= SC_NAME || sc->n_about >= SC_MAX_TAGS)
+      return jsonv_fail(v, path, false, "a requirement ID such as \"BC-FO-04\"", "bad requirement ID");
+    bool checked = false;
+    for (int k = 0; k < sc->n_checks; k++) checked = checked || strcmp(sc->checks[k].requirement, r->valuestring) == 0;
+    if (!checked) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "no check of the scenario names %s", r->valuestring);
+      return jsonv_fail(v, path, false, "a scenario is about a requirement only if one of its checks judges it", msg);
+    }
+    snprintf(sc->about[sc->n_about++], SC_NAME, "%s", r->valuestring);
+  }
+  return true;
+}
+
 scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
-  static const char *const keys[] = {"id", "title", "tags", "seed", "world", "client", "duration", "timeline", "checks"};
+  static const char *const keys[] = {"id", "title", "tags", "requirements", "seed", "world", "client", "duration",
+                                     "timeline", "checks"};
   scenario_t *sc = calloc(1, sizeof *sc);
   cJSON *root = NULL;
   jsonv_t v = {text, path, d, sc};
@@ -371,7 +507,7 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
   snprintf(sc->path, sizeof sc->path, "%s", path);
   root = jsonv_parse(text, path, d);
   if (!root) goto out;
-  if (!jsonv_keys(&v, root, "", "the scenario", keys, 9) ||
+  if (!jsonv_keys(&v, root, "", "the scenario", keys, 10) ||
       !jsonv_str(&v, root, "", "id", true, sc->id, sizeof sc->id) ||
       !jsonv_str(&v, root, "", "title", false, sc->title, sizeof sc->title) ||
       !jsonv_dur(&v, root, "", "duration", true, &sc->duration_ms))
@@ -407,7 +543,7 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
     }
   }
   ok = parse_world(&v, root) && parse_client(&v, root) && parse_steps(&v, root) &&
-       parse_checks(&v, root);
+       parse_checks(&v, root) && parse_about(&v, root);
 out:
   cJSON_Delete(root);
   if (!ok) {

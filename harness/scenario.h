@@ -45,9 +45,13 @@ typedef struct sc_check {
   char event[SC_NAME];
   cJSON *match; /* owned; object of field -> expected value, ${vars} expanded */
   char after[SC_NAME]; /* "start", a step id, or a check id */
+  char until[SC_NAME]; /* "" or an anchor as after: the window ends there */
   int64_t within_ms;   /* expect: the window after the anchor; forbid, limit: 0 = whole run */
+  char within_expr[128]; /* "" or the window in the client's timers (window.h); within_ms is its value */
   int max;             /* limit: how many matching events are allowed */
-  char class_name[16]; /* "network" or "session"; "" means derived from the event (check_class) */
+  int min;             /* expect: how many matching events are needed (0 means 1) */
+  char class_name[16]; /* "network", "session" or "precondition"; "" means the level's */
+  char level[16];      /* "network" or "session"; "" means derived from the event (check_level) */
 } sc_check_t;
 
 typedef struct sc_timer {
@@ -61,6 +65,11 @@ typedef struct scenario {
   char title[256];
   int n_tags;
   char tags[SC_MAX_TAGS][SC_NAME];
+  /* The requirements the scenario is about (its "requirements"): if no check
+   * judged one of them, the scenario is unsupported, never a pass. Default:
+   * every requirement its checks name. */
+  int n_about;
+  char about[SC_MAX_TAGS][SC_NAME];
   char bc_domain[128];
   char cloud_domain[128];
   int64_t pse_exit_after_ms; /* 0: PSEs never send the exit signal */
@@ -93,6 +102,12 @@ void scenario_free(scenario_t *sc);
  * timers[*n_timers...]; the array must have room for sc_n_timer_names more. */
 bool scenario_parse_timers(jsonv_t *v, const cJSON *t, const char *path, sc_timer_t *timers,
                            int *n_timers);
+/* Evaluates every window written in the client's timers (window.h) with the
+ * timers the client runs with: the scenario's own, else these (the
+ * profile's). Call before scenario_scale. 0, or -1 with err. */
+int scenario_bind_timers(scenario_t *sc, const sc_timer_t *timers, int n, char *err, size_t errlen);
+/* The timers the client runs with: the scenario's, else the profile's (into out, room for SC_MAX_TIMERS). */
+int scenario_effective_timers(const scenario_t *sc, const sc_timer_t *profile, int n, sc_timer_t *out);
 /* A timer's value, or fallback when the scenario does not set it. */
 int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback);
 /* Splits an anchor: copies the step id into step and returns true for
@@ -109,6 +124,11 @@ void scenario_scale_timers(sc_timer_t *timers, int n, double factor);
  * so only a-z, 0-9, '-', '_' and '.', and never a leading '.' ("..").
  * Shared by the loader and by `report merge`, which reads ids from files. */
 bool scenario_id_valid(const char *id);
+/* The level a client must speak for the check to judge it: "session" for
+ * what only bcsim's own protocol reveals (svc.http.request, app.request,
+ * probe.*, or a check that says "level": "session"), "network" for what any
+ * black-box client shows on the wire and at the TLS and DNS servers. */
+const char *scenario_check_level(const sc_check_t *ck);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *scenario_read_file(const char *path);
 #endif

@@ -8,6 +8,7 @@
 #include "harness/jsonpos.h"
 #include "harness/jsonv.h"
 #include "harness/scenario.h"
+#include "harness/verdict.h"
 
 #define VENDOR_MAX 128
 
@@ -114,41 +115,49 @@ static void set_verdict(cJSON *obj, const char *verdict) {
 void vendor_apply(vendor_t *v, cJSON *res) {
   const char *sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "id"));
   cJSON *checks = cJSON_GetObjectItemCaseSensitive(res, "checks");
-  bool any_fail = false, any_error = false, any_judged = false, premise_unmet = false;
+  verdict_item_t items[SC_MAX_CHECKS];
+  int n = 0;
   if (!sid) return;
-  for (cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+  for (cJSON *c = checks ? checks->child : NULL; c && n < SC_MAX_CHECKS; c = c->next) {
     const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id"));
     const char *req = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "requirement"));
     const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "message"));
+    const char *cls = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "class"));
     char note[1024];
     entry_t *e;
-    if (!verdict) continue;
-    if (strcmp(verdict, "error") != 0 && (e = find(v->disabled, v->n_disabled, sid, cid, req))) {
+    verdict_t vd;
+    if (!verdict_parse(verdict, &vd)) continue;
+    if (vd != VERDICT_ERROR && (e = find(v->disabled, v->n_disabled, sid, cid, req))) {
       snprintf(note, sizeof note, "disabled by vendor profile %s: %s", v->name, e->reason);
-      set_verdict(c, "disabled");
+      vd = VERDICT_DISABLED;
+      set_verdict(c, verdict_name(vd));
       cJSON_ReplaceItemInObjectCaseSensitive(c, "message", cJSON_CreateString(note));
-      continue;
-    }
-    if ((strcmp(verdict, "fail") == 0 || strcmp(verdict, "pass") == 0) && (e = find(v->xfail, v->n_xfail, sid, cid, req))) {
-      bool failed = strcmp(verdict, "fail") == 0;
+    } else if ((vd == VERDICT_FAIL || vd == VERDICT_PASS) && (e = find(v->xfail, v->n_xfail, sid, cid, req))) {
+      bool failed = vd == VERDICT_FAIL;
       snprintf(note, sizeof note, "%s (vendor profile %s: %s) %s", failed ? "expected failure" : "UNEXPECTED PASS of an expected failure",
                v->name, e->reason, msg ? msg : "");
-      set_verdict(c, failed ? "xfail" : "xpass");
+      vd = failed ? VERDICT_XFAIL : VERDICT_XPASS;
+      set_verdict(c, verdict_name(vd));
       cJSON_ReplaceItemInObjectCaseSensitive(c, "message", cJSON_CreateString(note));
-      verdict = failed ? "xfail" : "xpass";
     }
-    const char *cls = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "class"));
-    bool premise = cls && strcmp(cls, "precondition") == 0;
-    any_fail = any_fail || strcmp(verdict, "fail") == 0;
-    any_error = any_error || (strcmp(verdict, "error") == 0 && !premise);
-    premise_unmet = premise_unmet || (strcmp(verdict, "error") == 0 && premise);
-    any_judged = true;
+    items[n++] = (verdict_item_t){vd, cls && strcmp(cls, "precondition") == 0, req ? req : ""};
   }
   const char *sv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "verdict"));
   if (sv && strcmp(sv, "error") == 0) return; /* the harness failed: nothing to grade */
-  /* As check_scenario_verdict: a failure outranks an unmet precondition. */
-  set_verdict(res, any_error ? "error" : any_fail ? "fail" : premise_unmet ? "error" : any_judged ? "pass" : "disabled");
+  const char *ids[SC_MAX_TAGS];
+  verdict_about_t about = {ids, 0};
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "requirements");
+  for (const cJSON *r = list ? list->child : NULL; r && about.n < SC_MAX_TAGS; r = r->next)
+    if (cJSON_IsString(r)) ids[about.n++] = r->valuestring;
+  verdict_t sv2 = verdict_of_scenario(items, n, about);
+  set_verdict(res, verdict_name(sv2));
+  cJSON_DeleteItemFromObjectCaseSensitive(res, "reason");
+  if (sv2 == VERDICT_UNSUPPORTED) {
+    char why[256];
+    verdict_why_unsupported(items, n, about, why, sizeof why);
+    cJSON_AddStringToObject(res, "reason", why);
+  }
 }
 
 int vendor_warn_unused(const vendor_t *v, FILE *to) {

@@ -70,9 +70,9 @@ static void write_summary(FILE *o, const cJSON *report) {
     markup_text(o, report_str(vp, "name"));
     fputs("</td></tr>", o);
   }
-  fprintf(o, "<tr><td>scenarios</td><td>%d: %d passed, %d failed, %d errors, %d disabled</td></tr>",
+  fprintf(o, "<tr><td>scenarios</td><td>%d: %d passed, %d failed, %d errors, %d unsupported, %d disabled</td></tr>",
           (int)num(sum, "scenarios", 0), (int)num(sum, "passed", 0), (int)num(sum, "failed", 0),
-          (int)num(sum, "errors", 0), (int)num(sum, "disabled", 0));
+          (int)num(sum, "errors", 0), (int)num(sum, "unsupported", 0), (int)num(sum, "disabled", 0));
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(sum, "checks");
   fputs("<tr><td>checks</td><td>", o);
   for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
@@ -174,6 +174,31 @@ static void write_matrix(FILE *o, const cJSON *report) {
       fputs("\"><a href=\"#s-", o);
       markup_text(o, report_str(s, "id"));
       fprintf(o, "\">%s</a></td>", worst == 4 ? "&#10003;" : worst <= 2 ? "&#10007;" : "&#183;");
+    }
+    fputs("</tr>\n", o);
+  }
+  fputs("</table>\n", o);
+}
+
+/* How many checks judged each requirement, per level: a requirement that
+ * no check judged for this client is plain to see. */
+static void write_judged(FILE *o, const cJSON *report) {
+  const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "summary"), "requirements");
+  if (!cJSON_IsObject(reqs)) return;
+  fputs("<h2 id=\"judged\">Judged per requirement</h2>\n<p>Checks that judged the client, of the checks there were, "
+        "by level: <em>network</em> checks judge any client from the wire and the TLS and DNS servers, "
+        "<em>session</em> checks need bcsim's own protocol.</p>\n<table class=\"judged\"><tr><th>requirement</th>"
+        "<th>network</th><th>session</th></tr>\n",
+        o);
+  for (const cJSON *r = reqs->child; r; r = r->next) {
+    fputs("<tr><th>", o);
+    markup_text(o, r->string);
+    fputs("</th>", o);
+    static const char *const levels[] = {"network", "session"};
+    for (int i = 0; i < 2; i++) {
+      const cJSON *l = cJSON_GetObjectItemCaseSensitive(r, levels[i]);
+      int judged = (int)num(l, "judged", 0), checks = (int)num(l, "checks", 0);
+      fprintf(o, "<td class=\"%s\">%d of %d</td>", checks && !judged ? "v-unsupported" : "", judged, checks);
     }
     fputs("</tr>\n", o);
   }
@@ -425,6 +450,7 @@ char *report_html_render(const cJSON *report, const cJSON *certificate, report_e
   write_summary(o, report);
   if (certificate) write_certificate(o, certificate);
   write_matrix(o, report);
+  write_judged(o, report);
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s, events, ctx);
   fputs("</body></html>\n", o);

@@ -16,6 +16,13 @@ cJSON *report_scenario(const scenario_t *sc, const check_result_t *results, verd
   cJSON *tags = cJSON_AddArrayToObject(s, "tags");
   for (int i = 0; i < sc->n_tags; i++) cJSON_AddItemToArray(tags, cJSON_CreateString(sc->tags[i]));
   if (error) cJSON_AddStringToObject(s, "error", error);
+  cJSON *about = cJSON_AddArrayToObject(s, "requirements");
+  for (int i = 0; i < sc->n_about; i++) cJSON_AddItemToArray(about, cJSON_CreateString(sc->about[i]));
+  if (verdict == VERDICT_UNSUPPORTED && results) {
+    char why[256];
+    check_why_unsupported(sc, results, why, sizeof why);
+    cJSON_AddStringToObject(s, "reason", why);
+  }
   cJSON *checks = cJSON_AddArrayToObject(s, "checks");
   for (int i = 0; results && i < sc->n_checks; i++) {
     const check_result_t *r = &results[i];
@@ -23,6 +30,7 @@ cJSON *report_scenario(const scenario_t *sc, const check_result_t *results, verd
     cJSON_AddStringToObject(c, "id", r->check->id);
     cJSON_AddStringToObject(c, "requirement", r->check->requirement);
     cJSON_AddStringToObject(c, "class", check_class(r->check));
+    cJSON_AddStringToObject(c, "level", scenario_check_level(r->check));
     cJSON_AddStringToObject(c, "description", r->check->description);
     cJSON_AddStringToObject(c, "verdict", verdict_name(r->verdict));
     cJSON_AddStringToObject(c, "message", r->message);
@@ -69,37 +77,60 @@ void report_add(cJSON *report, cJSON *scenario) {
   cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(report, "scenarios"), scenario);
 }
 
+/* Per requirement and level: how many checks there were, and how many judged the client. */
+static void count_requirement(cJSON *reqs, const cJSON *check, verdict_t v) {
+  const char *req = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(check, "requirement"));
+  const char *level = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(check, "level"));
+  if (!req || !*req || !level) return;
+  cJSON *r = cJSON_GetObjectItemCaseSensitive(reqs, req);
+  if (!r) {
+    r = cJSON_AddObjectToObject(reqs, req);
+    static const char *const levels[] = {"network", "session"};
+    for (int i = 0; i < 2; i++) {
+      cJSON *l = cJSON_AddObjectToObject(r, levels[i]);
+      cJSON_AddNumberToObject(l, "checks", 0);
+      cJSON_AddNumberToObject(l, "judged", 0);
+    }
+  }
+  cJSON *l = cJSON_GetObjectItemCaseSensitive(r, level);
+  if (!l) return;
+  cJSON *n = cJSON_GetObjectItemCaseSensitive(l, "checks");
+  cJSON_SetNumberValue(n, n->valuedouble + 1);
+  if (!verdict_judged(v)) return;
+  n = cJSON_GetObjectItemCaseSensitive(l, "judged");
+  cJSON_SetNumberValue(n, n->valuedouble + 1);
+}
+
 int report_summarize(cJSON *report, int interrupted) {
-  static const char *const names[] = {"pass", "fail", "error", "unsupported", "xfail", "xpass", "disabled"};
   int scen[7] = {0}, checks[7] = {0}, n = 0;
+  cJSON *reqs = cJSON_CreateObject();
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     n++;
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict"));
-    int k = 2;
-    for (int i = 0; v && i < 7; i++)
-      if (strcmp(v, names[i]) == 0) k = i;
-    scen[k]++;
+    verdict_t v = VERDICT_ERROR;
+    (void)verdict_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict")), &v);
+    scen[v]++;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
-      const char *cv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
-      int j = 2;
-      for (int i = 0; cv && i < 7; i++)
-        if (strcmp(cv, names[i]) == 0) j = i;
-      checks[j]++;
+      verdict_t cv = VERDICT_ERROR;
+      (void)verdict_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict")), &cv);
+      checks[cv]++;
+      count_requirement(reqs, c, cv);
     }
   }
   cJSON_DeleteItemFromObjectCaseSensitive(report, "summary");
   cJSON *sum = cJSON_AddObjectToObject(report, "summary");
   cJSON_AddNumberToObject(sum, "scenarios", n);
-  cJSON_AddNumberToObject(sum, "passed", scen[0]);
-  cJSON_AddNumberToObject(sum, "failed", scen[1]);
-  cJSON_AddNumberToObject(sum, "errors", scen[2]);
-  cJSON_AddNumberToObject(sum, "disabled", scen[6]);
+  cJSON_AddNumberToObject(sum, "passed", scen[VERDICT_PASS]);
+  cJSON_AddNumberToObject(sum, "failed", scen[VERDICT_FAIL]);
+  cJSON_AddNumberToObject(sum, "errors", scen[VERDICT_ERROR]);
+  cJSON_AddNumberToObject(sum, "unsupported", scen[VERDICT_UNSUPPORTED]);
+  cJSON_AddNumberToObject(sum, "disabled", scen[VERDICT_DISABLED]);
   cJSON *cj = cJSON_AddObjectToObject(sum, "checks");
-  for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, names[i], checks[i]);
+  for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
+  cJSON_AddItemToObject(sum, "requirements", reqs);
   cJSON_AddBoolToObject(sum, "interrupted", interrupted != 0);
-  int code = scen[2] ? 3 : scen[1] ? 1 : 0;
+  int code = scen[VERDICT_ERROR] ? 3 : scen[VERDICT_FAIL] ? 1 : 0;
   if (interrupted) code = 130;
   cJSON_AddStringToObject(sum, "verdict", code == 0 ? "pass" : code == 1 ? "fail" : code == 3 ? "error" : "interrupted");
   return code;

@@ -18,7 +18,8 @@ typedef struct counts {
  * would show an empty, green suite for a lab that never ran. */
 static bool needs_scenario_case(const cJSON *s) {
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
-  return cJSON_GetArraySize(checks) == 0 || is(s, "verdict", "error") || is(s, "verdict", "disabled");
+  return cJSON_GetArraySize(checks) == 0 || is(s, "verdict", "error") || is(s, "verdict", "disabled") ||
+         is(s, "verdict", "unsupported");
 }
 
 static counts_t count(const cJSON *s) {
@@ -32,7 +33,7 @@ static counts_t count(const cJSON *s) {
   }
   if (needs_scenario_case(s)) {
     c.tests++;
-    if (is(s, "verdict", "disabled")) c.skipped++;
+    if (is(s, "verdict", "disabled") || is(s, "verdict", "unsupported")) c.skipped++;
     else if (is(s, "verdict", "error") || cJSON_GetArraySize(checks) == 0) c.errors++;
   }
   return c;
@@ -96,7 +97,7 @@ static void write_scenario(FILE *o, const cJSON *s) {
     markup_printf(o, "bcsim.%s", id);
     fputs("\" name=\"scenario\" time=\"0\">\n", o);
     const char *why = *report_str(s, "error") ? report_str(s, "error") : *report_str(s, "reason") ? report_str(s, "reason") : "no check was judged";
-    if (is(s, "verdict", "disabled")) fputs("      <skipped message=\"", o);
+    if (is(s, "verdict", "disabled") || is(s, "verdict", "unsupported")) fputs("      <skipped message=\"", o);
     else fputs("      <error type=\"harness\" message=\"", o);
     markup_text(o, why);
     fputs("\"/>\n    </testcase>\n", o);

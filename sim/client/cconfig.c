@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,19 @@ void cc_config_clear(cc_config_t *cfg) {
   free(cfg->sp_ca_pem);
   free(cfg->cloud_ca_pem);
   cfg->sp_ca_pem = cfg->cloud_ca_pem = NULL;
+}
+
+void cc_config_peek_pcc(const char *config_path) {
+  char *text = slurp(config_path);
+  cJSON *file = text ? cJSON_Parse(text) : NULL;
+  size_t plen = 0;
+  unsigned char *payload = unb64(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(file, "payload")), &plen);
+  cJSON *c = payload ? cJSON_Parse((char *)payload) : NULL;
+  const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "pcc_dns_name"));
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  if (name && getaddrinfo(name, "443", &hints, &res) == 0) freeaddrinfo(res);
+  cJSON_Delete(c);
+  free(payload);
+  cJSON_Delete(file);
+  free(text);
 }

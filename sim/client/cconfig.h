@@ -38,4 +38,7 @@ cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, con
                                   const char *thumbprint, const char *trust_path, bool skip_signature, char *err,
                                   size_t errlen);
 void cc_config_clear(cc_config_t *cfg);
+/* The resolve-refused defect: looks up the PCC name of a config it has
+ * refused, straight from the unverified payload (never do this). */
+void cc_config_peek_pcc(const char *config_path);
 #endif

@@ -58,6 +58,14 @@ static const struct {
     {"accept-tampered", CC_DEFECT_ACCEPT_TAMPERED, "does not verify the config's signature"},
     {"skip-cloud-sp", CC_DEFECT_SKIP_CLOUD_SP, "a new user goes straight to the BC SP"},
     {"enroll-storm", CC_DEFECT_ENROLL_STORM, "retries a refused enrollment at once, at every PCC"},
+    {"resolve-refused", CC_DEFECT_RESOLVE_REFUSED, "refuses the config, but still looks up the PCC name it names"},
+    {"wrong-pcc-name", CC_DEFECT_WRONG_PCC_NAME, "resolves the SNI name c2.<bc_domain> instead of the PCC DNS name"},
+    {"skip-first-address", CC_DEFECT_SKIP_FIRST_ADDRESS, "never tries the first PCC address (an off-by-one)"},
+    {"dns-give-up", CC_DEFECT_DNS_GIVE_UP, "never retries a failed lookup of the PCC name"},
+    {"trust-ca-name", CC_DEFECT_TRUST_CA_NAME, "trusts any chain whose CA has the BC SP CA's name, whatever its key"},
+    {"skip-same-se", CC_DEFECT_SKIP_SAME_SE, "after losing its tunnel goes to the next Service Edge at once"},
+    {"ignore-redirect", CC_DEFECT_IGNORE_REDIRECT, "never follows the PCC's redirect to a PSE"},
+    {"offline-gate", CC_DEFECT_OFFLINE_GATE, "enters BC only while public names resolve"},
 };
 
 static void on_stop(evutil_socket_t fd, short what, void *arg) { event_base_loopexit(arg, NULL); }
@@ -73,12 +81,13 @@ static int parse_ms(const char *text, int *out) {
 /* Loads the config as cc_config_load does; returns 0, or the exit code:
  * 3 for a config that is not the admin's, 2 for one that cannot be read. */
 static int load_config(cc_config_t *cfg, const char *config, const char *state, const char *thumbprint,
-                       const char *trust, bool skip_signature) {
+                       const char *trust, bool skip_signature, bool resolve_refused) {
   char err[512];
   cc_config_status_t st = cc_config_load(cfg, config, state, thumbprint, trust, skip_signature, err, sizeof err);
   if (st == CC_CONFIG_REFUSED) {
     /* Never act on a config that is not the admin's: no DNS, no TLS, nothing. */
     fprintf(stderr, "bcsim-client: refusing the BC config: %s\n", err);
+    if (resolve_refused) cc_config_peek_pcc(config); /* the defect: it looks anyway */
     return 3;
   }
   if (st != CC_CONFIG_OK) {
@@ -138,7 +147,7 @@ static int cmd_run(int argc, char **argv) {
   }
   cc_config_t cfg;
   int refused = load_config(&cfg, config, state, defect == CC_DEFECT_NO_PINNING ? NULL : thumbprint, trust,
-                            defect == CC_DEFECT_ACCEPT_TAMPERED);
+                            defect == CC_DEFECT_ACCEPT_TAMPERED, defect == CC_DEFECT_RESOLVE_REFUSED);
   if (refused) return refused;
   if (!cfg.enrolled && !thumbprint && defect != CC_DEFECT_NO_PINNING) {
     fprintf(stderr, "bcsim-client: a new user needs the thumbprint (--thumbprint) to trust the BC config\n");
@@ -230,7 +239,7 @@ static int cmd_check_config(int argc, char **argv) {
   }
   cc_config_t cfg;
   /* No state dir and an empty trust store: the check is about the file and its signer alone. */
-  int refused = load_config(&cfg, config, "/nonexistent", thumbprint, "/dev/null", false);
+  int refused = load_config(&cfg, config, "/nonexistent", thumbprint, "/dev/null", false, false);
   if (refused) return refused;
   printf("config OK: signature valid%s; PCC %s, SNI %s (enrolled) and %s (new users), SP %s\n",
          thumbprint ? " and signer matches the thumbprint" : " (signer not pinned: give --thumbprint)", cfg.pcc_dns_name,

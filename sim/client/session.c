@@ -95,6 +95,29 @@ static void after(cc_session_t *s, int ms, void (*fn)(cc_session_t *)) {
 
 /* ---- TLS + HTTP ---- */
 
+/* The trust-ca-name defect: the BC SP CA is known by its name alone, so a
+ * chain up to any CA of that name passes, whatever its key. */
+static X509_NAME *trusted_ca_name;
+
+static int trust_by_name(int ok, X509_STORE_CTX *ctx) {
+  if (ok) return 1;
+  int err = X509_STORE_CTX_get_error(ctx);
+  X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+  bool named = cur && trusted_ca_name && (X509_NAME_cmp(X509_get_issuer_name(cur), trusted_ca_name) == 0 ||
+                                          X509_NAME_cmp(X509_get_subject_name(cur), trusted_ca_name) == 0);
+  return named && (err == X509_V_ERR_CERT_SIGNATURE_FAILURE || err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                   err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                   err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+}
+
+static void remember_ca_name(const char *ca_pem) {
+  BIO *bio = BIO_new_mem_buf(ca_pem, -1);
+  X509 *ca = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+  if (ca) trusted_ca_name = X509_NAME_dup(X509_get_subject_name(ca));
+  X509_free(ca);
+  BIO_free(bio);
+}
+
 static SSL_CTX *make_ctx(const char *ca_pem) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
   BIO *bio = BIO_new_mem_buf(ca_pem, -1);
@@ -290,6 +313,7 @@ static void post_to(cc_session_t *s, const char *host, const char *sni, SSL_CTX 
 
 static void keepalive(cc_session_t *s);
 static void tunnel_lost(cc_session_t *s);
+static void se_failed(cc_session_t *s);
 static void route_done(cc_session_t *s, int status, cJSON *body);
 static void cloud_route(cc_session_t *s);
 static void se_connect(cc_session_t *s);
@@ -305,6 +329,9 @@ static void tunnel_lost(cc_session_t *s) {
   s->tun_id[0] = 0;
   if (s->mode == MODE_CLOUD && s->defect == CC_DEFECT_EAGER_FAILOVER) {
     enter_bc(s);
+  } else if (s->mode == MODE_CLOUD && s->defect == CC_DEFECT_SKIP_SAME_SE) {
+    s->se_attempts = s->t.retries - 1; /* the defect: the same Service Edge gets no second chance */
+    se_failed(s);
   } else if (s->mode == MODE_CLOUD) {
     s->se_attempts = 0; /* first the same Service Edge again */
     after(s, s->defect == CC_DEFECT_TIGHT_LOOP ? 5 : s->t.backoff_ms, se_connect);
@@ -427,7 +454,14 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
 
 /* ---- failback: the exit signal ---- */
 
-
+/* Leaves BC for the cloud: the PSE tunnel goes, the broker is asked for a route. */
+static void leave_bc(cc_session_t *s) {
+  say("the cloud answers: leaving Business Continuity");
+  if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
+  drop(s, &s->tun);
+  event_del(s->timer);
+  s->failures = 0;
+}
 
 static void exit_check_done(cc_session_t *s, int status, cJSON *body) {
   struct evhttp_connection *c = s->checking;
@@ -437,12 +471,50 @@ static void exit_check_done(cc_session_t *s, int status, cJSON *body) {
     say("the cloud is still unreachable (status %d): staying on the PSE until the next signal", status);
     return;
   }
-  say("the cloud answers: leaving Business Continuity");
-  if (s->tun) evhttp_connection_set_closecb(s->tun, NULL, NULL);
-  drop(s, &s->tun);
-  event_del(s->timer);
-  s->failures = 0;
+  leave_bc(s);
   route_done(s, status, body);
+}
+
+/* A new user who enrolled through BC has no broker: its check of the cloud
+ * is the cloud SP, then an enrollment at the portal (docs/protocol.md). */
+static void exit_portal_done(cc_session_t *s, int status, cJSON *body) {
+  const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "token"));
+  const char *broker = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "broker"));
+  struct evhttp_connection *c = s->checking;
+  s->checking = NULL;
+  drop(s, &c);
+  if (status != 200 || !token || !broker || strlen(token) >= sizeof s->token || strlen(broker) >= sizeof s->broker ||
+      s->mode != MODE_BC) {
+    say("the portal does not enroll us yet (status %d): staying on the PSE until the next signal", status);
+    return;
+  }
+  snprintf(s->token, sizeof s->token, "%s", token);
+  snprintf(s->broker, sizeof s->broker, "%s", broker);
+  s->new_user = false;
+  leave_bc(s);
+  cloud_route(s);
+}
+
+static void exit_sp_done(cc_session_t *s, int status, cJSON *body) {
+  const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
+  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+  struct evhttp_connection *c = s->checking;
+  s->checking = NULL;
+  drop(s, &c);
+  if (status != 200 || !a || strlen(a) >= sizeof s->assertion || s->mode != MODE_BC) {
+    say("the cloud SP is still unreachable (status %d): staying on the PSE until the next signal", status);
+    return;
+  }
+  /* The cloud SP just answered, so the portal's name resolves at once: no thread needed. */
+  if (resolve(s->cfg->portal, addrs, MAX_ADDRS) < 1 ||
+      !(s->checking = tls_connect(s, addrs[0], s->cfg->portal, s->cfg->portal, s->cloud_ctx))) {
+    say("the portal is unreachable: staying on the PSE");
+    return;
+  }
+  cJSON *b = device_body(s);
+  cJSON_AddStringToObject(b, "assertion", a);
+  if (send_req(s, s->checking, EVHTTP_REQ_POST, s->cfg->portal, "/v1/enroll", b, exit_portal_done) < 0)
+    drop(s, &s->checking);
 }
 
 /* The cloud check runs while the PSE tunnel carries traffic, so its lookup
@@ -474,12 +546,19 @@ static void exit_lookup_done(evutil_socket_t fd, short what, void *arg) {
   close(l->fds[1]);
   free(l);
   s->exit_lookup = NULL;
-  if (!addr[0] || s->mode != MODE_BC ||
-      !(s->checking = tls_connect(s, addr, s->broker, s->broker, s->cloud_ctx)) ||
-      send_req(s, s->checking, EVHTTP_REQ_POST, s->broker, "/v1/route", device_body(s), exit_check_done) < 0) {
+  bool via_sp = !s->broker[0];
+  const char *host = via_sp ? s->cfg->cloud_sp : s->broker;
+  cJSON *body = device_body(s);
+  if (via_sp) cJSON_AddStringToObject(body, "user", "new.user@example.com");
+  if (!addr[0] || s->mode != MODE_BC || !(s->checking = tls_connect(s, addr, host, host, s->cloud_ctx))) {
     say("the cloud is still unreachable (its name does not resolve): staying on the PSE");
+    cJSON_Delete(body);
     drop(s, &s->checking);
+    return;
   }
+  if (send_req(s, s->checking, EVHTTP_REQ_POST, host, via_sp ? "/v1/saml/login" : "/v1/route", body,
+               via_sp ? exit_sp_done : exit_check_done) < 0)
+    drop(s, &s->checking);
 }
 
 static void exit_check(cc_session_t *s) {
@@ -491,8 +570,9 @@ static void exit_check(cc_session_t *s) {
     return;
   }
   l->s = s;
-  /* The broker is asked fresh: reachable means DNS, routing and TLS all work again. */
-  snprintf(l->name, sizeof l->name, "%s", s->broker);
+  /* The broker is asked fresh: reachable means DNS, routing and TLS all work again.
+   * A new user enrolled through BC has no broker: it asks the cloud SP. */
+  snprintf(l->name, sizeof l->name, "%s", s->broker[0] ? s->broker : s->cfg->cloud_sp);
   l->ev = event_new(s->base, l->fds[0], EV_READ, exit_lookup_done, l);
   if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
     if (l->ev) event_free(l->ev);
@@ -562,6 +642,11 @@ static void pcc_done(cc_session_t *s, int status, cJSON *body) {
     return;
   }
   drop(s, &s->pending);
+  if (s->defect == CC_DEFECT_IGNORE_REDIRECT) {
+    say("PCC %s redirected us to %d PSE(s); the defect ignores it and asks again later", s->pcc_addrs[s->pcc_idx], s->n_pse);
+    after(s, retry_delay(s), enter_bc);
+    return;
+  }
   say("PCC %s redirected us to %d PSE(s)", s->pcc_addrs[s->pcc_idx], s->n_pse);
   s->pse_idx = 0;
   pse_connect(s);
@@ -709,22 +794,38 @@ out:
 
 static void enter_bc(cc_session_t *s) {
   s->mode = MODE_BC;
+  char probe[MAX_ADDRS][INET6_ADDRSTRLEN];
+  if (s->defect == CC_DEFECT_OFFLINE_GATE && resolve(s->broker[0] ? s->broker : s->cfg->cloud_sp, probe, MAX_ADDRS) < 1) {
+    /* The defect: no public name resolves, so it takes the whole network for down and waits. */
+    say("public names do not resolve: we seem to be offline; not entering BC yet");
+    after(s, retry_delay(s), enter_bc);
+    return;
+  }
   if (s->defect == CC_DEFECT_IGNORE_TTL && s->n_pcc > 0) {
     /* The defect keeps what it learnt the first time, TTL or not. */
     s->pcc_idx = 0;
     pcc_connect(s);
     return;
   }
-  if (s->defect == CC_DEFECT_ACCEPT_SPOOFED) s->n_pcc = naive_resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
-  else s->n_pcc = resolve(s->cfg->pcc_dns_name, s->pcc_addrs, MAX_ADDRS);
+  const char *pcc_name = s->defect == CC_DEFECT_WRONG_PCC_NAME ? s->cfg->sni_enrolled : s->cfg->pcc_dns_name;
+  if (s->defect == CC_DEFECT_ACCEPT_SPOOFED) s->n_pcc = naive_resolve(pcc_name, s->pcc_addrs, MAX_ADDRS);
+  else s->n_pcc = resolve(pcc_name, s->pcc_addrs, MAX_ADDRS);
+  if (s->defect == CC_DEFECT_SKIP_FIRST_ADDRESS && s->n_pcc > 1) {
+    memmove(s->pcc_addrs[0], s->pcc_addrs[1], (size_t)(s->n_pcc - 1) * sizeof s->pcc_addrs[0]);
+    s->n_pcc--;
+  }
   if (s->defect == CC_DEFECT_FIRST_PCC_ONLY && s->n_pcc > 1) s->n_pcc = 1;
   if (s->defect == CC_DEFECT_UNKNOWN_SERVER && s->n_pcc >= 0 && s->n_pcc < MAX_ADDRS) {
     bool have = false;
     for (int i = 0; i < s->n_pcc; i++) have = have || strcmp(s->pcc_addrs[i], "198.51.100.12") == 0;
     if (!have) snprintf(s->pcc_addrs[s->n_pcc++], INET6_ADDRSTRLEN, "198.51.100.12"); /* "built-in fallback" */
   }
+  if (s->n_pcc < 1 && s->defect == CC_DEFECT_DNS_GIVE_UP) {
+    say("resolving %s failed; the defect gives up", pcc_name);
+    return;
+  }
   if (s->n_pcc < 1) {
-    say("resolving %s failed; retrying after backoff", s->cfg->pcc_dns_name);
+    say("resolving %s failed; retrying after backoff", pcc_name);
     after(s, retry_delay(s), enter_bc);
     return;
   }
@@ -788,6 +889,10 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   snprintf(s->broker, sizeof s->broker, "%s", cfg->broker);
   s->cloud_ctx = make_ctx(cfg->cloud_ca_pem);
   s->bc_ctx = make_ctx(cfg->sp_ca_pem);
+  if (s->bc_ctx && defect == CC_DEFECT_TRUST_CA_NAME) {
+    remember_ca_name(cfg->sp_ca_pem);
+    SSL_CTX_set_verify(s->bc_ctx, SSL_VERIFY_PEER, trust_by_name);
+  }
   s->timer = evtimer_new(base, on_timer, s);
   s->probe = evhttp_new(base);
   if (!s->cloud_ctx || !s->bc_ctx || !s->timer || !s->probe ||

@@ -45,6 +45,14 @@ typedef enum {
   CC_DEFECT_ACCEPT_TAMPERED, /* BC-CFG-01: does not verify the config's signature */
   CC_DEFECT_SKIP_CLOUD_SP,   /* BC-ENR-01: a new user goes straight to the BC SP */
   CC_DEFECT_ENROLL_STORM,    /* BC-ENR-02: retries a refused enrollment at once */
+  CC_DEFECT_RESOLVE_REFUSED, /* BC-CFG-02: refuses the config, but still looks up its PCC name */
+  CC_DEFECT_WRONG_PCC_NAME,  /* BC-DNS-01: resolves the SNI name c2.<bc_domain>, not the PCC DNS name */
+  CC_DEFECT_SKIP_FIRST_ADDRESS, /* BC-DNS-02: an off-by-one: never tries the first address */
+  CC_DEFECT_DNS_GIVE_UP,     /* BC-DNS-03: a failed lookup of the PCC name is never retried */
+  CC_DEFECT_TRUST_CA_NAME,   /* BC-TLS-04: trusts a chain whose CA has the BC SP CA's name, whatever its key */
+  CC_DEFECT_SKIP_SAME_SE,    /* BC-FO-02: after a lost tunnel goes to the next Service Edge at once */
+  CC_DEFECT_IGNORE_REDIRECT, /* BC-FO-05: never follows the PCC's redirect to a PSE */
+  CC_DEFECT_OFFLINE_GATE,    /* BC-FO-09: enters BC only while public names resolve ("are we online?") */
 } cc_defect_t;
 
 typedef struct cc_session cc_session_t;

@@ -80,6 +80,29 @@ int tls_decode_client_hello(const uint8_t *data, size_t len, tls_hello_view_t *o
   return 0;
 }
 
+int tls_decode_server_hello(const uint8_t *data, size_t len, uint16_t *version) {
+  rd_t r = rd_make(data, len);
+  *version = 0;
+  if (rd_u8(&r) != 22) return -1;
+  rd_skip(&r, 2);
+  rd_t rec = sub_clamped(&r, rd_u16(&r));
+  if (rd_u8(&rec) != 2) return -1; /* ServerHello */
+  rd_t hs = sub_clamped(&rec, rd_u24(&rec));
+  uint16_t legacy = rd_u16(&hs);
+  rd_skip(&hs, 32);         /* random */
+  rd_skip(&hs, rd_u8(&hs)); /* session id */
+  rd_skip(&hs, 3);          /* cipher suite, compression */
+  if (!rd_ok(&hs)) return -1;
+  *version = legacy;
+  rd_t exts = sub_clamped(&hs, rd_u16(&hs));
+  while (rd_ok(&exts) && rd_left(&exts) >= 4) {
+    uint16_t type = rd_u16(&exts);
+    rd_t ext = sub_clamped(&exts, rd_u16(&exts));
+    if (type == EXT_SUPPORTED_VERSIONS && rd_left(&ext) >= 2) *version = rd_u16(&ext);
+  }
+  return 0;
+}
+
 const char *tls_version_name(uint16_t v) {
   switch (v) {
     case 0x0300: return "ssl3";

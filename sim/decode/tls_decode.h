@@ -19,6 +19,10 @@ typedef struct tls_hello_view {
 
 /* 0 if data starts with a TLS handshake record holding a ClientHello, -1 otherwise. */
 int tls_decode_client_hello(const uint8_t *data, size_t len, tls_hello_view_t *out);
+/* 0 if data starts with a TLS handshake record holding a ServerHello (or a
+ * HelloRetryRequest); *version is the version the server chose: the
+ * supported_versions extension if present, else the legacy version. */
+int tls_decode_server_hello(const uint8_t *data, size_t len, uint16_t *version);
 /* "1.2", "1.3", "1.0", ... */
 const char *tls_version_name(uint16_t v);
 #endif

@@ -132,8 +132,7 @@ static void log_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_t
   if (known) info = *known;
   else {
     memset(&info, 0, sizeof info);
-    zone_peek(q, n, &info.id, info.qname, sizeof info.qname);
-    snprintf(info.qtype, sizeof info.qtype, "?");
+    zone_peek(q, n, &info.id, info.qname, sizeof info.qname, info.qtype, sizeof info.qtype);
   }
   if (s->log) s->log(s->log_arg, &info, to->conn ? "tcp" : "udp", to->peer, action);
 }
@@ -141,9 +140,9 @@ static void log_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_t
 static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint16_t id);
 
 static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to) {
-  char qname[256];
+  char qname[256], qtype[16];
   uint16_t id;
-  if (zone_peek(q, n, &id, qname, sizeof qname) < 0) return; /* not a query: drop, never amplify */
+  if (zone_peek(q, n, &id, qname, sizeof qname, qtype, sizeof qtype) < 0) return; /* not a query: drop, never amplify */
   const dns_fault_spec_t *loss = find_fault(s, "loss", qname);
   if (find_fault(s, "drop", qname) || (loss && (int)rng_below(&s->rng, 100) < loss->keep)) {
     log_query(s, q, n, to, "dropped", NULL);

@@ -70,9 +70,10 @@ int zone_is_authoritative(const zone_t *z, const char *qname) {
   return in_origin(z, name);
 }
 
-int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len) {
+int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len, char *qtype,
+              size_t qtype_len) {
   ldns_pkt *q = NULL;
-  char *name = NULL;
+  char *name = NULL, *tname = NULL;
   int rc = -1;
   if (ldns_wire2pkt(&q, query, qlen) != LDNS_STATUS_OK || ldns_rr_list_rr_count(ldns_pkt_question(q)) != 1)
     goto out;
@@ -81,8 +82,11 @@ int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size
   canon(name, qname, qname_len);
   for (char *c = qname; *c; c++) *c = (char)tolower((unsigned char)*c);
   *id = ldns_pkt_id(q);
+  tname = ldns_rr_type2str(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+  snprintf(qtype, qtype_len, "%s", tname ? tname : "?");
   rc = 0;
 out:
+  free(tname);
   free(name);
   ldns_pkt_free(q);
   return rc;

@@ -38,8 +38,9 @@ typedef struct zone_policy {
 
 /* Whether qname lies under one of the zone's origins. */
 int zone_is_authoritative(const zone_t *z, const char *qname);
-/* Reads the id and question name of a query without answering it. 0 or -1. */
-int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len);
+/* Reads the id, question name and type of a query without answering it. 0 or -1. */
+int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size_t qname_len, char *qtype,
+              size_t qtype_len);
 
 /* Builds the answer for one query. On success returns 0 and a malloc'd wire
  * message in *out (caller frees). Returns -1 for bytes that are not a query

@@ -41,10 +41,26 @@ static void peer_of_fd(int fd, char *out, size_t len) {
   else inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len);
 }
 
+/* The client's address, noted on its ClientHello: by the time an alert is
+ * logged the peer may have gone, and getpeername with it. */
+static int peer_index = -1;
+
+static void free_peer(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) { free(ptr); }
+
+static void note_peer(SSL *ssl) {
+  if (peer_index < 0 || SSL_get_ex_data(ssl, peer_index)) return;
+  char peer[INET6_ADDRSTRLEN];
+  peer_of_fd(SSL_get_fd(ssl), peer, sizeof peer);
+  char *copy = peer[0] ? strdup(peer) : NULL;
+  if (copy && !SSL_set_ex_data(ssl, peer_index, copy)) free(copy);
+}
+
 static void log_handshake(tls_ep_t *ep, const SSL *ssl, const char *result, const char *alert) {
   if (!ep->log) return;
   char peer[INET6_ADDRSTRLEN];
-  peer_of_fd(SSL_get_fd(ssl), peer, sizeof peer);
+  const char *noted = peer_index >= 0 ? SSL_get_ex_data(ssl, peer_index) : NULL;
+  if (noted) snprintf(peer, sizeof peer, "%s", noted);
+  else peer_of_fd(SSL_get_fd(ssl), peer, sizeof peer);
   const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "service", ep->service);
@@ -93,6 +109,7 @@ static int on_servername(SSL *ssl, int *al, void *arg) {
 /* Runs first, on the raw ClientHello: the handshake faults act here. */
 static int on_client_hello(SSL *ssl, int *al, void *arg) {
   tls_ep_t *ep = arg;
+  note_peer(ssl);
   switch (ep->mode) {
     case TLS_EP_ALERT:
       *al = ep->alert;
@@ -187,6 +204,7 @@ tls_ep_t *tls_ep_new(struct event_base *base, const char *service, int listen_fd
                      void (*handler)(struct evhttp_request *, void *), void *handler_arg,
                      tls_ep_log_fn log, void *log_arg) {
   tls_ep_t *ep = calloc(1, sizeof *ep);
+  if (peer_index < 0) peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_peer);
   if (!ep || n_certs < 1 || n_certs > TLS_EP_MAX_CERTS) goto fail;
   snprintf(ep->service, sizeof ep->service, "%s", service);
   ep->log = log;

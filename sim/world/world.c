@@ -35,26 +35,27 @@ typedef struct party_def {
   const char *name;  /* as scenarios name it */
   const char *label; /* its DNS label under its domain */
   party_kind_t kind;
-  svc_role_t role;
+  svc_role_t svc; /* how its HTTPS service behaves */
   lab_host_t host;
   const char *v4, *v6;
   party_domain_t domain;
   bool is_pcc;
+  const char *role; /* what checks and reports group it by: cloud, pcc, pse, app, resolver, public-dns */
 } party_def_t;
 
 static const party_def_t parties[] = {
-    {"broker", "broker", KIND_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10", DOM_CLOUD, false},
-    {"se1", "se1", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20", DOM_CLOUD, false},
-    {"se2", "se2", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21", DOM_CLOUD, false},
-    {"cloud-sp", "samlsp", KIND_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30", "2001:db8:100::30", DOM_CLOUD, false},
-    {"portal", "portal", KIND_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40", DOM_CLOUD, false},
-    {"public-dns", "ns", KIND_DNS, SVC_SE, LAB_INTERNET, "203.0.113.53", "2001:db8:100::53", DOM_CLOUD, false},
-    {"pcc1", "pcc1", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11", DOM_BC, true},
-    {"pcc2", "pcc2", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12", DOM_BC, true},
-    {"pse1", "pse1", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21", DOM_BC, false},
-    {"pse2", "pse2", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22", DOM_BC, false},
-    {"app1", "app1", KIND_APP, SVC_SE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80", DOM_BC, false},
-    {"dns", "dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false},
+    {"broker", "broker", KIND_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10", DOM_CLOUD, false, "cloud"},
+    {"se1", "se1", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20", DOM_CLOUD, false, "cloud"},
+    {"se2", "se2", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21", DOM_CLOUD, false, "cloud"},
+    {"cloud-sp", "samlsp", KIND_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30", "2001:db8:100::30", DOM_CLOUD, false, "cloud"},
+    {"portal", "portal", KIND_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40", DOM_CLOUD, false, "cloud"},
+    {"public-dns", "ns", KIND_DNS, SVC_SE, LAB_INTERNET, "203.0.113.53", "2001:db8:100::53", DOM_CLOUD, false, "public-dns"},
+    {"pcc1", "pcc1", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11", DOM_BC, true, "pcc"},
+    {"pcc2", "pcc2", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12", DOM_BC, true, "pcc"},
+    {"pse1", "pse1", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21", DOM_BC, false, "pse"},
+    {"pse2", "pse2", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22", DOM_BC, false, "pse"},
+    {"app1", "app1", KIND_APP, SVC_SE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80", DOM_BC, false, "app"},
+    {"dns", "dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false, "resolver"},
 };
 #define N_PARTIES (sizeof parties / sizeof parties[0])
 
@@ -75,6 +76,15 @@ static const struct {
     {"2001:db8:1::1", "router"},
 };
 
+/* The role of an address's owner, as world_addr_name names it. */
+static const char *addr_role(const char *addr) {
+  for (size_t i = 0; i < N_PARTIES; i++)
+    if (strcmp(parties[i].v4, addr) == 0 || strcmp(parties[i].v6, addr) == 0) return parties[i].role;
+  for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0]; i++)
+    if (strcmp(fixed_names[i].addr, addr) == 0) return fixed_names[i].name; /* client, router */
+  return NULL;
+}
+
 static const struct {
   const char *target, *v4, *v6;
 } host_prefixes[] = {
@@ -85,7 +95,7 @@ static const struct {
 
 struct world {
   uint64_t seed;
-  pki_cert_t *fault_certs[N_PARTIES][2]; /* certificates a certificate fault serves */
+  pki_cert_t *fault_certs[N_PARTIES][3]; /* certificates a certificate fault serves, one per name */
   pki_cert_t *rogue_ca;                  /* tls.untrusted-ca */
   pki_cert_t *impostor_ca;               /* tls.wrong-key: the BC SP CA's name, another key */
   struct event_base *base;
@@ -121,10 +131,13 @@ const char *world_resolv_path(const world_t *w) { return w->resolv_path; }
 /* Services report here; the address of the peer is named before it is logged. */
 static void on_service_log(void *arg, const char *service, const char *type, cJSON *fields) {
   world_t *w = arg;
+  for (size_t i = 0; i < N_PARTIES; i++)
+    if (strcmp(parties[i].name, service) == 0) cJSON_AddStringToObject(fields, "service_role", parties[i].role);
   const char *peer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fields, "peer"));
   if (peer) {
-    const char *name = world_addr_name(w, peer);
+    const char *name = world_addr_name(w, peer), *role = addr_role(peer);
     cJSON_AddStringToObject(fields, "peer_name", name ? name : "unknown");
+    cJSON_AddStringToObject(fields, "peer_role", role ? role : "unknown");
   }
   w->log(w->log_arg, service, type, fields);
 }
@@ -294,7 +307,7 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
   svc_t *s = &w->svcs[i];
   snprintf(s->name, sizeof s->name, "%s", p->name);
   snprintf(s->addr, sizeof s->addr, "%s", p->v4);
-  s->role = p->role;
+  s->role = p->svc;
   s->host = p->host;
   s->env = &w->env;
   /* One listening socket per family; both feed the same endpoint. */
@@ -430,10 +443,10 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
         if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) goto out;
       }
     }
-    if (p->role == SVC_SE && p->kind == KIND_HTTPS)
+    if (p->svc == SVC_SE && p->kind == KIND_HTTPS)
       party_fqdn(w, p, env->service_edges[env->n_service_edges++], sizeof env->service_edges[0]);
-    if (p->role == SVC_PSE) party_fqdn(w, p, env->pses[env->n_pses++], sizeof env->pses[0]);
-    if (p->role == SVC_BROKER) party_fqdn(w, p, env->broker, sizeof env->broker);
+    if (p->svc == SVC_PSE) party_fqdn(w, p, env->pses[env->n_pses++], sizeof env->pses[0]);
+    if (p->svc == SVC_BROKER) party_fqdn(w, p, env->broker, sizeof env->broker);
     if (p->kind == KIND_APP) env->app_addr = p->v4;
   }
   for (size_t i = 0; i < N_PARTIES; i++) {
@@ -467,10 +480,8 @@ void world_free(world_t *w) {
     pki_cert_free(w->certs[i][1]);
     pki_cert_free(w->certs[i][2]);
   }
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    pki_cert_free(w->fault_certs[i][0]);
-    pki_cert_free(w->fault_certs[i][1]);
-  }
+  for (size_t i = 0; i < N_PARTIES; i++)
+    for (int k = 0; k < 3; k++) pki_cert_free(w->fault_certs[i][k]);
   pki_cert_free(w->rogue_ca);
   pki_cert_free(w->impostor_ca);
   app_server_free(w->app);
@@ -629,15 +640,12 @@ static int cert_fault(world_t *w, size_t i, const char *kind, char *err, size_t 
     if (p->is_pcc) names[2] = bcpsp;
   }
   for (int k = 0; k < 3 && names[k]; k++) {
+    /* Each name gets its own faulty certificate: only the fault may be wrong, never the name by accident. */
     const char *issued_for[1] = {wrong_name ? wrong : names[k]};
-    if (k < 2) {
-      pki_cert_free(w->fault_certs[i][k]);
-      w->fault_certs[i][k] = pki_issue(ca, issued_for, 1, not_before, days);
-      if (!w->fault_certs[i][k]) goto fail;
-      certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][k]};
-    } else {
-      certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][1]}; /* bcpsp shares the faulty c2site one */
-    }
+    pki_cert_free(w->fault_certs[i][k]);
+    w->fault_certs[i][k] = pki_issue(ca, issued_for, 1, not_before, days);
+    if (!w->fault_certs[i][k]) goto fail;
+    certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][k]};
   }
   if (tls_ep_set_override(w->eps[i], certs, n) < 0) goto fail;
   return 0;
@@ -798,6 +806,7 @@ cJSON *world_describe(const world_t *w) {
              parties[i].domain == DOM_BC ? w->bc_domain : w->cloud_domain);
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "name", parties[i].name);
+    cJSON_AddStringToObject(p, "role", parties[i].role);
     cJSON_AddStringToObject(p, "dns_name", fqdn);
     cJSON_AddStringToObject(p, "host", lab_host_name(parties[i].host));
     cJSON_AddStringToObject(p, "v4", parties[i].v4);
@@ -805,6 +814,24 @@ cJSON *world_describe(const world_t *w) {
     cJSON_AddItemToArray(list, p);
   }
   return list;
+}
+
+int world_wire_parties(const world_t *w, wire_party_t *out, int max) {
+  int n = 0;
+  for (size_t i = 0; i < N_PARTIES; i++) {
+    const char *addrs[2] = {parties[i].v4, parties[i].v6};
+    for (int k = 0; k < 2 && n < max; k++, n++) {
+      snprintf(out[n].addr, sizeof out[n].addr, "%s", addrs[k]);
+      snprintf(out[n].name, sizeof out[n].name, "%s", parties[i].name);
+      snprintf(out[n].role, sizeof out[n].role, "%s", parties[i].role);
+    }
+  }
+  for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0] && n < max; i++, n++) {
+    snprintf(out[n].addr, sizeof out[n].addr, "%s", fixed_names[i].addr);
+    snprintf(out[n].name, sizeof out[n].name, "%s", fixed_names[i].name);
+    snprintf(out[n].role, sizeof out[n].role, "%s", fixed_names[i].name);
+  }
+  return n;
 }
 
 int world_target_parties(const world_t *w, const char *target, const char **names, int max) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/check.h"
+#include "harness/window.h"
 
 static const char *scenario_text =
     "{\"id\": \"t\", \"duration\": \"10s\",\n"
@@ -37,7 +38,7 @@ static verdict_t judge(tl_t *tl, check_result_t *res, scenario_t **out) {
   assert_non_null(sc);
   tl_sort(tl);
   *out = sc;
-  return check_eval_all(sc, tl, res);
+  return check_eval_all(sc, tl, true, res);
 }
 
 static void test_conforming_timeline_passes(void **state) {
@@ -71,7 +72,9 @@ static void test_each_check_can_fail(void **state) {
   assert_int_equal(judge(tl, res, &sc), VERDICT_FAIL);
   assert_int_equal(res[0].verdict, VERDICT_FAIL);
   assert_non_null(strstr(res[0].message, "only outside the window"));
-  assert_int_equal(res[1].verdict, VERDICT_FAIL); /* its anchor never matched */
+  /* Its anchor failed: not judged, so one mistake fails one requirement, not two. */
+  assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[1].message, "not judged: its start anchor \"query\" failed"));
   assert_int_equal(res[2].verdict, VERDICT_FAIL);
   assert_non_null(strstr(res[2].message, "happened 1 time(s), first at 3.600s"));
   assert_int_equal(res[3].verdict, VERDICT_FAIL); /* ok is false, not true */
@@ -142,17 +145,17 @@ static void test_precondition(void **state) {
   assert_string_equal(sc->checks[0].requirement, "");
   check_result_t res[2];
   tl_t *tl = tl_new();
-  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_ERROR);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_ERROR);
   assert_int_equal(res[0].verdict, VERDICT_ERROR);
   assert_non_null(strstr(res[0].message, "premise did not hold"));
   check_results_free(res, 2);
   add(tl, 1, "tls.client_hello", "sni", "c2site.bc.example.com", NULL, NULL);
   tl_sort(tl);
-  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_FAIL);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
   check_results_free(res, 2);
   add(tl, 0.5, "inject.rst", NULL, NULL, NULL, NULL);
   tl_sort(tl);
-  assert_int_equal(check_eval_all(sc, tl, res), VERDICT_FAIL);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
   assert_int_equal(res[0].verdict, VERDICT_PASS);
   check_results_free(res, 2);
   tl_free(tl);
@@ -164,11 +167,201 @@ static void test_precondition(void **state) {
   assert_non_null(strstr(d.msg, "names no requirement"));
 }
 
+static scenario_t *parse_ok(const char *text) {
+  diag_t d;
+  scenario_t *sc = scenario_parse(text, "s.json", &d);
+  if (!sc) diag_print(&d, stderr);
+  assert_non_null(sc);
+  return sc;
+}
+
+/* A client that speaks only the network level: session checks are
+ * unsupported, and a scenario whose requirement only they judge is no pass. */
+static void test_network_only_client(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"n\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"pcc2\", \"requirement\": \"BC-FO-04\", \"within\": \"5s\",\n"
+      "  \"expect\": {\"event\": \"svc.http.request\", \"match\": {\"service\": \"pcc2\"}}},\n"
+      " {\"id\": \"after-pcc2\", \"requirement\": \"BC-FO-05\", \"after\": \"pcc2\", \"within\": \"1s\",\n"
+      "  \"expect\": {\"event\": \"svc.http.request\", \"match\": {\"service\": \"pse1\"}}},\n"
+      " {\"id\": \"no-c2site\", \"requirement\": \"BC-TLS-02\",\n"
+      "  \"forbid\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}");
+  tl_t *tl = tl_new();
+  check_result_t res[3];
+  /* Nothing judged BC-FO-04 or BC-FO-05: unsupported, though nothing failed. */
+  assert_int_equal(check_eval_all(sc, tl, false, res), VERDICT_UNSUPPORTED);
+  assert_int_equal(res[0].verdict, VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[0].message, "does not speak the session level"));
+  assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
+  assert_null(strstr(res[1].message, "anchor")); /* the level decides first: no anchor message */
+  assert_int_equal(res[2].verdict, VERDICT_PASS);
+  check_results_free(res, 3);
+  /* The same timeline for a client that speaks the session: the expects fail. */
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
+  assert_int_equal(res[0].verdict, VERDICT_FAIL);
+  check_results_free(res, 3);
+  tl_free(tl);
+  scenario_free(sc);
+}
+
+/* A network check may not hang on a session check: a network-only client could never be judged by it. */
+static void test_network_check_on_session_anchor_is_refused(void **state) {
+  diag_t d;
+  assert_null(scenario_parse(
+      "{\"id\": \"n\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"login\", \"requirement\": \"BC-ENR-01\", \"within\": \"5s\",\n"
+      "  \"expect\": {\"event\": \"svc.http.request\", \"match\": {\"action\": \"bc-sp-login\"}}},\n"
+      " {\"id\": \"c2site\", \"requirement\": \"BC-TLS-01\", \"after\": \"login\", \"within\": \"1s\",\n"
+      "  \"expect\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}",
+      "n.json", &d));
+  assert_non_null(strstr(d.msg, "anchored on the session check \"login\""));
+  assert_int_equal(d.line, 4);
+  /* Said to be session level, the same check is fine. */
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"n\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"login\", \"requirement\": \"BC-ENR-01\", \"within\": \"5s\",\n"
+      "  \"expect\": {\"event\": \"svc.http.request\", \"match\": {\"action\": \"bc-sp-login\"}}},\n"
+      " {\"id\": \"c2site\", \"requirement\": \"BC-TLS-01\", \"level\": \"session\", \"after\": \"login\", \"within\": \"1s\",\n"
+      "  \"expect\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}");
+  assert_string_equal(scenario_check_level(&sc->checks[1]), "session");
+  scenario_free(sc);
+}
+
+/* "min": at least that many matches, and the anchor time is when the last needed one came. */
+static void test_min_count(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"m\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"twice\", \"requirement\": \"BC-FO-02\", \"within\": \"3s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"se1\"}, \"min\": 2}},\n"
+      " {\"id\": \"then\", \"requirement\": \"BC-FO-02\", \"after\": \"twice\", \"within\": \"1s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"se2\"}}}]}");
+  assert_int_equal(sc->checks[0].min, 2);
+  tl_t *tl = tl_new();
+  check_result_t res[2];
+  add(tl, 1.0, "tcp.connect", "dst_name", "se1", NULL, NULL);
+  add(tl, 1.5, "tcp.connect", "dst_name", "se2", NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL); /* se1 only once */
+  assert_int_equal(res[0].verdict, VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "at least 2 times"));
+  assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
+  check_results_free(res, 2);
+  add(tl, 1.2, "tcp.connect", "dst_name", "se1", NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_PASS);
+  assert_int_equal(res[0].matched_us, 1200000);
+  check_results_free(res, 2);
+  tl_free(tl);
+  scenario_free(sc);
+  diag_t d;
+  assert_null(scenario_parse("{\"id\": \"m\", \"duration\": \"5s\", \"checks\": [{\"id\": \"x\", \"requirement\": \"R\","
+                             " \"forbid\": {\"event\": \"tcp.connect\", \"min\": 2}}]}", "m.json", &d));
+}
+
+/* "until": a forbid's window ends at an anchor. */
+static void test_until(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"u\", \"duration\": \"9s\",\n"
+      " \"timeline\": [{\"id\": \"outage\", \"at\": \"1s\", \"action\": \"net.blackhole\", \"target\": \"internet\"}],\n"
+      " \"checks\": [\n"
+      " {\"id\": \"se2\", \"requirement\": \"BC-FO-02\", \"after\": \"outage\", \"within\": \"5s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"se2\"}}},\n"
+      " {\"id\": \"no-pcc-yet\", \"requirement\": \"BC-FO-02\", \"after\": \"outage\", \"until\": \"se2\",\n"
+      "  \"forbid\": {\"event\": \"dns.query\", \"match\": {\"qname\": \"any2bcp.*\"}}}]}");
+  tl_t *tl = tl_new();
+  check_result_t res[2];
+  add(tl, 1.0, "fault.on", "step", "outage", NULL, NULL);
+  add(tl, 3.0, "tcp.connect", "dst_name", "se2", NULL, NULL);
+  add(tl, 3.5, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL); /* after se2: allowed */
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_PASS);
+  check_results_free(res, 2);
+  add(tl, 2.0, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL); /* before se2: not */
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
+  assert_int_equal(res[1].verdict, VERDICT_FAIL);
+  check_results_free(res, 2);
+  tl_free(tl);
+  scenario_free(sc);
+}
+
+/* Windows in the client's own timers: evaluated with its timers, and never a failure when they outlast the scenario. */
+static void test_timer_windows(void **state) {
+  sc_timer_t t[] = {{"keepalive", 250}, {"timeout", 300}, {"retries", 2}, {"backoff", 100}};
+  int64_t ms;
+  char err[300];
+  assert_int_equal(window_eval("keepalive + timeout + 2*retries*(timeout + backoff) + 2s", t, 4, &ms, err, sizeof err), 0);
+  assert_int_equal(ms, 250 + 300 + 2 * 2 * 400 + 2000);
+  assert_int_equal(window_eval("1.5s", t, 4, &ms, err, sizeof err), 0);
+  assert_int_equal(ms, 1500);
+  assert_int_equal(window_eval("timeout*timeout", t, 4, &ms, err, sizeof err), -1);
+  assert_non_null(strstr(err, "a duration times a duration"));
+  assert_int_equal(window_eval("2*retries", t, 4, &ms, err, sizeof err), -1);
+  assert_non_null(strstr(err, "a count, not a duration"));
+  assert_int_equal(window_eval("timeout + jitter", t, 4, &ms, err, sizeof err), -1);
+  assert_non_null(strstr(err, "column 11"));
+  assert_int_equal(window_eval("keepalive", t, 1, &ms, err, sizeof err), 0);
+  assert_int_equal(window_eval("backoff", t, 1, &ms, err, sizeof err), -1); /* unset: no silent zero */
+
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"w\", \"duration\": \"3s\", \"client\": {\"timers\": {\"retries\": 2}},\n"
+      " \"checks\": [{\"id\": \"pcc\", \"requirement\": \"BC-FO-01\", \"within\": \"2*retries*timeout\",\n"
+      "  \"expect\": {\"event\": \"dns.query\"}}]}");
+  assert_string_equal(sc->checks[0].within_expr, "2*retries*timeout");
+  assert_int_equal(sc->checks[0].within_ms, 40000); /* validated with the reference defaults */
+  assert_int_equal(scenario_bind_timers(sc, t, 4, err, sizeof err), 0);
+  assert_int_equal(sc->checks[0].within_ms, 1200); /* the scenario's retries, the profile's timeout */
+  tl_t *tl = tl_new();
+  check_result_t res[1];
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL); /* 1.2 s fits the 3 s scenario */
+  check_results_free(res, 1);
+  sc_timer_t slow[] = {{"timeout", 10000}};
+  assert_int_equal(scenario_bind_timers(sc, slow, 1, err, sizeof err), 0);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_UNSUPPORTED); /* 40 s does not */
+  assert_non_null(strstr(res[0].message, "ends at 40.000s, after the scenario"));
+  check_results_free(res, 1);
+  tl_free(tl);
+  scenario_free(sc);
+  diag_t d;
+  assert_null(scenario_parse("{\"id\": \"w\", \"duration\": \"3s\", \"checks\": [{\"id\": \"x\", \"requirement\": \"R\","
+                             " \"within\": \"2*tmeout\", \"expect\": {\"event\": \"dns.query\"}}]}", "w.json", &d));
+  assert_non_null(strstr(d.msg, "not a timer"));
+}
+
+/* The scenario rule, item by item. */
+static void test_scenario_rule(void **state) {
+  verdict_item_t a[] = {{VERDICT_PASS, false, "R1"}, {VERDICT_UNSUPPORTED, false, "R1"}, {VERDICT_UNSUPPORTED, false, "R2"}};
+  const verdict_about_t all = {NULL, 0};
+  const char *r1[] = {"R1"};
+  const verdict_about_t only_r1 = {r1, 1};
+  assert_int_equal(verdict_of_scenario(a, 2, all), VERDICT_PASS);        /* R1 judged once is enough */
+  assert_int_equal(verdict_of_scenario(a, 3, all), VERDICT_UNSUPPORTED); /* R2 never judged */
+  assert_int_equal(verdict_of_scenario(a, 3, only_r1), VERDICT_PASS);    /* the scenario is not about R2 */
+  char why[256];
+  verdict_why_unsupported(a, 3, all, why, sizeof why);
+  assert_string_equal(why, "no check judged R2 at the levels the client speaks");
+  verdict_item_t b[] = {{VERDICT_UNSUPPORTED, true, ""}, {VERDICT_PASS, false, "R1"}};
+  assert_int_equal(verdict_of_scenario(b, 2, all), VERDICT_UNSUPPORTED); /* the premise is unknown */
+  verdict_item_t c[] = {{VERDICT_ERROR, true, ""}, {VERDICT_FAIL, false, "R1"}};
+  assert_int_equal(verdict_of_scenario(c, 2, all), VERDICT_FAIL);
+  assert_int_equal(verdict_of_scenario(c, 1, all), VERDICT_ERROR);
+  verdict_item_t d[] = {{VERDICT_DISABLED, false, "R1"}, {VERDICT_XFAIL, false, "R2"}};
+  assert_int_equal(verdict_of_scenario(d, 2, all), VERDICT_PASS);
+  assert_int_equal(verdict_of_scenario(d, 1, all), VERDICT_DISABLED);
+  verdict_t v;
+  assert_true(verdict_parse("xpass", &v));
+  assert_int_equal(v, VERDICT_XPASS);
+  assert_false(verdict_parse("passed", &v));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conforming_timeline_passes), cmocka_unit_test(test_each_check_can_fail),
       cmocka_unit_test(test_step_that_never_ran_is_an_error), cmocka_unit_test(test_matching),
       cmocka_unit_test(test_timeline_order_and_cap), cmocka_unit_test(test_precondition),
+      cmocka_unit_test(test_network_only_client), cmocka_unit_test(test_network_check_on_session_anchor_is_refused),
+      cmocka_unit_test(test_min_count), cmocka_unit_test(test_scenario_rule), cmocka_unit_test(test_until),
+      cmocka_unit_test(test_timer_windows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

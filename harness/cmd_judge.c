@@ -1,0 +1,349 @@
+/* bcsim rejudge and bcsim mutate: the judgement of a finished run, done again
+ * from its evidence.
+ *
+ * rejudge derives the events again (the wire from capture.pcap, the rest
+ * from events.jsonl) and evaluates the checks again: a run's verdicts can be
+ * reproduced by anyone who has its folder. mutate proves every check of a
+ * run can fail: for each check that passed it removes the events an expect
+ * needed, or inserts into a forbid's (or a limit's) window an event that
+ * matches, and requires the verdict to flip. */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/check.h"
+#include "harness/cli.h"
+#include "harness/evidence.h"
+
+#define MAX_TEMPLATES 64
+
+static const char rejudge_help[] =
+    "usage: bcsim rejudge [--levels network|network,session] [--with SCENARIO.json]... [-v] RUN_DIR|SCENARIO_DIR...\n"
+    "  Derives every scenario's events again from its evidence (the wire from capture.pcap, the services\n"
+    "  and the harness from events.jsonl) and evaluates its checks again. Without --levels and --with it\n"
+    "  compares each check's verdict with the run's own (<id>/result.json) and exits 1 on any difference.\n"
+    "  --levels  judge at these levels instead of the run's: network judges the client as a black box\n"
+    "  --with    judge the scenario with this id by this file instead of the one the run recorded\n"
+    "  -v        print every check\n";
+
+static const char mutate_help[] =
+    "usage: bcsim mutate [-v] RUN_DIR|SCENARIO_DIR...\n"
+    "  Proves that every check that passed in the run can fail: for an expect it removes the events that\n"
+    "  met it, for a forbid it inserts a matching event into its window (built from a real event of that\n"
+    "  type in the run), for a limit one more than it allows; the verdict must flip. A precondition must\n"
+    "  flip to error. Exits 1 if any check cannot flip.\n";
+
+/* The scenario folders of a run dir (folders with a result.json), or the folder itself. */
+static int collect_dirs(const char *path, char **out, int max) {
+  char probe[PATH_MAX + 32];
+  snprintf(probe, sizeof probe, "%s/result.json", path);
+  struct stat st;
+  if (stat(probe, &st) == 0) {
+    out[0] = strdup(path);
+    return out[0] ? 1 : 0;
+  }
+  DIR *d = opendir(path);
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d)) && n < max) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(probe, sizeof probe, "%s/%s/result.json", path, e->d_name);
+    if (stat(probe, &st) != 0) continue;
+    snprintf(probe, sizeof probe, "%s/%s", path, e->d_name);
+    if ((out[n] = strdup(probe))) n++;
+  }
+  if (d) closedir(d);
+  qsort(out, (size_t)n, sizeof *out, cli_cmp_str);
+  return n;
+}
+
+/* The recorded verdict of check id in the run's result.json, or "". */
+static const char *recorded_verdict(const cJSON *result, const char *id) {
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(result, "checks");
+  for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+    const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id"));
+    if (cid && strcmp(cid, id) == 0) {
+      const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict"));
+      return v ? v : "";
+    }
+  }
+  return "";
+}
+
+/* Judges ev as the runner does (a harness error leaves nothing judged). */
+static verdict_t judge(const evidence_t *ev, const tl_t *tl, bool speaks_session, check_result_t *res) {
+  verdict_t v = check_eval_all(ev->sc, tl, speaks_session, res);
+  if (!ev->harness_failed) return v;
+  for (int i = 0; i < ev->sc->n_checks; i++) res[i].verdict = VERDICT_ERROR;
+  return VERDICT_ERROR;
+}
+
+static const char *with_file(const char *id, char **with, int n_with) {
+  diag_t d;
+  for (int i = 0; i < n_with; i++) {
+    scenario_t *sc = scenario_load(with[i], &d);
+    bool hit = sc && strcmp(sc->id, id) == 0;
+    scenario_free(sc);
+    if (hit) return with[i];
+  }
+  return NULL;
+}
+
+static const char *base_name(const char *dir) {
+  const char *slash = strrchr(dir, '/');
+  return slash && slash[1] ? slash + 1 : dir;
+}
+
+int cmd_rejudge(int argc, char **argv) {
+  static const struct option opts[] = {{"levels", required_argument, 0, 'l'}, {"with", required_argument, 0, 'w'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  char *with[64], *dirs[MAX_SCENARIOS];
+  int n_with = 0, c, verbose = 0, levels = 0; /* levels: 0 as recorded, 1 network, 2 network and session */
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    if (c == 'l' && strcmp(optarg, "network") == 0) levels = 1;
+    else if (c == 'l' && (strcmp(optarg, "network,session") == 0 || strcmp(optarg, "session,network") == 0)) levels = 2;
+    else if (c == 'w' && n_with < 64) with[n_with++] = optarg;
+    else if (c == 'v') verbose = 1;
+    else return cli_help(rejudge_help, c == 'h' ? 0 : EXIT_USAGE);
+  }
+  if (optind >= argc) return cli_help(rejudge_help, EXIT_USAGE);
+  int n = 0, same = 0, differ = 0, broken = 0;
+  for (int a = optind; a < argc; a++) n += collect_dirs(argv[a], dirs + n, MAX_SCENARIOS - n);
+  if (n == 0) {
+    fprintf(stderr, "error: no finished scenario (a folder with result.json) in the given paths\n");
+    return EXIT_USAGE;
+  }
+  bool compare = levels == 0 && n_with == 0;
+  for (int i = 0; i < n; i++) {
+    evidence_t ev;
+    char err[1400];
+    const char *id = base_name(dirs[i]);
+    if (evidence_load(dirs[i], with_file(id, with, n_with), &ev, err, sizeof err) < 0) {
+      printf("%-36s cannot be rejudged: %s\n", id, err);
+      broken++;
+      continue;
+    }
+    check_result_t res[SC_MAX_CHECKS] = {0};
+    bool session = levels == 0 ? ev.speaks_session : levels == 2;
+    verdict_t v = judge(&ev, ev.tl, session, res);
+    int diffs = 0;
+    for (int k = 0; k < ev.sc->n_checks; k++) {
+      const char *was = recorded_verdict(ev.result, ev.sc->checks[k].id);
+      bool differs = compare && strcmp(was, verdict_name(res[k].verdict)) != 0;
+      diffs += differs;
+      if (differs || verbose)
+        printf("  %s %-11s %s [%s]: %s%s%s\n", differs ? "DIFFERS" : "       ", verdict_name(res[k].verdict),
+               ev.sc->checks[k].id, check_class(&ev.sc->checks[k]), res[k].message, differs ? "; the run said " : "",
+               differs ? was : "");
+    }
+    const char *was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev.result, "verdict"));
+    bool sdiff = compare && (!was || strcmp(was, verdict_name(v)) != 0);
+    printf("%-36s %-11s %s (%d checks, %zu wire events from the capture)\n", id, verdict_name(v),
+           !compare ? "judged" : diffs || sdiff ? "DIFFERS from the run" : "identical to the run", ev.sc->n_checks,
+           ev.wire_events);
+    if (diffs || sdiff) differ++;
+    else same++;
+    check_results_free(res, ev.sc->n_checks);
+    evidence_free(&ev);
+  }
+  if (compare) printf("rejudged %d scenarios: %d identical, %d differ, %d could not be rejudged\n", n, same, differ, broken);
+  for (int i = 0; i < n; i++) free(dirs[i]);
+  return broken ? EXIT_ENV : differ ? EXIT_FAIL : EXIT_PASS;
+}
+
+/* ---- mutate ---- */
+
+/* One real event per type, seen somewhere in the run: what an inserted event is built from. */
+typedef struct templates {
+  int n;
+  cJSON *ev[MAX_TEMPLATES];
+} templates_t;
+
+static void learn_templates(templates_t *t, const tl_t *tl) {
+  for (size_t i = 0; i < tl_count(tl); i++) {
+    const cJSON *obj = tl_at(tl, i)->obj;
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
+    bool known = false;
+    for (int k = 0; k < t->n && !known; k++)
+      known = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t->ev[k], "type")), type) == 0;
+    if (!known && t->n < MAX_TEMPLATES) t->ev[t->n++] = cJSON_Duplicate(obj, 1);
+  }
+}
+
+static const cJSON *template_of(const templates_t *t, const char *type) {
+  for (int k = 0; k < t->n; k++)
+    if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t->ev[k], "type")), type) == 0) return t->ev[k];
+  return NULL;
+}
+
+/* A string that the glob matches: '*' taken as nothing, '?' as 'x', a set as its first member. */
+static void concretize(const char *glob, char *out, size_t len) {
+  size_t o = 0;
+  for (const char *p = glob; *p && o + 1 < len; p++) {
+    if (*p == '*') continue;
+    if (*p == '?') out[o++] = 'x';
+    else if (*p == '[') {
+      const char *end = strchr(p + 1, ']');
+      if (!end) {
+        out[o++] = *p;
+        continue;
+      }
+      out[o++] = p[1] == '!' || p[1] == '^' ? '#' : p[1];
+      p = end;
+    } else if (*p == '\\' && p[1]) out[o++] = *++p;
+    else out[o++] = *p;
+  }
+  out[o] = 0;
+}
+
+/* An event of the check's type matching its match, from a real event of that type; NULL with why. */
+static cJSON *forged_event(const sc_check_t *ck, const templates_t *t, char *why, size_t len) {
+  const cJSON *tmpl = template_of(t, ck->event);
+  cJSON *e = tmpl ? cJSON_Duplicate(tmpl, 1) : cJSON_CreateObject();
+  if (!tmpl) cJSON_AddStringToObject(e, "type", ck->event);
+  for (const cJSON *m = ck->match ? ck->match->child : NULL; m; m = m->next) {
+    if (tmpl && !cJSON_GetObjectItemCaseSensitive(tmpl, m->string)) {
+      snprintf(why, len, "no %s event of the run has the field \"%s\": the match can never hold", ck->event, m->string);
+      cJSON_Delete(e);
+      return NULL;
+    }
+    cJSON *v;
+    if (cJSON_IsString(m)) {
+      char s[512];
+      concretize(m->valuestring, s, sizeof s);
+      if (fnmatch(m->valuestring, s, 0) != 0) {
+        snprintf(why, len, "cannot build a value that \"%s\" matches", m->valuestring);
+        cJSON_Delete(e);
+        return NULL;
+      }
+      v = cJSON_CreateString(s);
+    } else {
+      v = cJSON_Duplicate(m, 1);
+    }
+    if (cJSON_GetObjectItemCaseSensitive(e, m->string)) cJSON_ReplaceItemInObjectCaseSensitive(e, m->string, v);
+    else cJSON_AddItemToObject(e, m->string, v);
+  }
+  return e;
+}
+
+static void copy_event(tl_t *dst, const tl_event_t *e) {
+  cJSON *f = cJSON_Duplicate(e->obj, 1);
+  char from[64], type[64];
+  snprintf(from, sizeof from, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "from")));
+  snprintf(type, sizeof type, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "type")));
+  cJSON_DeleteItemFromObjectCaseSensitive(f, "t");
+  cJSON_DeleteItemFromObjectCaseSensitive(f, "from");
+  cJSON_DeleteItemFromObjectCaseSensitive(f, "type");
+  tl_add(dst, e->t_us, from, type, f);
+}
+
+static double evidence_num(const check_result_t *r, const char *key, double dflt) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(r->evidence, key);
+  return cJSON_IsNumber(n) ? n->valuedouble : dflt;
+}
+
+/* The timeline with check k's evidence taken away (expect) or a violation added (forbid, limit). */
+static tl_t *mutated(const evidence_t *ev, const check_result_t *r, const templates_t *t, char *why, size_t len) {
+  const sc_check_t *ck = r->check;
+  int64_t from = llround(evidence_num(r, "window_from", 0) * 1e6);
+  int64_t to = cJSON_GetObjectItemCaseSensitive(r->evidence, "window_to") ? llround(evidence_num(r, "window_to", 0) * 1e6)
+                                                                          : INT64_MAX;
+  tl_t *m = tl_new();
+  for (size_t i = 0; m && i < tl_count(ev->tl); i++) {
+    const tl_event_t *e = tl_at(ev->tl, i);
+    bool in = e->t_us >= from && e->t_us <= to && check_event_matches(e->obj, ck->event, ck->match);
+    if (!(ck->kind == SC_CHECK_EXPECT && in)) copy_event(m, e);
+  }
+  if (m && ck->kind != SC_CHECK_EXPECT) {
+    int extra = ck->kind == SC_CHECK_LIMIT ? ck->max - (int)evidence_num(r, "count", 0) + 1 : 1;
+    int64_t at = to == INT64_MAX ? from + 1000 : from + (to - from) / 2;
+    for (int i = 0; i < extra; i++) {
+      cJSON *e = forged_event(ck, t, why, len);
+      if (!e) {
+        tl_free(m);
+        return NULL;
+      }
+      char type[64];
+      snprintf(type, sizeof type, "%s", ck->event);
+      cJSON_DeleteItemFromObjectCaseSensitive(e, "t");
+      cJSON_DeleteItemFromObjectCaseSensitive(e, "from");
+      cJSON_DeleteItemFromObjectCaseSensitive(e, "type");
+      tl_add(m, at, "mutation", type, e);
+    }
+  }
+  if (m) tl_sort(m);
+  return m;
+}
+
+int cmd_mutate(int argc, char **argv) {
+  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  char *dirs[MAX_SCENARIOS];
+  int c, verbose = 0, n = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    if (c == 'v') verbose = 1;
+    else return cli_help(mutate_help, c == 'h' ? 0 : EXIT_USAGE);
+  }
+  if (optind >= argc) return cli_help(mutate_help, EXIT_USAGE);
+  for (int a = optind; a < argc; a++) n += collect_dirs(argv[a], dirs + n, MAX_SCENARIOS - n);
+  if (n == 0) {
+    fprintf(stderr, "error: no finished scenario (a folder with result.json) in the given paths\n");
+    return EXIT_USAGE;
+  }
+  templates_t t = {0};
+  evidence_t *evs = calloc((size_t)n, sizeof *evs);
+  int flipped = 0, stuck = 0, skipped = 0, broken = 0;
+  for (int i = 0; evs && i < n; i++) {
+    char err[1400];
+    if (evidence_load(dirs[i], NULL, &evs[i], err, sizeof err) < 0) {
+      printf("%-36s cannot be loaded: %s\n", base_name(dirs[i]), err);
+      broken++;
+      continue;
+    }
+    learn_templates(&t, evs[i].tl);
+  }
+  for (int i = 0; evs && i < n; i++) {
+    evidence_t *ev = &evs[i];
+    if (!ev->sc) continue;
+    check_result_t base[SC_MAX_CHECKS] = {0};
+    judge(ev, ev->tl, ev->speaks_session, base);
+    for (int k = 0; k < ev->sc->n_checks; k++) {
+      const sc_check_t *ck = &ev->sc->checks[k];
+      if (base[k].verdict != VERDICT_PASS) {
+        skipped++;
+        if (verbose) printf("  skip  %s/%s: %s, not pass, in the run\n", ev->sc->id, ck->id, verdict_name(base[k].verdict));
+        continue;
+      }
+      char why[300] = "";
+      tl_t *m = mutated(ev, &base[k], &t, why, sizeof why);
+      check_result_t res[SC_MAX_CHECKS] = {0};
+      verdict_t want = check_is_precondition(ck) ? VERDICT_ERROR : VERDICT_FAIL;
+      if (m) check_eval_all(ev->sc, m, ev->speaks_session, res);
+      bool ok = m && res[k].verdict == want;
+      if (ok) flipped++;
+      else stuck++;
+      if (!ok || verbose)
+        printf("  %s %s/%s [%s] %s: %s\n", ok ? "flip " : "STUCK", ev->sc->id, ck->id, check_class(ck),
+               ck->kind == SC_CHECK_EXPECT ? "matching events removed" : "matching event inserted",
+               !m ? why : ok ? res[k].message : verdict_name(res[k].verdict));
+      if (m) check_results_free(res, ev->sc->n_checks);
+      tl_free(m);
+    }
+    check_results_free(base, ev->sc->n_checks);
+  }
+  printf("mutated %d scenarios: %d checks flipped, %d could not flip, %d not passing in the run (skipped)%s\n", n - broken,
+         flipped, stuck, skipped, broken ? ", some scenarios could not be loaded" : "");
+  for (int i = 0; i < n; i++) {
+    if (evs) evidence_free(&evs[i]);
+    free(dirs[i]);
+  }
+  for (int k = 0; k < t.n; k++) cJSON_Delete(t.ev[k]);
+  free(evs);
+  return broken ? EXIT_ENV : stuck ? EXIT_FAIL : EXIT_PASS;
+}

@@ -1,0 +1,213 @@
+#include "harness/labs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/cli.h"
+#include "reports/report_json.h"
+#include "sim/lab/sandbox.h"
+
+static volatile sig_atomic_t interrupted;
+static volatile pid_t running_labs[LABS_MAX_JOBS];
+static pid_t kept_labs[LABS_MAX_JOBS]; /* --keep: the labs kept so far */
+static char kept_dirs[LABS_MAX_JOBS][PATH_MAX];
+static int n_kept;
+
+static void on_interrupt(int sig) {
+  interrupted = 1;
+  for (int i = 0; i < LABS_MAX_JOBS; i++)
+    if (running_labs[i] > 0) kill(running_labs[i], SIGINT);
+}
+
+void labs_catch_interrupts(void) {
+  struct sigaction sa = {.sa_handler = on_interrupt};
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+bool labs_interrupted(void) { return interrupted != 0; }
+
+/* One scenario's lab, while it runs. */
+typedef struct slot {
+  pid_t pid; /* 0: free */
+  lab_job_t *job;
+  struct timespec started;
+  char dir[PATH_MAX];
+} slot_t;
+
+static long elapsed_ms(const struct timespec *since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void tail_file(const char *path, char *out, size_t outlen) {
+  char *text = scenario_read_file(path);
+  out[0] = 0;
+  if (!text) return;
+  size_t n = strlen(text);
+  const char *start = n > outlen - 1 ? text + n - (outlen - 1) : text;
+  snprintf(out, outlen, "%s", start);
+  n = strlen(out);
+  while (n && out[n - 1] == '\n') out[--n] = 0;
+  free(text);
+}
+
+/* Starts one scenario in its own sandboxed lab. Returns its pid, or 0 with
+ * job->result set when it could not even start. */
+static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
+  const scenario_t *sc = job->sc;
+  char path[PATH_MAX + 32], log[PATH_MAX + 32], abs_sc[PATH_MAX], abs_prof[PATH_MAX], abs_dir[PATH_MAX];
+  char detail[1200];
+  snprintf(slot->dir, sizeof slot->dir, "%s/%s", job->out, sc->id);
+  if (cli_mkdirs(slot->dir) < 0) {
+    snprintf(detail, sizeof detail, "cannot create %s: %s", slot->dir, strerror(errno));
+    job->result = report_scenario_error(sc->id, sc->path, detail);
+    return 0;
+  }
+  static const char *const stale[] = {"result.json", "events.jsonl", "capture.pcap", "lab.log"};
+  for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", slot->dir, stale[i]);
+    unlink(path);
+  }
+  if (!realpath(sc->path, abs_sc) || !realpath(job->profile, abs_prof) || !realpath(slot->dir, abs_dir)) {
+    snprintf(detail, sizeof detail, "cannot resolve %s or %s", sc->path, job->profile);
+    job->result = report_scenario_error(sc->id, sc->path, detail);
+    return 0;
+  }
+  snprintf(log, sizeof log, "%s/lab.log", slot->dir);
+  char *argv[20] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", cli_bindir};
+  int argc = 10;
+  if (o->seed) argv[argc++] = "--seed", argv[argc++] = (char *)o->seed;
+  if (o->time_scale) argv[argc++] = "--time-scale", argv[argc++] = (char *)o->time_scale;
+  if (o->levels) argv[argc++] = "--levels", argv[argc++] = (char *)o->levels;
+  if (o->keep) argv[argc++] = "--keep";
+  argv[argc] = NULL;
+  pid_t pid = sandbox_start(argv, log);
+  if (pid < 0) {
+    job->result = report_scenario_error(sc->id, sc->path, "fork failed");
+    return 0;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &slot->started);
+  return pid;
+}
+
+/* The result of a finished lab: its result.json, or why there is none. */
+static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
+  char path[PATH_MAX + 32], detail[1200], msg[1400];
+  snprintf(path, sizeof path, "%s/result.json", slot->dir);
+  cJSON *res = cli_read_json(path);
+  if (res) return res;
+  snprintf(path, sizeof path, "%s/lab.log", slot->dir);
+  tail_file(path, detail, 700);
+  if (code == SANDBOX_EXIT_DEADLINE)
+    snprintf(msg, sizeof msg, "the lab did not finish within %lld ms of its %lld ms scenario and was killed; lab.log says: %s",
+             (long long)LABS_DEADLINE_SLACK_MS, (long long)sc->duration_ms, detail[0] ? detail : "(nothing)");
+  else if (code == SANDBOX_EXIT_NO_NAMESPACES)
+    snprintf(msg, sizeof msg, "the lab could not be created (namespaces refused): %s", detail);
+  else
+    snprintf(msg, sizeof msg, "the lab exited with code %d and wrote no result; lab.log says: %s", code,
+             detail[0] ? detail : "(nothing)");
+  return report_scenario_error(sc->id, sc->path, msg);
+}
+
+/* --keep: a lab that judged its scenario a failure publishes lab.json and stays up. */
+static bool lab_was_kept(const slot_t *slot) {
+  char marker[PATH_MAX + 16];
+  snprintf(marker, sizeof marker, "%s/lab.json", slot->dir);
+  return access(marker, F_OK) == 0;
+}
+
+void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
+  slot_t slots[LABS_MAX_JOBS] = {0};
+  int running = 0;
+  bool more = true; /* next() may have work */
+  if (jobs > LABS_MAX_JOBS) jobs = LABS_MAX_JOBS;
+  if (jobs < 1) jobs = 1;
+  while ((more && !interrupted) || running > 0) {
+    for (int k = 0; k < jobs && more && !interrupted; k++) {
+      if (slots[k].pid) continue;
+      lab_job_t *job = h->next(h->ctx);
+      if (!job) {
+        more = false;
+        break;
+      }
+      pid_t pid = start_one(job, o, &slots[k]);
+      if (pid == 0) {
+        h->done(h->ctx, job);
+        k--; /* the slot is still free */
+        continue;
+      }
+      slots[k].pid = pid;
+      slots[k].job = job;
+      running_labs[k] = pid;
+      running++;
+    }
+    for (int k = 0; k < jobs; k++) {
+      if (!slots[k].pid) continue;
+      int code = 0;
+      int done = sandbox_poll(slots[k].pid, &code);
+      /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
+      if (!done && elapsed_ms(&slots[k].started) > (long)slots[k].job->sc->duration_ms + LABS_DEADLINE_SLACK_MS) {
+        code = sandbox_kill(slots[k].pid);
+        done = 1;
+      }
+      if (!done && o->keep && n_kept < LABS_MAX_JOBS && lab_was_kept(&slots[k])) {
+        /* Judged and kept: the result is final, the lab stays until the run ends. */
+        snprintf(kept_dirs[n_kept], sizeof kept_dirs[n_kept], "%s", slots[k].dir);
+        kept_labs[n_kept++] = slots[k].pid;
+        done = 1;
+      }
+      if (!done) continue;
+      lab_job_t *job = slots[k].job;
+      job->result = finish_one(job->sc, &slots[k], code);
+      slots[k].pid = 0;
+      slots[k].job = NULL;
+      running_labs[k] = 0;
+      running--;
+      more = true; /* a result can make more work (selftest) */
+      h->done(h->ctx, job);
+    }
+    if (h->tick) {
+      lab_job_t *now[LABS_MAX_JOBS];
+      int n = 0;
+      for (int k = 0; k < jobs; k++)
+        if (slots[k].pid) now[n++] = slots[k].job;
+      h->tick(h->ctx, now, n);
+    }
+    struct timespec nap = {0, 20 * 1000000};
+    nanosleep(&nap, NULL);
+  }
+}
+
+void labs_release_kept(void) {
+  if (n_kept == 0) return;
+  printf("\n%d failed lab(s) kept. Debug them from another terminal:\n", n_kept);
+  for (int i = 0; i < n_kept; i++) printf("  bcsim shell --lab %s\n", kept_dirs[i]);
+  printf("Ctrl-C tears them down.\n");
+  fflush(stdout);
+  interrupted = 0;
+  int alive = n_kept;
+  while (!interrupted && alive > 0) {
+    alive = 0;
+    for (int i = 0; i < n_kept; i++) {
+      int code;
+      if (kept_labs[i] > 0 && sandbox_poll(kept_labs[i], &code)) kept_labs[i] = 0;
+      alive += kept_labs[i] > 0;
+    }
+    struct timespec nap = {0, 100 * 1000000};
+    nanosleep(&nap, NULL);
+  }
+  interrupted = 0; /* the run's verdict stands: releasing the labs is not an interruption */
+  for (int i = 0; i < n_kept; i++)
+    if (kept_labs[i] > 0) sandbox_signal(kept_labs[i], SIGTERM);
+  for (int i = 0; i < n_kept; i++)
+    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], 10000);
+  n_kept = 0;
+}

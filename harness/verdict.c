@@ -1,0 +1,91 @@
+#include "harness/verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const names[] = {"pass", "fail", "error", "unsupported", "xfail", "xpass", "disabled"};
+
+const char *verdict_name(verdict_t v) {
+  return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "error";
+}
+
+bool verdict_parse(const char *name, verdict_t *out) {
+  for (unsigned i = 0; name && i < sizeof names / sizeof names[0]; i++) {
+    if (strcmp(names[i], name) == 0) {
+      *out = (verdict_t)i;
+      return true;
+    }
+  }
+  return false;
+}
+
+int verdict_severity(verdict_t v) {
+  switch (v) {
+    case VERDICT_PASS: case VERDICT_XPASS: return 0;
+    case VERDICT_UNSUPPORTED: case VERDICT_XFAIL: return 1;
+    case VERDICT_DISABLED: return 2;
+    case VERDICT_FAIL: return 3;
+    default: return 4;
+  }
+}
+
+bool verdict_judged(verdict_t v) {
+  return v == VERDICT_PASS || v == VERDICT_FAIL || v == VERDICT_XFAIL || v == VERDICT_XPASS;
+}
+
+/* Whether some check of requirement req (other than item skip) judged the client or was disabled. */
+static bool accounted_for(const verdict_item_t *items, int n, const char *req) {
+  for (int i = 0; i < n; i++) {
+    if (items[i].precondition || strcmp(items[i].requirement, req) != 0) continue;
+    if (verdict_judged(items[i].verdict) || items[i].verdict == VERDICT_DISABLED) return true;
+  }
+  return false;
+}
+
+static bool is_about(verdict_about_t about, const char *req) {
+  for (int i = 0; i < about.n; i++)
+    if (strcmp(about.ids[i], req) == 0) return true;
+  return about.n == 0;
+}
+
+verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_t about) {
+  bool error = false, fail = false, premise_unmet = false, premise_unknown = false, unjudged = false;
+  bool any_judged = false, any_disabled = false;
+  for (int i = 0; i < n; i++) {
+    verdict_t v = items[i].verdict;
+    if (items[i].precondition) {
+      premise_unmet = premise_unmet || v == VERDICT_ERROR || v == VERDICT_FAIL;
+      premise_unknown = premise_unknown || v == VERDICT_UNSUPPORTED;
+      continue;
+    }
+    any_judged = any_judged || verdict_judged(v);
+    any_disabled = any_disabled || v == VERDICT_DISABLED;
+    error = error || v == VERDICT_ERROR;
+    fail = fail || v == VERDICT_FAIL;
+    unjudged = unjudged || (is_about(about, items[i].requirement) && !accounted_for(items, n, items[i].requirement));
+  }
+  if (error) return VERDICT_ERROR;
+  if (fail) return VERDICT_FAIL;
+  if (premise_unmet) return VERDICT_ERROR;
+  if (!any_judged && any_disabled) return VERDICT_DISABLED;
+  if (premise_unknown || unjudged) return VERDICT_UNSUPPORTED;
+  return VERDICT_PASS;
+}
+
+void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t about, char *out, size_t len) {
+  out[0] = 0;
+  if (verdict_of_scenario(items, n, about) != VERDICT_UNSUPPORTED) return;
+  for (int i = 0; i < n; i++) {
+    if (items[i].precondition && items[i].verdict == VERDICT_UNSUPPORTED) {
+      snprintf(out, len, "its premise could not be judged at the levels the client speaks, so it proves nothing");
+      return;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    if (!items[i].precondition && is_about(about, items[i].requirement) &&
+        !accounted_for(items, n, items[i].requirement)) {
+      snprintf(out, len, "no check judged %s at the levels the client speaks", items[i].requirement);
+      return;
+    }
+  }
+}

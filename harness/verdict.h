@@ -1,0 +1,58 @@
+/* verdict: the one verdict model: names, severity, and the rule that turns
+ * a scenario's check verdicts into the scenario's verdict.
+ *
+ * Pure. check.c (live and rejudged runs) and vendor.c (after expected
+ * failures and disabled checks are applied) both decide a scenario here,
+ * so the rule cannot drift between them. docs/report-format.md states it. */
+#ifndef BC_VERDICT_H
+#define BC_VERDICT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Graded verdicts. Only fail makes a client non-conformant; error is the
+ * harness's or the environment's, never the client's. */
+typedef enum {
+  VERDICT_PASS,
+  VERDICT_FAIL,
+  VERDICT_ERROR,
+  VERDICT_UNSUPPORTED, /* not judged: the client does not speak the check's level, or its anchor was not judged */
+  VERDICT_XFAIL,       /* failed, as the vendor profile expects */
+  VERDICT_XPASS,       /* passed, although the vendor profile expects a failure */
+  VERDICT_DISABLED,    /* not run: the vendor profile disables it */
+} verdict_t;
+
+const char *verdict_name(verdict_t v);
+/* The verdict a name stands for; false for a name that is none. */
+bool verdict_parse(const char *name, verdict_t *out);
+/* How bad a scenario verdict is, for "the worst of several runs": pass <
+ * unsupported < disabled < fail < error. */
+int verdict_severity(verdict_t v);
+/* Whether a check with this verdict judged the client (pass, fail, xfail, xpass). */
+bool verdict_judged(verdict_t v);
+
+/* One check, as the scenario rule sees it. */
+typedef struct verdict_item {
+  verdict_t verdict;
+  bool precondition;       /* proves the premise; names no requirement */
+  const char *requirement; /* "" for a precondition */
+} verdict_item_t;
+
+/* The scenario's verdict, in this order:
+ *   error        a requirement's check erred (the harness failed);
+ *   fail         a requirement's check failed;
+ *   error        a precondition did not hold (nothing was proven);
+ *   disabled     no check judged the client and the vendor profile disabled some;
+ *   unsupported  a precondition could not be judged, or a requirement the
+ *                scenario is about was judged by none of its checks;
+ *   pass         otherwise.
+ * A failed requirement check outranks an unmet precondition: the client's
+ * failure is the likelier reason the premise did not hold. A requirement
+ * whose checks the vendor profile disabled counts as accounted for. */
+typedef struct verdict_about {
+  const char *const *ids; /* the requirements the scenario is about */
+  int n;                  /* 0: every requirement its checks name */
+} verdict_about_t;
+verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_t about);
+/* Why a scenario is unsupported, for people (into out); "" when it is not. */
+void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t about, char *out, size_t len);
+#endif

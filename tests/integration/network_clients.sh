@@ -1,0 +1,54 @@
+#!/bin/sh
+# Clients that are judged on the wire alone, over the whole suite (the
+# netclients fixture): the reference client declared network-only, and
+# tests/clients/netclient, a minimal client in Python that speaks no session
+# protocol. Neither may fail a scenario or error, and no check may be left
+# unjudged because of its anchor: every scenario is pass or unsupported.
+# Then the netclient's own defects must be caught on the wire: trying only
+# the first PCC address fails cloud-down-pcc1-down on BC-FO-04.
+# Usage: network_clients.sh BCSIM OUTDIR SRC   (writes OUTDIR/net and OUTDIR/refnet)
+set -u
+BCSIM=$1 DIR=$2 SRC=$3
+. "$SRC/tests/integration/lib.sh"
+JOBS=${BCSIM_TEST_JOBS:-8}
+NC="$SRC/tests/clients/netclient"
+rm -rf "$DIR/net" "$DIR/refnet" "$DIR/netdefects" && mkdir -p "$DIR"
+
+judged_fairly() { # RUN_DIR NAME EXIT
+  [ "$3" = 0 ] || fail "$2: bcsim run exited $3, expected 0"
+  bad=$(jq -r '.scenarios[] | select(.verdict != "pass" and .verdict != "unsupported") | "\(.id) \(.verdict)"' "$1/report.json")
+  [ -z "$bad" ] || fail "$2 was misjudged: $bad"
+  anchors=$(jq -r '.scenarios[] | .id as $s | .checks[] | select(.message | test("anchor")) | "\($s)/\(.id): \(.message)"' "$1/report.json")
+  [ -z "$anchors" ] || fail "$2: checks left unjudged because of their anchor: $anchors"
+  n=$(jq '.summary.scenarios' "$1/report.json") p=$(jq '.summary.passed' "$1/report.json")
+  [ "$n" -ge 52 ] || fail "$2 ran only $n scenarios"
+  [ "$p" -ge 30 ] || fail "$2 passed only $p scenarios: too little is judged on the wire"
+  echo "$2: $p of $n scenarios pass, $(jq '.summary.unsupported' "$1/report.json") unsupported, 0 failed"
+}
+
+"$BCSIM" run -q -j "$JOBS" --client "$NC/netclient.json" --out "$DIR/net" "$SRC/scenarios/" > "$DIR/net.txt" 2>&1
+judged_fairly "$DIR/net" netclient $?
+"$BCSIM" run -q -j "$JOBS" --client "$SRC/fixtures/clients/reference-network.json" --out "$DIR/refnet" "$SRC/scenarios/" > "$DIR/refnet.txt" 2>&1
+judged_fairly "$DIR/refnet" reference-network $?
+# The per-requirement counts say what was judged at which level.
+[ "$(jq '.summary.requirements["BC-FO-04"].network.judged' "$DIR/net/report.json")" -gt 0 ] ||
+  fail "the report does not count BC-FO-04's network checks as judged for the netclient"
+[ "$(jq '.summary.requirements["BC-FO-05"].session.judged' "$DIR/net/report.json")" = 0 ] ||
+  fail "session checks were judged for a client that does not speak the session level"
+
+# Its defects, caught on the wire, each by a check of the requirement it violates.
+caught() { # DEFECT SCENARIO REQUIREMENT
+  "$BCSIM" run --client "$NC/netclient-$1.json" --out "$DIR/netdefects/$1" "$SRC/scenarios/$2" > "$DIR/netdefect-$1.txt" 2>&1
+  rc=$?
+  [ $rc = 1 ] || fail "netclient-$1 on $2: exit $rc, expected 1 (a conformance failure)"
+  jq -e --arg r "$3" '[.scenarios[].checks[] | select(.verdict == "fail" and .requirement == $r and .level == "network")] | length > 0' \
+    "$DIR/netdefects/$1/report.json" > /dev/null || fail "netclient-$1 on $2 failed no network check of $3"
+  echo "netclient-$1: caught on the wire by $3"
+}
+caught first-pcc-only cloud-down/cloud-down-pcc1-down.json BC-FO-04 & p1=$!
+caught wrong-sni cloud-down.json BC-TLS-02 & p2=$!
+caught skip-verify tls/tls-expired-pcc1.json BC-TLS-03 & p3=$!
+wait $p1 || fail "a defect of the netclient was not caught (see above)"
+wait $p2 || fail "a defect of the netclient was not caught (see above)"
+wait $p3 || fail "a defect of the netclient was not caught (see above)"
+echo "1 passed, 0 failed"

@@ -1,0 +1,19 @@
+#!/bin/sh
+# bcsim selftest --levels network: every client judged as a black box. The
+# reference client may be unsupported where only the session protocol shows
+# what happened, but never failed; every defect whose behaviour shows on the
+# wire is caught by a network-level check of the requirement it violates.
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+JOBS=${BCSIM_TEST_JOBS:-8}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+"$BCSIM" selftest --levels network -j "$JOBS" --out "$T/st" > "$T/out.txt" 2>&1
+rc=$?
+cat "$T/out.txt"
+[ $rc = 0 ] || fail "bcsim selftest --levels network: exit $rc, expected 0"
+grep -q "^selftest at the network level: reference ok" "$T/out.txt" || fail "the reference failed at the network level"
+grep -Eq "^defect-[a-z0-9-]+ +BC-[A-Z]+-[0-9]+ +NO " "$T/out.txt" && fail "a defect that shows on the wire was not caught there"
+[ "$(grep -Ec '^defect-[a-z0-9-]+ +BC-[A-Z]+-[0-9]+ +yes ' "$T/out.txt")" -ge 20 ] || fail "too few defects caught on the wire"
+echo "1 passed, 0 failed"
