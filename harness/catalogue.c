@@ -21,7 +21,9 @@ static const cat_param_t p_spoof[] = {{"name", CAT_STR, "query names (glob)"},
 static const cat_param_t p_alert[] = {{"alert", CAT_STR, "handshake_failure, internal_error, access_denied, ..."}, {0}};
 static const cat_param_t p_delay[] = {{"delay", CAT_DUR, "added delay"}, {0}};
 static const cat_param_t p_loss[] = {{"percent", CAT_INT, "share of requests lost, 0-100 (seeded)"},
-                                     {"name", CAT_STR, "for a DNS target: the query names it applies to (glob)"}, {0}};
+                                     {"name", CAT_STR, "for a DNS target: the query names it applies to (glob)"},
+                                     {"first", CAT_INT, "for a DNS target: the first N matching queries are lost for certain"},
+                                     {0}};
 static const cat_param_t p_http[] = {{"status", CAT_INT, "HTTP status"}, {"body", CAT_STR, "response body"}, {0}};
 
 const cat_action_t cat_actions[] = {

@@ -167,7 +167,8 @@ bool check_is_precondition(const sc_check_t *ck) { return strcmp(ck->class_name,
 static verdict_about_t rule_inputs(const scenario_t *sc, const check_result_t *results, verdict_item_t *items,
                                    const char **ids) {
   for (int i = 0; i < sc->n_checks; i++)
-    items[i] = (verdict_item_t){results[i].verdict, check_is_precondition(&sc->checks[i]), sc->checks[i].requirement};
+    items[i] = (verdict_item_t){results[i].verdict, check_is_precondition(&sc->checks[i]), sc->checks[i].requirement,
+                                sc->checks[i].id};
   for (int i = 0; i < sc->n_about; i++) ids[i] = sc->about[i];
   return (verdict_about_t){ids, sc->n_about};
 }

@@ -32,33 +32,66 @@ static const char rejudge_help[] =
     "  -v        print every check\n";
 
 static const char mutate_help[] =
-    "usage: bcsim mutate [-v] RUN_DIR|SCENARIO_DIR...\n"
+    "usage: bcsim mutate [--learn RUN_DIR]... [-v] RUN_DIR|SCENARIO_DIR...\n"
     "  Proves that every check that passed in the run can fail: for an expect it removes the events that\n"
     "  met it, for a forbid it inserts a matching event into its window (built from a real event of that\n"
-    "  type in the run), for a limit one more than it allows; the verdict must flip. A precondition must\n"
-    "  flip to error. Exits 1 if any check cannot flip.\n";
+    "  type), for a limit one more than it allows; the verdict must flip. A precondition must flip to\n"
+    "  error. A check is stuck when it cannot flip, when no run has an event of its type, or when its\n"
+    "  match names a field such events lack. Exits 1 if any check is stuck.\n"
+    "  --learn  more runs (a selftest's defects, say) whose events are templates and evidence that a\n"
+    "           forbidden event can really happen; they are not mutated\n"
+    "  -v       print every check; a forbid that no run has ever shown is marked \"(never seen)\"\n";
 
-/* The scenario folders of a run dir (folders with a result.json), or the folder itself. */
+/* The scenario folders (folders with a result.json) at or below path, two
+ * levels down at most (a run dir, or a selftest's dir of run dirs), sorted. */
 static int collect_dirs(const char *path, char **out, int max) {
   char probe[PATH_MAX + 32];
-  snprintf(probe, sizeof probe, "%s/result.json", path);
   struct stat st;
+  if (max <= 0) {
+    fprintf(stderr, "warning: more than %d scenario folders: %s and what follows are left out\n", MAX_SCENARIOS, path);
+    return 0;
+  }
+  snprintf(probe, sizeof probe, "%s/result.json", path);
   if (stat(probe, &st) == 0) {
     out[0] = strdup(path);
     return out[0] ? 1 : 0;
   }
+  char *subs[MAX_SCENARIOS];
+  int n_subs = 0, n = 0;
   DIR *d = opendir(path);
   struct dirent *e;
-  int n = 0;
-  while (d && (e = readdir(d)) && n < max) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(probe, sizeof probe, "%s/%s/result.json", path, e->d_name);
-    if (stat(probe, &st) != 0) continue;
+  while (d && (e = readdir(d)) && n_subs < MAX_SCENARIOS) {
     snprintf(probe, sizeof probe, "%s/%s", path, e->d_name);
-    if ((out[n] = strdup(probe))) n++;
+    if (e->d_name[0] != '.' && stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) subs[n_subs++] = strdup(probe);
   }
   if (d) closedir(d);
-  qsort(out, (size_t)n, sizeof *out, cli_cmp_str);
+  qsort(subs, (size_t)n_subs, sizeof *subs, cli_cmp_str);
+  for (int i = 0; i < n_subs; i++) {
+    snprintf(probe, sizeof probe, "%s/result.json", subs[i]);
+    if (stat(probe, &st) == 0 && n < max) out[n++] = subs[i];
+    else if (stat(probe, &st) != 0 && n < max) {
+      /* one level further: a selftest's run dirs */
+      DIR *d2 = opendir(subs[i]);
+      char *inner[MAX_SCENARIOS];
+      int k = 0;
+      while (d2 && (e = readdir(d2)) && k < MAX_SCENARIOS) {
+        snprintf(probe, sizeof probe, "%s/%s/result.json", subs[i], e->d_name);
+        if (e->d_name[0] != '.' && stat(probe, &st) == 0) {
+          snprintf(probe, sizeof probe, "%s/%s", subs[i], e->d_name);
+          inner[k++] = strdup(probe);
+        }
+      }
+      if (d2) closedir(d2);
+      qsort(inner, (size_t)k, sizeof *inner, cli_cmp_str);
+      for (int j = 0; j < k; j++) {
+        if (n < max) out[n++] = inner[j];
+        else free(inner[j]);
+      }
+      free(subs[i]);
+    } else {
+      free(subs[i]);
+    }
+  }
   return n;
 }
 
@@ -205,10 +238,13 @@ static void concretize(const char *glob, char *out, size_t len) {
 /* An event of the check's type matching its match, from a real event of that type; NULL with why. */
 static cJSON *forged_event(const sc_check_t *ck, const templates_t *t, char *why, size_t len) {
   const cJSON *tmpl = template_of(t, ck->event);
-  cJSON *e = tmpl ? cJSON_Duplicate(tmpl, 1) : cJSON_CreateObject();
-  if (!tmpl) cJSON_AddStringToObject(e, "type", ck->event);
+  if (!tmpl) {
+    snprintf(why, len, "no run has a %s event, so no real one can be built: add a run that has one (--learn)", ck->event);
+    return NULL;
+  }
+  cJSON *e = cJSON_Duplicate(tmpl, 1);
   for (const cJSON *m = ck->match ? ck->match->child : NULL; m; m = m->next) {
-    if (tmpl && !cJSON_GetObjectItemCaseSensitive(tmpl, m->string)) {
+    if (!cJSON_GetObjectItemCaseSensitive(tmpl, m->string)) {
       snprintf(why, len, "no %s event of the run has the field \"%s\": the match can never hold", ck->event, m->string);
       cJSON_Delete(e);
       return NULL;
@@ -281,13 +317,23 @@ static tl_t *mutated(const evidence_t *ev, const check_result_t *r, const templa
   return m;
 }
 
+/* Whether any real event of any run matches the check: a forbid shown to be reachable. */
+static bool seen_somewhere(const sc_check_t *ck, const evidence_t *evs, int n) {
+  for (int i = 0; i < n; i++)
+    for (size_t k = 0; evs[i].tl && k < tl_count(evs[i].tl); k++)
+      if (check_event_matches(tl_at(evs[i].tl, k)->obj, ck->event, ck->match)) return true;
+  return false;
+}
+
 int cmd_mutate(int argc, char **argv) {
-  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  char *dirs[MAX_SCENARIOS];
-  int c, verbose = 0, n = 0;
+  static const struct option opts[] = {{"learn", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  char *dirs[MAX_SCENARIOS], *learn_dirs[MAX_SCENARIOS * 2];
+  int c, verbose = 0, n = 0, n_learn = 0, unseen = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     if (c == 'v') verbose = 1;
+    else if (c == 'l') n_learn += collect_dirs(optarg, learn_dirs + n_learn, MAX_SCENARIOS * 2 - n_learn);
     else return cli_help(mutate_help, c == 'h' ? 0 : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(mutate_help, EXIT_USAGE);
@@ -297,20 +343,22 @@ int cmd_mutate(int argc, char **argv) {
     return EXIT_USAGE;
   }
   templates_t t = {0};
-  evidence_t *evs = calloc((size_t)n, sizeof *evs);
+  int n_all = n + n_learn;
+  evidence_t *evs = calloc((size_t)n_all, sizeof *evs);
   int flipped = 0, stuck = 0, skipped = 0, broken = 0;
-  for (int i = 0; evs && i < n; i++) {
+  for (int i = 0; evs && i < n_all; i++) {
     char err[1400];
-    if (evidence_load(dirs[i], NULL, &evs[i], err, sizeof err) < 0) {
-      printf("%-36s cannot be loaded: %s\n", base_name(dirs[i]), err);
-      broken++;
+    const char *dir = i < n ? dirs[i] : learn_dirs[i - n];
+    if (evidence_load(dir, NULL, &evs[i], err, sizeof err) < 0) {
+      printf("%-36s cannot be loaded: %s\n", base_name(dir), err);
+      broken += i < n;
       continue;
     }
     learn_templates(&t, evs[i].tl);
   }
   for (int i = 0; evs && i < n; i++) {
     evidence_t *ev = &evs[i];
-    if (!ev->sc) continue;
+    if (!ev->sc) continue; /* could not be loaded; learned runs are past n */
     check_result_t base[SC_MAX_CHECKS] = {0};
     judge(ev, ev->tl, ev->speaks_session, base);
     for (int k = 0; k < ev->sc->n_checks; k++) {
@@ -326,12 +374,14 @@ int cmd_mutate(int argc, char **argv) {
       verdict_t want = check_is_precondition(ck) ? VERDICT_ERROR : VERDICT_FAIL;
       if (m) check_eval_all(ev->sc, m, ev->speaks_session, res);
       bool ok = m && res[k].verdict == want;
+      bool never = ok && ck->kind != SC_CHECK_EXPECT && !seen_somewhere(ck, evs, n_all);
       if (ok) flipped++;
       else stuck++;
+      unseen += never;
       if (!ok || verbose)
-        printf("  %s %s/%s [%s] %s: %s\n", ok ? "flip " : "STUCK", ev->sc->id, ck->id, check_class(ck),
+        printf("  %s %s/%s [%s] %s%s: %s\n", ok ? "flip " : "STUCK", ev->sc->id, ck->id, check_class(ck),
                ck->kind == SC_CHECK_EXPECT ? "matching events removed" : "matching event inserted",
-               !m ? why : ok ? res[k].message : verdict_name(res[k].verdict));
+               never ? " (never seen)" : "", !m ? why : ok ? res[k].message : verdict_name(res[k].verdict));
       if (m) check_results_free(res, ev->sc->n_checks);
       tl_free(m);
     }
@@ -339,10 +389,11 @@ int cmd_mutate(int argc, char **argv) {
   }
   printf("mutated %d scenarios: %d checks flipped, %d could not flip, %d not passing in the run (skipped)%s\n", n - broken,
          flipped, stuck, skipped, broken ? ", some scenarios could not be loaded" : "");
-  for (int i = 0; i < n; i++) {
+  printf("%d forbids and limits flipped by an event that no run (of %d) has shown\n", unseen, n_all);
+  for (int i = 0; i < n_all; i++)
     if (evs) evidence_free(&evs[i]);
-    free(dirs[i]);
-  }
+  for (int i = 0; i < n; i++) free(dirs[i]);
+  for (int i = 0; i < n_learn; i++) free(learn_dirs[i]);
   for (int k = 0; k < t.n; k++) cJSON_Delete(t.ev[k]);
   free(evs);
   return broken ? EXIT_ENV : stuck ? EXIT_FAIL : EXIT_PASS;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/decode/wire.h"
 
@@ -130,7 +131,18 @@ int evidence_load(const char *dir, const char *scenario_path, evidence_t *ev, ch
     snprintf(err, errlen, "%s: missing or not JSON: this is not a finished scenario's folder", path);
     goto fail;
   }
-  const char *file = scenario_path ? scenario_path : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev->result, "file"));
+  /* The copy the lab kept of the scenario it ran, unless another file is asked for. */
+  char kept[1200];
+  snprintf(kept, sizeof kept, "%s/scenario.json", dir);
+  const char *file = scenario_path                ? scenario_path
+                     : access(kept, R_OK) == 0    ? kept
+                                                  : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev->result, "file"));
+  const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(ev->result, "events_dropped");
+  if (cJSON_IsNumber(dropped) && dropped->valuedouble > 0) {
+    snprintf(err, errlen, "%s: the run dropped %.0f events at the timeline's cap, so its verdicts cannot be derived again exactly",
+             dir, dropped->valuedouble);
+    goto fail;
+  }
   if (!file || !(ev->sc = scenario_load(file, &d))) {
     snprintf(err, errlen, "%s: the scenario %s cannot be loaded%s%s", dir, file ? file : "(none recorded)",
              file ? ": " : "", file ? d.msg : "");

@@ -71,7 +71,9 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
     job->result = report_scenario_error(sc->id, sc->path, detail);
     return 0;
   }
-  static const char *const stale[] = {"result.json", "events.jsonl", "capture.pcap", "lab.log"};
+  /* A kept lab of an earlier run leaves lab.json and its socket: they must not make this one look kept. */
+  static const char *const stale[] = {"result.json", "events.jsonl", "capture.pcap", "lab.log", "lab.json", "control.sock",
+                                      "scenario.json"};
   for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
     snprintf(path, sizeof path, "%s/%s", slot->dir, stale[i]);
     unlink(path);
@@ -117,11 +119,12 @@ static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
   return report_scenario_error(sc->id, sc->path, msg);
 }
 
-/* --keep: a lab that judged its scenario a failure publishes lab.json and stays up. */
+/* --keep: a lab that judged its scenario a failure writes its result, publishes lab.json and stays up. */
 static bool lab_was_kept(const slot_t *slot) {
-  char marker[PATH_MAX + 16];
+  char marker[PATH_MAX + 16], result[PATH_MAX + 16];
   snprintf(marker, sizeof marker, "%s/lab.json", slot->dir);
-  return access(marker, F_OK) == 0;
+  snprintf(result, sizeof result, "%s/result.json", slot->dir);
+  return access(marker, F_OK) == 0 && access(result, F_OK) == 0;
 }
 
 void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {

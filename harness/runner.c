@@ -564,6 +564,20 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   return rc;
 }
 
+/* The scenario as it ran, beside its evidence: bcsim rejudge judges with
+ * this copy, so an edit of the file after the run cannot change the verdicts. */
+static void keep_scenario(const char *path, const char *out_dir) {
+  char copy[700];
+  char *text = scenario_read_file(path);
+  snprintf(copy, sizeof copy, "%s/scenario.json", out_dir);
+  FILE *f = text ? fopen(copy, "we") : NULL;
+  if (f) {
+    fputs(text, f);
+    fclose(f);
+  }
+  free(text);
+}
+
 typedef struct lab_args {
   const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels;
   bool serve, keep;
@@ -645,6 +659,7 @@ int runner_main(int argc, char **argv) {
       diag_print(&d, stderr);
       goto out;
     }
+    keep_scenario(args.scenario, args.out);
   }
   if (!sc) goto out;
   if (args.seed) sc->seed = strtoull(args.seed, NULL, 10);

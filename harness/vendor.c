@@ -141,7 +141,7 @@ void vendor_apply(vendor_t *v, cJSON *res) {
       set_verdict(c, verdict_name(vd));
       cJSON_ReplaceItemInObjectCaseSensitive(c, "message", cJSON_CreateString(note));
     }
-    items[n++] = (verdict_item_t){vd, cls && strcmp(cls, "precondition") == 0, req ? req : ""};
+    items[n++] = (verdict_item_t){vd, cls && strcmp(cls, "precondition") == 0, req ? req : "", cid};
   }
   const char *sv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "verdict"));
   if (sv && strcmp(sv, "error") == 0) return; /* the harness failed: nothing to grade */

@@ -55,7 +55,8 @@ verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_
     verdict_t v = items[i].verdict;
     if (items[i].precondition) {
       premise_unmet = premise_unmet || v == VERDICT_ERROR || v == VERDICT_FAIL;
-      premise_unknown = premise_unknown || v == VERDICT_UNSUPPORTED;
+      /* A premise a vendor profile disabled is no more proven than one nobody could judge. */
+      premise_unknown = premise_unknown || v == VERDICT_UNSUPPORTED || v == VERDICT_DISABLED;
       continue;
     }
     any_judged = any_judged || verdict_judged(v);
@@ -76,8 +77,9 @@ void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t
   out[0] = 0;
   if (verdict_of_scenario(items, n, about) != VERDICT_UNSUPPORTED) return;
   for (int i = 0; i < n; i++) {
-    if (items[i].precondition && items[i].verdict == VERDICT_UNSUPPORTED) {
-      snprintf(out, len, "its premise could not be judged at the levels the client speaks, so it proves nothing");
+    if (items[i].precondition && (items[i].verdict == VERDICT_UNSUPPORTED || items[i].verdict == VERDICT_DISABLED)) {
+      snprintf(out, len, "its premise (%s) cannot be judged at the levels the client speaks, so it proves nothing",
+               items[i].id ? items[i].id : "a precondition");
       return;
     }
   }

@@ -35,6 +35,7 @@ typedef struct verdict_item {
   verdict_t verdict;
   bool precondition;       /* proves the premise; names no requirement */
   const char *requirement; /* "" for a precondition */
+  const char *id;          /* the check's, for messages */
 } verdict_item_t;
 
 /* The scenario's verdict, in this order:
@@ -42,8 +43,9 @@ typedef struct verdict_item {
  *   fail         a requirement's check failed;
  *   error        a precondition did not hold (nothing was proven);
  *   disabled     no check judged the client and the vendor profile disabled some;
- *   unsupported  a precondition could not be judged, or a requirement the
- *                scenario is about was judged by none of its checks;
+ *   unsupported  a precondition could not be judged (or a vendor profile
+ *                disabled it), or a requirement the scenario is about was
+ *                judged by none of its checks;
  *   pass         otherwise.
  * A failed requirement check outranks an unmet precondition: the client's
  * failure is the likelier reason the premise did not hold. A requirement

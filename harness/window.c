@@ -105,7 +105,8 @@ int window_eval(const char *text, const sc_timer_t *timers, int n_timers, int64_
   skip(&ps);
   if (!ps.bad && *ps.p) fail(&ps, "unexpected text");
   if (!ps.bad && !v.dur) fail(&ps, "the window is a count, not a duration (give it a unit)");
-  if (!ps.bad && v.v < 0) fail(&ps, "the window is negative");
+  if (!ps.bad && v.v <= 0) fail(&ps, "the window is empty or negative");
+  if (!ps.bad && v.v > 24.0 * 3600 * 1000) fail(&ps, "the window is longer than a day");
   if (ps.bad) return -1;
   *ms = (int64_t)(v.v + 0.5);
   return 0;

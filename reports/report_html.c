@@ -412,7 +412,7 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
   }
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   if (cJSON_GetArraySize(checks) > 0) {
-    fputs("<table><tr><th>check</th><th>requirement</th><th>verdict</th><th>message</th></tr>\n", o);
+    fputs("<table><tr><th>check</th><th>requirement</th><th>level</th><th>verdict</th><th>message</th></tr>\n", o);
     for (const cJSON *k = checks->child; k; k = k->next) {
       fputs("<tr><td title=\"", o);
       markup_text(o, report_str(k, "description"));
@@ -420,6 +420,7 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
       markup_text(o, report_str(k, "id"));
       fputs("</td>", o);
       cell(o, report_check_proves(k), false);
+      cell(o, report_str(k, "level"), false);
       fputs("<td>", o);
       badge(o, report_str(k, "verdict"));
       fputs("</td>", o);

@@ -56,6 +56,7 @@ struct cc_session {
   int failures; /* consecutive failures, for the backoff */
   struct evhttp_connection *checking; /* the failback check of the cloud, in flight */
   void *exit_lookup;                  /* its name lookup, in flight */
+  char exit_assertion[256];           /* a new user's failback check: the cloud SP's assertion */
   bool new_user;                      /* no enrollment yet: c2site, enroll first */
   char token[256], broker[300], assertion[256];
 };
@@ -495,37 +496,17 @@ static void exit_portal_done(cc_session_t *s, int status, cJSON *body) {
   cloud_route(s);
 }
 
-static void exit_sp_done(cc_session_t *s, int status, cJSON *body) {
-  const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
-  struct evhttp_connection *c = s->checking;
-  s->checking = NULL;
-  drop(s, &c);
-  if (status != 200 || !a || strlen(a) >= sizeof s->assertion || s->mode != MODE_BC) {
-    say("the cloud SP is still unreachable (status %d): staying on the PSE until the next signal", status);
-    return;
-  }
-  /* The cloud SP just answered, so the portal's name resolves at once: no thread needed. */
-  if (resolve(s->cfg->portal, addrs, MAX_ADDRS) < 1 ||
-      !(s->checking = tls_connect(s, addrs[0], s->cfg->portal, s->cfg->portal, s->cloud_ctx))) {
-    say("the portal is unreachable: staying on the PSE");
-    return;
-  }
-  cJSON *b = device_body(s);
-  cJSON_AddStringToObject(b, "assertion", a);
-  if (send_req(s, s->checking, EVHTTP_REQ_POST, s->cfg->portal, "/v1/enroll", b, exit_portal_done) < 0)
-    drop(s, &s->checking);
-}
-
-/* The cloud check runs while the PSE tunnel carries traffic, so its lookup
+/* The cloud check runs while the PSE tunnel carries traffic, so its lookups
  * must not block the loop: getaddrinfo runs on a thread of its own, and the
- * answer comes back through a pipe. */
+ * answer comes back through a pipe. One lookup at a time. */
+typedef void (*lookup_fn)(cc_session_t *s, const char *addr);
 typedef struct lookup {
   cc_session_t *s;
   char name[300];
   char addr[INET6_ADDRSTRLEN]; /* "" if it failed */
   int fds[2];
   struct event *ev;
+  lookup_fn done;
 } lookup_t;
 
 static void *lookup_thread(void *arg) {
@@ -536,26 +517,78 @@ static void *lookup_thread(void *arg) {
   return NULL;
 }
 
-static void exit_lookup_done(evutil_socket_t fd, short what, void *arg) {
+static void lookup_finished(evutil_socket_t fd, short what, void *arg) {
   lookup_t *l = arg;
   cc_session_t *s = l->s;
   char addr[INET6_ADDRSTRLEN];
+  lookup_fn done = l->done;
   snprintf(addr, sizeof addr, "%s", l->addr);
   event_free(l->ev);
   close(l->fds[0]);
   close(l->fds[1]);
   free(l);
   s->exit_lookup = NULL;
-  bool via_sp = !s->broker[0];
-  const char *host = via_sp ? s->cfg->cloud_sp : s->broker;
-  cJSON *body = device_body(s);
-  if (via_sp) cJSON_AddStringToObject(body, "user", "new.user@example.com");
-  if (!addr[0] || s->mode != MODE_BC || !(s->checking = tls_connect(s, addr, host, host, s->cloud_ctx))) {
-    say("the cloud is still unreachable (its name does not resolve): staying on the PSE");
-    cJSON_Delete(body);
-    drop(s, &s->checking);
+  done(s, addr);
+}
+
+/* Resolves name on a thread; done gets its first address, or "". -1 if it could not start. */
+static int lookup_async(cc_session_t *s, const char *name, lookup_fn done) {
+  lookup_t *l = calloc(1, sizeof *l);
+  pthread_t tid;
+  if (!l || pipe2(l->fds, O_CLOEXEC) < 0) {
+    free(l);
+    return -1;
+  }
+  l->s = s;
+  l->done = done;
+  snprintf(l->name, sizeof l->name, "%s", name);
+  l->ev = event_new(s->base, l->fds[0], EV_READ, lookup_finished, l);
+  if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
+    if (l->ev) event_free(l->ev);
+    close(l->fds[0]);
+    close(l->fds[1]);
+    free(l);
+    return -1;
+  }
+  pthread_detach(tid);
+  s->exit_lookup = l;
+  return 0;
+}
+
+static void exit_portal_known(cc_session_t *s, const char *addr) {
+  if (!addr[0] || s->mode != MODE_BC ||
+      !(s->checking = tls_connect(s, addr, s->cfg->portal, s->cfg->portal, s->cloud_ctx))) {
+    say("the portal is unreachable: staying on the PSE");
     return;
   }
+  cJSON *b = device_body(s);
+  cJSON_AddStringToObject(b, "assertion", s->exit_assertion);
+  if (send_req(s, s->checking, EVHTTP_REQ_POST, s->cfg->portal, "/v1/enroll", b, exit_portal_done) < 0)
+    drop(s, &s->checking);
+}
+
+static void exit_sp_done(cc_session_t *s, int status, cJSON *body) {
+  const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "assertion"));
+  struct evhttp_connection *c = s->checking;
+  s->checking = NULL;
+  drop(s, &c);
+  if (status != 200 || !a || strlen(a) >= sizeof s->exit_assertion || s->mode != MODE_BC) {
+    say("the cloud SP is still unreachable (status %d): staying on the PSE until the next signal", status);
+    return;
+  }
+  snprintf(s->exit_assertion, sizeof s->exit_assertion, "%s", a);
+  if (lookup_async(s, s->cfg->portal, exit_portal_known) < 0) say("cannot look up the portal: staying on the PSE");
+}
+
+static void exit_cloud_known(cc_session_t *s, const char *addr) {
+  bool via_sp = !s->broker[0];
+  const char *host = via_sp ? s->cfg->cloud_sp : s->broker;
+  if (!addr[0] || s->mode != MODE_BC || !(s->checking = tls_connect(s, addr, host, host, s->cloud_ctx))) {
+    say("the cloud is still unreachable (its name does not resolve): staying on the PSE");
+    return;
+  }
+  cJSON *body = device_body(s);
+  if (via_sp) cJSON_AddStringToObject(body, "user", "new.user@example.com");
   if (send_req(s, s->checking, EVHTTP_REQ_POST, host, via_sp ? "/v1/saml/login" : "/v1/route", body,
                via_sp ? exit_sp_done : exit_check_done) < 0)
     drop(s, &s->checking);
@@ -563,26 +596,9 @@ static void exit_lookup_done(evutil_socket_t fd, short what, void *arg) {
 
 static void exit_check(cc_session_t *s) {
   if (s->checking || s->exit_lookup) return;
-  lookup_t *l = calloc(1, sizeof *l);
-  pthread_t tid;
-  if (!l || pipe2(l->fds, O_CLOEXEC) < 0) {
-    free(l);
-    return;
-  }
-  l->s = s;
   /* The broker is asked fresh: reachable means DNS, routing and TLS all work again.
    * A new user enrolled through BC has no broker: it asks the cloud SP. */
-  snprintf(l->name, sizeof l->name, "%s", s->broker[0] ? s->broker : s->cfg->cloud_sp);
-  l->ev = event_new(s->base, l->fds[0], EV_READ, exit_lookup_done, l);
-  if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
-    if (l->ev) event_free(l->ev);
-    close(l->fds[0]);
-    close(l->fds[1]);
-    free(l);
-    return;
-  }
-  pthread_detach(tid);
-  s->exit_lookup = l;
+  (void)lookup_async(s, s->broker[0] ? s->broker : s->cfg->cloud_sp, exit_cloud_known);
 }
 
 static void cloud_route(cc_session_t *s) {

@@ -20,6 +20,8 @@
 
 enum { TLS_CHANGE_CIPHER = 20, TLS_ALERT = 21, TLS_HANDSHAKE = 22, TLS_APP_DATA = 23, TLS_HEARTBEAT = 24 };
 enum { TLS13 = 0x0304 };
+/* An encrypted TLS 1.3 alert: 2 bytes, the inner content type, a 16-byte AEAD tag. */
+enum { TLS13_ALERT_RECORD = 2 + 1 + 16 };
 
 typedef enum { APP_UNKNOWN, APP_TLS, APP_DNS, APP_OTHER } app_t;
 
@@ -32,7 +34,8 @@ typedef struct seg {
 /* One direction of a connection, reassembled in sequence order. */
 typedef struct dir {
   bool known;     /* its first sequence number was seen (SYN or SYN-ACK) */
-  uint32_t next;  /* the next sequence number in order */
+  uint32_t next;  /* the next sequence number in order (past a hole that was given up: the highest seen) */
+  uint32_t high;  /* the end of the highest segment seen: what a forged RST from this side follows */
   uint8_t *buf;   /* in-order bytes not parsed yet (WIRE_BUF_CAP, allocated on first use) */
   size_t have;
   size_t skip;    /* bytes still to pass over of a unit that is not read */
@@ -179,13 +182,15 @@ static void on_server_hello(wire_t *w, int64_t t, conn_t *c, const uint8_t *rec,
 }
 
 /* An encrypted record from the client. In TLS 1.3 its first one is its
- * Finished (or the alert of a refused handshake), so application data is
- * the second; in TLS 1.2 the Finished is a handshake record, so it is the
- * first. Without a ServerHello the version is unknown, and the TLS 1.3 rule
- * is taken: it never calls a handshake data. */
+ * Finished (or the alert of a refused handshake), so application data is a
+ * later one, and a later record of an alert's size is a close_notify, not
+ * data; in TLS 1.2 the Finished is a handshake record and alerts have their
+ * own type, so data is the first. Without a ServerHello the version is
+ * unknown, and the TLS 1.3 rule is taken: it never calls a handshake data. */
 static bool on_client_encrypted(wire_t *w, int64_t t, conn_t *c, size_t len) {
-  c->app_records++;
   bool tls12 = c->version && c->version < TLS13;
+  if (!tls12 && c->app_records >= 1 && len <= TLS13_ALERT_RECORD) return false;
+  c->app_records++;
   if (c->app_records < (tls12 ? 1 : 2)) return false;
   cJSON *f = cJSON_CreateObject();
   if (!f) return true;
@@ -250,13 +255,17 @@ static void parse_dns(wire_t *w, int64_t t, conn_t *c, dir_t *d, bool up) {
   }
 }
 
+static void finish_dir(dir_t *d);
+
 /* In-order bytes of one direction. */
 static void deliver(wire_t *w, int64_t t, conn_t *c, bool up, const uint8_t *p, size_t n) {
   dir_t *d = up ? &c->up : &c->down;
+  if (d->done) return;
   if (c->app == APP_UNKNOWN) {
+    /* In what is read here (TLS, DNS) the client speaks first: server bytes before it decide nothing. */
     if (c->sport == 53) c->app = APP_DNS;
-    else if (up && p[0] == TLS_HANDSHAKE) c->app = APP_TLS;
-    else c->app = APP_OTHER;
+    else if (!up) return;
+    else c->app = p[0] == TLS_HANDSHAKE ? APP_TLS : APP_OTHER;
   }
   if (c->app == APP_OTHER) d->done = true;
   while (n > 0 && !d->done) {
@@ -281,17 +290,32 @@ static void deliver(wire_t *w, int64_t t, conn_t *c, bool up, const uint8_t *p, 
     else parse_dns(w, t, c, d, up);
     if (d->have == WIRE_BUF_CAP && d->have == before && !d->skip) d->done = true; /* cannot happen; never spin */
   }
-  if (d->done) {
-    free(d->buf);
-    d->buf = NULL;
-    d->have = d->skip = 0;
-  }
+  if (d->done) finish_dir(d);
 }
 
+/* Parsing of a direction is over: its buffers go, and only sequence numbers are followed. */
+static void finish_dir(dir_t *d) {
+  d->done = true;
+  free(d->buf);
+  d->buf = NULL;
+  d->have = d->skip = 0;
+  for (int i = 0; i < d->n_ooo; i++) free(d->ooo[i].data);
+  d->n_ooo = 0;
+  d->ooo_bytes = 0;
+}
+
+static bool seq_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+
+/* Keeps a segment past a hole until the hole is filled. When too much waits
+ * (the capture lost a frame for good), the direction is no longer parsed:
+ * its bytes cannot be put in order, and guessing would invent events. */
 static void hold(dir_t *d, uint32_t seq, const uint8_t *p, size_t n) {
-  if (d->done || d->n_ooo >= WIRE_OOO_MAX || d->ooo_bytes + n > WIRE_OOO_BYTES) return;
-  uint8_t *copy = malloc(n);
-  if (!copy) return;
+  uint8_t *copy = d->done || d->n_ooo >= WIRE_OOO_MAX || d->ooo_bytes + n > WIRE_OOO_BYTES ? NULL : malloc(n);
+  if (!copy) {
+    finish_dir(d);
+    if (seq_after(seq + (uint32_t)n, d->next)) d->next = seq + (uint32_t)n;
+    return;
+  }
   memcpy(copy, p, n);
   d->ooo[d->n_ooo++] = (seg_t){seq, n, copy};
   d->ooo_bytes += n;
@@ -301,6 +325,7 @@ static void hold(dir_t *d, uint32_t seq, const uint8_t *p, size_t n) {
 static bool take(wire_t *w, int64_t t, conn_t *c, bool up, uint32_t seq, const uint8_t *p, size_t n) {
   dir_t *d = up ? &c->up : &c->down;
   int32_t off = (int32_t)(seq - d->next);
+  if (seq_after(seq + (uint32_t)n, d->high)) d->high = seq + (uint32_t)n;
   if (off > 0) {
     hold(d, seq, p, n); /* a hole before it: keep it until the hole is filled */
     return true;
@@ -349,15 +374,17 @@ static conn_t *find(wire_t *w, const pkt_view_t *v, bool *up) {
   return NULL;
 }
 
+/* A free slot, else the least recently used closed connection, else the least recently used one. */
 static conn_t *add(wire_t *w, const pkt_view_t *v) {
-  conn_t *victim = &w->conns[0];
+  conn_t *victim = NULL;
   for (int i = 0; i < WIRE_MAX_CONNS; i++) {
     conn_t *c = &w->conns[i];
     if (!c->used) {
       victim = c;
       break;
     }
-    if (c->used_at < victim->used_at) victim = c;
+    bool better = !victim || (victim->live && !c->live) || (victim->live == c->live && c->used_at < victim->used_at);
+    if (better) victim = c;
   }
   conn_clear(victim);
   victim->used = true;
@@ -392,7 +419,7 @@ static void on_tcp(wire_t *w, int64_t t, const pkt_view_t *v) {
     c = add(w, v);
     c->isn = v->seq;
     c->up.known = true;
-    c->up.next = v->seq + 1;
+    c->up.next = c->up.high = v->seq + 1;
     c->live = true;
     c->used_at = ++w->clock;
     emit_plain(w, t, "tcp.connect", v, NULL);
@@ -400,7 +427,11 @@ static void on_tcp(wire_t *w, int64_t t, const pkt_view_t *v) {
   }
   if (v->tcp_flags & PKT_TCP_RST) {
     emit_plain(w, t, "tcp.reset", v, NULL);
-    if (c) c->live = false;
+    if (c) {
+      c->live = false;
+      finish_dir(&c->up);
+      finish_dir(&c->down);
+    }
     return;
   }
   if (!c) return; /* a connection that began before the capture: nothing to follow */
@@ -408,7 +439,7 @@ static void on_tcp(wire_t *w, int64_t t, const pkt_view_t *v) {
   dir_t *d = up ? &c->up : &c->down;
   if (syn && !up) {
     d->known = true;
-    d->next = v->seq + 1;
+    d->next = d->high = v->seq + 1;
     return;
   }
   if (d->known && v->payload_len > 0) {
@@ -440,7 +471,7 @@ int wire_live_conns(const wire_t *w, const char *addr, wire_conn_t *out, int max
     snprintf(o->client, sizeof o->client, "%s", c->client);
     o->sport = c->sport;
     o->cport = c->cport;
-    o->server_next_seq = c->down.next;
+    o->server_next_seq = c->down.high;
   }
   return n;
 }

@@ -143,8 +143,10 @@ static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const repl
   char qname[256], qtype[16];
   uint16_t id;
   if (zone_peek(q, n, &id, qname, sizeof qname, qtype, sizeof qtype) < 0) return; /* not a query: drop, never amplify */
-  const dns_fault_spec_t *loss = find_fault(s, "loss", qname);
-  if (find_fault(s, "drop", qname) || (loss && (int)rng_below(&s->rng, 100) < loss->keep)) {
+  /* A loss fault may lose its first queries for certain: the scenario's premise then holds for every seed. */
+  dns_fault_spec_t *loss = (dns_fault_spec_t *)find_fault(s, "loss", qname);
+  bool lost = loss && (loss->first > 0 ? (loss->first--, true) : (int)rng_below(&s->rng, 100) < loss->keep);
+  if (find_fault(s, "drop", qname) || lost) {
     log_query(s, q, n, to, "dropped", NULL);
     return;
   }

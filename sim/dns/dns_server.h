@@ -24,7 +24,8 @@ typedef struct dns_fault_spec {
   char kind[32];  /* "servfail", "drop", "truncate", ... (the action without "dns."), or "loss" */
   char name[256]; /* query names it applies to (glob); "" means all */
   int64_t delay_ms;
-  int ttl, keep;
+  int ttl, keep; /* keep: for "loss", the percent lost */
+  int first;     /* "loss": the first this many matching queries are lost for certain */
   char address[64];
   char mode[32];
 } dns_fault_spec_t;

@@ -212,7 +212,7 @@ tls_ep_t *tls_ep_new(struct event_base *base, const char *service, int listen_fd
   if (fill_set(ep, &ep->real, certs, n_certs) < 0) goto fail;
   ep->http = evhttp_new(base);
   if (!ep->http) goto fail;
-  evhttp_set_timeout(ep->http, 30);
+  evhttp_set_timeout(ep->http, 180); /* idle close: longer than the vendor's 60 s keepalive */
   evhttp_set_max_body_size(ep->http, 64 * 1024);
   evhttp_set_max_headers_size(ep->http, 16 * 1024);
   evhttp_set_allowed_methods(ep->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);

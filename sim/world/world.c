@@ -539,6 +539,7 @@ static int dns_fault(world_t *w, const char *kind, const char *target, const cJS
   f.delay_ms = param_dur(params, "delay", 1000);
   f.ttl = param_int(params, "ttl", 0);
   f.keep = param_int(params, strcmp(kind, "loss") == 0 ? "percent" : "keep", 1);
+  f.first = param_int(params, "first", 0);
   snprintf(f.address, sizeof f.address, "%s", param_str(params, "address", DEFAULT_WRONG_ADDR));
   snprintf(f.mode, sizeof f.mode, "%s", param_str(params, "mode", "wrong-id"));
   dns_server_t *d = strcmp(target, "public-dns") == 0 ? w->public_dns : w->dns;

@@ -330,7 +330,7 @@ static void test_timer_windows(void **state) {
 
 /* The scenario rule, item by item. */
 static void test_scenario_rule(void **state) {
-  verdict_item_t a[] = {{VERDICT_PASS, false, "R1"}, {VERDICT_UNSUPPORTED, false, "R1"}, {VERDICT_UNSUPPORTED, false, "R2"}};
+  verdict_item_t a[] = {{VERDICT_PASS, false, "R1", "c"}, {VERDICT_UNSUPPORTED, false, "R1", "c"}, {VERDICT_UNSUPPORTED, false, "R2", "c"}};
   const verdict_about_t all = {NULL, 0};
   const char *r1[] = {"R1"};
   const verdict_about_t only_r1 = {r1, 1};
@@ -340,12 +340,14 @@ static void test_scenario_rule(void **state) {
   char why[256];
   verdict_why_unsupported(a, 3, all, why, sizeof why);
   assert_string_equal(why, "no check judged R2 at the levels the client speaks");
-  verdict_item_t b[] = {{VERDICT_UNSUPPORTED, true, ""}, {VERDICT_PASS, false, "R1"}};
+  verdict_item_t b[] = {{VERDICT_UNSUPPORTED, true, "", "c"}, {VERDICT_PASS, false, "R1", "c"}};
   assert_int_equal(verdict_of_scenario(b, 2, all), VERDICT_UNSUPPORTED); /* the premise is unknown */
-  verdict_item_t c[] = {{VERDICT_ERROR, true, ""}, {VERDICT_FAIL, false, "R1"}};
+  verdict_why_unsupported(b, 2, all, why, sizeof why);
+  assert_non_null(strstr(why, "its premise (c) cannot be judged"));
+  verdict_item_t c[] = {{VERDICT_ERROR, true, "", "c"}, {VERDICT_FAIL, false, "R1", "c"}};
   assert_int_equal(verdict_of_scenario(c, 2, all), VERDICT_FAIL);
   assert_int_equal(verdict_of_scenario(c, 1, all), VERDICT_ERROR);
-  verdict_item_t d[] = {{VERDICT_DISABLED, false, "R1"}, {VERDICT_XFAIL, false, "R2"}};
+  verdict_item_t d[] = {{VERDICT_DISABLED, false, "R1", "c"}, {VERDICT_XFAIL, false, "R2", "c"}};
   assert_int_equal(verdict_of_scenario(d, 2, all), VERDICT_PASS);
   assert_int_equal(verdict_of_scenario(d, 1, all), VERDICT_DISABLED);
   verdict_t v;

@@ -237,6 +237,24 @@ static void test_tls13_hello_and_app_data(void **state) {
   seen_free(&s);
 }
 
+/* A close_notify after a handshake the client completed and left unused is no data. */
+static void test_close_notify_is_no_data(void **state) {
+  seen_t s = {0};
+  wire_t *w = wire_new(parties, 3, on_event, &s);
+  conn_t c = open_conn(w, 40007, "198.51.100.11", 443);
+  tls_pair_t p = tls_pair(true, 0);
+  handshake(&p, &c, 1400);
+  uint8_t buf[4096];
+  SSL_shutdown(p.c);
+  size_t n = flight(p.c, p.s, buf, sizeof buf);
+  assert_true(n > 0);
+  send_bytes(&c, true, buf, n, 1400);
+  assert_int_equal(count(&s, "tls.app_data"), 0);
+  tls_pair_free(&p);
+  wire_free(w);
+  seen_free(&s);
+}
+
 /* A client that refuses the certificate sends its alert, never data. */
 static void test_refused_certificate_sends_no_data(void **state) {
   seen_t s = {0};
@@ -370,6 +388,32 @@ static void test_live_connections(void **state) {
   seen_free(&s);
 }
 
+/* A hole the capture never fills: parsing of that direction stops (nothing is
+ * invented), and what a forged RST needs still follows the highest segment. */
+static void test_hole_never_filled(void **state) {
+  seen_t s = {0};
+  wire_t *w = wire_new(parties, 3, on_event, &s);
+  conn_t c = open_conn(w, 40008, "198.51.100.11", 443);
+  uint8_t data[100] = {23, 3, 3, 0, 95};
+  c.sseq += 100; /* these 100 bytes of the server's were lost by the capture */
+  for (int i = 0; i < 20; i++) send_bytes(&c, false, data, sizeof data, 1400);
+  wire_conn_t live[2];
+  assert_int_equal(wire_live_conns(w, "198.51.100.11", live, 2), 1);
+  assert_int_equal(live[0].server_next_seq, c.sseq);
+  /* The other direction goes on: a ClientHello still counts once, and its repeat is a retransmission. */
+  tls_pair_t p = tls_pair(true, 0);
+  uint8_t hello[4096];
+  SSL_do_handshake(p.c);
+  size_t n = flight(p.c, p.s, hello, sizeof hello);
+  send_bytes(&c, true, hello, n, 1400);
+  tcp(w, true, 40008, 443, "198.51.100.11", c.cseq - (uint32_t)n, PSH | ACK, hello, n);
+  assert_int_equal(count(&s, "tls.client_hello"), 1);
+  assert_int_equal(count(&s, "tcp.retransmission"), 1);
+  tls_pair_free(&p);
+  wire_free(w);
+  seen_free(&s);
+}
+
 /* A flood of connections and garbage: memory stays bounded, nothing crashes (run it under ASan). */
 static void test_flood_and_garbage(void **state) {
   seen_t s = {0};
@@ -392,9 +436,11 @@ static void test_flood_and_garbage(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tls13_hello_and_app_data),     cmocka_unit_test(test_refused_certificate_sends_no_data),
+      cmocka_unit_test(test_close_notify_is_no_data),
       cmocka_unit_test(test_tls12_app_data),               cmocka_unit_test(test_retransmissions_are_not_attempts),
       cmocka_unit_test(test_reordered_server_flight),      cmocka_unit_test(test_dns_over_tcp),
       cmocka_unit_test(test_live_connections),             cmocka_unit_test(test_flood_and_garbage),
+      cmocka_unit_test(test_hole_never_filled),
   };
   return cmocka_run_group_tests(tests, make_cert, free_cert);
 }

@@ -21,8 +21,9 @@ What it does:
   * Business Continuity: it resolves the PCC DNS name with the system resolver
     and opens verified TLS (SNI c2 when enrolled, c2site when new; TLS 1.2 or
     newer; chain to the BC SP CA; name = SNI) to each address in turn, and
-    holds the first that works until it closes. Lookups and rounds that fail
-    back off (x2 each time, at most 16 x backoff).
+    holds the first that works until it closes or goes silent (TCP
+    keepalives). Lookups and rounds that fail back off (x2 each time, at most
+    16 x backoff).
 
 --defect breaks it on purpose, so the suite can show it is caught on the wire:
   first-pcc-only  tries only the first PCC address (BC-FO-04)
@@ -198,6 +199,11 @@ class Client:
 
     @staticmethod
     def hold(conn):
+        # Without a protocol of its own to ping with, TCP keepalives notice a PCC that went silent.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
         conn.settimeout(None)
         try:
             while conn.recv(4096):
