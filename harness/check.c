@@ -116,6 +116,18 @@ static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
              match_text, n_in, (double)first_us / 1e6);
   }
   if (ck->kind != SC_CHECK_EXPECT) res->matched_us = -1;
+  /* Past the first dropped event the timeline is not whole: an absence there proves nothing. A
+   * presence still does (a forbidden event that was kept happened). */
+  int64_t drop = tl_first_drop(tl);
+  bool relies_on_absence = (ck->kind == SC_CHECK_EXPECT && res->verdict == VERDICT_FAIL) ||
+                           (ck->kind != SC_CHECK_EXPECT && res->verdict == VERDICT_PASS);
+  if (drop >= 0 && to >= drop && relies_on_absence) {
+    res->verdict = VERDICT_UNSUPPORTED;
+    snprintf(res->message, sizeof res->message,
+             "not judged: from %.3fs on the timeline was full (the client flooded it) and events were dropped, "
+             "so what did not happen there cannot be told",
+             (double)drop / 1e6);
+  }
 }
 
 /* When anchor happened: 0 with *t; 1 when it cannot be judged (res says

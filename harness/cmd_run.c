@@ -46,6 +46,11 @@ static void print_scenario_line(const cJSON *s) {
          report_str(s, "id"), cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
   if (*report_str(s, "error")) printf("      error: %s\n", report_str(s, "error"));
   if (*report_str(s, "reason")) printf("      %s\n", report_str(s, "reason"));
+  const cJSON *cut = cJSON_GetObjectItemCaseSensitive(s, "client_log");
+  if (cut)
+    printf("      client.log was cut: the client wrote %.0f bytes, %.0f of them dropped\n",
+           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "written")),
+           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "cut")));
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   int shown = 0, more = 0;
   for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {

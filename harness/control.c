@@ -1,4 +1,5 @@
 #include "harness/control.h"
+#include "sim/lab/sandbox.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,7 +34,7 @@ struct control {
 
 pid_t control_host_pid(void) {
   /* NSpid lists the pid in every namespace from the host's down; the first is the host's. */
-  FILE *f = fopen("/proc/self/status", "r");
+  FILE *f = fopen("/proc/self/status", "re");
   char line[256];
   long pid = 0;
   while (f && fgets(line, sizeof line, f))
@@ -130,7 +131,7 @@ control_t *control_new(struct event_base *base, const char *dir, pid_t host_pid,
   text = cJSON_Print(doc);
   snprintf(c->info_path, sizeof c->info_path, "%s/lab.json", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", c->info_path);
-  FILE *f = text ? fopen(tmp, "w") : NULL;
+  FILE *f = text ? fopen(tmp, "we") : NULL;
   if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, c->info_path) < 0) {
     snprintf(err, errlen, "cannot write %s: %s", c->info_path, strerror(errno));
     c->info_path[0] = 0;
@@ -251,7 +252,8 @@ int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
   }
   if (child == 0) {
     /* As confined as the client under test: what works here works in a scenario. */
-    if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || spawn_drop_privileges() < 0) {
+    if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || sandbox_close_inherited() < 0 ||
+        spawn_drop_privileges() < 0) {
       fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
       _exit(126);
     }

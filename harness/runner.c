@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness/catalogue.h"
+#include "harness/clientlog.h"
 #include "harness/check.h"
 #include "harness/control.h"
 #include "harness/profile.h"
@@ -34,6 +36,10 @@
 #include "sim/world/world.h"
 
 #define CLIENT_STOP_GRACE_MS 500
+/* Descriptors for the whole lab, the client's among them: the world needs a
+ * few dozen; a client that opens thousands of connections is cut off here,
+ * and the services' memory with it (docs/architecture.md). */
+#define LAB_MAX_FDS 16384
 #define PROBE_TIMEOUT_MS 3000
 #define MAX_PROBES 16
 
@@ -72,6 +78,7 @@ struct run {
   tl_t *tl;
   capture_t *cap;
   wire_t *wire;
+  clientlog_t *client_log; /* the client's output, capped */
   FILE *svc_log;
   int64_t t0_us;        /* scenario start, monotonic */
   int64_t pcap_t0_us; /* t = 0 in pcap's wall-clock stamps: a packet's time is its stamp minus this */
@@ -217,10 +224,14 @@ static void free_argv(char **argv) {
 static int start_client(run_t *r) {
   char path[700], err[512];
   snprintf(path, sizeof path, "%s/client.log", r->out_dir);
-  int log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int log_fd = -1;
+  r->client_log = clientlog_new(r->base, path, &log_fd);
   char **argv = expand_argv(r, r->prof->argv, r->prof->argc);
   int rc = -1;
-  if (!argv || log_fd < 0) goto out;
+  if (!argv || !r->client_log) {
+    if (!r->error[0]) snprintf(r->error, sizeof r->error, "cannot open %s: %s", path, strerror(errno));
+    goto out;
+  }
   spawn_opts_t o = {r->lab, LAB_CLIENT, argv, world_state_dir(r->world), world_resolv_path(r->world), log_fd, log_fd};
   r->client_pid = spawn_in_host(&o, err, sizeof err);
   if (r->client_pid < 0) {
@@ -558,6 +569,14 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   cJSON *timers = cJSON_AddObjectToObject(res, "timers");
   for (int i = 0; i < r->n_timers; i++) cJSON_AddNumberToObject(timers, r->timers[i].name, (double)r->timers[i].value);
   if (tl_dropped(r->tl)) cJSON_AddNumberToObject(res, "events_dropped", (double)tl_dropped(r->tl));
+  /* What the lab cost: a flood must not grow it without bound. */
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) == 0) cJSON_AddNumberToObject(res, "lab_peak_rss_kb", (double)ru.ru_maxrss);
+  if (clientlog_cut(r->client_log)) {
+    cJSON *cl = cJSON_AddObjectToObject(res, "client_log");
+    cJSON_AddNumberToObject(cl, "written", (double)clientlog_total(r->client_log));
+    cJSON_AddNumberToObject(cl, "cut", (double)clientlog_cut(r->client_log));
+  }
   snprintf(path, sizeof path, "%s/result.json", r->out_dir);
   if (report_write_file(res, path) < 0) rc = -1;
   cJSON_Delete(res);
@@ -567,14 +586,13 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
 /* The scenario as it ran, beside its evidence: bcsim rejudge judges with
  * this copy, so an edit of the file after the run cannot change the verdicts. */
 static void keep_scenario(const char *path, const char *out_dir) {
-  char copy[700];
+  char copy[700], tmp[720];
   char *text = scenario_read_file(path);
   snprintf(copy, sizeof copy, "%s/scenario.json", out_dir);
-  FILE *f = text ? fopen(copy, "we") : NULL;
-  if (f) {
-    fputs(text, f);
-    fclose(f);
-  }
+  snprintf(tmp, sizeof tmp, "%s.tmp", copy);
+  FILE *f = text ? fopen(tmp, "we") : NULL;
+  if (f && fputs(text, f) >= 0 && fclose(f) == 0) (void)rename(tmp, copy);
+  else if (f) fclose(f);
   free(text);
 }
 
@@ -686,12 +704,14 @@ int runner_main(int argc, char **argv) {
   signal(SIGALRM, on_watchdog);
   alarm(args.serve ? 0 : (unsigned)(sc->duration_ms / 1000) + 15);
   signal(SIGPIPE, SIG_IGN);
+  struct rlimit fds = {LAB_MAX_FDS, LAB_MAX_FDS};
+  (void)setrlimit(RLIMIT_NOFILE, &fds);
 
   r->tl = tl_new();
   r->base = event_base_new();
   char path[700];
   snprintf(path, sizeof path, "%s/services.log", r->out_dir);
-  r->svc_log = fopen(path, "w");
+  r->svc_log = fopen(path, "we");
   if (!r->tl || !r->base || !r->svc_log) {
     snprintf(r->error, sizeof r->error, "cannot set up the run in %s: %s", r->out_dir, strerror(errno));
     goto judge;
@@ -799,6 +819,7 @@ int runner_main(int argc, char **argv) {
 judge:
   if (r->base) reap(r);
   stop_client(r);
+  clientlog_finish(r->client_log);
   for (int i = 0; i < r->n_probes; i++) {
     if (!r->probes[i].done) {
       kill(-r->probes[i].pid, SIGKILL);
@@ -859,6 +880,7 @@ out:
   if (sigint) event_free(sigint);
   if (end) event_free(end);
   wire_free(r->wire);
+  clientlog_free(r->client_log);
   world_free(r->world);
   if (r->base) event_base_free(r->base);
   lab_free(r->lab);

@@ -15,9 +15,9 @@
 #define SC(v) ((scenario_t *)(v)->user)
 
 const char *const sc_event_types[] = {
-    "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tcp.retransmission", "tls.client_hello",
+    "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tcp.retransmission", "ip.unknown", "tls.client_hello",
     "tls.server_hello", "tls.app_data", "capture.start", "capture.dropped", "harness.error",
-    "svc.dns.query", "svc.tls.handshake", "svc.http.request", "app.request",
+    "svc.dns.query", "svc.tls.handshake", "svc.http.request", "svc.http.malformed", "app.request",
     "probe.start", "probe.result", "svc.dns.spoof", "inject.rst", "inject.none", "harness.warning",
     "lab.ready", "client.kill", "fault.on", "fault.off", "client.start", "client.exit", "scenario.start",
     "scenario.end"};
@@ -460,6 +460,27 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
   return true;
 }
 
+/* Every scenario also fails a client that contacts an unknown server, as
+ * Deckard does: an address no party has and no DNS answer gave it is a bug
+ * or a leak (BC-FO-08). A scenario may state the check itself. */
+static bool add_builtin_checks(jsonv_t *v) {
+  scenario_t *sc = SC(v);
+  for (int i = 0; i < sc->n_checks; i++)
+    if (strcmp(sc->checks[i].id, SC_UNKNOWN_ADDRESS_CHECK) == 0) return true;
+  if (sc->n_checks >= SC_MAX_CHECKS)
+    return jsonv_fail(v, "checks", false, "split the scenario", "too many checks for the built-in " SC_UNKNOWN_ADDRESS_CHECK);
+  sc_check_t *ck = &sc->checks[sc->n_checks++];
+  snprintf(ck->id, sizeof ck->id, SC_UNKNOWN_ADDRESS_CHECK);
+  snprintf(ck->requirement, sizeof ck->requirement, "BC-FO-08");
+  snprintf(ck->description, sizeof ck->description,
+           "Built in: the client sends nothing to an address that no party has and no DNS answer gave it");
+  snprintf(ck->after, sizeof ck->after, "start");
+  snprintf(ck->event, sizeof ck->event, "ip.unknown");
+  ck->kind = SC_CHECK_FORBID;
+  ck->match = cJSON_CreateObject();
+  return ck->match != NULL;
+}
+
 /* "requirements": what the scenario is about; each must be checked by one of its checks. */
 static bool parse_about(jsonv_t *v, const cJSON *root) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "requirements");
@@ -543,7 +564,7 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
     }
   }
   ok = parse_world(&v, root) && parse_client(&v, root) && parse_steps(&v, root) &&
-       parse_checks(&v, root) && parse_about(&v, root);
+       parse_checks(&v, root) && parse_about(&v, root) && add_builtin_checks(&v);
 out:
   cJSON_Delete(root);
   if (!ok) {
@@ -554,7 +575,7 @@ out:
 }
 
 char *scenario_read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fopen(path, "rbe");
   char *buf = NULL, *result = NULL;
   if (!f) goto out;
   if (fseek(f, 0, SEEK_END) != 0) goto out;

@@ -18,6 +18,8 @@
 #define SC_DEFAULT_BC_DOMAIN "bc.example.com"
 #define SC_DEFAULT_CLOUD_DOMAIN "zpa.example.net"
 #define SC_MAX_STEPS 64
+/* The built-in check every scenario has (an unknown server is a failure). */
+#define SC_UNKNOWN_ADDRESS_CHECK "no-unknown-address"
 #define SC_MAX_CHECKS 64
 #define SC_MAX_TAGS 16
 #define SC_MAX_TIMERS 16

@@ -1,5 +1,7 @@
 #include "harness/spawn.h"
 
+#include "sim/lab/sandbox.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -107,10 +109,11 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    int devnull = open("/dev/null", O_RDWR);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (lab_enter(o->lab, o->host) < 0) { stage = 1; goto failed; }
     if (dup2(devnull, 0) < 0 || dup2(o->stdout_fd >= 0 ? o->stdout_fd : devnull, 1) < 0 ||
         dup2(o->stderr_fd >= 0 ? o->stderr_fd : devnull, 2) < 0) { stage = 2; goto failed; }
+    if (sandbox_close_inherited() < 0) { stage = 7; goto failed; }
     if (o->cwd && spawn_confine_filesystem(o->cwd, o->resolv_conf, o->argv[0]) < 0) { stage = 6; goto failed; }
     if (o->cwd && chdir(o->cwd) < 0) { stage = 3; goto failed; }
     if (spawn_drop_privileges() < 0) { stage = 4; goto failed; }
@@ -131,8 +134,8 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
   if (n == (ssize_t)sizeof msg) {
     static const char *const what[] = {"", "entering the client host", "redirecting output",
                                        "changing directory", "dropping capabilities", "executing",
-                                       "making the file systems read-only for"};
-    snprintf(err, errlen, "%s %s failed: %s", what[msg[0] < 7 ? msg[0] : 0], o->argv[0], strerror(msg[1]));
+                                       "making the file systems read-only for", "closing the harness's descriptors for"};
+    snprintf(err, errlen, "%s %s failed: %s", what[msg[0] < 8 ? msg[0] : 0], o->argv[0], strerror(msg[1]));
     waitpid(pid, NULL, 0);
     return -1;
   }

@@ -11,7 +11,12 @@
  * empty tmpfs. Without that it would keep the invoking user's file
  * permissions on the host (root's, when bcsim runs as root): it could edit
  * the run's own evidence, or the host. /run goes because a socket on a
- * read-only mount still accepts connections (a container daemon's, say). */
+ * read-only mount still accepts connections (a container daemon's, say).
+ *
+ * And it inherits no descriptor but 0, 1 and 2: every other one the harness
+ * holds (the capture, its packet socket, the services' log, the lab's
+ * namespaces) is closed at exec, whoever opened it and however
+ * (sandbox_close_inherited). */
 #ifndef BC_SPAWN_H
 #define BC_SPAWN_H
 #include <stddef.h>

@@ -1,15 +1,23 @@
 #include "harness/timeline.h"
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 struct tl {
   tl_event_t *ev;
   size_t n, cap, dropped;
+  int64_t first_drop_us;
   uint64_t *order; /* insertion sequence, for a stable sort */
 };
 
-tl_t *tl_new(void) { return calloc(1, sizeof(tl_t)); }
+tl_t *tl_new(void) {
+  tl_t *tl = calloc(1, sizeof(tl_t));
+  if (tl) tl->first_drop_us = -1;
+  return tl;
+}
 
 void tl_free(tl_t *tl) {
   if (!tl) return;
@@ -22,7 +30,8 @@ void tl_free(tl_t *tl) {
 int tl_add(tl_t *tl, int64_t t_us, const char *src, const char *type, cJSON *fields) {
   cJSON *obj = NULL;
   int rc = -1;
-  if (tl->n >= TL_MAX_EVENTS) goto out;
+  bool harness = strcmp(src, "harness") == 0;
+  if (tl->n >= TL_MAX_EVENTS + (harness ? TL_HARNESS_RESERVE : 0)) goto out;
   if (tl->n == tl->cap) {
     size_t cap = tl->cap ? tl->cap * 2 : 256;
     tl_event_t *ev = realloc(tl->ev, cap * sizeof *ev);
@@ -51,7 +60,10 @@ int tl_add(tl_t *tl, int64_t t_us, const char *src, const char *type, cJSON *fie
   obj = NULL;
   rc = 0;
 out:
-  if (rc != 0) tl->dropped++;
+  if (rc != 0) {
+    tl->dropped++;
+    if (tl->first_drop_us < 0 || t_us < tl->first_drop_us) tl->first_drop_us = t_us;
+  }
   cJSON_Delete(obj);
   cJSON_Delete(fields);
   return rc;
@@ -85,9 +97,13 @@ out:
 size_t tl_count(const tl_t *tl) { return tl->n; }
 const tl_event_t *tl_at(const tl_t *tl, size_t i) { return i < tl->n ? &tl->ev[i] : NULL; }
 size_t tl_dropped(const tl_t *tl) { return tl->dropped; }
+int64_t tl_first_drop(const tl_t *tl) { return tl->first_drop_us; }
 
 int tl_write_jsonl(const tl_t *tl, const char *path) {
-  FILE *f = fopen(path, "w");
+  /* Written whole, then renamed: a crash never leaves half a timeline. */
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+  FILE *f = fopen(tmp, "we");
   if (!f) return -1;
   int rc = 0;
   for (size_t i = 0; i < tl->n; i++) {
@@ -96,5 +112,7 @@ int tl_write_jsonl(const tl_t *tl, const char *path) {
     free(line);
   }
   if (fclose(f) != 0) rc = -1;
+  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
+  if (rc != 0) unlink(tmp);
   return rc;
 }

@@ -21,7 +21,7 @@ int certificate_file_sha256(const char *path, char out[65]) {
   /* Regular files only: a certificate naming /dev/zero must not hang the verifier. */
   struct stat st;
   if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return -1;
-  FILE *f = fopen(path, "rb");
+  FILE *f = fopen(path, "rbe");
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char buf[65536], digest[32];
   unsigned int dlen = 0;
@@ -194,7 +194,7 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
 }
 
 static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fopen(path, "rbe");
   if (!f) return NULL;
   char *buf = NULL;
   size_t cap = 0, n = 0, got;
@@ -258,7 +258,7 @@ static const EVP_MD *digest_for(EVP_PKEY *key) {
 int certificate_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen) {
   size_t len = 0, siglen = 0;
   char *data = read_all(cert_path, &len), *sig64 = NULL, *pem = NULL, thumb[64] = "";
-  FILE *kf = fopen(key_path, "r");
+  FILE *kf = fopen(key_path, "re");
   EVP_PKEY *key = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char *sig = NULL;
@@ -294,12 +294,9 @@ int certificate_sign(const char *cert_path, const char *key_path, const char *si
   cJSON_AddStringToObject(out, "signer_thumbprint", thumb);
   cJSON_AddStringToObject(out, "public_key", pem);
   cJSON_AddStringToObject(out, "signature", sig64);
-  char *text = cJSON_Print(out);
-  FILE *f = text ? fopen(sig_path, "w") : NULL;
-  if (f && fputs(text, f) >= 0 && fputc('\n', f) != EOF) rc = 0;
-  if (f && fclose(f) != 0) rc = -1;
+  /* Written whole, then renamed (report_write_file): never half a signature. */
+  rc = report_write_file(out, sig_path);
   if (rc < 0) snprintf(err, errlen, "cannot write %s", sig_path);
-  cJSON_free(text);
 out:
   cJSON_Delete(out);
   BIO_free(bio);

@@ -13,7 +13,7 @@
 int outputs_write_text(const char *path, const char *text) {
   char tmp[PATH_MAX + 32];
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  FILE *f = fopen(tmp, "w");
+  FILE *f = fopen(tmp, "we");
   int rc = -1;
   if (!f) return -1;
   if (fputs(text, f) >= 0) rc = 0;
@@ -38,7 +38,7 @@ cJSON *outputs_load_events(const char *out_dir, const char *events_path) {
   char path[PATH_MAX];
   if (strstr(events_path, "..")) return NULL; /* a report names files below itself only */
   snprintf(path, sizeof path, "%s/%s", out_dir, events_path);
-  FILE *f = fopen(path, "r");
+  FILE *f = fopen(path, "re");
   if (!f) return NULL;
   cJSON *arr = cJSON_CreateArray();
   char *line = NULL;

@@ -398,6 +398,10 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
     markup_text(o, *report_str(s, "error") ? report_str(s, "error") : report_str(s, "reason"));
     fputs("</b></p>\n", o);
   }
+  const cJSON *cut = cJSON_GetObjectItemCaseSensitive(s, "client_log");
+  if (cut)
+    fprintf(o, "<p>client.log was cut: the client wrote %.0f bytes, of which %.0f were dropped.</p>\n",
+            num(cut, "written", 0), num(cut, "cut", 0));
   const cJSON *art = cJSON_GetObjectItemCaseSensitive(s, "artifacts");
   if (art) {
     fputs("<p>", o);

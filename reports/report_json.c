@@ -149,7 +149,7 @@ int report_write_file(const cJSON *obj, const char *path) {
   char tmp[1024];
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
   char *text = cJSON_Print(obj);
-  FILE *f = text ? fopen(tmp, "w") : NULL;
+  FILE *f = text ? fopen(tmp, "we") : NULL;
   int rc = -1;
   if (!f) goto out;
   if (fputs(text, f) >= 0 && fputc('\n', f) != EOF) rc = 0;

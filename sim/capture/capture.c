@@ -1,5 +1,6 @@
 #include "sim/capture/capture.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -71,12 +72,17 @@ capture_t *capture_new(lab_t *lab, lab_host_t host, const char *ifname, const ch
     snprintf(err, errlen, "pcap_setnonblock: %s", ebuf);
     goto fail;
   }
-  c->dump = pcap_dump_open(c->pcap, pcap_path);
+  /* Opened here, close-on-exec: libpcap's own pcap_dump_open would leave it to the client. */
+  FILE *f = fopen(pcap_path, "we");
+  c->dump = f ? pcap_dump_fopen(c->pcap, f) : NULL;
+  if (!c->dump && f) fclose(f);
   if (!c->dump) {
     snprintf(err, errlen, "cannot write %s: %s", pcap_path, pcap_geterr(c->pcap));
     goto fail;
   }
   int fd = pcap_get_selectable_fd(c->pcap);
+  /* libpcap opens its packet socket without close-on-exec: the client must never inherit it. */
+  if (fd >= 0) (void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
   c->ev = fd >= 0 ? event_new(base, fd, EV_READ | EV_PERSIST, on_readable, c) : NULL;
   if (!c->ev || event_add(c->ev, NULL) < 0) {
     snprintf(err, errlen, "cannot watch the capture");

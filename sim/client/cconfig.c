@@ -10,7 +10,7 @@
 #include <string.h>
 
 static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f = fopen(path, "rbe");
   char *buf = NULL;
   if (!f) return NULL;
   if (fseek(f, 0, SEEK_END) == 0) {

@@ -775,7 +775,7 @@ static void cloud_sp_login(cc_session_t *s) {
  * datagram back is the answer, whatever its ID or question. */
 static int naive_resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
   char line[256], ns[INET6_ADDRSTRLEN] = "";
-  FILE *rf = fopen("/etc/resolv.conf", "r");
+  FILE *rf = fopen("/etc/resolv.conf", "re");
   while (rf && fgets(line, sizeof line, rf) && !ns[0]) sscanf(line, "nameserver %45s", ns);
   if (rf) fclose(rf);
   ldns_pkt *q = NULL, *a = NULL;
@@ -831,10 +831,15 @@ static void enter_bc(cc_session_t *s) {
     s->n_pcc--;
   }
   if (s->defect == CC_DEFECT_FIRST_PCC_ONLY && s->n_pcc > 1) s->n_pcc = 1;
-  if (s->defect == CC_DEFECT_UNKNOWN_SERVER && s->n_pcc >= 0 && s->n_pcc < MAX_ADDRS) {
-    bool have = false;
-    for (int i = 0; i < s->n_pcc; i++) have = have || strcmp(s->pcc_addrs[i], "198.51.100.12") == 0;
-    if (!have) snprintf(s->pcc_addrs[s->n_pcc++], INET6_ADDRSTRLEN, "198.51.100.12"); /* "built-in fallback" */
+  if (s->defect == CC_DEFECT_UNKNOWN_SERVER && s->n_pcc > 0 && s->n_pcc < MAX_ADDRS) {
+    /* A "built-in fallback PCC" next to the first IPv4 address DNS gave: an address nobody named. */
+    for (int i = 0; i < s->n_pcc; i++) {
+      char *dot = strchr(s->pcc_addrs[i], ':') ? NULL : strrchr(s->pcc_addrs[i], '.');
+      if (!dot) continue;
+      snprintf(s->pcc_addrs[s->n_pcc], INET6_ADDRSTRLEN, "%.*s.250", (int)(dot - s->pcc_addrs[i]), s->pcc_addrs[i]);
+      s->n_pcc++;
+      break;
+    }
   }
   if (s->n_pcc < 1 && s->defect == CC_DEFECT_DNS_GIVE_UP) {
     say("resolving %s failed; the defect gives up", pcc_name);

@@ -14,6 +14,9 @@
 /* A whole TLS record (2^14 + 2048 bytes of ciphertext, 5 of header) fits;
  * a DNS message over TCP larger than this is skipped, not decoded. */
 #define WIRE_BUF_CAP (18 * 1024 + 512)
+/* Addresses DNS answers gave the client, and unknown ones already reported. */
+#define WIRE_MAX_NAMED 256
+#define WIRE_MAX_UNKNOWN 64
 /* Segments held past a hole until the hole is filled, per direction. */
 #define WIRE_OOO_MAX 8
 #define WIRE_OOO_BYTES (64 * 1024)
@@ -66,6 +69,10 @@ struct wire {
   void *arg;
   uint64_t clock;
   conn_t conns[WIRE_MAX_CONNS];
+  char named[WIRE_MAX_NAMED][INET6_ADDRSTRLEN]; /* a ring: the most recent answers */
+  int n_named;
+  char unknown[WIRE_MAX_UNKNOWN][INET6_ADDRSTRLEN];
+  int n_unknown;
 };
 
 wire_t *wire_new(const wire_party_t *parties, int n_parties, wire_emit_fn emit, void *arg) {
@@ -143,6 +150,8 @@ static void emit_dns(wire_t *w, int64_t t, const dns_view_t *d, const char *prot
   cJSON_AddStringToObject(f, "proto", proto);
   add_endpoints(w, f, src, sport, dst, dport);
   if (d->is_response) {
+    for (int i = 0; i < d->n_addrs; i++)
+      snprintf(w->named[w->n_named++ % WIRE_MAX_NAMED], INET6_ADDRSTRLEN, "%s", d->addrs[i]);
     cJSON_AddStringToObject(f, "rcode", dns_rcode_name(d->rcode));
     cJSON_AddBoolToObject(f, "tc", d->truncated);
     cJSON *addrs = cJSON_AddArrayToObject(f, "addrs");
@@ -449,9 +458,36 @@ static void on_tcp(wire_t *w, int64_t t, const pkt_view_t *v) {
   if (v->tcp_flags & PKT_TCP_FIN) c->live = false;
 }
 
+/* Multicast, broadcast and link-local destinations belong to no party and to every host. */
+static bool local_scope(const char *addr) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET, addr, b) == 1) return b[0] >= 224 || (b[0] == 169 && b[1] == 254);
+  if (inet_pton(AF_INET6, addr, b) == 1) return b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+  return true;
+}
+
+/* ip.unknown: the client sent to an address that no party has and no DNS answer gave it. */
+static void note_destination(wire_t *w, int64_t t, const pkt_view_t *v) {
+  const wire_party_t *src = wire_party(w, v->src);
+  if (!src || strcmp(src->role, "client") != 0 || wire_party(w, v->dst) || local_scope(v->dst)) return;
+  int named = w->n_named < WIRE_MAX_NAMED ? w->n_named : WIRE_MAX_NAMED;
+  for (int i = 0; i < named; i++)
+    if (strcmp(w->named[i], v->dst) == 0) return;
+  for (int i = 0; i < w->n_unknown; i++)
+    if (strcmp(w->unknown[i], v->dst) == 0) return;
+  if (w->n_unknown >= WIRE_MAX_UNKNOWN) return;
+  snprintf(w->unknown[w->n_unknown++], INET6_ADDRSTRLEN, "%s", v->dst);
+  cJSON *f = cJSON_CreateObject();
+  if (!f) return;
+  cJSON_AddStringToObject(f, "proto", v->proto == IPPROTO_TCP ? "tcp" : v->proto == IPPROTO_UDP ? "udp" : "icmp");
+  add_endpoints(w, f, v->src, v->sport, v->dst, v->dport);
+  emit(w, t, "ip.unknown", f);
+}
+
 void wire_frame(wire_t *w, int64_t t_us, const uint8_t *frame, size_t caplen, int linktype) {
   pkt_view_t v;
   if (pkt_decode(frame, caplen, linktype, &v) < 0) return;
+  note_destination(w, t_us, &v);
   if (v.proto == IPPROTO_UDP) {
     dns_view_t d;
     if ((v.dport == 53 || v.sport == 53) && dns_decode(v.payload, v.payload_len, &d) == 0)

@@ -19,6 +19,8 @@
  *   tcp.retransmission             a segment or SYN sent again
  *   tls.client_hello               SNI, versions, ALPN
  *   tls.server_hello               the version the server chose
+ *   ip.unknown                     the client sent to an address no party has
+ *                                  and no DNS answer gave it (once per address)
  *   tls.app_data                   the client's first application data on a
  *                                  connection: in TLS 1.3 the second
  *                                  encrypted record (the first is its

@@ -132,7 +132,8 @@ static void log_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_t
   if (known) info = *known;
   else {
     memset(&info, 0, sizeof info);
-    zone_peek(q, n, &info.id, info.qname, sizeof info.qname, info.qtype, sizeof info.qtype);
+    if (zone_peek(q, n, &info.id, info.qname, sizeof info.qname, info.qtype, sizeof info.qtype) < 0)
+      snprintf(info.qtype, sizeof info.qtype, "-"); /* not a query at all */
   }
   if (s->log) s->log(s->log_arg, &info, to->conn ? "tcp" : "udp", to->peer, action);
 }
@@ -142,7 +143,10 @@ static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_
 static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to) {
   char qname[256], qtype[16];
   uint16_t id;
-  if (zone_peek(q, n, &id, qname, sizeof qname, qtype, sizeof qtype) < 0) return; /* not a query: drop, never amplify */
+  if (zone_peek(q, n, &id, qname, sizeof qname, qtype, sizeof qtype) < 0) {
+    log_query(s, q, n, to, "malformed", NULL); /* said, and dropped: never amplify garbage */
+    return;
+  }
   /* A loss fault may lose its first queries for certain: the scenario's premise then holds for every seed. */
   dns_fault_spec_t *loss = (dns_fault_spec_t *)find_fault(s, "loss", qname);
   bool lost = loss && (loss->first > 0 ? (loss->first--, true) : (int)rng_below(&s->rng, 100) < loss->keep);

@@ -101,8 +101,20 @@ pid_t sandbox_start(char *const argv[], const char *log_path) {
       close(fd);
     }
   }
+  (void)sandbox_close_inherited(); /* the lab starts with 0, 1 and 2 alone */
   intermediate(argv, uid, gid);
   _exit(3);
+}
+
+int sandbox_close_inherited(void) {
+  /* Close-on-exec rather than closed: a child still reports a failed exec through its pipe. */
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  /* A kernel without close_range (older than 5.11): mark each descriptor. */
+  for (int fd = 3; fd < 65536; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return -1;
+  }
+  return 0;
 }
 
 int sandbox_wait(pid_t pid, long deadline_ms) {

@@ -20,6 +20,10 @@ pid_t sandbox_start(char *const argv[], const char *log_path);
  * After deadline_ms (0: none) the whole lab is killed and
  * SANDBOX_EXIT_DEADLINE returned: a hung lab never hangs the run. */
 int sandbox_wait(pid_t pid, long deadline_ms);
+/* Marks every descriptor above 2 close-on-exec (close_range(2)), so the next
+ * exec keeps only stdin, stdout and stderr: the lab inherits nothing of
+ * whoever started bcsim, and a client nothing of the lab. 0 or -1. */
+int sandbox_close_inherited(void);
 #define SANDBOX_EXIT_DEADLINE 98
 /* Non-blocking: 1 and the exit code if the sandbox has finished, else 0. */
 int sandbox_poll(pid_t pid, int *code);

@@ -109,7 +109,7 @@ done:
 }
 
 int pki_write_cert(const pki_cert_t *c, const char *path) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "we");
   if (!f) return -1;
   int ok = PEM_write_X509(f, c->cert);
   return fclose(f) == 0 && ok ? 0 : -1;
@@ -130,7 +130,7 @@ int pki_save(const pki_cert_t *c, const char *cert_path, const char *key_path) {
 
 pki_cert_t *pki_load(const char *cert_path, const char *key_path) {
   pki_cert_t *c = calloc(1, sizeof *c);
-  FILE *cf = fopen(cert_path, "r"), *kf = fopen(key_path, "r");
+  FILE *cf = fopen(cert_path, "re"), *kf = fopen(key_path, "re");
   if (c && cf) c->cert = PEM_read_X509(cf, NULL, NULL, NULL);
   if (c && kf) c->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
   if (cf) fclose(cf);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@ struct tls_ep {
   int alert;
   tls_ep_log_fn log;
   void *log_arg;
+  void (*handler)(struct evhttp_request *, void *);
+  void *handler_arg;
+  bool closing; /* tls_ep_free: connections going now are no one's garbage */
 };
 
 static void peer_of_fd(int fd, char *out, size_t len) {
@@ -41,25 +45,51 @@ static void peer_of_fd(int fd, char *out, size_t len) {
   else inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len);
 }
 
-/* The client's address, noted on its ClientHello: by the time an alert is
- * logged the peer may have gone, and getpeername with it. */
-static int peer_index = -1;
-
-static void free_peer(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) { free(ptr); }
-
-static void note_peer(SSL *ssl) {
-  if (peer_index < 0 || SSL_get_ex_data(ssl, peer_index)) return;
+/* What the endpoint knows of one connection, kept with its SSL: the
+ * client's address (noted on its ClientHello: by the time an alert is logged
+ * the peer may have gone, and getpeername with it), and whether it ever made
+ * a request. When the SSL goes, a connection that sent bytes but never a
+ * handshake, or never a request after one, is logged: garbage is said, not
+ * swallowed. */
+typedef struct conn_note {
+  tls_ep_t *ep;
   char peer[INET6_ADDRSTRLEN];
-  peer_of_fd(SSL_get_fd(ssl), peer, sizeof peer);
-  char *copy = peer[0] ? strdup(peer) : NULL;
-  if (copy && !SSL_set_ex_data(ssl, peer_index, copy)) free(copy);
+  int requests;
+  uint64_t read_at_handshake; /* bytes read from the client when its handshake ended */
+} conn_note_t;
+
+static int note_index = -1;
+
+static void log_handshake(tls_ep_t *ep, const SSL *ssl, const char *result, const char *alert);
+static void log_garbage(const conn_note_t *n, const SSL *ssl);
+
+static void free_note(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  conn_note_t *n = ptr;
+  if (n && parent && n->ep && !n->ep->closing) log_garbage(n, parent);
+  free(n);
+}
+
+static conn_note_t *note_of(const SSL *ssl) { return note_index >= 0 ? SSL_get_ex_data(ssl, note_index) : NULL; }
+
+static void note_peer(SSL *ssl, tls_ep_t *ep) {
+  if (note_index < 0 || note_of(ssl)) return;
+  conn_note_t *n = calloc(1, sizeof *n);
+  if (!n) return;
+  n->ep = ep;
+  peer_of_fd(SSL_get_fd(ssl), n->peer, sizeof n->peer);
+  if (!SSL_set_ex_data(ssl, note_index, n)) free(n);
+}
+
+static uint64_t bytes_read(const SSL *ssl) {
+  BIO *rbio = SSL_get_rbio(ssl);
+  return rbio ? BIO_number_read(rbio) : 0;
 }
 
 static void log_handshake(tls_ep_t *ep, const SSL *ssl, const char *result, const char *alert) {
   if (!ep->log) return;
   char peer[INET6_ADDRSTRLEN];
-  const char *noted = peer_index >= 0 ? SSL_get_ex_data(ssl, peer_index) : NULL;
-  if (noted) snprintf(peer, sizeof peer, "%s", noted);
+  const conn_note_t *noted = note_of(ssl);
+  if (noted && noted->peer[0]) snprintf(peer, sizeof peer, "%s", noted->peer);
   else peer_of_fd(SSL_get_fd(ssl), peer, sizeof peer);
   const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   cJSON *f = cJSON_CreateObject();
@@ -80,6 +110,8 @@ static void on_info(const SSL *ssl, int where, int ret) {
     /* TLS 1.3 reports "done" again for post-handshake messages; log the first only. */
     if (!SSL_get_app_data(ssl)) {
       SSL_set_app_data((SSL *)ssl, (void *)1);
+      conn_note_t *n = note_of(ssl);
+      if (n) n->read_at_handshake = bytes_read(ssl);
       log_handshake(ep, ssl, "ok", NULL);
     }
   } else if ((where & SSL_CB_ALERT) && SSL_get_app_data(ssl) == NULL) {
@@ -109,7 +141,7 @@ static int on_servername(SSL *ssl, int *al, void *arg) {
 /* Runs first, on the raw ClientHello: the handshake faults act here. */
 static int on_client_hello(SSL *ssl, int *al, void *arg) {
   tls_ep_t *ep = arg;
-  note_peer(ssl);
+  note_peer(ssl, ep);
   switch (ep->mode) {
     case TLS_EP_ALERT:
       *al = ep->alert;
@@ -144,6 +176,8 @@ static int fill_set(tls_ep_t *ep, cert_set_t *set, const tls_ep_cert_t *certs, i
     if (!ctx || !SSL_CTX_use_certificate(ctx, certs[i].cert->cert) || !SSL_CTX_use_PrivateKey(ctx, certs[i].cert->key))
       return -1;
     SSL_CTX_set_app_data(ctx, ep);
+    /* Thousands of idle connections (a client that floods) must not each hold 32 KB of buffers. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_info_callback(ctx, on_info);
     SSL_CTX_set_client_hello_cb(ctx, on_client_hello, ep);
     SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
@@ -189,6 +223,38 @@ int tls_ep_alert_code(const char *name) {
   return -1;
 }
 
+static SSL *request_ssl(struct evhttp_request *req);
+
+/* Every request counts for its connection before the service sees it. */
+static void dispatch(struct evhttp_request *req, void *arg) {
+  tls_ep_t *ep = arg;
+  SSL *ssl = request_ssl(req);
+  conn_note_t *n = ssl ? note_of(ssl) : NULL;
+  if (n) n->requests++;
+  ep->handler(req, ep->handler_arg);
+}
+
+/* A TLS 1.3 close_notify: an encrypted record of 5 + 2 + 1 + 16 bytes. */
+#define CLOSE_NOTIFY_BYTES 24
+
+static void log_garbage(const conn_note_t *n, const SSL *ssl) {
+  uint64_t got = bytes_read(ssl);
+  const char *why = NULL;
+  if (!SSL_get_app_data(ssl) && got > 0) why = "no TLS handshake came of the bytes it sent";
+  else if (SSL_get_app_data(ssl) == (void *)1 && n->requests == 0 && got > n->read_at_handshake + CLOSE_NOTIFY_BYTES)
+    why = "it sent data after its handshake, but never a request";
+  if (!why || !n->ep->log) return;
+  cJSON *f = cJSON_CreateObject();
+  const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  cJSON_AddStringToObject(f, "service", n->ep->service);
+  cJSON_AddStringToObject(f, "result", SSL_get_app_data(ssl) ? "no-request" : "garbage");
+  cJSON_AddStringToObject(f, "sni", sni ? sni : "");
+  cJSON_AddNumberToObject(f, "bytes", (double)got);
+  cJSON_AddStringToObject(f, "peer", n->peer);
+  cJSON_AddStringToObject(f, "why", why);
+  n->ep->log(n->ep->log_arg, n->ep->service, SSL_get_app_data(ssl) ? "svc.http.malformed" : "svc.tls.handshake", f);
+}
+
 static struct bufferevent *make_bev(struct event_base *base, void *arg) {
   tls_ep_t *ep = arg;
   SSL *ssl = SSL_new(ep->real.ctx[0]);
@@ -199,12 +265,29 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg) {
   return bev;
 }
 
+/* Out of descriptors (a client holds thousands): stop accepting for a moment
+ * instead of spinning on a listener that stays readable. */
+static void resume_accepting(evutil_socket_t fd, short what, void *arg) { evconnlistener_enable(arg); }
+
+static void on_accept_error(struct evconnlistener *l, void *arg) {
+  struct timeval pause = {0, 50 * 1000};
+  evconnlistener_disable(l);
+  event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT, resume_accepting, l, &pause);
+}
+
+static int accept_on(tls_ep_t *ep, int listen_fd) {
+  struct evhttp_bound_socket *b = evhttp_accept_socket_with_handle(ep->http, listen_fd);
+  if (!b) return -1;
+  evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(b), on_accept_error);
+  return 0;
+}
+
 tls_ep_t *tls_ep_new(struct event_base *base, const char *service, int listen_fd,
                      const tls_ep_cert_t *certs, int n_certs,
                      void (*handler)(struct evhttp_request *, void *), void *handler_arg,
                      tls_ep_log_fn log, void *log_arg) {
   tls_ep_t *ep = calloc(1, sizeof *ep);
-  if (peer_index < 0) peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_peer);
+  if (note_index < 0) note_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_note);
   if (!ep || n_certs < 1 || n_certs > TLS_EP_MAX_CERTS) goto fail;
   snprintf(ep->service, sizeof ep->service, "%s", service);
   ep->log = log;
@@ -217,8 +300,10 @@ tls_ep_t *tls_ep_new(struct event_base *base, const char *service, int listen_fd
   evhttp_set_max_headers_size(ep->http, 16 * 1024);
   evhttp_set_allowed_methods(ep->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
   evhttp_set_bevcb(ep->http, make_bev, ep);
-  evhttp_set_gencb(ep->http, handler, handler_arg);
-  if (!evhttp_accept_socket_with_handle(ep->http, listen_fd)) goto fail;
+  ep->handler = handler;
+  ep->handler_arg = handler_arg;
+  evhttp_set_gencb(ep->http, dispatch, ep);
+  if (accept_on(ep, listen_fd) < 0) goto fail;
   return ep;
 fail:
   close(listen_fd);
@@ -227,13 +312,14 @@ fail:
 }
 
 int tls_ep_add_socket(tls_ep_t *ep, int listen_fd) {
-  if (evhttp_accept_socket_with_handle(ep->http, listen_fd)) return 0;
+  if (accept_on(ep, listen_fd) == 0) return 0;
   close(listen_fd);
   return -1;
 }
 
 void tls_ep_free(tls_ep_t *ep) {
   if (!ep) return;
+  ep->closing = true;
   if (ep->http) evhttp_free(ep->http);
   clear_set(&ep->real);
   clear_set(&ep->over);

@@ -38,7 +38,7 @@ static int spki_b64(EVP_PKEY *key, char **spki, char *thumb, size_t thumb_len) {
 }
 
 static int write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "we");
   if (!f) return -1;
   int ok = fputs(text, f) >= 0;
   return fclose(f) == 0 && ok ? 0 : -1;
@@ -138,7 +138,7 @@ tenant_t *tenant_open(const char *dir, const char *bc_domain, const char *cloud_
   char meta[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
   snprintf(meta, sizeof meta, "%s/tenant.json", dir);
   char *text = NULL;
-  FILE *f = fopen(meta, "r");
+  FILE *f = fopen(meta, "re");
   if (f) {
     text = calloc(1, 4096);
     if (text) (void)!fread(text, 1, 4095, f);

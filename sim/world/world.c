@@ -188,7 +188,7 @@ static int bound_socket(world_t *w, lab_host_t host, const char *addr, int type,
 }
 
 static int write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "we");
   if (!f) return -1;
   int ok = fputs(text, f) >= 0;
   return fclose(f) == 0 && ok ? 0 : -1;
@@ -380,7 +380,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   snprintf(w->bc_domain, sizeof w->bc_domain, "%s", opts->bc_domain);
   snprintf(w->cloud_domain, sizeof w->cloud_domain, "%s", opts->cloud_domain);
   unsigned char rnd[16];
-  FILE *ur = fopen("/dev/urandom", "rb");
+  FILE *ur = fopen("/dev/urandom", "rbe");
   if (!ur || fread(rnd, 1, sizeof rnd, ur) != sizeof rnd) {
     if (ur) fclose(ur);
     goto out;

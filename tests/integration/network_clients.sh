@@ -26,10 +26,29 @@ judged_fairly() { # RUN_DIR NAME EXIT
   echo "$2: $p of $n scenarios pass, $(jq '.summary.unsupported' "$1/report.json") unsupported, 0 failed"
 }
 
+# While both full runs go, the host's own interfaces are watched: no packet of
+# the lab (the documentation prefixes it uses) may appear on any of them.
+HOSTCAP=
+if [ "$(id -u)" = 0 ] && command -v dumpcap > /dev/null; then
+  dumpcap -q -i any -f "net 192.0.2.0/24 or net 198.51.100.0/24 or net 203.0.113.0/24 or ip6 net 2001:db8::/32" \
+    -w "$DIR/host.pcapng" > "$DIR/dumpcap.txt" 2>&1 &
+  HOSTCAP=$!
+  sleep 1
+fi
 "$BCSIM" run -q -j "$JOBS" --client "$NC/netclient.json" --out "$DIR/net" "$SRC/scenarios/" > "$DIR/net.txt" 2>&1
 judged_fairly "$DIR/net" netclient $?
 "$BCSIM" run -q -j "$JOBS" --client "$SRC/fixtures/clients/reference-network.json" --out "$DIR/refnet" "$SRC/scenarios/" > "$DIR/refnet.txt" 2>&1
 judged_fairly "$DIR/refnet" reference-network $?
+if [ -n "$HOSTCAP" ]; then
+  kill -INT $HOSTCAP
+  wait $HOSTCAP
+  [ -s "$DIR/host.pcapng" ] || fail "the host capture did not run: $(cat "$DIR/dumpcap.txt")"
+  n=$(tshark -r "$DIR/host.pcapng" 2> /dev/null | wc -l)
+  [ "$n" = 0 ] || fail "$n packets of the lab's addresses appeared on the host's interfaces: $(tshark -r "$DIR/host.pcapng" 2> /dev/null | head -3)"
+  echo "host interfaces: no packet of the lab during both full runs"
+else
+  echo "host interfaces: not watched (needs root and dumpcap)"
+fi
 # The per-requirement counts say what was judged at which level.
 [ "$(jq '.summary.requirements["BC-FO-04"].network.judged' "$DIR/net/report.json")" -gt 0 ] ||
   fail "the report does not count BC-FO-04's network checks as judged for the netclient"

@@ -70,7 +70,7 @@ wait $SERVE
 rc=$?
 SERVE=
 [ $rc = 0 ] || fail "bcsim serve stopped with exit $rc, expected 0"
-pgrep -f "__lab --serve" > /dev/null && fail "a served lab is left running"
+pgrep -f "__lab.*$T/" > /dev/null && fail "a served lab is left running" # this test's own only: others run beside it
 E="$BCSIM_STATE_DIR/worlds/t1/serve/events.jsonl"
 grep -q '"type":"fault.on".*"name":"dns.nxdomain"' "$E" || fail "the switched fault is not in events.jsonl"
 grep -q '"sni":"broker.zpa.example.net"' "$E" || fail "the client's ClientHello is not in events.jsonl"
@@ -102,6 +102,5 @@ kill -INT $RUN
 wait $RUN
 rc=$?
 [ $rc = 1 ] || fail "run --keep exits $rc after Ctrl-C, expected the run's own 1"
-pgrep -f "__lab --scenario $SRC/scenarios/cloud-down.json --profile $SRC/fixtures/clients/defect-wrong-sni" > /dev/null &&
-  fail "a kept lab is left running"
+pgrep -f "__lab.*$T/k/" > /dev/null && fail "a kept lab is left running"
 echo "1 passed, 0 failed"

@@ -43,7 +43,7 @@ static verdict_t judge(tl_t *tl, check_result_t *res, scenario_t **out) {
 
 static void test_conforming_timeline_passes(void **state) {
   tl_t *tl = tl_new();
-  check_result_t res[8];
+  check_result_t res[SC_MAX_CHECKS];
   scenario_t *sc;
   add(tl, 2.0, "fault.on", "step", "outage", NULL, NULL);
   add(tl, 2.6, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
@@ -61,7 +61,7 @@ static void test_conforming_timeline_passes(void **state) {
 
 static void test_each_check_can_fail(void **state) {
   tl_t *tl = tl_new();
-  check_result_t res[8];
+  check_result_t res[SC_MAX_CHECKS];
   scenario_t *sc;
   add(tl, 2.0, "fault.on", "step", "outage", NULL, NULL);
   add(tl, 3.5, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL); /* too late */
@@ -85,7 +85,7 @@ static void test_each_check_can_fail(void **state) {
 
 static void test_step_that_never_ran_is_an_error(void **state) {
   tl_t *tl = tl_new();
-  check_result_t res[8];
+  check_result_t res[SC_MAX_CHECKS];
   scenario_t *sc;
   add(tl, 2.6, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
   assert_int_equal(judge(tl, res, &sc), VERDICT_ERROR);
@@ -143,21 +143,21 @@ static void test_precondition(void **state) {
   assert_non_null(sc);
   assert_true(check_is_precondition(&sc->checks[0]));
   assert_string_equal(sc->checks[0].requirement, "");
-  check_result_t res[2];
+  check_result_t res[SC_MAX_CHECKS];
   tl_t *tl = tl_new();
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_ERROR);
   assert_int_equal(res[0].verdict, VERDICT_ERROR);
   assert_non_null(strstr(res[0].message, "premise did not hold"));
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   add(tl, 1, "tls.client_hello", "sni", "c2site.bc.example.com", NULL, NULL);
   tl_sort(tl);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   add(tl, 0.5, "inject.rst", NULL, NULL, NULL, NULL);
   tl_sort(tl);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
   assert_int_equal(res[0].verdict, VERDICT_PASS);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   tl_free(tl);
   scenario_free(sc);
   /* A precondition names no requirement. */
@@ -187,7 +187,7 @@ static void test_network_only_client(void **state) {
       " {\"id\": \"no-c2site\", \"requirement\": \"BC-TLS-02\",\n"
       "  \"forbid\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}");
   tl_t *tl = tl_new();
-  check_result_t res[3];
+  check_result_t res[SC_MAX_CHECKS];
   /* Nothing judged BC-FO-04 or BC-FO-05: unsupported, though nothing failed. */
   assert_int_equal(check_eval_all(sc, tl, false, res), VERDICT_UNSUPPORTED);
   assert_int_equal(res[0].verdict, VERDICT_UNSUPPORTED);
@@ -195,11 +195,11 @@ static void test_network_only_client(void **state) {
   assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
   assert_null(strstr(res[1].message, "anchor")); /* the level decides first: no anchor message */
   assert_int_equal(res[2].verdict, VERDICT_PASS);
-  check_results_free(res, 3);
+  check_results_free(res, sc->n_checks);
   /* The same timeline for a client that speaks the session: the expects fail. */
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
   assert_int_equal(res[0].verdict, VERDICT_FAIL);
-  check_results_free(res, 3);
+  check_results_free(res, sc->n_checks);
   tl_free(tl);
   scenario_free(sc);
 }
@@ -237,7 +237,7 @@ static void test_min_count(void **state) {
       "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"se2\"}}}]}");
   assert_int_equal(sc->checks[0].min, 2);
   tl_t *tl = tl_new();
-  check_result_t res[2];
+  check_result_t res[SC_MAX_CHECKS];
   add(tl, 1.0, "tcp.connect", "dst_name", "se1", NULL, NULL);
   add(tl, 1.5, "tcp.connect", "dst_name", "se2", NULL, NULL);
   tl_sort(tl);
@@ -245,12 +245,12 @@ static void test_min_count(void **state) {
   assert_int_equal(res[0].verdict, VERDICT_FAIL);
   assert_non_null(strstr(res[0].message, "at least 2 times"));
   assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   add(tl, 1.2, "tcp.connect", "dst_name", "se1", NULL, NULL);
   tl_sort(tl);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_PASS);
   assert_int_equal(res[0].matched_us, 1200000);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   tl_free(tl);
   scenario_free(sc);
   diag_t d;
@@ -269,18 +269,18 @@ static void test_until(void **state) {
       " {\"id\": \"no-pcc-yet\", \"requirement\": \"BC-FO-02\", \"after\": \"outage\", \"until\": \"se2\",\n"
       "  \"forbid\": {\"event\": \"dns.query\", \"match\": {\"qname\": \"any2bcp.*\"}}}]}");
   tl_t *tl = tl_new();
-  check_result_t res[2];
+  check_result_t res[SC_MAX_CHECKS];
   add(tl, 1.0, "fault.on", "step", "outage", NULL, NULL);
   add(tl, 3.0, "tcp.connect", "dst_name", "se2", NULL, NULL);
   add(tl, 3.5, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL); /* after se2: allowed */
   tl_sort(tl);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_PASS);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   add(tl, 2.0, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL); /* before se2: not */
   tl_sort(tl);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
   assert_int_equal(res[1].verdict, VERDICT_FAIL);
-  check_results_free(res, 2);
+  check_results_free(res, sc->n_checks);
   tl_free(tl);
   scenario_free(sc);
 }
@@ -312,20 +312,53 @@ static void test_timer_windows(void **state) {
   assert_int_equal(scenario_bind_timers(sc, t, 4, err, sizeof err), 0);
   assert_int_equal(sc->checks[0].within_ms, 1200); /* the scenario's retries, the profile's timeout */
   tl_t *tl = tl_new();
-  check_result_t res[1];
+  check_result_t res[SC_MAX_CHECKS];
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL); /* 1.2 s fits the 3 s scenario */
-  check_results_free(res, 1);
+  check_results_free(res, sc->n_checks);
   sc_timer_t slow[] = {{"timeout", 10000}};
   assert_int_equal(scenario_bind_timers(sc, slow, 1, err, sizeof err), 0);
   assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_UNSUPPORTED); /* 40 s does not */
   assert_non_null(strstr(res[0].message, "ends at 40.000s, after the scenario"));
-  check_results_free(res, 1);
+  check_results_free(res, sc->n_checks);
   tl_free(tl);
   scenario_free(sc);
   diag_t d;
   assert_null(scenario_parse("{\"id\": \"w\", \"duration\": \"3s\", \"checks\": [{\"id\": \"x\", \"requirement\": \"R\","
                              " \"within\": \"2*tmeout\", \"expect\": {\"event\": \"dns.query\"}}]}", "w.json", &d));
   assert_non_null(strstr(d.msg, "not a timer"));
+}
+
+/* A client that floods the timeline: from the first dropped event on, an
+ * absence proves nothing (unsupported), a presence still does (fail). */
+static void test_flooded_timeline(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"f\", \"duration\": \"9s\", \"checks\": [\n"
+      " {\"id\": \"pcc\", \"requirement\": \"BC-FO-01\", \"within\": \"8s\",\n"
+      "  \"expect\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2.*\"}}},\n"
+      " {\"id\": \"calm\", \"requirement\": \"BC-FO-07\",\n"
+      "  \"limit\": {\"event\": \"dns.query\", \"max\": 10}},\n"
+      " {\"id\": \"no-c2site\", \"requirement\": \"BC-TLS-02\",\n"
+      "  \"forbid\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.*\"}}}]}");
+  tl_t *tl = tl_new();
+  for (int i = 0; i < TL_MAX_EVENTS + 5; i++) {
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "qname", "flood.example");
+    (void)tl_add(tl, 1000000 + i, "wire", "dns.query", f);
+  }
+  assert_int_equal(tl_dropped(tl), 5);
+  assert_true(tl_first_drop(tl) > 1000000);
+  tl_sort(tl);
+  check_result_t res[SC_MAX_CHECKS];
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
+  assert_int_equal(res[0].verdict, VERDICT_UNSUPPORTED); /* its ClientHello may be among the dropped */
+  assert_non_null(strstr(res[0].message, "the timeline was full"));
+  assert_int_equal(res[1].verdict, VERDICT_FAIL); /* the flood itself is a failure */
+  assert_int_equal(res[2].verdict, VERDICT_UNSUPPORTED);
+  check_results_free(res, sc->n_checks);
+  /* The harness's own events still fit after the cap. */
+  assert_int_equal(tl_add(tl, 2000000, "harness", "fault.on", NULL), 0);
+  tl_free(tl);
+  scenario_free(sc);
 }
 
 /* The scenario rule, item by item. */
@@ -363,7 +396,7 @@ int main(void) {
       cmocka_unit_test(test_timeline_order_and_cap), cmocka_unit_test(test_precondition),
       cmocka_unit_test(test_network_only_client), cmocka_unit_test(test_network_check_on_session_anchor_is_refused),
       cmocka_unit_test(test_min_count), cmocka_unit_test(test_scenario_rule), cmocka_unit_test(test_until),
-      cmocka_unit_test(test_timer_windows),
+      cmocka_unit_test(test_timer_windows), cmocka_unit_test(test_flooded_timeline),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,76 @@
+#!/bin/sh
+# Hostile clients (tests/clients/hostile): each gets a verdict, fail or
+# error, within its scenario's time bound; the harness survives and stays
+# bounded; nothing of any run is left running.
+#   hang, exit, crash, daemon: a verdict all the same, and no process left
+#   log-flood: client.log is capped, and the report says how much was cut
+#   dns-flood, syn-flood, many-conns: a failed check of the flood, the lab's
+#     memory bounded
+#   garbage: no service crashes, and each one logs the garbage
+#   unknown: the built-in check flags the unknown server
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+T=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+H="$SRC/tests/clients/hostile/hostile.py"
+profile() {
+  printf '{"name": "hostile-%s", "command": ["/usr/bin/python3", "%s", "%s", "${config}", "${state_dir}"]}\n' "$1" "$H" "$1" > "$T/$1.json"
+}
+run() { # MODE SCENARIO
+  profile "$1"
+  "$BCSIM" run -q --client "$T/$1.json" --out "$T/$1" "$SRC/scenarios/$2" > "$T/$1.txt" 2>&1
+  echo $? > "$T/$1.rc"
+}
+# One at a time for the floods (each loads the machine); the others side by side.
+for m in hang exit crash daemon unknown log-flood; do run $m cloud-down.json & done
+run garbage portal-down/new-enrollment-cloud-up.json & # the cloud stays up: every service can be reached
+wait
+for m in dns-flood syn-flood many-conns; do run $m cloud-down/cloud-flapping.json; done
+
+for m in hang exit crash daemon garbage unknown log-flood dns-flood syn-flood many-conns; do
+  rc=$(cat "$T/$m.rc")
+  [ "$rc" = 1 ] || [ "$rc" = 3 ] || fail "hostile $m: exit $rc, expected 1 or 3: $(cat "$T/$m.txt")"
+  v=$(jq -r '.scenarios[0].verdict' "$T/$m/report.json")
+  [ "$v" = fail ] || [ "$v" = error ] || fail "hostile $m: verdict $v"
+  jq -e '.scenarios[0] | .duration_s <= ({"cloud-flapping": 8, "cloud-down": 6, "new-enrollment-cloud-up": 4}[.id]) + 5' "$T/$m/report.json" > /dev/null ||
+    fail "hostile $m: the scenario overran its time bound: $(jq '.scenarios[0].duration_s' "$T/$m/report.json") s"
+  echo "hostile $m: $v in $(jq '.scenarios[0].duration_s' "$T/$m/report.json") s"
+done
+
+R() { echo "$T/$1/$(jq -r '.scenarios[0].id' "$T/$1/report.json")"; }
+failed() { jq -e --arg c "$2" 'any(.scenarios[0].checks[]; .id == $c and .verdict == "fail")' "$T/$1/report.json" > /dev/null; }
+# Whether any event of an events.jsonl satisfies a jq condition.
+has_event() { jq -s -e --arg s "${3:-}" "any(.[]; $2)" "$1" > /dev/null; }
+
+# The log: capped at 8 MiB, the cut said.
+size=$(wc -c < "$(R log-flood)/client.log")
+[ "$size" -le $((8 * 1024 * 1024 + 200)) ] || fail "client.log grew to $size bytes"
+jq -e '.scenarios[0].client_log.cut > 0' "$T/log-flood/report.json" > /dev/null || fail "the report does not say client.log was cut"
+
+# Floods: a failed check of the flood, and a lab of bounded size.
+failed dns-flood bounded-lookups || fail "the DNS flood failed no check of its own"
+failed syn-flood bounded-connects || fail "the SYN flood failed no check of its own"
+failed many-conns bounded-connects || fail "thousands of connections failed no check"
+for m in dns-flood syn-flood many-conns; do
+  rss=$(jq '.scenarios[0].lab_peak_rss_kb' "$T/$m/report.json")
+  [ "$rss" -lt 500000 ] || fail "hostile $m: the lab grew to $rss kB"
+done
+
+# Garbage: every service said what it got.
+G="$(R garbage)/events.jsonl"
+has_event "$G" '.type == "svc.dns.query" and .action == "malformed"' || fail "the resolver did not log the malformed queries"
+for s in broker se1 se2 cloud-sp portal pcc1 pcc2 pse1 pse2; do
+  has_event "$G" '.service == $s and .type == "svc.tls.handshake" and .result != "ok"' "$s" || fail "service $s did not log garbage TLS"
+  has_event "$G" '.service == $s and .type == "svc.http.malformed"' "$s" || fail "service $s did not log garbage HTTP"
+done
+
+failed unknown no-unknown-address || fail "contacting an unknown address was not flagged"
+
+# Nothing of any run is left running: the daemon neither.
+pid=$(cat "$(R daemon)/state/daemon.pid" 2> /dev/null) || fail "the daemon did not start"
+sleep 1
+[ ! -d "/proc/$pid" ] || ! grep -q hostile "/proc/$pid/cmdline" 2> /dev/null || fail "the daemonised client is still running (pid $pid)"
+left=$(pgrep -f "$T/" || true)
+[ -z "$left" ] || fail "processes of the hostile runs are left: $(ps -o pid,args -p $(echo $left | tr ' ' ,))"
+echo "1 passed, 0 failed"

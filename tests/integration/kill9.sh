@@ -1,0 +1,50 @@
+#!/bin/sh
+# Every descriptor a lab holds is close-on-exec. kill -9 of bcsim in the
+# middle of a scenario: every process of its lab dies
+# with it (the client, its children, the lab), no namespace or mount is left
+# behind, the files it had written are whole, and the next run into the same
+# folder starts clean and passes.
+set -u
+BCSIM=$1 SRC=$2
+. "$SRC/tests/integration/lib.sh"
+T=$(mktemp -d)
+trap 'kill -9 $pid 2> /dev/null; rm -rf "$T"' EXIT
+S="$SRC/scenarios/cloud-down/cloud-down-failback.json"
+"$BCSIM" run -q --out "$T/o" "$S" > "$T/run1.txt" 2>&1 &
+pid=$!
+# Wait until the client is up inside its lab (its log has lines), then kill.
+for i in $(seq 1 100); do
+  [ -s "$T/o/cloud-down-failback/client.log" ] && break
+  sleep 0.1
+done
+[ -s "$T/o/cloud-down-failback/client.log" ] || fail "the scenario never started: $(cat "$T/run1.txt")"
+sleep 1
+pgrep -f "$T/" > "$T/before.txt" || true
+[ "$(wc -l < "$T/before.txt")" -ge 2 ] || fail "the run's processes were not found before the kill"
+# Every descriptor the lab holds (its own, libpcap's, libevent's, OpenSSL's) is close-on-exec.
+lab=$(pgrep -f "__lab.*$T/" | head -1)
+[ -n "$lab" ] || fail "the lab process was not found"
+for info in /proc/$lab/fdinfo/*; do
+  fd=${info##*/}
+  [ "$fd" -gt 2 ] || continue
+  flags=$(awk '/^flags:/ {print $2}' "$info" 2> /dev/null) || continue
+  [ -n "$flags" ] || continue
+  [ $(( 0$flags & 02000000 )) -ne 0 ] || fail "the lab's descriptor $fd ($(readlink /proc/$lab/fd/$fd)) is not close-on-exec"
+done
+kill -9 $pid
+for i in $(seq 1 50); do
+  left=$(pgrep -f "$T/" || true)
+  [ -z "$left" ] && break
+  sleep 0.1
+done
+[ -z "$left" ] || fail "after kill -9 these are left: $(ps -o pid,args -p $(echo $left | tr ' ' ,))"
+# A lab's namespaces live as long as a process is in them; no mount of the lab is on the host.
+! grep -q "$T" /proc/self/mountinfo || fail "a mount of the lab is left on the host"
+for f in "$T"/o/report.json "$T"/o/cloud-down-failback/result.json; do
+  [ ! -e "$f" ] || jq . "$f" > /dev/null || fail "$f was left half written"
+done
+ls "$T"/o/cloud-down-failback/*.tmp.* > /dev/null 2>&1 && echo "note: temporary files left: $(ls "$T"/o/cloud-down-failback/*.tmp.*)"
+"$BCSIM" run -q --out "$T/o" "$S" > "$T/run2.txt" 2>&1 || fail "the run after kill -9 did not pass: $(cat "$T/run2.txt")"
+left=$(pgrep -f "$T/" || true)
+[ -z "$left" ] || fail "the second run left processes"
+echo "1 passed, 0 failed"
