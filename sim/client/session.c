@@ -57,6 +57,7 @@ struct cc_session {
   struct evhttp_connection *checking; /* the failback check of the cloud, in flight */
   void *exit_lookup;                  /* its name lookup, in flight */
   char exit_assertion[256];           /* a new user's failback check: the cloud SP's assertion */
+  struct req_ctx *requests;           /* in flight (see req_ctx) */
   bool new_user;                      /* no enrollment yet: c2site, enroll first */
   char token[256], broker[300], assertion[256];
 };
@@ -196,11 +197,21 @@ static void log_tls_error(struct evhttp_connection *c) {
   }
 }
 
+/* A request in flight. evhttp frees a request whose connection goes without
+ * calling back, so the session keeps every one and frees those at its end. */
 typedef struct req_ctx {
   cc_session_t *s;
   struct evhttp_connection *conn;
   done_fn done;
+  struct req_ctx *prev, *next;
 } req_ctx_t;
+
+static void forget_request(cc_session_t *s, req_ctx_t *rc) {
+  if (rc->prev) rc->prev->next = rc->next;
+  else s->requests = rc->next;
+  if (rc->next) rc->next->prev = rc->prev;
+  free(rc);
+}
 
 static void on_response(struct evhttp_request *req, void *arg) {
   req_ctx_t *rc = arg;
@@ -236,7 +247,7 @@ static void on_response(struct evhttp_request *req, void *arg) {
     log_tls_error(rc->conn);
   }
   done_fn done = rc->done;
-  free(rc);
+  forget_request(s, rc);
   done(s, status, body);
   cJSON_Delete(body);
 }
@@ -254,6 +265,9 @@ static int send_req(cc_session_t *s, struct evhttp_connection *c, enum evhttp_cm
   rc->s = s;
   rc->conn = c;
   rc->done = done;
+  rc->next = s->requests;
+  if (s->requests) s->requests->prev = rc;
+  s->requests = rc;
   struct evkeyvalq *h = evhttp_request_get_output_headers(req);
   evhttp_add_header(h, "Host", host);
   if (s->token[0]) {
@@ -939,6 +953,7 @@ void cc_session_free(cc_session_t *s) {
   if (s->checking) evhttp_connection_free(s->checking);
   if (s->probe) evhttp_free(s->probe);
   if (s->timer) event_free(s->timer);
+  while (s->requests) forget_request(s, s->requests);
   SSL_CTX_free(s->cloud_ctx);
   SSL_CTX_free(s->bc_ctx);
   free(s);

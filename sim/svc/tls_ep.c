@@ -33,7 +33,7 @@ struct tls_ep {
   void *log_arg;
   void (*handler)(struct evhttp_request *, void *);
   void *handler_arg;
-  bool closing; /* tls_ep_free: connections going now are no one's garbage */
+  struct conn_note *notes; /* every live connection's note: the endpoint may go first */
 };
 
 static void peer_of_fd(int fd, char *out, size_t len) {
@@ -52,7 +52,8 @@ static void peer_of_fd(int fd, char *out, size_t len) {
  * handshake, or never a request after one, is logged: garbage is said, not
  * swallowed. */
 typedef struct conn_note {
-  tls_ep_t *ep;
+  tls_ep_t *ep; /* NULL once the endpoint is gone (its connections may be freed after it) */
+  struct conn_note *prev, *next;
   char peer[INET6_ADDRSTRLEN];
   int requests;
   uint64_t read_at_handshake; /* bytes read from the client when its handshake ended */
@@ -65,7 +66,13 @@ static void log_garbage(const conn_note_t *n, const SSL *ssl);
 
 static void free_note(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
   conn_note_t *n = ptr;
-  if (n && parent && n->ep && !n->ep->closing) log_garbage(n, parent);
+  if (!n) return;
+  if (n->ep) {
+    if (parent) log_garbage(n, parent);
+    if (n->prev) n->prev->next = n->next;
+    else n->ep->notes = n->next;
+    if (n->next) n->next->prev = n->prev;
+  }
   free(n);
 }
 
@@ -77,7 +84,13 @@ static void note_peer(SSL *ssl, tls_ep_t *ep) {
   if (!n) return;
   n->ep = ep;
   peer_of_fd(SSL_get_fd(ssl), n->peer, sizeof n->peer);
-  if (!SSL_set_ex_data(ssl, note_index, n)) free(n);
+  if (!SSL_set_ex_data(ssl, note_index, n)) {
+    free(n);
+    return;
+  }
+  n->next = ep->notes;
+  if (ep->notes) ep->notes->prev = n;
+  ep->notes = n;
 }
 
 static uint64_t bytes_read(const SSL *ssl) {
@@ -319,7 +332,9 @@ int tls_ep_add_socket(tls_ep_t *ep, int listen_fd) {
 
 void tls_ep_free(tls_ep_t *ep) {
   if (!ep) return;
-  ep->closing = true;
+  /* Connections freed from now on (some only when the loop goes) are no one's garbage. */
+  for (conn_note_t *n = ep->notes; n; n = n->next) n->ep = NULL;
+  ep->notes = NULL;
   if (ep->http) evhttp_free(ep->http);
   clear_set(&ep->real);
   clear_set(&ep->over);
