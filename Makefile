@@ -4,9 +4,12 @@ OUT   ?= out
 JOBS  ?= $(shell nproc)
 DEB_PACKAGES = build-essential cmake pkg-config libssl-dev libevent-dev libldns-dev \
   libpcap-dev libnet1-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcmocka-dev libnftables-dev tshark \
-  libxml2-utils chromium iproute2 jq python3 openssl
+  libxml2-utils chromium iproute2 jq python3 openssl clang libclang-rt-14-dev
+# The sanitized build, and where every sanitizer report of its processes lands.
+ASAN_BUILD ?= $(BUILD)-asan
+FUZZ_RUNS ?= 1000000
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test test-asan fuzz demo bench clean
 all: build
 
 deps:
@@ -18,6 +21,28 @@ build: deps
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every test, with AddressSanitizer and UndefinedBehaviorSanitizer in bcsim,
+# the lab's services and the reference client. A process that reports aborts;
+# every report also lands in $(ASAN_BUILD)/sanitizer/, and any there fails
+# the target even if no test noticed. Sanitized labs are slower, so the suite
+# runs 4 labs at a time (BCSIM_TEST_JOBS) rather than 8.
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBCSIM_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
+	@rm -rf $(ASAN_BUILD)/sanitizer && mkdir -p $(ASAN_BUILD)/sanitizer
+	@cd $(ASAN_BUILD) && BCSIM_TEST_JOBS=$${BCSIM_TEST_JOBS:-4} \
+	 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer/asan \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer/ubsan \
+	 ctest --output-on-failure -j $(JOBS)
+	@if [ -n "$$(ls $(ASAN_BUILD)/sanitizer)" ]; then \
+	   echo "test-asan: sanitizer reports:" >&2; head -n 40 $(ASAN_BUILD)/sanitizer/* >&2; exit 1; fi
+	@echo "test-asan: every test passed; no sanitizer report"
+
+# Every fuzz target for FUZZ_RUNS executions (docs/fuzzing.md); ctest runs
+# the same script with a few thousand as its smoke run.
+fuzz: build
+	@sh tests/fuzz/run.sh $(BUILD)/bcsim . $(BUILD)/fuzz-build $(BUILD)/fuzz-out $(FUZZ_RUNS)
 
 demo: build
 	@$(BUILD)/bcsim run --out $(OUT) scenarios/; rc=$$?; \

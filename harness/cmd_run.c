@@ -46,11 +46,15 @@ static void print_scenario_line(const cJSON *s) {
          report_str(s, "id"), cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
   if (*report_str(s, "error")) printf("      error: %s\n", report_str(s, "error"));
   if (*report_str(s, "reason")) printf("      %s\n", report_str(s, "reason"));
-  const cJSON *cut = cJSON_GetObjectItemCaseSensitive(s, "client_log");
-  if (cut)
-    printf("      client.log was cut: the client wrote %.0f bytes, %.0f of them dropped\n",
-           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "written")),
-           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "cut")));
+  static const char *const logs[][2] = {{"client_log", "client.log was cut: the client wrote"},
+                                         {"services_log", "services.log was cut: the services logged"}};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *cut = cJSON_GetObjectItemCaseSensitive(s, logs[i][0]);
+    if (cut)
+      printf("      %s %.0f bytes, %.0f of them dropped\n", logs[i][1],
+             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "written")),
+             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "cut")));
+  }
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   int shown = 0, more = 0;
   for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {

@@ -209,6 +209,55 @@ static void export_info(const cJSON *info) {
   }
 }
 
+/* The entry child of control_exec: enters the lab's namespaces, runs argv
+ * confined in a child of its own (the PID namespace holds only for
+ * children) and returns its exit code. A failure to enter is written to
+ * report_fd. */
+static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, const char *resolv, char *const *argv,
+                         int report_fd) {
+  static const int kinds[4] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID};
+  static const char *const names[4] = {"user", "mount", "network", "PID"};
+  char msg[256];
+  for (int i = 0; i < 4; i++) {
+    if (setns(fds[i], kinds[i]) < 0) {
+      int n = snprintf(msg, sizeof msg, "entering the lab's %s namespace failed: %s", names[i], strerror(errno));
+      if (write(report_fd, msg, (size_t)n) < 0) {
+        /* nothing more to say */
+      }
+      return 3;
+    }
+  }
+  export_info(info);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  pid_t child = fork();
+  if (child < 0) {
+    int n = snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
+    if (write(report_fd, msg, (size_t)n) < 0) {
+      /* nothing more to say */
+    }
+    return 3;
+  }
+  if (child == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    /* As confined as the client under test: what works here works in a scenario. */
+    if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || sandbox_close_inherited() < 0 ||
+        spawn_drop_privileges() < 0) {
+      fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
+      _exit(126);
+    }
+    execvp(argv[0], argv);
+    fprintf(stderr, "bcsim exec: %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  close(report_fd);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/lab.json", dir);
@@ -216,7 +265,6 @@ int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
   cJSON *info = text ? cJSON_Parse(text) : NULL;
   free(text);
   int fds[4] = {-1, -1, -1, -1}, rc = -1;
-  static const int kinds[4] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID};
   const cJSON *pid = cJSON_GetObjectItemCaseSensitive(info, "pid");
   const cJSON *netfd = cJSON_GetObjectItemCaseSensitive(info, "client_netns_fd");
   const char *cwd = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(info, "state_dir"));
@@ -237,35 +285,40 @@ int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
       (fds[2] = open_ns(pid->valueint, fdpath, err, errlen)) < 0 ||
       (fds[3] = open_ns(pid->valueint, "ns/pid", err, errlen)) < 0)
     goto out;
-  for (int i = 0; i < 4; i++) {
-    if (setns(fds[i], kinds[i]) < 0) {
-      static const char *const names[4] = {"user", "mount", "network", "PID"};
-      snprintf(err, errlen, "entering the lab's %s namespace failed: %s", names[i], strerror(errno));
-      goto out;
-    }
-  }
-  export_info(info);
-  pid_t child = fork();
-  if (child < 0) {
-    snprintf(err, errlen, "fork: %s", strerror(errno));
+  /* A child enters the lab, never this process: one that has entered a PID
+   * namespace is a stranger to its own children (LeakSanitizer's tracer,
+   * for one, hangs there), and this process must stay the host's. The
+   * child reports a failure to enter through the pipe. */
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) {
+    snprintf(err, errlen, "pipe: %s", strerror(errno));
     goto out;
   }
-  if (child == 0) {
-    /* As confined as the client under test: what works here works in a scenario. */
-    if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || sandbox_close_inherited() < 0 ||
-        spawn_drop_privileges() < 0) {
-      fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
-      _exit(126);
-    }
-    execvp(argv[0], argv);
-    fprintf(stderr, "bcsim exec: %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+  pid_t entry = fork();
+  if (entry < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    close(report[0]);
+    close(report[1]);
+    goto out;
   }
+  if (entry == 0) {
+    close(report[0]);
+    _exit(enter_and_run(fds, info, cwd, resolv, argv, report[1]));
+  }
+  close(report[1]);
   /* The terminal's Ctrl-C reaches the command too; this process waits for its answer. */
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
+  ssize_t got;
+  while ((got = read(report[0], err, errlen - 1)) < 0 && errno == EINTR) {
+  }
+  close(report[0]);
   int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(entry, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got > 0) {
+    err[got] = 0;
+    goto out;
   }
   rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:

@@ -28,21 +28,11 @@ static int load_parties(const char *dir, wire_party_t *out, int *n, char *err, s
   char path[1200];
   snprintf(path, sizeof path, "%s/world/parties.json", dir);
   cJSON *list = read_json(path);
-  *n = 0;
-  if (!cJSON_IsArray(list)) {
+  *n = wire_parties_from_json(list, out, MAX_PARTIES);
+  if (*n < 0) {
     snprintf(err, errlen, "%s: missing or not a JSON array", path);
     cJSON_Delete(list);
     return -1;
-  }
-  for (const cJSON *p = list->child; p && *n < MAX_PARTIES; p = p->next) {
-    const char *addr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "addr"));
-    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
-    const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "role"));
-    if (!addr || !name || !role) continue;
-    snprintf(out[*n].addr, sizeof out[*n].addr, "%s", addr);
-    snprintf(out[*n].name, sizeof out[*n].name, "%s", name);
-    snprintf(out[*n].role, sizeof out[*n].role, "%s", role);
-    (*n)++;
   }
   cJSON_Delete(list);
   return 0;
@@ -77,7 +67,9 @@ static int load_events(const char *dir, evidence_t *ev, int64_t *pcap_t0, char *
       snprintf(src, sizeof src, "%s", from);
       snprintf(kind, sizeof kind, "%s", type);
       const cJSON *t0 = cJSON_GetObjectItemCaseSensitive(e, "pcap_t0_us");
-      if (strcmp(kind, "capture.start") == 0 && cJSON_IsNumber(t0)) *pcap_t0 = (int64_t)t0->valuedouble;
+      /* In range before the cast (a run folder may have been edited): 2^62 us is 146,000 years. */
+      if (strcmp(kind, "capture.start") == 0 && cJSON_IsNumber(t0) && t0->valuedouble >= 0 && t0->valuedouble < 0x1p62)
+        *pcap_t0 = (int64_t)t0->valuedouble;
       int64_t t_us = llround(t->valuedouble * 1e6);
       cJSON_DeleteItemFromObjectCaseSensitive(e, "t");
       cJSON_DeleteItemFromObjectCaseSensitive(e, "from");
@@ -111,8 +103,8 @@ static int load_capture(const char *dir, evidence_t *ev, int64_t pcap_t0, char *
   const u_char *frame;
   int linktype = pcap_datalink(p), got;
   while (w && (got = pcap_next_ex(p, &h, &frame)) == 1) {
-    int64_t stamp = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-    wire_frame(w, stamp - pcap_t0, frame, h->caplen, linktype);
+    int64_t stamp;
+    if (wire_stamp_us(h->ts.tv_sec, h->ts.tv_usec, &stamp)) wire_frame(w, stamp - pcap_t0, frame, h->caplen, linktype);
   }
   wire_free(w);
   pcap_close(p);

@@ -36,6 +36,7 @@
 static void usage(FILE *to) {
   fprintf(to,
           "usage: bcsim COMMAND [options]   (bcsim COMMAND --help for each; man bcsim for all)\n"
+          "       bcsim --version\n"
           "\n"
           "Testing a client:\n"
           "  run        play scenarios against a client; write report.json, junit.xml, report.html\n"
@@ -116,6 +117,14 @@ int main(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_USAGE : 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    /* The build matters to whoever reads a measurement: sanitizers change speed and memory. */
+    printf("bcsim %s\n", BCSIM_VERSION);
+#ifdef BCSIM_SANITIZED
+    printf("build: sanitized (AddressSanitizer, UndefinedBehaviorSanitizer)\n");
+#endif
+    return 0;
   }
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(argv[1], "validate") == 0) return cmd_validate(argc - 1, argv + 1);

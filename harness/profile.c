@@ -50,11 +50,10 @@ static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool requ
   return true;
 }
 
-profile_t *profile_load(const char *path, diag_t *d) {
+profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
   static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch", "levels",
                                      "shows_on"};
   profile_t *p = calloc(1, sizeof *p);
-  char *text = NULL;
   cJSON *root = NULL;
   bool ok = false;
   if (!p) goto out;
@@ -62,12 +61,6 @@ profile_t *profile_load(const char *path, diag_t *d) {
   char tmp[512];
   snprintf(tmp, sizeof tmp, "%s", path);
   snprintf(p->dir, sizeof p->dir, "%s", dirname(tmp));
-  text = scenario_read_file(path);
-  if (!text) {
-    diag_set(d, path, 0, 0, "profiles live in fixtures/clients/", "cannot read client profile: %s",
-             strerror(errno ? errno : EIO));
-    goto out;
-  }
   root = jsonv_parse(text, path, d);
   jsonv_t v = {text, path, d, p};
   if (!root) goto out;
@@ -109,11 +102,22 @@ profile_t *profile_load(const char *path, diag_t *d) {
   p->shows_on_wire = strcmp(shows_on, "session") != 0;
 out:
   cJSON_Delete(root);
-  free(text);
   if (!ok) {
     profile_free(p);
     p = NULL;
   }
+  return p;
+}
+
+profile_t *profile_load(const char *path, diag_t *d) {
+  char *text = scenario_read_file(path);
+  if (!text) {
+    diag_set(d, path, 0, 0, "profiles live in fixtures/clients/", "cannot read client profile: %s",
+             strerror(errno ? errno : EIO));
+    return NULL;
+  }
+  profile_t *p = profile_parse(text, path, d);
+  free(text);
   return p;
 }
 

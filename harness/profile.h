@@ -32,6 +32,8 @@ typedef struct profile {
 
 /* Loads and validates a profile; NULL with d filled in on error. Free with profile_free. */
 profile_t *profile_load(const char *path, diag_t *d);
+/* The same from text; path names it in diagnostics and anchors its relative paths. */
+profile_t *profile_parse(const char *text, const char *path, diag_t *d);
 void profile_free(profile_t *p);
 /* The names a template may use, for validation and for `bcsim list`. */
 bool profile_placeholder_known(const char *name);

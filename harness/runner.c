@@ -40,6 +40,9 @@
  * few dozen; a client that opens thousands of connections is cut off here,
  * and the services' memory with it (docs/architecture.md). */
 #define LAB_MAX_FDS 16384
+/* services.log is for people; events.jsonl (capped by its event count) is
+ * the evidence. A flood would otherwise write it at megabytes a second. */
+#define SERVICES_LOG_CAP (16u << 20)
 #define PROBE_TIMEOUT_MS 3000
 #define MAX_PROBES 16
 
@@ -80,6 +83,7 @@ struct run {
   wire_t *wire;
   clientlog_t *client_log; /* the client's output, capped */
   FILE *svc_log;
+  uint64_t svc_log_written, svc_log_cut; /* bytes of services.log lines: kept, and over its cap */
   int64_t t0_us;        /* scenario start, monotonic */
   int64_t pcap_t0_us; /* t = 0 in pcap's wall-clock stamps: a packet's time is its stamp minus this */
   pid_t client_pid;
@@ -104,7 +108,15 @@ static int64_t now_rel(const run_t *r) { return dur_now_us() - r->t0_us; }
 static void emit(run_t *r, int64_t t_us, const char *src, const char *type, cJSON *fields) {
   if (r->svc_log && strncmp(type, "svc.", 4) == 0) {
     char *text = cJSON_PrintUnformatted(fields);
-    fprintf(r->svc_log, "%10.6f %-8s %s %s\n", (double)t_us / 1e6, src, type, text ? text : "");
+    char head[128];
+    int n = snprintf(head, sizeof head, "%10.6f %-8s %s ", (double)t_us / 1e6, src, type);
+    uint64_t len = (uint64_t)n + (text ? strlen(text) : 0) + 1;
+    if (r->svc_log_written + len <= SERVICES_LOG_CAP) {
+      fprintf(r->svc_log, "%s%s\n", head, text ? text : "");
+      r->svc_log_written += len;
+    } else {
+      r->svc_log_cut += len;
+    }
     cJSON_free(text);
   }
   tl_add(r->tl, t_us, src, type, fields);
@@ -162,8 +174,8 @@ static int inject_rst(run_t *r, const char *target, char *err, size_t errlen) {
 
 static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype) {
   run_t *r = arg;
-  int64_t stamp = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-  wire_frame(r->wire, stamp - r->pcap_t0_us, frame, h->caplen, linktype);
+  int64_t stamp;
+  if (wire_stamp_us(h->ts.tv_sec, h->ts.tv_usec, &stamp)) wire_frame(r->wire, stamp - r->pcap_t0_us, frame, h->caplen, linktype);
 }
 
 static void on_world_log(void *arg, const char *src, const char *type, cJSON *fields) {
@@ -513,14 +525,7 @@ static int start_wire(run_t *r) {
   wire_party_t parties[64];
   char path[700];
   int n = world_wire_parties(r->world, parties, 64);
-  cJSON *list = cJSON_CreateArray();
-  for (int i = 0; i < n; i++) {
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "addr", parties[i].addr);
-    cJSON_AddStringToObject(p, "name", parties[i].name);
-    cJSON_AddStringToObject(p, "role", parties[i].role);
-    cJSON_AddItemToArray(list, p);
-  }
+  cJSON *list = wire_parties_to_json(parties, n);
   snprintf(path, sizeof path, "%s/world/parties.json", r->out_dir);
   int rc = report_write_file(list, path);
   cJSON_Delete(list);
@@ -572,6 +577,11 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   /* What the lab cost: a flood must not grow it without bound. */
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru) == 0) cJSON_AddNumberToObject(res, "lab_peak_rss_kb", (double)ru.ru_maxrss);
+  if (r->svc_log_cut) {
+    cJSON *sl = cJSON_AddObjectToObject(res, "services_log");
+    cJSON_AddNumberToObject(sl, "written", (double)(r->svc_log_written + r->svc_log_cut));
+    cJSON_AddNumberToObject(sl, "cut", (double)r->svc_log_cut);
+  }
   if (clientlog_cut(r->client_log)) {
     cJSON *cl = cJSON_AddObjectToObject(res, "client_log");
     cJSON_AddNumberToObject(cl, "written", (double)clientlog_total(r->client_log));

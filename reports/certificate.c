@@ -365,10 +365,9 @@ out:
   return bad;
 }
 
-int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *o) {
-  size_t len = 0, slen = 0;
-  char *data = read_all(cert_path, &len), *sigtext = read_all(sig_path, &slen);
-  cJSON *cert = data ? cJSON_Parse(data) : NULL, *sig = sigtext ? cJSON_Parse(sigtext) : NULL;
+int certificate_verify_text(const char *data, size_t len, const char *cert_path, const char *sigtext,
+                            const char *sig_path, const char *want_thumbprint, FILE *o) {
+  cJSON *cert = data ? cJSON_ParseWithLength(data, len) : NULL, *sig = sigtext ? cJSON_Parse(sigtext) : NULL;
   int bad = 0, rc = 2;
   if (!data || !cert || !cJSON_IsObject(cert)) {
     fprintf(o, "%s: error: %s\n", cert_path, data ? "not a JSON certificate" : "cannot read it");
@@ -418,6 +417,13 @@ int certificate_verify(const char *cert_path, const char *sig_path, const char *
 out:
   cJSON_Delete(cert);
   cJSON_Delete(sig);
+  return rc;
+}
+
+int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *o) {
+  size_t len = 0, slen = 0;
+  char *data = read_all(cert_path, &len), *sigtext = read_all(sig_path, &slen);
+  int rc = certificate_verify_text(data, len, cert_path, sigtext, sig_path, want_thumbprint, o);
   free(data);
   free(sigtext);
   return rc;

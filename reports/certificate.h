@@ -48,6 +48,9 @@ int certificate_sign_in(const char *out_dir, const char *key_path, char *err, si
  * Returns 0 when everything holds, 1 when something does not, 2 when the
  * files cannot be read or parsed. */
 int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *out);
+/* The same from the files' bytes (either may be NULL: unreadable); the paths are for messages. */
+int certificate_verify_text(const char *cert, size_t cert_len, const char *cert_path, const char *sig,
+                            const char *sig_path, const char *want_thumbprint, FILE *out);
 
 /* The SHA-256 of a regular file, in lower-case hex. 0 or -1. */
 int certificate_file_sha256(const char *path, char hex[65]);

@@ -106,18 +106,16 @@ out:
   return result;
 }
 
-cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir,
-                                  const char *thumbprint, const char *trust_path, bool skip_signature, char *err,
-                                  size_t errlen) {
-  char path[1024];
-  char *text = NULL, *etext = NULL, *payload = NULL;
+cc_config_status_t cc_config_parse(cc_config_t *cfg, const char *config_text, const char *config_name,
+                                   const char *enrollment_text, const char *enrollment_name, const char *thumbprint,
+                                   const char *trust_pem, bool skip_signature, char *err, size_t errlen) {
+  char *payload = NULL;
   cJSON *file = NULL, *c = NULL, *e = NULL;
   cc_config_status_t rc = CC_CONFIG_UNREADABLE;
   memset(cfg, 0, sizeof *cfg);
-  text = slurp(config_path);
-  file = text ? cJSON_Parse(text) : NULL;
+  file = config_text ? cJSON_Parse(config_text) : NULL;
   if (!file) {
-    snprintf(err, errlen, "cannot read the BC config %s", config_path);
+    snprintf(err, errlen, "cannot read the BC config %s", config_name);
     goto out;
   }
   payload = verified_payload(file, thumbprint, skip_signature, err, errlen);
@@ -132,26 +130,24 @@ cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, con
       take(c, "pcc_sni_enrolled", cfg->sni_enrolled, sizeof cfg->sni_enrolled) < 0 ||
       take(c, "pcc_sni_new", cfg->sni_new, sizeof cfg->sni_new) < 0 || !sp_url ||
       sscanf(sp_url, "https://%299[^/]", cfg->sp_host) != 1 || !(cfg->sp_ca_pem = take_dup(c, "sp_ca_pem"))) {
-    snprintf(err, errlen, "the BC config %s lacks a required setting", config_path);
+    snprintf(err, errlen, "the BC config %s lacks a required setting", config_name);
     goto out;
   }
   take(c, "cloud_sp", cfg->cloud_sp, sizeof cfg->cloud_sp);
   take(c, "portal", cfg->portal, sizeof cfg->portal);
-  snprintf(path, sizeof path, "%s/enrollment.json", state_dir);
-  etext = slurp(path);
-  e = etext ? cJSON_Parse(etext) : NULL;
+  e = enrollment_text ? cJSON_Parse(enrollment_text) : NULL;
   if (e) {
     if (take(e, "device_id", cfg->device_id, sizeof cfg->device_id) < 0 ||
         take(e, "token", cfg->token, sizeof cfg->token) < 0 || take(e, "broker", cfg->broker, sizeof cfg->broker) < 0 ||
         !(cfg->cloud_ca_pem = take_dup(e, "cloud_ca_pem"))) {
-      snprintf(err, errlen, "the enrollment in %s is damaged", path);
+      snprintf(err, errlen, "the enrollment in %s is damaged", enrollment_name);
       goto out;
     }
     cfg->enrolled = true;
   } else {
     snprintf(cfg->device_id, sizeof cfg->device_id, "device-new");
   }
-  if (!cfg->cloud_ca_pem && trust_path) cfg->cloud_ca_pem = slurp(trust_path);
+  if (!cfg->cloud_ca_pem && trust_pem) cfg->cloud_ca_pem = strdup(trust_pem);
   if (!cfg->cloud_ca_pem) {
     snprintf(err, errlen, "no trust store: give --trust, or an enrollment with the cloud CA");
     goto out;
@@ -161,10 +157,22 @@ out:
   cJSON_Delete(file);
   cJSON_Delete(c);
   cJSON_Delete(e);
-  free(text);
-  free(etext);
   free(payload);
   if (rc != CC_CONFIG_OK) cc_config_clear(cfg);
+  return rc;
+}
+
+cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir,
+                                  const char *thumbprint, const char *trust_path, bool skip_signature, char *err,
+                                  size_t errlen) {
+  char enrollment_path[1024];
+  snprintf(enrollment_path, sizeof enrollment_path, "%s/enrollment.json", state_dir);
+  char *text = slurp(config_path), *etext = slurp(enrollment_path), *trust = trust_path ? slurp(trust_path) : NULL;
+  cc_config_status_t rc = cc_config_parse(cfg, text, config_path, etext, enrollment_path, thumbprint, trust,
+                                          skip_signature, err, errlen);
+  free(text);
+  free(etext);
+  free(trust);
   return rc;
 }
 

@@ -37,6 +37,11 @@ typedef enum { CC_CONFIG_OK = 0, CC_CONFIG_UNREADABLE = -1, CC_CONFIG_REFUSED = 
 cc_config_status_t cc_config_load(cc_config_t *cfg, const char *config_path, const char *state_dir,
                                   const char *thumbprint, const char *trust_path, bool skip_signature, char *err,
                                   size_t errlen);
+/* The same from the files' text (enrollment_text and trust_pem may be NULL);
+ * the names are for messages. */
+cc_config_status_t cc_config_parse(cc_config_t *cfg, const char *config_text, const char *config_name,
+                                   const char *enrollment_text, const char *enrollment_name, const char *thumbprint,
+                                   const char *trust_pem, bool skip_signature, char *err, size_t errlen);
 void cc_config_clear(cc_config_t *cfg);
 /* The resolve-refused defect: looks up the PCC name of a config it has
  * refused, straight from the unverified payload (never do this). */

@@ -484,6 +484,42 @@ static void note_destination(wire_t *w, int64_t t, const pkt_view_t *v) {
   emit(w, t, "ip.unknown", f);
 }
 
+cJSON *wire_parties_to_json(const wire_party_t *parties, int n) {
+  cJSON *list = cJSON_CreateArray();
+  for (int i = 0; list && i < n; i++) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "addr", parties[i].addr);
+    cJSON_AddStringToObject(p, "name", parties[i].name);
+    cJSON_AddStringToObject(p, "role", parties[i].role);
+    cJSON_AddItemToArray(list, p);
+  }
+  return list;
+}
+
+int wire_parties_from_json(const cJSON *json, wire_party_t *out, int max) {
+  if (!cJSON_IsArray(json)) return -1;
+  int n = 0;
+  for (const cJSON *p = json->child; p && n < max; p = p->next) {
+    const char *addr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "addr"));
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
+    const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "role"));
+    if (!addr || !name || !role) continue;
+    snprintf(out[n].addr, sizeof out[n].addr, "%s", addr);
+    snprintf(out[n].name, sizeof out[n].name, "%s", name);
+    snprintf(out[n].role, sizeof out[n].role, "%s", role);
+    n++;
+  }
+  return n;
+}
+
+bool wire_stamp_us(int64_t sec, int64_t usec, int64_t *out) {
+  /* Within about 290,000 years of 1970 either way: no product overflows. */
+  const int64_t limit = INT64_MAX / 1000000 / 2;
+  if (sec > limit || sec < -limit || usec < 0 || usec >= 1000000) return false;
+  *out = sec * 1000000 + usec;
+  return true;
+}
+
 void wire_frame(wire_t *w, int64_t t_us, const uint8_t *frame, size_t caplen, int linktype) {
   pkt_view_t v;
   if (pkt_decode(frame, caplen, linktype, &v) < 0) return;

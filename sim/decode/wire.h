@@ -42,12 +42,23 @@ typedef struct wire_party {
 
 typedef struct wire wire_t;
 
+/* The party table as world/parties.json keeps it: [{"addr", "name", "role"}, ...].
+ * The runner writes it, and `bcsim rejudge` reads it back, through these. */
+cJSON *wire_parties_to_json(const wire_party_t *parties, int n);
+/* Fills out[] (at most max); entries without the three strings are skipped.
+ * Returns how many, or -1 if json is not an array. */
+int wire_parties_from_json(const cJSON *json, wire_party_t *out, int max);
+
 /* Receives each event: its time, type and fields (ownership passes). */
 typedef void (*wire_emit_fn)(void *arg, int64_t t_us, const char *type, cJSON *fields);
 
 /* Copies the party table. NULL when out of memory. */
 wire_t *wire_new(const wire_party_t *parties, int n_parties, wire_emit_fn emit, void *arg);
 void wire_free(wire_t *w);
+/* A capture's stamp (seconds and microseconds, as libpcap gives them) in
+ * microseconds. False when it does not fit: a capture file may claim any
+ * time, and such a frame is dropped rather than given a wrapped one. */
+bool wire_stamp_us(int64_t sec, int64_t usec, int64_t *out);
 /* One captured frame (linktype: a pcap DLT) seen at t_us. Hostile or cut
  * frames are ignored. */
 void wire_frame(wire_t *w, int64_t t_us, const uint8_t *frame, size_t caplen, int linktype);

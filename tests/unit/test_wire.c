@@ -414,7 +414,9 @@ static void test_hole_never_filled(void **state) {
   seen_free(&s);
 }
 
-/* A flood of connections and garbage: memory stays bounded, nothing crashes (run it under ASan). */
+/* A flood of connections and garbage: memory stays bounded, nothing crashes.
+ * A bad read that does not segfault passes here: `make test-asan` runs this
+ * under ASan and UBSan, which catch it. */
 static void test_flood_and_garbage(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
@@ -433,8 +435,36 @@ static void test_flood_and_garbage(void **state) {
   wire_free(w);
 }
 
+/* A capture file may claim any time: a stamp that does not fit in microseconds is refused. */
+static void test_stamps_that_do_not_fit(void **state) {
+  int64_t us = 0;
+  assert_true(wire_stamp_us(1700000000, 250000, &us));
+  assert_int_equal(us, INT64_C(1700000000250000));
+  assert_false(wire_stamp_us(INT64_MAX / 1000, 0, &us));
+  assert_false(wire_stamp_us(-(INT64_MAX / 1000), 0, &us));
+  assert_false(wire_stamp_us(1, 1000000, &us));
+  assert_false(wire_stamp_us(1, -1, &us));
+}
+
+/* world/parties.json, written and read back: what rejudge names is what the run named. */
+static void test_parties_round_trip(void **state) {
+  wire_party_t in[2] = {{"198.51.100.11", "pcc1", "pcc"}, {"2001:db8:200::12", "pcc2", "pcc"}}, out[4];
+  cJSON *json = wire_parties_to_json(in, 2);
+  cJSON_AddItemToArray(json, cJSON_CreateString("not a party")); /* skipped, not fatal */
+  assert_int_equal(wire_parties_from_json(json, out, 4), 2);
+  assert_string_equal(out[1].addr, "2001:db8:200::12");
+  assert_string_equal(out[1].name, "pcc2");
+  assert_string_equal(out[0].role, "pcc");
+  assert_int_equal(wire_parties_from_json(json, out, 1), 1); /* never more than room */
+  cJSON_Delete(json);
+  cJSON *obj = cJSON_CreateObject();
+  assert_int_equal(wire_parties_from_json(obj, out, 4), -1);
+  cJSON_Delete(obj);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stamps_that_do_not_fit),       cmocka_unit_test(test_parties_round_trip),
       cmocka_unit_test(test_tls13_hello_and_app_data),     cmocka_unit_test(test_refused_certificate_sends_no_data),
       cmocka_unit_test(test_close_notify_is_no_data),
       cmocka_unit_test(test_tls12_app_data),               cmocka_unit_test(test_retransmissions_are_not_attempts),

@@ -1,0 +1,23 @@
+/* The certificate verifier (`bcsim verify`): a published certificate.json and
+ * its signature, as anyone may hand them over. The input is the certificate;
+ * the bytes after its first NUL, if any, are the signature file. */
+#include "reports/certificate.h"
+#include "tests/fuzz/fuzz.h"
+
+static FILE *sink;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!sink) sink = fopen("/dev/null", "we");
+  FUZZ_REQUIRE(sink != NULL);
+  char *text = fuzz_text(data, size);
+  size_t first = strlen(text);
+  const char *sig = first < size ? text + first + 1 : NULL;
+  int rc = certificate_verify_text(text, first, "certificate.json", sig, "certificate.json.sig", NULL, sink);
+  FUZZ_REQUIRE(rc >= 0 && rc <= 2);
+  FUZZ_REQUIRE(sig || rc != 0); /* an unsigned certificate is never valid */
+  rc = certificate_verify_text(text, first, "certificate.json", sig, "certificate.json.sig",
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", sink);
+  FUZZ_REQUIRE(rc != 0); /* nobody's key has that thumbprint */
+  free(text);
+  return 0;
+}
