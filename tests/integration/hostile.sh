@@ -23,10 +23,23 @@ run() { # MODE SCENARIO
   echo $? > "$T/$1.rc"
 }
 # One at a time for the floods (each loads the machine); the others side by side.
+# While they run, the namespaces of their labs are noted, to look for them afterwards.
 for m in hang exit crash daemon unknown log-flood; do run $m cloud-down.json & done
 run garbage portal-down/new-enrollment-cloud-up.json & # the cloud stays up: every service can be reached
+for m in hang exit crash daemon unknown log-flood garbage; do
+  while [ ! -e "$T/$m.rc" ]; do # run() writes it when bcsim is done
+    hold_namespaces "__lab.*$T/" "$T/ns"
+    sleep 0.5
+  done
+done
 wait
-for m in dns-flood syn-flood many-conns; do run $m cloud-down/cloud-flapping.json; done
+for m in dns-flood syn-flood many-conns; do
+  run $m cloud-down/cloud-flapping.json &
+  sleep 2
+  hold_namespaces "__lab.*$T/" "$T/ns"
+  wait
+done
+[ -s "$T/ns/namespaces" ] || fail "no lab namespace was seen while the hostile clients ran"
 
 for m in hang exit crash daemon garbage unknown log-flood dns-flood syn-flood many-conns; do
   rc=$(cat "$T/$m.rc")
@@ -86,4 +99,7 @@ sleep 1
 [ ! -d "/proc/$pid" ] || ! grep -q hostile "/proc/$pid/cmdline" 2> /dev/null || fail "the daemonised client is still running (pid $pid)"
 left=$(pgrep -f "$T/" || true)
 [ -z "$left" ] || fail "processes of the hostile runs are left: $(ps -o pid,args -p $(echo $left | tr ' ' ,))"
+left=$(namespaces_left "$T/ns")
+[ -z "$left" ] || fail "namespaces of the hostile runs are still held: $left"
+echo "hostile: $(sort -u "$T/ns/namespaces" | wc -l) lab namespaces seen, none left"
 echo "1 passed, 0 failed"

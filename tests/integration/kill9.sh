@@ -31,6 +31,13 @@ for info in /proc/$lab/fdinfo/*; do
   [ -n "$flags" ] || continue
   [ $(( 0$flags & 02000000 )) -ne 0 ] || fail "the lab's descriptor $fd ($(readlink /proc/$lab/fd/$fd)) is not close-on-exec"
 done
+# Its namespaces: the check afterwards must see them now (it can fail), then holds them for later.
+hold_namespaces "$T/" "$T/ns-probe"
+grep -q "^net:" "$T/ns-probe/namespaces" 2> /dev/null || fail "the lab's namespaces were not found before the kill"
+[ -n "$(NS_DIR="$T/ns-probe" python3 "$SRC/tests/integration/namespaces.py" left)" ] ||
+  fail "namespaces.py does not see the running lab's namespaces"
+NS_DIR="$T/ns-probe" python3 "$SRC/tests/integration/namespaces.py" release
+hold_namespaces "$T/" "$T/ns"
 kill -9 $pid
 for i in $(seq 1 50); do
   left=$(pgrep -f "$T/" || true)
@@ -38,7 +45,9 @@ for i in $(seq 1 50); do
   sleep 0.1
 done
 [ -z "$left" ] || fail "after kill -9 these are left: $(ps -o pid,args -p $(echo $left | tr ' ' ,))"
-# A lab's namespaces live as long as a process is in them; no mount of the lab is on the host.
+# A lab's namespaces live as long as a process is in them or holds them; no mount of the lab is on the host.
+left=$(namespaces_left "$T/ns")
+[ -z "$left" ] || fail "after kill -9 these namespaces of the lab are still held: $left"
 ! grep -q "$T" /proc/self/mountinfo || fail "a mount of the lab is left on the host"
 for f in "$T"/o/report.json "$T"/o/cloud-down-failback/result.json; do
   [ ! -e "$f" ] || jq . "$f" > /dev/null || fail "$f was left half written"

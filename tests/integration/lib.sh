@@ -5,3 +5,17 @@ check_field() {
   grep -A8 "\"id\":[[:space:]]*\"$2\"" "$1" | grep -q "\"$3\":[[:space:]]*\"$4\"" ||
     fail "in $1, check $2 should have $3 = $4"
 }
+# hold_namespaces PATTERN DIR: notes (in DIR/namespaces) the namespaces of the processes
+# whose command line matches PATTERN, and holds them open (tests/integration/namespaces.py).
+hold_namespaces() { NS_PATTERN=$1 NS_DIR=$2 NS_OWNER=$$ python3 "$SRC/tests/integration/namespaces.py" hold; }
+# namespaces_left DIR: those that a process still has, waiting up to 5 s for the dying
+# ones; then lets them all go.
+namespaces_left() {
+  for i in $(seq 1 50); do
+    ns_left=$(NS_DIR=$1 python3 "$SRC/tests/integration/namespaces.py" left)
+    [ -z "$ns_left" ] && break
+    sleep 0.1
+  done
+  NS_DIR=$1 python3 "$SRC/tests/integration/namespaces.py" release
+  echo "$ns_left"
+}
