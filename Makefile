@@ -26,12 +26,12 @@ test: build
 # the lab's services and the reference client. A process that reports aborts;
 # every report also lands in $(ASAN_BUILD)/sanitizer/, and any there fails
 # the target even if no test noticed. Sanitized labs are slower, so the suite
-# runs 4 labs at a time (BCSIM_TEST_JOBS) rather than 8.
+# runs 2 labs at a time (BCSIM_TEST_JOBS) rather than 8.
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBCSIM_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory
 	@rm -rf $(ASAN_BUILD)/sanitizer && mkdir -p $(ASAN_BUILD)/sanitizer
-	@cd $(ASAN_BUILD) && BCSIM_TEST_JOBS=$${BCSIM_TEST_JOBS:-4} \
+	@cd $(ASAN_BUILD) && BCSIM_TEST_JOBS=$${BCSIM_TEST_JOBS:-2} \
 	 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer/asan \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(abspath $(ASAN_BUILD))/sanitizer/ubsan \
 	 ctest --output-on-failure -j $(JOBS)
@@ -39,7 +39,7 @@ test-asan: deps
 	   echo "test-asan: sanitizer reports:" >&2; head -n 40 $(ASAN_BUILD)/sanitizer/* >&2; exit 1; fi
 	@echo "test-asan: every test passed; no sanitizer report"
 
-# Every fuzz target for FUZZ_RUNS executions (docs/fuzzing.md); ctest runs
+# Every fuzz target for FUZZ_RUNS executions (docs/testing.md); ctest runs
 # the same script with a few thousand as its smoke run.
 fuzz: build
 	@sh tests/fuzz/run.sh $(BUILD)/bcsim . $(BUILD)/fuzz-build $(BUILD)/fuzz-out $(FUZZ_RUNS)

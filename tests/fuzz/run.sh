@@ -24,6 +24,8 @@ if [ ! -f "$FB/CMakeCache.txt" ]; then
     fail "configuring the fuzz build failed: see $OUT/configure.log"
 fi
 cmake --build "$FB" --target fuzz -j "$(nproc)" > "$OUT/build.log" 2>&1 || fail "building the fuzz targets failed: see $OUT/build.log"
+FB=$(cd "$FB" && pwd) # the targets run from another folder
+BCSIM=$(cd "$(dirname "$BCSIM")" && pwd)/$(basename "$BCSIM")
 
 # Seeds: real files, made fresh (a run of a few scenarios, signed).
 S=$OUT/seeds
