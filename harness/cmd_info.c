@@ -38,7 +38,10 @@ static const char validate_help[] =
     "Checks scenario files, client profiles and vendor profiles without running\n"
     "anything. Each file's kind is told by its content (a client profile has a\n"
     "\"command\", a vendor profile \"expected_failures\" or \"disabled\"), or set with\n"
-    "--as. Every problem is reported as file:line:col with a hint.\n"
+    "--as. Every problem of a file is reported in one run, as file:line:col with a\n"
+    "hint. Scenario match fields and values are held to the event schemas (bcsim\n"
+    "list --events), requirement IDs to docs/SPEC.md; a window or anchor past the\n"
+    "scenario's duration is a warning, which does not change the exit code.\n"
     "\n"
     "exit codes: 0 all valid, 2 a problem in any file\n";
 

@@ -68,6 +68,69 @@ bool match_event(const cJSON *event, const char *type, const cJSON *match) {
   return true;
 }
 
+/* ---- examples ---- */
+
+/* A string that the glob matches: '*' taken as nothing, '?' as 'x', a set as its first member. */
+static void concretize(const char *glob, char *out, size_t len) {
+  size_t o = 0;
+  for (const char *p = glob; *p && o + 1 < len; p++) {
+    if (*p == '*') continue;
+    if (*p == '?') out[o++] = 'x';
+    else if (*p == '[') {
+      const char *end = strchr(p + 1, ']');
+      if (!end) {
+        out[o++] = *p;
+        continue;
+      }
+      out[o++] = p[1] == '!' || p[1] == '^' ? '#' : p[1];
+      p = end;
+    } else if (*p == '\\' && p[1]) out[o++] = *++p;
+    else out[o++] = *p;
+  }
+  out[o] = 0;
+}
+
+#define MAX_CANDIDATES 64
+
+/* Candidate values from a match value: its literals (globs made concrete,
+ * numbers and their neighbours), for every alternative and operator. */
+static void candidates_of(const cJSON *want, cJSON *out) {
+  char s[512];
+  if (cJSON_GetArraySize(out) >= MAX_CANDIDATES) return;
+  if (cJSON_IsArray(want) || cJSON_IsObject(want)) {
+    for (const cJSON *it = want->child; it; it = it->next) candidates_of(it, out);
+  } else if (cJSON_IsString(want)) {
+    concretize(want->valuestring, s, sizeof s);
+    cJSON_AddItemToArray(out, cJSON_CreateString(s));
+  } else if (cJSON_IsNumber(want)) {
+    for (int d = -1; d <= 1; d++) cJSON_AddItemToArray(out, cJSON_CreateNumber(want->valuedouble + d));
+  } else if (cJSON_IsBool(want)) {
+    cJSON_AddItemToArray(out, cJSON_CreateBool(cJSON_IsTrue(want)));
+  }
+}
+
+cJSON *match_example(const char *type, const char *name, const cJSON *want, const cJSON *real) {
+  const ev_schema_t *s = events_find(type);
+  const ev_field_t *f = s ? events_field(s, name) : NULL;
+  cJSON *cand = cJSON_CreateArray(), *found = NULL;
+  if (!cand) return NULL;
+  if (real) cJSON_AddItemToArray(cand, cJSON_Duplicate(real, 1));
+  candidates_of(want, cand);
+  /* Values no literal names, for "not": */
+  cJSON_AddItemToArray(cand, cJSON_CreateString("#"));
+  cJSON_AddItemToArray(cand, cJSON_CreateString(""));
+  cJSON_AddItemToArray(cand, cJSON_CreateNumber(0));
+  cJSON_AddItemToArray(cand, cJSON_CreateNumber(-1));
+  cJSON_AddItemToArray(cand, cJSON_CreateFalse());
+  cJSON_AddItemToArray(cand, cJSON_CreateTrue());
+  for (const cJSON *c = cand->child; c && !found; c = c->next) {
+    bool typed = !f || events_value_is(c, f->type == EV_ADDRESSES ? EV_STRING : f->type);
+    if (typed && value_matches(f, c, want)) found = cJSON_Duplicate(c, 1);
+  }
+  cJSON_Delete(cand);
+  return found;
+}
+
 /* ---- validation ---- */
 
 /* What a value of field f may be, for hints. */

@@ -30,6 +30,12 @@ extern const int match_n_operators;
 /* True if event has this type and every field of match matches. Fields the
  * schema does not know compare by the value's JSON type, strings exactly. */
 bool match_event(const cJSON *event, const char *type, const cJSON *match);
+/* A value for field name of event type that want matches, preferring real
+ * (the field's value in a real event, may be NULL): for `bcsim mutate`,
+ * which forges the event a forbid check must catch. Every candidate is
+ * tried with the matcher itself, so the answer is right by construction.
+ * A new value, or NULL if none was found. */
+cJSON *match_example(const char *type, const char *name, const cJSON *want, const cJSON *real);
 /* Checks the match object at path (jsonpos syntax) against s. Every problem
  * is reported through v (so with a list, all of them); false if any. */
 bool match_validate(jsonv_t *v, const char *path, const ev_schema_t *s, const cJSON *match);

@@ -262,6 +262,34 @@ static void test_events_conform(void **state) {
   cJSON_Delete(e);
 }
 
+/* bcsim mutate forges events from match_example: its value must match, whatever the operator. */
+static void test_examples_match(void **state) {
+  static const struct {
+    const char *type, *field, *want, *real;
+  } cases[] = {
+      {"tls.client_hello", "sni", "{\"not\": \"c2.bc.example.com\"}", "\"c2.bc.example.com\""},
+      {"tls.client_hello", "dst_role", "[\"pcc\", \"pse\"]", "\"cloud\""},
+      {"tls.client_hello", "min_version", "{\"not\": [\"1.2\", \"1.3\"]}", "\"1.3\""},
+      {"svc.http.request", "status", "{\"min\": 400, \"max\": 499}", "200"},
+      {"svc.http.request", "status", "{\"not\": {\"min\": 200, \"max\": 299}}", "200"},
+      {"svc.http.request", "service", "\"pcc[12]\"", "\"broker\""},
+      {"dns.answer", "tc", "{\"not\": false}", "false"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cJSON *want = cJSON_Parse(cases[i].want), *real = cJSON_Parse(cases[i].real);
+    cJSON *v = match_example(cases[i].type, cases[i].field, want, real);
+    assert_non_null(v);
+    cJSON *ev = cJSON_CreateObject(), *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "type", cases[i].type);
+    cJSON_AddItemToObject(ev, cases[i].field, v);
+    cJSON_AddItemToObject(m, cases[i].field, want);
+    assert_true(match_event(ev, cases[i].type, m));
+    cJSON_Delete(ev);
+    cJSON_Delete(m);
+    cJSON_Delete(real);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scalars_and_dns_names), cmocka_unit_test(test_alternatives),
@@ -269,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_operators_are_no_field_names), cmocka_unit_test(test_bad_matches),
       cmocka_unit_test(test_good_matches_load), cmocka_unit_test(test_every_error_at_once),
       cmocka_unit_test(test_warnings_do_not_refuse), cmocka_unit_test(test_events_conform),
+      cmocka_unit_test(test_examples_match),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
