@@ -205,6 +205,43 @@ static void test_every_error_at_once(void **state) {
   diag_list_free(all);
 }
 
+/* Each step and the file's own keys are read past an error too; a bad
+ * duration is not compared with, so it brings no errors of its own. */
+static void test_errors_across_steps(void **state) {
+  const char *text =
+      "{\"id\": \"s\", \"duration\": \"5 parsecs\", \"titel\": \"x\",\n"
+      " \"timeline\": [\n"
+      "  {\"at\": \"1s\", \"action\": \"net.blackhol\", \"target\": \"internet\"},\n"
+      "  {\"at\": \"9s\", \"action\": \"net.blackhole\", \"target\": \"moon\"}],\n"
+      " \"checks\": [{\"id\": \"c\", \"requirement\": \"R\", \"forbid\": {\"event\": \"dns.query\"}}]}\n";
+  diag_list_t *all = diag_list_new();
+  scenario_opts_t o = {NULL, 0, NULL, all};
+  diag_t d;
+  assert_null(scenario_parse_opts(text, "s.json", &o, &d));
+  assert_int_equal(diag_list_errors(all), 4);
+  const char *want[] = {"unknown key \"titel\"", "bad duration", "unknown action \"net.blackhol\"", "cannot target \"moon\""};
+  for (size_t i = 0; i < 4; i++) {
+    bool seen = false;
+    for (size_t k = 0; k < diag_list_count(all); k++) seen = seen || strstr(diag_list_at(all, k)->msg, want[i]);
+    if (!seen) fprintf(stderr, "missing: %s\n", want[i]);
+    assert_true(seen);
+  }
+  diag_list_free(all);
+}
+
+/* An unknown requirement is told even when its check has another problem. */
+static void test_requirement_beside_another_error(void **state) {
+  static const char *const ids[] = {"BC-DNS-01"}; /* ONE_CHECK names BC-FO-01: unknown here */
+  diag_list_t *all = diag_list_new();
+  scenario_opts_t o = {ids, 1, "SPEC.md", all};
+  diag_t d;
+  assert_null(scenario_parse_opts(ONE_CHECK("tls.hello", "{}"), "r.json", &o, &d));
+  assert_int_equal(diag_list_errors(all), 2);
+  assert_non_null(strstr(diag_list_at(all, 0)->msg, "unknown event type"));
+  assert_non_null(strstr(diag_list_at(all, 1)->msg, "unknown requirement \"BC-FO-01\""));
+  diag_list_free(all);
+}
+
 static void test_warnings_do_not_refuse(void **state) {
   /* A window past the end, and an anchor that comes after it, warn; the file loads. */
   const char *text =
@@ -297,7 +334,8 @@ int main(void) {
       cmocka_unit_test(test_operators_are_no_field_names), cmocka_unit_test(test_bad_matches),
       cmocka_unit_test(test_good_matches_load), cmocka_unit_test(test_every_error_at_once),
       cmocka_unit_test(test_warnings_do_not_refuse), cmocka_unit_test(test_events_conform),
-      cmocka_unit_test(test_examples_match),
+      cmocka_unit_test(test_examples_match), cmocka_unit_test(test_errors_across_steps),
+      cmocka_unit_test(test_requirement_beside_another_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
