@@ -25,6 +25,8 @@ spec_t *spec_parse(const char *text);
 spec_t *spec_load(const char *path);
 void spec_free(spec_t *s);
 int spec_count(const spec_t *s);
+/* The i-th requirement in the spec's order, or NULL; they are contiguous:
+ * spec_at(s, 0)[0 .. spec_count(s)). */
 const spec_req_t *spec_at(const spec_t *s, int i);
 /* Every ID, in the spec's order (for scenario_opts_t and did-you-mean). */
 const char *const *spec_ids(const spec_t *s);
