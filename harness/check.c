@@ -1,28 +1,14 @@
 #include "harness/check.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "harness/match.h"
 
 const char *check_class(const sc_check_t *ck) { return check_is_precondition(ck) ? "precondition" : scenario_check_level(ck); }
 
 bool check_event_matches(const cJSON *event, const char *type, const cJSON *match) {
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(event, "type");
-  if (!cJSON_IsString(t) || strcmp(t->valuestring, type) != 0) return false;
-  for (const cJSON *m = match ? match->child : NULL; m; m = m->next) {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(event, m->string);
-    if (!f) return false;
-    if (cJSON_IsString(m)) {
-      if (!cJSON_IsString(f) || fnmatch(m->valuestring, f->valuestring, 0) != 0) return false;
-    } else if (cJSON_IsBool(m)) {
-      if (!cJSON_IsBool(f) || cJSON_IsTrue(m) != cJSON_IsTrue(f)) return false;
-    } else if (cJSON_IsNumber(m)) {
-      if (!cJSON_IsNumber(f) || f->valuedouble != m->valuedouble) return false;
-    } else {
-      return false;
-    }
-  }
-  return true;
+  return match_event(event, type, match);
 }
 
 /* The check an anchor names, among those judged before, or NULL. */

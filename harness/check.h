@@ -26,7 +26,8 @@ typedef struct check_result {
 /* The check's class, as reports show it: "precondition" for a premise,
  * else its level (scenario_check_level). */
 const char *check_class(const sc_check_t *ck);
-/* True if the event has the type and every match field (strings are globs). */
+/* True if the event has the type and every match field matches (match.h:
+ * globs, alternatives, not, ranges; DNS names in any case). */
 bool check_event_matches(const cJSON *event, const char *type, const cJSON *match);
 /* True for a check of class "precondition": it proves the scenario's
  * premise (the fault really met the client), names no requirement, and is

@@ -132,16 +132,25 @@ int cli_collect_json(const char *path, char **list, int *n, int max) {
   return rc;
 }
 
+scenario_t *cli_load_scenario(const char *file, const scenario_opts_t *o) {
+  scenario_opts_t with = o ? *o : (scenario_opts_t){0};
+  diag_t d;
+  with.diags = diag_list_new();
+  scenario_t *sc = scenario_load_opts(file, &with, &d);
+  if (with.diags) diag_list_print(with.diags, stderr);
+  else if (!sc) diag_print(&d, stderr);
+  diag_list_free(with.diags);
+  return sc;
+}
+
 int cli_load_scenarios(int argc, char **argv, scenario_t **scs, int *n_sc) {
   char *files[MAX_SCENARIOS];
   int n = 0, bad = 0;
   for (int i = 0; i < argc; i++)
     if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS) < 0) bad = 1;
   for (int i = 0; i < n; i++) {
-    diag_t d;
-    scenario_t *sc = scenario_load(files[i], &d);
+    scenario_t *sc = cli_load_scenario(files[i], NULL);
     if (!sc) {
-      diag_print(&d, stderr);
       bad = 1;
     } else {
       for (int k = 0; k < *n_sc; k++) {

@@ -33,6 +33,10 @@ int cli_cmp_str(const void *a, const void *b);
 /* Adds path, or every *.json below it (folders walked in sorted order), to
  * list (malloc'd strings, at most max). Problems are printed; -1 if any. */
 int cli_collect_json(const char *path, char **list, int *n, int max);
+/* Loads one scenario file with o (the requirement IDs to hold it to; may be
+ * NULL), printing every error and warning with file:line:col. NULL if it
+ * has an error. */
+scenario_t *cli_load_scenario(const char *file, const scenario_opts_t *o);
 /* Loads every scenario file named by args (files, or folders searched
  * recursively, in sorted order) into scs. Problems are printed with
  * file:line:col; returns -1 if there was any (exit 2), else 0. */

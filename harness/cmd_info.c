@@ -21,6 +21,8 @@
 #include "harness/runner.h"
 #include "harness/vendor.h"
 #include "harness/scenario.h"
+#include "harness/events.h"
+#include "harness/spec.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "reports/report_json.h"
@@ -36,7 +38,10 @@ static const char validate_help[] =
     "Checks scenario files, client profiles and vendor profiles without running\n"
     "anything. Each file's kind is told by its content (a client profile has a\n"
     "\"command\", a vendor profile \"expected_failures\" or \"disabled\"), or set with\n"
-    "--as. Every problem is reported as file:line:col with a hint.\n"
+    "--as. Every problem of a file is reported in one run, as file:line:col with a\n"
+    "hint. Scenario match fields and values are held to the event schemas (bcsim\n"
+    "list --events), requirement IDs to docs/SPEC.md; a window or anchor past the\n"
+    "scenario's duration is a warning, which does not change the exit code.\n"
     "\n"
     "exit codes: 0 all valid, 2 a problem in any file\n";
 
@@ -68,6 +73,13 @@ int cmd_validate(int argc, char **argv) {
   for (int i = optind; i < argc; i++)
     if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS * 2) < 0) bad = 1;
   scenario_t *scs[MAX_SCENARIOS];
+  /* Requirement IDs are held to the spec: the one home of the requirement set. */
+  char spec_path[PATH_MAX + 32];
+  snprintf(spec_path, sizeof spec_path, "%s/docs/SPEC.md", cli_srcdir);
+  spec_t *spec = spec_load(spec_path);
+  scenario_opts_t o = {spec ? spec_ids(spec) : NULL, spec ? (size_t)spec_count(spec) : 0, spec_path, NULL};
+  if (!spec)
+    fprintf(stderr, "%s: warning: cannot read the spec, so requirement IDs are not checked\n", spec_path);
   for (int i = 0; i < n; i++) {
     file_kind_t k = forced >= 0 ? (file_kind_t)forced : kind_of(files[i]);
     diag_t d;
@@ -82,14 +94,22 @@ int cmd_validate(int argc, char **argv) {
       else diag_print(&d, stderr), bad = 1;
       vendor_free(v);
     } else if (n_sc < MAX_SCENARIOS) {
-      char *one[] = {files[i]};
-      int before = n_sc;
-      if (cli_load_scenarios(1, one, scs, &n_sc) < 0) bad = 1;
-      else if (n_sc > before) printf("ok %s (scenario %s)\n", files[i], scs[n_sc - 1]->id);
+      scenario_t *sc = cli_load_scenario(files[i], &o);
+      bool dup = false;
+      for (int j = 0; sc && j < n_sc && !dup; j++) {
+        if (strcmp(scs[j]->id, sc->id) != 0) continue;
+        fprintf(stderr, "%s: error: scenario id \"%s\" is already used by %s\n  hint: ids name output folders; make them unique\n",
+                files[i], sc->id, scs[j]->path);
+        dup = true;
+      }
+      if (sc && !dup) printf("ok %s (scenario %s)\n", files[i], sc->id);
+      if (!sc || dup) bad = 1;
+      if (sc) scs[n_sc++] = sc;
     }
     free(files[i]);
   }
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
+  spec_free(spec);
   return bad ? EXIT_USAGE : 0;
 }
 
@@ -109,28 +129,14 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
     free(spec);
     return EXIT_USAGE;
   }
-  typedef struct req {
-    char id[SC_NAME], level[8], checked_by[2048];
-    int line;
-  } req_t;
-  static req_t reqs[256];
-  int nr = 0, line = 1;
-  for (char *p = spec; *p; line++) {
-    char *nl = strchr(p, '\n');
-    if (nl) *nl = 0;
-    char id[SC_NAME], level[8];
-    if (sscanf(p, "### %63[A-Z0-9-] (%7[A-Z])", id, level) == 2 && nr < 256) {
-      snprintf(reqs[nr].id, sizeof reqs[nr].id, "%s", id);
-      snprintf(reqs[nr].level, sizeof reqs[nr].level, "%s", level);
-      reqs[nr].checked_by[0] = 0;
-      reqs[nr].line = line;
-      nr++;
-    } else if (nr > 0 && strncmp(p, "- Checked by:", 13) == 0) {
-      snprintf(reqs[nr - 1].checked_by, sizeof reqs[nr - 1].checked_by, "%s", p + 13);
-    }
-    if (!nl) break;
-    p = nl + 1;
+  spec_t *sp = spec_parse(spec);
+  if (!sp) {
+    fprintf(stderr, "error: out of memory\n");
+    free(spec);
+    return EXIT_USAGE;
   }
+  const spec_req_t *reqs = spec_at(sp, 0);
+  int nr = spec_count(sp);
   for (int i = 0; i < n; i++) {
     for (int c = 0; c < scs[i]->n_checks; c++) {
       if (check_is_precondition(&scs[i]->checks[c])) continue;
@@ -189,19 +195,39 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
     }
   }
   for (int i = 0; i < n; i++) scenario_free(scs[i]);
+  spec_free(sp);
   free(spec);
   return bad ? EXIT_USAGE : 0;
+}
+
+static void print_field(const ev_field_t *f, void *arg) {
+  (void)arg;
+  printf("  %-14s %-12s %s%s%s\n", f->name, events_type_name(f->type), f->optional ? "(optional) " : "", f->doc,
+         f->type == EV_DNS_NAME ? " [DNS name: any case, trailing dot ignored]" : "");
+}
+
+/* The event schemas (events.h), for people writing checks. */
+static void print_event_schemas(void) {
+  for (int i = 0; i < events_n; i++) {
+    const ev_schema_t *e = &events_table[i];
+    printf("%s  (%s level; from %s)\n  %s\n", e->type, e->level, e->from, e->doc);
+    events_each_field(e, print_field, NULL);
+    printf("\n");
+  }
 }
 
 static const char list_help[] =
     "usage: bcsim list [DIR]\n"
     "       bcsim list --json [DIR]\n"
     "       bcsim list --actions\n"
+    "       bcsim list --events\n"
     "       bcsim list --requirements [SPEC [DIR]]\n"
     "\n"
     "Shows the scenarios of DIR (default: the shipped scenarios/) with their titles\n"
     "and tags; --json adds each scenario's requirements and the fault catalogue\n"
-    "(targets and parameters); --actions prints the fault names; --requirements\n"
+    "(targets and parameters); --actions prints the fault names; --events prints\n"
+    "every event type checks can name, with its fields, their types (which are DNS\n"
+    "names), its level and what it means; --requirements\n"
     "prints the requirement matrix of docs/SPEC.md and exits 2 if a requirement is\n"
     "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
 
@@ -248,12 +274,16 @@ int cmd_list(int argc, char **argv) {
       cJSON_AddItemToArray(acts, o);
     }
     cJSON *evs = cJSON_AddArrayToObject(root, "event_types");
-    for (int i = 0; i < sc_n_event_types; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(sc_event_types[i]));
+    for (int i = 0; i < events_n; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(events_table[i].type));
     char *text = cJSON_Print(root);
     printf("%s\n", text ? text : "{}");
     cJSON_free(text);
     cJSON_Delete(root);
     return rc < 0 ? EXIT_USAGE : 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--events") == 0) {
+    print_event_schemas();
+    return 0;
   }
   if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
     for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
@@ -303,8 +333,8 @@ int cmd_list(int argc, char **argv) {
     printf("  %-20s %s\n  %-20s   targets: %s\n", a->name, a->doc, "", a->targets);
     for (const cat_param_t *p = a->params; p && p->name; p++) printf("  %-20s   param %s: %s\n", "", p->name, p->doc);
   }
-  printf("event types:\n ");
-  for (int i = 0; i < sc_n_event_types; i++) printf(" %s", sc_event_types[i]);
+  printf("event types (bcsim list --events has their fields):\n ");
+  for (int i = 0; i < events_n; i++) printf(" %s", events_table[i].type);
   printf("\n");
   return rc < 0 ? EXIT_USAGE : 0;
 }

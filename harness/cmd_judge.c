@@ -8,7 +8,6 @@
  * needed, or inserts into a forbid's (or a limit's) window an event that
  * matches, and requires the verdict to flip. */
 #include <dirent.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "harness/check.h"
 #include "harness/cli.h"
 #include "harness/evidence.h"
+#include "harness/match.h"
 
 #define MAX_TEMPLATES 64
 
@@ -215,26 +215,6 @@ static const cJSON *template_of(const templates_t *t, const char *type) {
   return NULL;
 }
 
-/* A string that the glob matches: '*' taken as nothing, '?' as 'x', a set as its first member. */
-static void concretize(const char *glob, char *out, size_t len) {
-  size_t o = 0;
-  for (const char *p = glob; *p && o + 1 < len; p++) {
-    if (*p == '*') continue;
-    if (*p == '?') out[o++] = 'x';
-    else if (*p == '[') {
-      const char *end = strchr(p + 1, ']');
-      if (!end) {
-        out[o++] = *p;
-        continue;
-      }
-      out[o++] = p[1] == '!' || p[1] == '^' ? '#' : p[1];
-      p = end;
-    } else if (*p == '\\' && p[1]) out[o++] = *++p;
-    else out[o++] = *p;
-  }
-  out[o] = 0;
-}
-
 /* An event of the check's type matching its match, from a real event of that type; NULL with why. */
 static cJSON *forged_event(const sc_check_t *ck, const templates_t *t, char *why, size_t len) {
   const cJSON *tmpl = template_of(t, ck->event);
@@ -249,18 +229,13 @@ static cJSON *forged_event(const sc_check_t *ck, const templates_t *t, char *why
       cJSON_Delete(e);
       return NULL;
     }
-    cJSON *v;
-    if (cJSON_IsString(m)) {
-      char s[512];
-      concretize(m->valuestring, s, sizeof s);
-      if (fnmatch(m->valuestring, s, 0) != 0) {
-        snprintf(why, len, "cannot build a value that \"%s\" matches", m->valuestring);
-        cJSON_Delete(e);
-        return NULL;
-      }
-      v = cJSON_CreateString(s);
-    } else {
-      v = cJSON_Duplicate(m, 1);
+    cJSON *v = match_example(ck->event, m->string, m, cJSON_GetObjectItemCaseSensitive(tmpl, m->string));
+    if (!v) {
+      char *text = cJSON_PrintUnformatted(m);
+      snprintf(why, len, "cannot build a value of \"%s\" that %s matches", m->string, text ? text : "its match");
+      cJSON_free(text);
+      cJSON_Delete(e);
+      return NULL;
     }
     if (cJSON_GetObjectItemCaseSensitive(e, m->string)) cJSON_ReplaceItemInObjectCaseSensitive(e, m->string, v);
     else cJSON_AddItemToObject(e, m->string, v);

@@ -22,7 +22,19 @@ bool jsonv_fail(jsonv_t *v, const char *path, bool at_key, const char *hint, con
   int line = 0, col = 0;
   jsonpos_locate(v->text, path, at_key, &line, &col);
   diag_set(v->d, v->file, line, col, hint, "%s", msg);
+  if (v->all) diag_list_add(v->all, v->d);
   return false;
+}
+
+bool jsonv_warn(jsonv_t *v, const char *path, bool at_key, const char *hint, const char *msg) {
+  diag_t w;
+  int line = 0, col = 0;
+  if (!v->all) return true;
+  jsonpos_locate(v->text, path, at_key, &line, &col);
+  diag_set(&w, v->file, line, col, hint, "%s", msg);
+  w.level = DIAG_WARNING;
+  diag_list_add(v->all, &w);
+  return true;
 }
 
 bool jsonv_keys(jsonv_t *v, const cJSON *obj, const char *path, const char *what,
@@ -32,6 +44,7 @@ bool jsonv_keys(jsonv_t *v, const cJSON *obj, const char *path, const char *what
     snprintf(msg, sizeof msg, "%s must be an object", what);
     return jsonv_fail(v, path, false, "write it as { \"key\": value, ... }", msg);
   }
+  bool ok = true;
   for (const cJSON *it = obj->child; it; it = it->next) {
     bool known = false;
     for (size_t i = 0; i < n; i++) known = known || strcmp(it->string, allowed[i]) == 0;
@@ -44,9 +57,10 @@ bool jsonv_keys(jsonv_t *v, const cJSON *obj, const char *path, const char *what
                              near ? near : "", near ? "\"? " : "");
     for (size_t i = 0; i < n && used < sizeof hint; i++)
       used += (size_t)snprintf(hint + used, sizeof hint - used, " %s", allowed[i]);
-    return jsonv_fail(v, kpath, true, hint, msg);
+    ok = jsonv_fail(v, kpath, true, hint, msg);
+    if (!v->all) break; /* without a list only one can be told */
   }
-  return true;
+  return ok;
 }
 
 bool jsonv_str(jsonv_t *v, const cJSON *obj, const char *path, const char *key, bool required,
@@ -74,16 +88,14 @@ bool jsonv_str(jsonv_t *v, const cJSON *obj, const char *path, const char *key, 
 bool jsonv_dur(jsonv_t *v, const cJSON *obj, const char *path, const char *key, bool required,
                     int64_t *out) {
   char text[64] = "", kpath[256], msg[256];
-  if (!jsonv_str(v, obj, path, key, required, text, sizeof text)) {
-    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(obj, key))) {
-      snprintf(v->d->hint, sizeof v->d->hint,
-               "durations need a unit, as a string: \"500ms\", \"2s\", \"1m\"");
-    }
-    return false;
+  snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "/" : "", key);
+  if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(obj, key))) {
+    snprintf(msg, sizeof msg, "\"%s\" must be a non-empty string", key);
+    return jsonv_fail(v, kpath, false, "durations need a unit, as a string: \"500ms\", \"2s\", \"1m\"", msg);
   }
+  if (!jsonv_str(v, obj, path, key, required, text, sizeof text)) return false;
   if (!text[0]) return true;
   if (!dur_parse(text, out)) {
-    snprintf(kpath, sizeof kpath, "%s%s%s", path, *path ? "/" : "", key);
     snprintf(msg, sizeof msg, "bad duration \"%s\" for \"%s\"", text, key);
     return jsonv_fail(v, kpath, false, "write a number with a unit: \"500ms\", \"1.5s\", \"2m\", \"1h\"",
                    msg);

@@ -3,7 +3,8 @@
  *
  * Paths use jsonpos syntax ("checks/2/within"); "" is the root. Every
  * function returns false after filling in the diag, so callers chain them
- * with &&. */
+ * with &&. With a list (all), every error is also appended to it, so a
+ * loader can go on after one and report the rest. */
 #ifndef BC_JSONV_H
 #define BC_JSONV_H
 #include <cjson/cJSON.h>
@@ -18,13 +19,17 @@ typedef struct jsonv {
   const char *file;
   diag_t *d;
   void *user; /* the object being built, for callers' own helpers */
+  diag_list_t *all; /* NULL, or where every error and warning is collected */
 } jsonv_t;
 
 /* Parses text; on a syntax error returns NULL with d pointing at where
  * cJSON stopped. The caller frees the result with cJSON_Delete. */
 cJSON *jsonv_parse(const char *text, const char *file, diag_t *d);
 bool jsonv_fail(jsonv_t *v, const char *path, bool at_key, const char *hint, const char *msg);
-/* obj must be an object whose keys are all in allowed. */
+/* A warning at path: only recorded in v->all (d is left alone); returns true. */
+bool jsonv_warn(jsonv_t *v, const char *path, bool at_key, const char *hint, const char *msg);
+/* obj must be an object whose keys are all in allowed. With a list, every
+ * unknown key is reported. */
 bool jsonv_keys(jsonv_t *v, const cJSON *obj, const char *path, const char *what,
                 const char *const *allowed, size_t n);
 /* A string member. Missing and not required: out is left untouched. */

@@ -42,7 +42,7 @@ static void usage(FILE *to) {
           "  run        play scenarios against a client; write report.json, junit.xml, report.html\n"
           "  selftest   the reference client passes everything, every defect profile is caught\n"
           "  validate   check scenario, client profile and vendor profile files without running them\n"
-          "  list       scenarios, tags, requirements, faults (--json, --actions, --requirements)\n"
+          "  list       scenarios, tags, requirements, faults, events (--json, --actions, --events, --requirements)\n"
           "Reports:\n"
           "  report     merge shard outputs (report merge), print verdicts (report verdicts)\n"
           "  verify     check a signed certificate.json\n"

@@ -62,7 +62,7 @@ profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
   snprintf(tmp, sizeof tmp, "%s", path);
   snprintf(p->dir, sizeof p->dir, "%s", dirname(tmp));
   root = jsonv_parse(text, path, d);
-  jsonv_t v = {text, path, d, p};
+  jsonv_t v = {text, path, d, p, NULL};
   if (!root) goto out;
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timers");
   const cJSON *catch = cJSON_GetObjectItemCaseSensitive(root, "catch");

@@ -8,20 +8,20 @@
 #include "harness/jsonpos.h"
 #include "harness/window.h"
 #include "harness/catalogue.h"
+#include "harness/events.h"
 #include "harness/jsonv.h"
+#include "harness/match.h"
 #include "sim/base/dur.h"
 #include "sim/base/strv.h"
 
-#define SC(v) ((scenario_t *)(v)->user)
-
-const char *const sc_event_types[] = {
-    "dns.query", "dns.answer", "tcp.connect", "tcp.reset", "tcp.retransmission", "ip.unknown", "tls.client_hello",
-    "tls.server_hello", "tls.app_data", "capture.start", "capture.dropped", "harness.error",
-    "svc.dns.query", "svc.tls.handshake", "svc.http.request", "svc.http.malformed", "app.request",
-    "probe.start", "probe.result", "svc.dns.spoof", "inject.rst", "inject.none", "harness.warning",
-    "lab.ready", "client.kill", "fault.on", "fault.off", "client.start", "client.exit", "scenario.start",
-    "scenario.end"};
-const int sc_n_event_types = sizeof sc_event_types / sizeof sc_event_types[0];
+/* What the parse of one file carries: the scenario being built and the
+ * caller's options (requirement IDs). */
+typedef struct parse {
+  scenario_t *sc;
+  const scenario_opts_t *o;
+} parse_t;
+#define SC(v) (((parse_t *)(v)->user)->sc)
+#define OPTS(v) (((parse_t *)(v)->user)->o)
 
 const char *const sc_timer_names[] = {"keepalive", "timeout", "retries", "backoff"};
 const int sc_n_timer_names = sizeof sc_timer_names / sizeof sc_timer_names[0];
@@ -33,25 +33,28 @@ static const char *scenario_var(void *ctx, const char *name) {
   return NULL;
 }
 
-/* Expands ${vars} in every string of a match object, in place. */
-static bool expand_match(jsonv_t *v, cJSON *match, const char *path) {
-  char kpath[256], msg[512], bad[128];
-  for (cJSON *it = match->child; it; it = it->next) {
-    snprintf(kpath, sizeof kpath, "%s/%s", path, it->string);
-    if (cJSON_IsString(it)) {
-      char *x = strv_expand(it->valuestring, scenario_var, SC(v), bad, sizeof bad);
-      if (!x) {
-        snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
-        return jsonv_fail(v, kpath, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
-      }
-      cJSON_SetValuestring(it, x);
-      free(x);
-    } else if (!cJSON_IsNumber(it) && !cJSON_IsBool(it)) {
-      return jsonv_fail(v, kpath, false, "match values are strings (globs allowed), numbers or booleans",
-                     "match value must be a string, number or boolean");
+/* Expands ${vars} in every string of a match value (alternatives and
+ * operators too), in place. Types are match_validate's business. */
+static bool expand_match(jsonv_t *v, cJSON *value, const char *path) {
+  char kpath[300], msg[512], bad[128];
+  if (cJSON_IsString(value)) {
+    char *x = strv_expand(value->valuestring, scenario_var, SC(v), bad, sizeof bad);
+    if (!x) {
+      snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
+      return jsonv_fail(v, path, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
     }
+    cJSON_SetValuestring(value, x);
+    free(x);
+    return true;
   }
-  return true;
+  bool ok = true;
+  int i = 0;
+  for (cJSON *it = value->child; it; it = it->next, i++) {
+    if (cJSON_IsArray(value)) snprintf(kpath, sizeof kpath, "%s/%d", path, i);
+    else snprintf(kpath, sizeof kpath, "%s/%s", path, it->string);
+    ok = expand_match(v, it, kpath) && ok;
+  }
+  return ok;
 }
 
 static bool parse_world(jsonv_t *v, const cJSON *root) {
@@ -143,7 +146,7 @@ static bool parse_params(jsonv_t *v, const cJSON *s, const char *path, const cat
     if (p->type == CAT_STR) {
       if (!cJSON_IsString(it)) return jsonv_fail(v, kpath, false, "a string", "parameter must be a string");
       char bad[128];
-      char *x = strv_expand(it->valuestring, scenario_var, v->user, bad, sizeof bad);
+      char *x = strv_expand(it->valuestring, scenario_var, SC(v), bad, sizeof bad);
       if (!x) {
         snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
         return jsonv_fail(v, kpath, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
@@ -178,9 +181,61 @@ static bool parse_flap(jsonv_t *v, const cJSON *s, const char *path, sc_step_t *
   return true;
 }
 
-static bool parse_steps(jsonv_t *v, const cJSON *root) {
+/* One timeline step; false after reporting its first problem. */
+static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_step_t *st) {
   static const char *const keys[] = {"id", "at", "for", "action", "target", "params", "flap"};
-  char path[64], msg[512], hint[512], apath[80];
+  char msg[512], hint[512], apath[80];
+  snprintf(st->id, sizeof st->id, "step-%d", i + 1);
+  if (!jsonv_keys(v, s, path, "a timeline step", keys, 7) ||
+      !jsonv_str(v, s, path, "id", false, st->id, sizeof st->id) ||
+      !jsonv_dur(v, s, path, "at", true, &st->at_ms) ||
+      !jsonv_dur(v, s, path, "for", false, &st->for_ms) ||
+      !jsonv_str(v, s, path, "action", true, st->action, sizeof st->action) ||
+      !jsonv_str(v, s, path, "target", true, st->target, sizeof st->target))
+    return false;
+  const cat_action_t *def = cat_find(st->action);
+  snprintf(apath, sizeof apath, "%s/action", path);
+  if (!def) {
+    const char *near = diag_nearest(st->action, cat_names(), (size_t)cat_n_actions);
+    snprintf(msg, sizeof msg, "unknown action \"%s\"", st->action);
+    if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? `bcsim list` shows every action", near);
+    else snprintf(hint, sizeof hint, "`bcsim list` shows every action");
+    return jsonv_fail(v, apath, false, hint, msg);
+  }
+  if (!cat_target_allowed(def, st->target)) {
+    snprintf(apath, sizeof apath, "%s/target", path);
+    snprintf(msg, sizeof msg, "action \"%s\" cannot target \"%s\"", st->action, st->target);
+    snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
+    return jsonv_fail(v, apath, false, hint, msg);
+  }
+  if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;
+  if (st->flap_count && st->for_ms) {
+    snprintf(apath, sizeof apath, "%s/for", path);
+    return jsonv_fail(v, apath, false, "a flapping step's length follows from \"flap\"", "use \"for\" or \"flap\", not both");
+  }
+  if (def->before_client && st->at_ms != 0) {
+    snprintf(apath, sizeof apath, "%s/at", path);
+    return jsonv_fail(v, apath, false, "it changes what the client is handed at install time: use \"at\": \"0s\"",
+                      "this action only applies before the client starts");
+  }
+  if (SC(v)->duration_ms >= 0 && st->at_ms > SC(v)->duration_ms) { /* < 0: the duration was bad */
+    snprintf(apath, sizeof apath, "%s/at", path);
+    return jsonv_fail(v, apath, false, "make \"duration\" longer or the step earlier",
+                   "step is scheduled after the scenario ends");
+  }
+  for (int k = 0; k < SC(v)->n_steps - 1; k++) {
+    if (strcmp(SC(v)->steps[k].id, st->id) == 0) {
+      snprintf(apath, sizeof apath, "%s/id", path);
+      return jsonv_fail(v, apath, false, "give every step its own id", "duplicate step id");
+    }
+  }
+  return true;
+}
+
+/* Every step is read, so that each bad one is reported. */
+static bool parse_steps(jsonv_t *v, const cJSON *root) {
+  char path[64];
+  bool ok = true;
   const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "timeline");
   if (!tl) return true;
   if (!cJSON_IsArray(tl)) return jsonv_fail(v, "timeline", false, "write [ {step}, ... ]", "\"timeline\" must be an array");
@@ -188,53 +243,9 @@ static bool parse_steps(jsonv_t *v, const cJSON *root) {
   for (const cJSON *s = tl->child; s; s = s->next, i++) {
     if (SC(v)->n_steps >= SC_MAX_STEPS) return jsonv_fail(v, "timeline", false, "split the scenario", "too many timeline steps");
     snprintf(path, sizeof path, "timeline/%d", i);
-    sc_step_t *st = &SC(v)->steps[SC(v)->n_steps++];
-    snprintf(st->id, sizeof st->id, "step-%d", i + 1);
-    if (!jsonv_keys(v, s, path, "a timeline step", keys, 7) ||
-        !jsonv_str(v, s, path, "id", false, st->id, sizeof st->id) ||
-        !jsonv_dur(v, s, path, "at", true, &st->at_ms) ||
-        !jsonv_dur(v, s, path, "for", false, &st->for_ms) ||
-        !jsonv_str(v, s, path, "action", true, st->action, sizeof st->action) ||
-        !jsonv_str(v, s, path, "target", true, st->target, sizeof st->target))
-      return false;
-    const cat_action_t *def = cat_find(st->action);
-    snprintf(apath, sizeof apath, "%s/action", path);
-    if (!def) {
-      const char *near = diag_nearest(st->action, cat_names(), (size_t)cat_n_actions);
-      snprintf(msg, sizeof msg, "unknown action \"%s\"", st->action);
-      if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? `bcsim list` shows every action", near);
-      else snprintf(hint, sizeof hint, "`bcsim list` shows every action");
-      return jsonv_fail(v, apath, false, hint, msg);
-    }
-    if (!cat_target_allowed(def, st->target)) {
-      snprintf(apath, sizeof apath, "%s/target", path);
-      snprintf(msg, sizeof msg, "action \"%s\" cannot target \"%s\"", st->action, st->target);
-      snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
-      return jsonv_fail(v, apath, false, hint, msg);
-    }
-    if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;
-    if (st->flap_count && st->for_ms) {
-      snprintf(apath, sizeof apath, "%s/for", path);
-      return jsonv_fail(v, apath, false, "a flapping step's length follows from \"flap\"", "use \"for\" or \"flap\", not both");
-    }
-    if (def->before_client && st->at_ms != 0) {
-      snprintf(apath, sizeof apath, "%s/at", path);
-      return jsonv_fail(v, apath, false, "it changes what the client is handed at install time: use \"at\": \"0s\"",
-                        "this action only applies before the client starts");
-    }
-    if (st->at_ms > SC(v)->duration_ms) {
-      snprintf(apath, sizeof apath, "%s/at", path);
-      return jsonv_fail(v, apath, false, "make \"duration\" longer or the step earlier",
-                     "step is scheduled after the scenario ends");
-    }
-    for (int k = 0; k < SC(v)->n_steps - 1; k++) {
-      if (strcmp(SC(v)->steps[k].id, st->id) == 0) {
-        snprintf(apath, sizeof apath, "%s/id", path);
-        return jsonv_fail(v, apath, false, "give every step its own id", "duplicate step id");
-      }
-    }
+    ok = parse_step(v, s, path, i, &SC(v)->steps[SC(v)->n_steps++]) && ok;
   }
-  return true;
+  return ok;
 }
 
 bool scenario_anchor_off(const char *anchor, char *step, size_t step_len) {
@@ -246,10 +257,8 @@ bool scenario_anchor_off(const char *anchor, char *step, size_t step_len) {
 
 const char *scenario_check_level(const sc_check_t *ck) {
   if (ck->level[0]) return ck->level;
-  static const char *const session_events[] = {"svc.http.request", "app.request", "probe.start", "probe.result"};
-  for (size_t i = 0; i < sizeof session_events / sizeof session_events[0]; i++)
-    if (strcmp(ck->event, session_events[i]) == 0) return "session";
-  return "network";
+  const ev_schema_t *e = events_find(ck->event);
+  return e ? e->level : "network";
 }
 
 static bool anchor_known(const scenario_t *sc, const char *name, int before_check) {
@@ -317,10 +326,209 @@ static bool parse_within(jsonv_t *v, const cJSON *c, const char *path, sc_check_
   return true;
 }
 
-static bool parse_checks(jsonv_t *v, const cJSON *root) {
+/* One check; false after reporting its first problem (every field of its
+ * match is reported, and the rest of the check is read past them). */
+static bool parse_check(jsonv_t *v, const cJSON *c, const char *path, sc_check_t *ck) {
   static const char *const keys[] = {"id", "requirement", "description", "expect", "forbid", "limit", "after", "within",
                                      "until", "class", "level"};
-  char path[64], epath[80], msg[512], hint[512];
+  char epath[80], msg[512], hint[512];
+  snprintf(ck->after, sizeof ck->after, "start");
+  if (!jsonv_keys(v, c, path, "a check", keys, 11) ||
+      !jsonv_str(v, c, path, "class", false, ck->class_name, sizeof ck->class_name) ||
+      !jsonv_str(v, c, path, "level", false, ck->level, sizeof ck->level) ||
+      !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id))
+    return false;
+  /* A precondition proves the scenario's premise (the fault met the client), not a requirement. */
+  bool premise = strcmp(ck->class_name, "precondition") == 0;
+  if (premise && cJSON_GetObjectItemCaseSensitive(c, "requirement")) {
+    char rpath[80];
+    snprintf(rpath, sizeof rpath, "%s/requirement", path);
+    return jsonv_fail(v, rpath, true, "drop it: a precondition that does not hold makes the scenario an error, not the client's failure",
+                      "a precondition names no requirement");
+  }
+  if ((!premise && !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement)) ||
+      !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
+      !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
+      !jsonv_str(v, c, path, "until", false, ck->until, sizeof ck->until) || !parse_within(v, c, path, ck))
+    return false;
+  if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0 && !premise) {
+    char cpath[80];
+    snprintf(cpath, sizeof cpath, "%s/class", path);
+    return jsonv_fail(v, cpath, false,
+                      "\"network\" (any black-box client), \"session\" (bcsim's own protocol) or \"precondition\" "
+                      "(the scenario's premise)",
+                      "unknown check class");
+  }
+  if (ck->level[0] && strcmp(ck->level, "network") != 0 && strcmp(ck->level, "session") != 0) {
+    char lpath[80];
+    snprintf(lpath, sizeof lpath, "%s/level", path);
+    return jsonv_fail(v, lpath, false,
+                      "\"network\" (judged from the wire and the TLS and DNS servers: any client) or \"session\" "
+                      "(needs what only bcsim's own protocol reveals)",
+                      "unknown check level");
+  }
+  /* A network or session class is the check's level. */
+  if (!ck->level[0] && ck->class_name[0] && !premise) memcpy(ck->level, ck->class_name, sizeof ck->level);
+  const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");
+  const cJSON *fb = cJSON_GetObjectItemCaseSensitive(c, "forbid");
+  const cJSON *lm = cJSON_GetObjectItemCaseSensitive(c, "limit");
+  if (!!ex + !!fb + !!lm != 1)
+    return jsonv_fail(v, path, false,
+                      "use \"expect\" for what must happen, \"forbid\" for what must not, \"limit\" for how often it may",
+                      "a check needs exactly one of \"expect\", \"forbid\" or \"limit\"");
+  ck->kind = ex ? SC_CHECK_EXPECT : fb ? SC_CHECK_FORBID : SC_CHECK_LIMIT;
+  const char *kind_name = ex ? "expect" : fb ? "forbid" : "limit";
+  snprintf(epath, sizeof epath, "%s/%s", path, kind_name);
+  const cJSON *body = ex ? ex : fb ? fb : lm;
+  static const char *const fkeys[] = {"event", "match"}, *const lkeys[] = {"event", "match", "max"},
+                           *const xkeys[] = {"event", "match", "min"};
+  if (!jsonv_keys(v, body, epath, kind_name, ck->kind == SC_CHECK_LIMIT ? lkeys : ck->kind == SC_CHECK_EXPECT ? xkeys : fkeys,
+                  ck->kind == SC_CHECK_FORBID ? 2 : 3) ||
+      !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
+    return false;
+  const cJSON *mn = cJSON_GetObjectItemCaseSensitive(body, "min");
+  if (mn) {
+    char mpath[100];
+    snprintf(mpath, sizeof mpath, "%s/min", epath);
+    if (!cJSON_IsNumber(mn) || mn->valuedouble < 1 || mn->valuedouble > 1000 || mn->valuedouble != (int)mn->valuedouble)
+      return jsonv_fail(v, mpath, false, "how many matching events are needed, e.g. \"min\": 2",
+                        "\"min\" must be a whole number from 1 to 1000");
+    ck->min = mn->valueint;
+  }
+  if (ck->kind == SC_CHECK_LIMIT) {
+    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
+    char mpath[100];
+    snprintf(mpath, sizeof mpath, "%s/max", epath);
+    if (!cJSON_IsNumber(mx) || mx->valuedouble < 0 || mx->valuedouble != (int)mx->valuedouble)
+      return jsonv_fail(v, mx ? mpath : epath, false, "how many matching events are allowed, e.g. \"max\": 10",
+                        "a limit needs a whole number \"max\"");
+    ck->max = mx->valueint;
+  }
+  const ev_schema_t *schema = events_find(ck->event);
+  if (!schema) {
+    const char *names[64];
+    size_t n = events_names(names, 64);
+    const char *near = diag_nearest(ck->event, names, n);
+    snprintf(msg, sizeof msg, "unknown event type \"%s\"", ck->event);
+    snprintf(hint, sizeof hint, "%s%s%s`bcsim list --events` shows every event type", near ? "did you mean \"" : "",
+             near ? near : "", near ? "\"? " : "");
+    char p2[100];
+    snprintf(p2, sizeof p2, "%s/event", epath);
+    return jsonv_fail(v, p2, false, hint, msg);
+  }
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "match");
+  ck->match = m ? cJSON_Duplicate(m, 1) : cJSON_CreateObject();
+  char mpath[100];
+  snprintf(mpath, sizeof mpath, "%s/match", epath);
+  if (!cJSON_IsObject(ck->match))
+    return jsonv_fail(v, mpath, false, "write { \"field\": value }", "\"match\" must be an object");
+  /* Every field of the match is told about, and the rest of the check is still read. */
+  bool ok = expand_match(v, ck->match, mpath) && match_validate(v, mpath, schema, ck->match);
+  if (ck->kind == SC_CHECK_EXPECT && ck->within_ms == 0 && !ck->until[0])
+    return jsonv_fail(v, path, false, "say how long the client has, e.g. \"within\": \"3s\"",
+                   "an expect check needs \"within\"");
+  for (int which = 0; which < 2; which++) {
+    const char *anchor = which == 0 ? ck->after : ck->until, *key = which == 0 ? "after" : "until";
+    char apath[80];
+    snprintf(apath, sizeof apath, "%s/%s", path, key);
+    if (which == 1 && !anchor[0]) continue;
+    if (!anchor_known(SC(v), anchor, SC(v)->n_checks - 1)) {
+      snprintf(msg, sizeof msg, "unknown anchor \"%s\"", anchor);
+      return jsonv_fail(v, apath, false,
+                        "an anchor is \"start\", a timeline step id, \"<step id>.off\" for a step with \"for\", "
+                        "or the id of an earlier expect check", msg);
+    }
+    for (int k = 0; k < SC(v)->n_checks - 1; k++) {
+      const sc_check_t *a = &SC(v)->checks[k];
+      if (strcmp(a->id, anchor) == 0 && strcmp(scenario_check_level(ck), "network") == 0 &&
+          strcmp(scenario_check_level(a), "session") == 0) {
+        snprintf(msg, sizeof msg, "a network check is anchored on the session check \"%s\"", a->id);
+        return jsonv_fail(v, apath, false,
+                          "anchor it on a timeline step or a network check, or say \"level\": \"session\": a "
+                          "client that speaks only the network level could not be judged by it",
+                          msg);
+      }
+    }
+  }
+  if (ck->until[0] && ck->within_ms)
+    return jsonv_fail(v, path, false, "say when the window ends once: \"within\" a time, or \"until\" an anchor",
+                      "a check has both \"within\" and \"until\"");
+  for (int k = 0; k < SC(v)->n_checks - 1; k++) {
+    if (strcmp(SC(v)->checks[k].id, ck->id) == 0) {
+      char ipath[80];
+      snprintf(ipath, sizeof ipath, "%s/id", path);
+      return jsonv_fail(v, ipath, false, "give every check its own id", "duplicate check id");
+    }
+  }
+  return ok;
+}
+
+/* A requirement ID the spec defines, when the caller gave the spec's IDs. */
+static bool known_requirement(jsonv_t *v, const char *path, const char *id) {
+  const scenario_opts_t *o = OPTS(v);
+  char msg[256], hint[256];
+  if (!o || !o->requirements || !id[0]) return true;
+  for (size_t i = 0; i < o->n_requirements; i++)
+    if (strcmp(o->requirements[i], id) == 0) return true;
+  const char *near = diag_nearest(id, o->requirements, o->n_requirements);
+  snprintf(msg, sizeof msg, "unknown requirement \"%s\": %s does not define it", id,
+           o->spec_name ? o->spec_name : "the spec");
+  snprintf(hint, sizeof hint, "%s%s%s`bcsim list --requirements` lists the requirements", near ? "did you mean \"" : "",
+           near ? near : "", near ? "\"? " : "");
+  return jsonv_fail(v, path, false, hint, msg);
+}
+
+/* The earliest time an anchor can happen (ms), or -1 if it cannot be told.
+ * A check is met at the earliest at its own anchor. */
+static int64_t anchor_earliest(const scenario_t *sc, const char *anchor, int before_check) {
+  char step[SC_NAME];
+  if (strcmp(anchor, "start") == 0) return 0;
+  bool off = scenario_anchor_off(anchor, step, sizeof step);
+  for (int i = 0; i < sc->n_steps; i++) {
+    const sc_step_t *st = &sc->steps[i];
+    if (strcmp(st->id, anchor) == 0) return st->at_ms;
+    if (off && strcmp(st->id, step) == 0)
+      return st->for_ms ? st->at_ms + st->for_ms : st->at_ms + st->flap_on_ms - st->flap_jitter_ms;
+  }
+  for (int i = 0; i < before_check; i++)
+    if (strcmp(sc->checks[i].id, anchor) == 0) return anchor_earliest(sc, sc->checks[i].after, i);
+  return -1;
+}
+
+/* Warnings, not errors: a window the scenario's duration does not cover, or
+ * an anchor that comes after the end, judges less than the check says (an
+ * expect met after the end fails; an anchor that never comes is an error). */
+static void warn_window(jsonv_t *v, const char *path, int index) {
+  const scenario_t *sc = SC(v);
+  const sc_check_t *ck = &sc->checks[index];
+  char kpath[96], msg[300];
+  if (sc->duration_ms < 0) return;
+  for (int which = 0; which < 2; which++) {
+    const char *anchor = which == 0 ? ck->after : ck->until;
+    int64_t at = anchor[0] ? anchor_earliest(sc, anchor, index) : -1;
+    if (at <= sc->duration_ms) continue;
+    snprintf(kpath, sizeof kpath, "%s/%s", path, which == 0 ? "after" : "until");
+    snprintf(msg, sizeof msg, "anchor \"%s\" comes at %.3fs at the earliest, after the scenario ends (%.3fs)", anchor,
+             (double)at / 1e3, (double)sc->duration_ms / 1e3);
+    jsonv_warn(v, kpath, false, "the check would never be judged: make \"duration\" longer or anchor it earlier", msg);
+    return;
+  }
+  int64_t from = anchor_earliest(sc, ck->after, index);
+  if (ck->within_ms <= 0 || from < 0 || from + ck->within_ms <= sc->duration_ms) return;
+  snprintf(kpath, sizeof kpath, "%s/within", path);
+  snprintf(msg, sizeof msg, "the window ends at %.3fs at the earliest%s, after the scenario ends (%.3fs)",
+           (double)(from + ck->within_ms) / 1e3, ck->within_expr[0] ? " (with the reference profile's timers)" : "",
+           (double)sc->duration_ms / 1e3);
+  jsonv_warn(v, kpath, false,
+             "make \"duration\" longer or the window shorter: what happens after the end is never seen, so an "
+             "expect check may fail a client that would have met it",
+             msg);
+}
+
+/* Every check is read, so that each bad one is reported. */
+static bool parse_checks(jsonv_t *v, const cJSON *root) {
+  char path[64], rpath[96];
+  bool ok = true;
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(root, "checks");
   if (!cJSON_IsArray(cs) || !cs->child)
     return jsonv_fail(v, cs ? "checks" : "", false, "a scenario without checks proves nothing",
@@ -330,134 +538,13 @@ static bool parse_checks(jsonv_t *v, const cJSON *root) {
     if (SC(v)->n_checks >= SC_MAX_CHECKS) return jsonv_fail(v, "checks", false, "split the scenario", "too many checks");
     snprintf(path, sizeof path, "checks/%d", i);
     sc_check_t *ck = &SC(v)->checks[SC(v)->n_checks++];
-    snprintf(ck->after, sizeof ck->after, "start");
-    if (!jsonv_keys(v, c, path, "a check", keys, 11) ||
-        !jsonv_str(v, c, path, "class", false, ck->class_name, sizeof ck->class_name) ||
-        !jsonv_str(v, c, path, "level", false, ck->level, sizeof ck->level) ||
-        !jsonv_str(v, c, path, "id", true, ck->id, sizeof ck->id))
-      return false;
-    /* A precondition proves the scenario's premise (the fault met the client), not a requirement. */
-    bool premise = strcmp(ck->class_name, "precondition") == 0;
-    if (premise && cJSON_GetObjectItemCaseSensitive(c, "requirement")) {
-      char rpath[80];
-      snprintf(rpath, sizeof rpath, "%s/requirement", path);
-      return jsonv_fail(v, rpath, true, "drop it: a precondition that does not hold makes the scenario an error, not the client's failure",
-                        "a precondition names no requirement");
-    }
-    if ((!premise && !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement)) ||
-        !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
-        !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
-        !jsonv_str(v, c, path, "until", false, ck->until, sizeof ck->until) || !parse_within(v, c, path, ck))
-      return false;
-    if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0 && !premise) {
-      char cpath[80];
-      snprintf(cpath, sizeof cpath, "%s/class", path);
-      return jsonv_fail(v, cpath, false,
-                        "\"network\" (any black-box client), \"session\" (bcsim's own protocol) or \"precondition\" "
-                        "(the scenario's premise)",
-                        "unknown check class");
-    }
-    if (ck->level[0] && strcmp(ck->level, "network") != 0 && strcmp(ck->level, "session") != 0) {
-      char lpath[80];
-      snprintf(lpath, sizeof lpath, "%s/level", path);
-      return jsonv_fail(v, lpath, false,
-                        "\"network\" (judged from the wire and the TLS and DNS servers: any client) or \"session\" "
-                        "(needs what only bcsim's own protocol reveals)",
-                        "unknown check level");
-    }
-    /* A network or session class is the check's level. */
-    if (!ck->level[0] && ck->class_name[0] && !premise) memcpy(ck->level, ck->class_name, sizeof ck->level);
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(c, "expect");
-    const cJSON *fb = cJSON_GetObjectItemCaseSensitive(c, "forbid");
-    const cJSON *lm = cJSON_GetObjectItemCaseSensitive(c, "limit");
-    if (!!ex + !!fb + !!lm != 1)
-      return jsonv_fail(v, path, false,
-                        "use \"expect\" for what must happen, \"forbid\" for what must not, \"limit\" for how often it may",
-                        "a check needs exactly one of \"expect\", \"forbid\" or \"limit\"");
-    ck->kind = ex ? SC_CHECK_EXPECT : fb ? SC_CHECK_FORBID : SC_CHECK_LIMIT;
-    const char *kind_name = ex ? "expect" : fb ? "forbid" : "limit";
-    snprintf(epath, sizeof epath, "%s/%s", path, kind_name);
-    const cJSON *body = ex ? ex : fb ? fb : lm;
-    static const char *const fkeys[] = {"event", "match"}, *const lkeys[] = {"event", "match", "max"},
-                             *const xkeys[] = {"event", "match", "min"};
-    if (!jsonv_keys(v, body, epath, kind_name, ck->kind == SC_CHECK_LIMIT ? lkeys : ck->kind == SC_CHECK_EXPECT ? xkeys : fkeys,
-                    ck->kind == SC_CHECK_FORBID ? 2 : 3) ||
-        !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
-      return false;
-    const cJSON *mn = cJSON_GetObjectItemCaseSensitive(body, "min");
-    if (mn) {
-      char mpath[100];
-      snprintf(mpath, sizeof mpath, "%s/min", epath);
-      if (!cJSON_IsNumber(mn) || mn->valuedouble < 1 || mn->valuedouble > 1000 || mn->valuedouble != (int)mn->valuedouble)
-        return jsonv_fail(v, mpath, false, "how many matching events are needed, e.g. \"min\": 2",
-                          "\"min\" must be a whole number from 1 to 1000");
-      ck->min = mn->valueint;
-    }
-    if (ck->kind == SC_CHECK_LIMIT) {
-      const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
-      char mpath[100];
-      snprintf(mpath, sizeof mpath, "%s/max", epath);
-      if (!cJSON_IsNumber(mx) || mx->valuedouble < 0 || mx->valuedouble != (int)mx->valuedouble)
-        return jsonv_fail(v, mx ? mpath : epath, false, "how many matching events are allowed, e.g. \"max\": 10",
-                          "a limit needs a whole number \"max\"");
-      ck->max = mx->valueint;
-    }
-    bool known = false;
-    for (int k = 0; k < sc_n_event_types; k++) known = known || strcmp(sc_event_types[k], ck->event) == 0;
-    if (!known) {
-      const char *near = diag_nearest(ck->event, sc_event_types, (size_t)sc_n_event_types);
-      snprintf(msg, sizeof msg, "unknown event type \"%s\"", ck->event);
-      snprintf(hint, sizeof hint, "%s%s%s`bcsim list` shows every event type", near ? "did you mean \"" : "",
-               near ? near : "", near ? "\"? " : "");
-      char p2[100];
-      snprintf(p2, sizeof p2, "%s/event", epath);
-      return jsonv_fail(v, p2, false, hint, msg);
-    }
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "match");
-    ck->match = m ? cJSON_Duplicate(m, 1) : cJSON_CreateObject();
-    char mpath[100];
-    snprintf(mpath, sizeof mpath, "%s/match", epath);
-    if (!cJSON_IsObject(ck->match))
-      return jsonv_fail(v, mpath, false, "write { \"field\": \"value\" }", "\"match\" must be an object");
-    if (!expand_match(v, ck->match, mpath)) return false;
-    if (ck->kind == SC_CHECK_EXPECT && ck->within_ms == 0 && !ck->until[0])
-      return jsonv_fail(v, path, false, "say how long the client has, e.g. \"within\": \"3s\"",
-                     "an expect check needs \"within\"");
-    for (int which = 0; which < 2; which++) {
-      const char *anchor = which == 0 ? ck->after : ck->until, *key = which == 0 ? "after" : "until";
-      char apath[80];
-      snprintf(apath, sizeof apath, "%s/%s", path, key);
-      if (which == 1 && !anchor[0]) continue;
-      if (!anchor_known(SC(v), anchor, SC(v)->n_checks - 1)) {
-        snprintf(msg, sizeof msg, "unknown anchor \"%s\"", anchor);
-        return jsonv_fail(v, apath, false,
-                          "an anchor is \"start\", a timeline step id, \"<step id>.off\" for a step with \"for\", "
-                          "or the id of an earlier expect check", msg);
-      }
-      for (int k = 0; k < SC(v)->n_checks - 1; k++) {
-        const sc_check_t *a = &SC(v)->checks[k];
-        if (strcmp(a->id, anchor) == 0 && strcmp(scenario_check_level(ck), "network") == 0 &&
-            strcmp(scenario_check_level(a), "session") == 0) {
-          snprintf(msg, sizeof msg, "a network check is anchored on the session check \"%s\"", a->id);
-          return jsonv_fail(v, apath, false,
-                            "anchor it on a timeline step or a network check, or say \"level\": \"session\": a "
-                            "client that speaks only the network level could not be judged by it",
-                            msg);
-        }
-      }
-    }
-    if (ck->until[0] && ck->within_ms)
-      return jsonv_fail(v, path, false, "say when the window ends once: \"within\" a time, or \"until\" an anchor",
-                        "a check has both \"within\" and \"until\"");
-    for (int k = 0; k < SC(v)->n_checks - 1; k++) {
-      if (strcmp(SC(v)->checks[k].id, ck->id) == 0) {
-        char ipath[80];
-        snprintf(ipath, sizeof ipath, "%s/id", path);
-        return jsonv_fail(v, ipath, false, "give every check its own id", "duplicate check id");
-      }
-    }
+    bool one = parse_check(v, c, path, ck);
+    snprintf(rpath, sizeof rpath, "%s/requirement", path);
+    bool req = known_requirement(v, rpath, ck->requirement); /* told even when the check has another problem */
+    ok = one && req && ok;
+    if (one) warn_window(v, path, SC(v)->n_checks - 1);
   }
-  return true;
+  return ok;
 }
 
 /* Every scenario also fails a client that contacts an unknown server, as
@@ -497,29 +584,42 @@ static bool parse_about(jsonv_t *v, const cJSON *root) {
     return jsonv_fail(v, "requirements", false, "write [\"BC-FO-04\", ...]: the requirements the scenario is about",
                       "\"requirements\" must be a non-empty array of requirement IDs");
   int i = 0;
+  bool ok = true;
   for (const cJSON *r = list->child; r; r = r->next, i++) {
     char path[64];
     snprintf(path, sizeof path, "requirements/%d", i);
-    if (!cJSON_IsString(r) || strlen(r->valuestring) >= SC_NAME || sc->n_about >= SC_MAX_TAGS)
-      return jsonv_fail(v, path, false, "a requirement ID such as \"BC-FO-04\"", "bad requirement ID");
+    if (!cJSON_IsString(r) || strlen(r->valuestring) >= SC_NAME || sc->n_about >= SC_MAX_TAGS) {
+      ok = jsonv_fail(v, path, false, "a requirement ID such as \"BC-FO-04\"", "bad requirement ID");
+      continue;
+    }
+    if (!known_requirement(v, path, r->valuestring)) {
+      ok = false;
+      continue;
+    }
     bool checked = false;
     for (int k = 0; k < sc->n_checks; k++) checked = checked || strcmp(sc->checks[k].requirement, r->valuestring) == 0;
     if (!checked) {
       char msg[160];
       snprintf(msg, sizeof msg, "no check of the scenario names %s", r->valuestring);
-      return jsonv_fail(v, path, false, "a scenario is about a requirement only if one of its checks judges it", msg);
+      ok = jsonv_fail(v, path, false, "a scenario is about a requirement only if one of its checks judges it", msg);
+      continue;
     }
     snprintf(sc->about[sc->n_about++], SC_NAME, "%s", r->valuestring);
   }
-  return true;
+  return ok;
 }
 
-scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
+scenario_t *scenario_parse_opts(const char *text, const char *path, const scenario_opts_t *o, diag_t *d) {
   static const char *const keys[] = {"id", "title", "tags", "requirements", "seed", "world", "client", "duration",
                                      "timeline", "checks"};
   scenario_t *sc = calloc(1, sizeof *sc);
   cJSON *root = NULL;
-  jsonv_t v = {text, path, d, sc};
+  /* Errors are collected even for a caller that wants one, so that d is the
+   * first found and the parse can go on past it. */
+  diag_list_t *own = NULL, *all = o && o->diags ? o->diags : (own = diag_list_new());
+  size_t first = all ? diag_list_count(all) : 0;
+  parse_t ctx = {sc, o};
+  jsonv_t v = {text, path, d, &ctx, all};
   bool ok = false;
   if (!sc) {
     diag_set(d, path, 0, 0, NULL, "out of memory");
@@ -527,52 +627,67 @@ scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) {
   }
   snprintf(sc->path, sizeof sc->path, "%s", path);
   root = jsonv_parse(text, path, d);
-  if (!root) goto out;
-  if (!jsonv_keys(&v, root, "", "the scenario", keys, 10) ||
-      !jsonv_str(&v, root, "", "id", true, sc->id, sizeof sc->id) ||
-      !jsonv_str(&v, root, "", "title", false, sc->title, sizeof sc->title) ||
-      !jsonv_dur(&v, root, "", "duration", true, &sc->duration_ms))
+  if (!root) {
+    if (all) diag_list_add(all, d);
     goto out;
-  if (!scenario_id_valid(sc->id)) {
-    jsonv_fail(&v, "id", false, "ids name output folders: use a-z, 0-9, '-', '_' and '.', not first",
-               "scenario id has a character that is not allowed");
+  }
+  if (!cJSON_IsObject(root)) {
+    jsonv_keys(&v, root, "", "the scenario", keys, 10);
     goto out;
+  }
+  ok = jsonv_keys(&v, root, "", "the scenario", keys, 10);
+  if (jsonv_str(&v, root, "", "id", true, sc->id, sizeof sc->id) && !scenario_id_valid(sc->id))
+    ok = jsonv_fail(&v, "id", false, "ids name output folders: use a-z, 0-9, '-', '_' and '.', not first",
+                    "scenario id has a character that is not allowed");
+  else if (!sc->id[0])
+    ok = false;
+  ok = jsonv_str(&v, root, "", "title", false, sc->title, sizeof sc->title) && ok;
+  if (!jsonv_dur(&v, root, "", "duration", true, &sc->duration_ms)) {
+    sc->duration_ms = -1; /* unknown: nothing is compared with it */
+    ok = false;
   }
   sc->seed = 1;
   const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
-  if (seed) {
-    if (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740991.0 ||
-        seed->valuedouble != (double)(uint64_t)seed->valuedouble) {
-      jsonv_fail(&v, "seed", false, "a whole number; the same seed gives the same fault schedule",
-                 "\"seed\" must be a non-negative whole number");
-      goto out;
-    }
+  if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740991.0 ||
+               seed->valuedouble != (double)(uint64_t)seed->valuedouble))
+    ok = jsonv_fail(&v, "seed", false, "a whole number; the same seed gives the same fault schedule",
+                    "\"seed\" must be a non-negative whole number");
+  else if (seed)
     sc->seed = (uint64_t)seed->valuedouble;
-  }
   const cJSON *tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
-  if (tags) {
-    if (!cJSON_IsArray(tags)) {
-      jsonv_fail(&v, "tags", false, "write [\"cloud-down\", ...]", "\"tags\" must be an array of strings");
-      goto out;
+  if (tags && !cJSON_IsArray(tags))
+    ok = jsonv_fail(&v, "tags", false, "write [\"cloud-down\", ...]", "\"tags\" must be an array of strings");
+  for (const cJSON *t = cJSON_IsArray(tags) ? tags->child : NULL; t; t = t->next) {
+    if (!cJSON_IsString(t) || sc->n_tags >= SC_MAX_TAGS || strlen(t->valuestring) >= SC_NAME) {
+      ok = jsonv_fail(&v, "tags", false, "short strings, at most 16", "bad tag");
+      break;
     }
-    for (const cJSON *t = tags->child; t; t = t->next) {
-      if (!cJSON_IsString(t) || sc->n_tags >= SC_MAX_TAGS || strlen(t->valuestring) >= SC_NAME) {
-        jsonv_fail(&v, "tags", false, "short strings, at most 16", "bad tag");
-        goto out;
-      }
-      snprintf(sc->tags[sc->n_tags++], SC_NAME, "%s", t->valuestring);
-    }
+    snprintf(sc->tags[sc->n_tags++], SC_NAME, "%s", t->valuestring);
   }
-  ok = parse_world(&v, root) && parse_client(&v, root) && parse_steps(&v, root) &&
-       parse_checks(&v, root) && parse_about(&v, root) && add_builtin_checks(&v);
+  /* Each part is read whatever the others held, so every problem is told. */
+  ok = parse_world(&v, root) && ok;
+  ok = parse_client(&v, root) && ok;
+  ok = parse_steps(&v, root) && ok;
+  ok = parse_checks(&v, root) && ok;
+  ok = parse_about(&v, root) && ok;
+  ok = ok && add_builtin_checks(&v);
 out:
   cJSON_Delete(root);
   if (!ok) {
+    /* d is the first error found, as a caller that shows one expects. */
+    for (size_t i = first; all && i < diag_list_count(all); i++) {
+      if (diag_list_at(all, i)->level != DIAG_ERROR) continue;
+      *d = *diag_list_at(all, i);
+      break;
+    }
     scenario_free(sc);
     sc = NULL;
   }
+  diag_list_free(own);
   return sc;
 }
+
+scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) { return scenario_parse_opts(text, path, NULL, d); }
 
 char *scenario_read_file(const char *path) {
   FILE *f = fopen(path, "rbe");
@@ -593,17 +708,20 @@ out:
   return result;
 }
 
-scenario_t *scenario_load(const char *path, diag_t *d) {
+scenario_t *scenario_load_opts(const char *path, const scenario_opts_t *o, diag_t *d) {
   char *text = scenario_read_file(path);
   if (!text) {
     diag_set(d, path, 0, 0, "check the path; `bcsim list` shows the scenarios", "cannot read: %s",
              strerror(errno ? errno : EIO));
+    if (o && o->diags) diag_list_add(o->diags, d);
     return NULL;
   }
-  scenario_t *sc = scenario_parse(text, path, d);
+  scenario_t *sc = scenario_parse_opts(text, path, o, d);
   free(text);
   return sc;
 }
+
+scenario_t *scenario_load(const char *path, diag_t *d) { return scenario_load_opts(path, NULL, d); }
 
 void scenario_free(scenario_t *sc) {
   if (!sc) return;

@@ -88,17 +88,31 @@ typedef struct scenario {
   sc_check_t checks[SC_MAX_CHECKS];
 } scenario_t;
 
-/* Event types that checks may name. */
-extern const char *const sc_event_types[];
-extern const int sc_n_event_types;
+/* The event types checks may name, and their fields, are in events.h. */
 extern const char *const sc_timer_names[];
 extern const int sc_n_timer_names;
 
+/* What the loader checks beyond the file itself, and where its diags go. */
+typedef struct scenario_opts {
+  /* The requirement IDs the spec defines (spec.h), or NULL: not checked. */
+  const char *const *requirements;
+  size_t n_requirements;
+  const char *spec_name; /* the spec's file, for messages */
+  /* NULL, or receives every error and warning of the file, in the order
+   * found (a window past the end is a warning: the file still loads). */
+  diag_list_t *diags;
+} scenario_opts_t;
+
 /* Parses scenario text. path is used for messages. Returns a new scenario
- * (caller frees with scenario_free) or NULL with d filled in. */
+ * (caller frees with scenario_free) or NULL with d filled in (the first
+ * error found). */
 scenario_t *scenario_parse(const char *text, const char *path, diag_t *d);
+/* As scenario_parse, with options (o may be NULL). The parse goes on after
+ * an error, so o->diags gets every one. */
+scenario_t *scenario_parse_opts(const char *text, const char *path, const scenario_opts_t *o, diag_t *d);
 /* Reads and parses a file; NULL with d filled in on any error. */
 scenario_t *scenario_load(const char *path, diag_t *d);
+scenario_t *scenario_load_opts(const char *path, const scenario_opts_t *o, diag_t *d);
 void scenario_free(scenario_t *sc);
 /* Parses a "timers" object (shared by scenarios and client profiles) into
  * timers[*n_timers...]; the array must have room for sc_n_timer_names more. */
@@ -126,10 +140,10 @@ void scenario_scale_timers(sc_timer_t *timers, int n, double factor);
  * so only a-z, 0-9, '-', '_' and '.', and never a leading '.' ("..").
  * Shared by the loader and by `report merge`, which reads ids from files. */
 bool scenario_id_valid(const char *id);
-/* The level a client must speak for the check to judge it: "session" for
- * what only bcsim's own protocol reveals (svc.http.request, app.request,
- * probe.*, or a check that says "level": "session"), "network" for what any
- * black-box client shows on the wire and at the TLS and DNS servers. */
+/* The level a client must speak for the check to judge it: the check's own
+ * "level", else its event's (events.h): "session" for what only bcsim's own
+ * protocol reveals (svc.http.request, app.request, probe.*), "network" for
+ * what any black-box client shows on the wire and at the TLS and DNS servers. */
 const char *scenario_check_level(const sc_check_t *ck);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *scenario_read_file(const char *path);

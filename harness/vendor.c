@@ -54,7 +54,7 @@ vendor_t *vendor_parse(const char *text, const char *path, diag_t *d) {
   if (!v) goto out;
   snprintf(v->path, sizeof v->path, "%s", path);
   root = jsonv_parse(text, path, d);
-  jsonv_t jv = {text, path, d, v};
+  jsonv_t jv = {text, path, d, v, NULL};
   char desc[256];
   ok = root && jsonv_keys(&jv, root, "", "a vendor profile", keys, 4) &&
        jsonv_str(&jv, root, "", "name", true, v->name, sizeof v->name) &&
