@@ -21,6 +21,7 @@
 #include "harness/runner.h"
 #include "harness/vendor.h"
 #include "harness/scenario.h"
+#include "harness/spec.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "reports/report_json.h"
@@ -36,7 +37,9 @@ static const char validate_help[] =
     "Checks scenario files, client profiles and vendor profiles without running\n"
     "anything. Each file's kind is told by its content (a client profile has a\n"
     "\"command\", a vendor profile \"expected_failures\" or \"disabled\"), or set with\n"
-    "--as. Every problem is reported as file:line:col with a hint.\n"
+    "--as. Every problem is reported as file:line:col with a hint. A vendor\n"
+    "profile's waivers are judged against docs/SPEC.md and the shipped scenarios:\n"
+    "one that reaches a MUST requirement needs \"waive_must\": true.\n"
     "\n"
     "exit codes: 0 all valid, 2 a problem in any file\n";
 
@@ -67,7 +70,9 @@ int cmd_validate(int argc, char **argv) {
   int n = 0, bad = 0, n_sc = 0;
   for (int i = optind; i < argc; i++)
     if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS * 2) < 0) bad = 1;
-  scenario_t *scs[MAX_SCENARIOS];
+  scenario_t *scs[MAX_SCENARIOS], *shipped[MAX_SCENARIOS];
+  int n_shipped = 0;
+  bool shipped_loaded = false;
   for (int i = 0; i < n; i++) {
     file_kind_t k = forced >= 0 ? (file_kind_t)forced : kind_of(files[i]);
     diag_t d;
@@ -77,8 +82,16 @@ int cmd_validate(int argc, char **argv) {
       else diag_print(&d, stderr), bad = 1;
       profile_free(p);
     } else if (k == KIND_VENDOR) {
+      /* Its waivers are judged against the shipped scenarios, as bcsim run judges them against those it is given. */
+      if (!shipped_loaded) {
+        char dir[PATH_MAX + 16];
+        snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
+        char *dirs[] = {dir};
+        shipped_loaded = true;
+        if (cli_load_scenarios(1, dirs, shipped, &n_shipped) < 0) bad = 1;
+      }
       vendor_t *v = vendor_load(files[i], &d);
-      if (v) printf("ok %s (vendor profile %s)\n", files[i], vendor_name(v));
+      if (v && vendor_check_levels(v, shipped, n_shipped, &d)) printf("ok %s (vendor profile %s)\n", files[i], vendor_name(v));
       else diag_print(&d, stderr), bad = 1;
       vendor_free(v);
     } else if (n_sc < MAX_SCENARIOS) {
@@ -90,13 +103,14 @@ int cmd_validate(int argc, char **argv) {
     free(files[i]);
   }
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
+  for (int i = 0; i < n_shipped; i++) scenario_free(shipped[i]);
   return bad ? EXIT_USAGE : 0;
 }
 
 /* The requirement matrix: docs/SPEC.md against every check of every
  * scenario. Inconsistencies are errors (exit 2): a requirement nothing
  * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
-static int list_requirements(const char *spec_path, const char *scen_dir) {
+static int list_requirements(const char *spec_path, const char *scen_dir, bool built_from) {
   char *spec = scenario_read_file(spec_path);
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0, bad = 0;
@@ -130,6 +144,24 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
     }
     if (!nl) break;
     p = nl + 1;
+  }
+  /* Levels are what the vendor profile rules and the run verdict read (harness/spec.h): each is MUST or
+   * SHOULD, and the spec bcsim was built from must be the one it reads, or its waivers follow another spec. */
+  for (int r = 0; r < nr; r++) {
+    if (spec_level_parse(reqs[r].level) == SPEC_UNKNOWN) {
+      fprintf(stderr, "%s:%d: error: requirement %s has level %s\n  hint: a level is MUST or SHOULD\n", spec_path,
+              reqs[r].line, reqs[r].id, reqs[r].level);
+      bad = 1;
+    } else if (built_from && spec_level(reqs[r].id) != spec_level_parse(reqs[r].level)) {
+      fprintf(stderr, "%s:%d: error: requirement %s is %s here, but bcsim was built with it %s\n  hint: rebuild bcsim\n",
+              spec_path, reqs[r].line, reqs[r].id, reqs[r].level, spec_level_name(spec_level(reqs[r].id)));
+      bad = 1;
+    }
+  }
+  if (built_from && nr != spec_count()) {
+    fprintf(stderr, "%s: error: %d requirements here, but bcsim was built with %d\n  hint: rebuild bcsim\n", spec_path, nr,
+            spec_count());
+    bad = 1;
   }
   for (int i = 0; i < n; i++) {
     for (int c = 0; c < scs[i]->n_checks; c++) {
@@ -211,7 +243,7 @@ int cmd_list(int argc, char **argv) {
     char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
     snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
     snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
-    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir);
+    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir, argc <= 2);
   }
   if (argc > 1 && strcmp(argv[1], "--json") == 0) {
     char def[PATH_MAX + 16];
