@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "harness/buildinfo.h"
+#include "harness/scenario.h"
 #include "harness/spec.h"
 #include "reports/report_json.h"
 #include "reports/signature.h"
@@ -472,7 +473,15 @@ static void print_value(FILE *o, const cJSON *x) {
 static const char *due_verdict(const cJSON *s, char *why, size_t len) {
   verdict_t v = report_judge_scenario(s, NULL, 0);
   const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s, "repeat_verdicts");
+  int n_checks = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "checks"));
+  int n_about = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "requirements"));
   why[0] = 0;
+  /* The scenario rule reads at most this many: a check past them must not hide there. */
+  if (n_checks > SC_MAX_CHECKS || n_about > SC_MAX_TAGS) {
+    snprintf(why, len, "it lists %d checks and %d requirements, more than a scenario can have (%d, %d)", n_checks,
+             n_about, SC_MAX_CHECKS, SC_MAX_TAGS);
+    return "error";
+  }
   if (*report_str(s, "error")) v = VERDICT_ERROR;
   if (cJSON_IsArray(runs)) {
     verdict_t first = VERDICT_ERROR, worst = VERDICT_PASS, r;
