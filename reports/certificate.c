@@ -635,13 +635,13 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
     fprintf(o, "REJECTED: the certificate is not to be trusted (verdict %s)\n", verdict);
     rc = 1;
   } else if (v.unchecked && v.opts->strict) {
-    fprintf(o, "REJECTED (--strict): %d items could not be re-checked here (listed as skip above)\n  hint: give a copy "
-               "of each root with --root NAME=DIR\n", v.unchecked);
+    fprintf(o, "REJECTED (--strict): %d item%s could not be re-checked here (listed as skip above)\n  hint: give a "
+               "copy of each root with --root NAME=DIR\n", v.unchecked, v.unchecked == 1 ? "" : "s");
     rc = 1;
   } else if (v.unchecked) {
-    fprintf(o, "PARTIAL: signed and consistent, and the %d files re-checked match, but %d items could not be re-checked "
-               "(listed as skip above); --root NAME=DIR gives a copy, --strict refuses this\n",
-            v.checked, v.unchecked);
+    fprintf(o, "PARTIAL: signed and consistent, and the %d file%s re-checked match, but %d item%s could not be "
+               "re-checked (listed as skip above); --root NAME=DIR gives a copy, --strict refuses this\n",
+            v.checked, v.checked == 1 ? "" : "s", v.unchecked, v.unchecked == 1 ? "" : "s");
     rc = CERTIFICATE_PARTIAL;
   } else {
     fprintf(o, "VALID: the certificate is intact and every file it names matches (verdict %s, bcsim %s commit %s, %s)\n",

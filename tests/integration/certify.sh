@@ -97,7 +97,7 @@ rm "$E/client/netclient.py"
 "$BCSIM" verify --strict "$@" "$T/o/certificate.json" > "$T/v.txt"
 [ $? = 1 ] || fail "verify --strict with netclient.py missing did not fail: $(cat "$T/v.txt")"
 grep -q "skip  client artefact: .*netclient.py is not here" "$T/v.txt" || fail "verify does not say which file is missing: $(cat "$T/v.txt")"
-grep -q "^REJECTED (--strict): 1 items could not be re-checked" "$T/v.txt" || fail "no --strict refusal: $(cat "$T/v.txt")"
+grep -q "^REJECTED (--strict): 1 item could not be re-checked" "$T/v.txt" || fail "no --strict refusal: $(cat "$T/v.txt")"
 cp "$T/netclient.py.orig" "$E/client/netclient.py"
 
 # 3. Re-signed with the vendor's key, but no longer agreeing with itself.
