@@ -23,6 +23,7 @@
 #include "harness/scenario.h"
 #include "harness/events.h"
 #include "harness/spec.h"
+#include "harness/specdoc.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "reports/report_json.h"
@@ -41,7 +42,9 @@ static const char validate_help[] =
     "--as. Every problem of a file is reported in one run, as file:line:col with a\n"
     "hint. Scenario match fields and values are held to the event schemas (bcsim\n"
     "list --events), requirement IDs to docs/SPEC.md; a window or anchor past the\n"
-    "scenario's duration is a warning, which does not change the exit code.\n"
+    "scenario's duration is a warning, which does not change the exit code. A\n"
+    "vendor profile's waivers are judged against docs/SPEC.md and the shipped\n"
+    "scenarios: one that reaches a MUST requirement needs \"waive_must\": true.\n"
     "\n"
     "exit codes: 0 all valid, 2 a problem in any file\n";
 
@@ -72,14 +75,11 @@ int cmd_validate(int argc, char **argv) {
   int n = 0, bad = 0, n_sc = 0;
   for (int i = optind; i < argc; i++)
     if (cli_collect_json(argv[i], files, &n, MAX_SCENARIOS * 2) < 0) bad = 1;
-  scenario_t *scs[MAX_SCENARIOS];
-  /* Requirement IDs are held to the spec: the one home of the requirement set. */
-  char spec_path[PATH_MAX + 32];
-  snprintf(spec_path, sizeof spec_path, "%s/docs/SPEC.md", cli_srcdir);
-  spec_t *spec = spec_load(spec_path);
-  scenario_opts_t o = {spec ? spec_ids(spec) : NULL, spec ? (size_t)spec_count(spec) : 0, spec_path, NULL};
-  if (!spec)
-    fprintf(stderr, "%s: warning: cannot read the spec, so requirement IDs are not checked\n", spec_path);
+  scenario_t *scs[MAX_SCENARIOS], *shipped[MAX_SCENARIOS];
+  int n_shipped = 0;
+  bool shipped_loaded = false;
+  /* Requirement IDs are held to the spec, as the build compiled it (spec.h). */
+  scenario_opts_t o = {spec_ids(), (size_t)spec_count(), "docs/SPEC.md", NULL};
   for (int i = 0; i < n; i++) {
     file_kind_t k = forced >= 0 ? (file_kind_t)forced : kind_of(files[i]);
     diag_t d;
@@ -89,8 +89,16 @@ int cmd_validate(int argc, char **argv) {
       else diag_print(&d, stderr), bad = 1;
       profile_free(p);
     } else if (k == KIND_VENDOR) {
+      /* Its waivers are judged against the shipped scenarios, as bcsim run judges them against those it is given. */
+      if (!shipped_loaded) {
+        char dir[PATH_MAX + 16];
+        snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
+        char *dirs[] = {dir};
+        shipped_loaded = true;
+        if (cli_load_scenarios(1, dirs, shipped, &n_shipped) < 0) bad = 1;
+      }
       vendor_t *v = vendor_load(files[i], &d);
-      if (v) printf("ok %s (vendor profile %s)\n", files[i], vendor_name(v));
+      if (v && vendor_check_levels(v, shipped, n_shipped, &d)) printf("ok %s (vendor profile %s)\n", files[i], vendor_name(v));
       else diag_print(&d, stderr), bad = 1;
       vendor_free(v);
     } else if (n_sc < MAX_SCENARIOS) {
@@ -109,14 +117,14 @@ int cmd_validate(int argc, char **argv) {
     free(files[i]);
   }
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
-  spec_free(spec);
+  for (int i = 0; i < n_shipped; i++) scenario_free(shipped[i]);
   return bad ? EXIT_USAGE : 0;
 }
 
 /* The requirement matrix: docs/SPEC.md against every check of every
  * scenario. Inconsistencies are errors (exit 2): a requirement nothing
  * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
-static int list_requirements(const char *spec_path, const char *scen_dir) {
+static int list_requirements(const char *spec_path, const char *scen_dir, bool built_from) {
   char *spec = scenario_read_file(spec_path);
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0, bad = 0;
@@ -129,14 +137,32 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
     free(spec);
     return EXIT_USAGE;
   }
-  spec_t *sp = spec_parse(spec);
+  specdoc_t *sp = specdoc_parse(spec);
   if (!sp) {
     fprintf(stderr, "error: out of memory\n");
     free(spec);
     return EXIT_USAGE;
   }
-  const spec_req_t *reqs = spec_at(sp, 0);
-  int nr = spec_count(sp);
+  const specdoc_req_t *reqs = specdoc_at(sp, 0);
+  int nr = specdoc_count(sp);
+  /* Levels are what the vendor profile rules and the run verdict read (harness/spec.h): each is MUST or
+   * SHOULD, and the spec bcsim was built from must be the one it reads, or its waivers follow another spec. */
+  for (int r = 0; r < nr; r++) {
+    if (spec_level_parse(reqs[r].level) == SPEC_UNKNOWN) {
+      fprintf(stderr, "%s:%d: error: requirement %s has level %s\n  hint: a level is MUST or SHOULD\n", spec_path,
+              reqs[r].line, reqs[r].id, reqs[r].level);
+      bad = 1;
+    } else if (built_from && spec_level(reqs[r].id) != spec_level_parse(reqs[r].level)) {
+      fprintf(stderr, "%s:%d: error: requirement %s is %s here, but bcsim was built with it %s\n  hint: rebuild bcsim\n",
+              spec_path, reqs[r].line, reqs[r].id, reqs[r].level, spec_level_name(spec_level(reqs[r].id)));
+      bad = 1;
+    }
+  }
+  if (built_from && nr != spec_count()) {
+    fprintf(stderr, "%s: error: %d requirements here, but bcsim was built with %d\n  hint: rebuild bcsim\n", spec_path, nr,
+            spec_count());
+    bad = 1;
+  }
   for (int i = 0; i < n; i++) {
     for (int c = 0; c < scs[i]->n_checks; c++) {
       if (check_is_precondition(&scs[i]->checks[c])) continue;
@@ -195,7 +221,7 @@ static int list_requirements(const char *spec_path, const char *scen_dir) {
     }
   }
   for (int i = 0; i < n; i++) scenario_free(scs[i]);
-  spec_free(sp);
+  specdoc_free(sp);
   free(spec);
   return bad ? EXIT_USAGE : 0;
 }
@@ -237,7 +263,7 @@ int cmd_list(int argc, char **argv) {
     char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
     snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
     snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
-    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir);
+    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir, argc <= 2);
   }
   if (argc > 1 && strcmp(argv[1], "--json") == 0) {
     char def[PATH_MAX + 16];

@@ -31,7 +31,8 @@ static const char merge_help[] =
     "  --out DIR       where the merged run goes (default: merged)\n"
     "  --sign-key KEY  sign the merged certificate.json with this PEM private key\n"
     "\n"
-    "exit codes: the merged run's (0 pass, 1 fail, 3 error, 130 interrupted), 2 bad input\n";
+    "exit codes: the merged run's (0 pass, 1 fail, 3 error, 4 pass-with-waivers, 130 interrupted),\n"
+    "            2 bad input\n";
 
 /* The order bcsim run gives: folder by folder, names sorted within each. */
 static int cmp_path(const char *a, const char *b) {
@@ -248,34 +249,55 @@ int cmd_report(int argc, char **argv) {
 }
 
 static const char verify_help[] =
-    "usage: bcsim verify [--signature FILE] [--thumbprint T] CERTIFICATE\n"
+    "usage: bcsim verify [--signature FILE] [--thumbprint T] [--root NAME=DIR]... [--strict] CERTIFICATE\n"
     "\n"
     "Checks a certification summary (certificate.json): its detached signature\n"
-    "(default CERTIFICATE.sig), then every hash it records that can be\n"
-    "recomputed here: the client binary and profile, the vendor profile, each\n"
-    "scenario file and the scenario set, and that the verdict follows from the\n"
-    "scenario verdicts.\n"
+    "(default CERTIFICATE.sig); every file it hashes that can be found here (the\n"
+    "client profile, program and artefacts, the vendor profile, each scenario,\n"
+    "the scenario set); and that it agrees with itself: each scenario's verdict\n"
+    "follows from its checks, the summary from the scenarios, the verdict and\n"
+    "the waivers from the summary. A certificate names files relative to roots\n"
+    "(suite, profile, vendor, bin); a root not given is looked for where the\n"
+    "tester had it. What a valid certificate proves: docs/certification.md.\n"
     "\n"
     "  --signature FILE  the detached signature (default: CERTIFICATE.sig)\n"
     "  --thumbprint T    require this signer: base64(SHA-256(SPKI)) of the signing key\n"
+    "  --root NAME=DIR   the local copy of a root (repeatable), e.g. --root suite=scenarios\n"
+    "  --strict          reject the certificate if any item cannot be re-checked here\n"
     "\n"
-    "exit codes: 0 valid, 1 rejected (edited, wrong signer, unsigned, a hash differs), 2 unreadable input\n";
+    "exit codes: 0 valid, every item re-checked; 1 rejected (edited, inconsistent, wrong\n"
+    "            signer, unsigned, a hash differs; with --strict, an item not re-checked);\n"
+    "            2 unreadable input, another certificate version, or bad usage;\n"
+    "            4 partial: nothing is wrong, but some items could not be re-checked here\n";
 
 int cmd_verify(int argc, char **argv) {
   static const struct option opts[] = {{"signature", required_argument, 0, 's'},
                                        {"thumbprint", required_argument, 0, 't'},
+                                       {"root", required_argument, 0, 'r'},
+                                       {"strict", no_argument, 0, 'S'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-  const char *sig = NULL, *thumb = NULL;
+  certificate_root_t roots[16];
+  certificate_verify_opts_t vo = {.roots = roots};
+  const char *sig = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
     if (c == 's') sig = optarg;
-    else if (c == 't') thumb = optarg;
-    else return cli_help(verify_help, c == 'h' ? 0 : EXIT_USAGE);
+    else if (c == 't') vo.want_thumbprint = optarg;
+    else if (c == 'S') vo.strict = true;
+    else if (c == 'r') {
+      char *eq = strchr(optarg, '=');
+      if (!eq || eq == optarg || !eq[1] || vo.n_roots == 16) {
+        fprintf(stderr, "error: --root takes NAME=DIR (at most 16), such as suite=scenarios, not \"%s\"\n", optarg);
+        return EXIT_USAGE;
+      }
+      *eq = 0;
+      roots[vo.n_roots++] = (certificate_root_t){optarg, eq + 1};
+    } else return cli_help(verify_help, c == 'h' ? 0 : EXIT_USAGE);
   }
   if (optind != argc - 1) return cli_help(verify_help, EXIT_USAGE);
   char def[PATH_MAX];
   snprintf(def, sizeof def, "%s.sig", argv[optind]);
-  return certificate_verify(argv[optind], sig ? sig : def, thumb, stdout);
+  return certificate_verify(argv[optind], sig ? sig : def, &vo, stdout);
 }

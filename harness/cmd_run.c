@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/artefacts.h"
 #include "harness/catalogue.h"
 #include "harness/cli.h"
 #include "harness/profile.h"
@@ -209,12 +210,25 @@ static int client_binary(const profile_t *p, char out[PATH_MAX]) {
   return rc;
 }
 
+/* What the certificate binds besides the report: the client's files, where the suite is, the run settings. */
+typedef struct certify_ctx {
+  const profile_t *prof;
+  const artefacts_t *arts;
+  const char *profile_path, *vendor_path;
+  const char *suite_root;
+  const cJSON *run;
+} certify_ctx_t;
+
 /* certificate.json for a finished run; NULL (with a warning) when a file it hashes cannot be read. */
-static cJSON *certify(const cJSON *report, const profile_t *prof, const char *profile_path, const char *vendor_path) {
+static cJSON *certify(const cJSON *report, const certify_ctx_t *cc) {
   char binary[PATH_MAX] = "", date[32], err[PATH_MAX + 128];
+  const char *files[ARTEFACTS_MAX];
+  int n = artefacts_count(cc->arts);
+  for (int i = 0; i < n; i++) files[i] = artefacts_path(cc->arts, i);
   certificate_now(date);
-  if (client_binary(prof, binary) < 0) snprintf(binary, sizeof binary, "%s", prof->argv[0]);
-  certificate_inputs_t in = {profile_path, binary, vendor_path, date};
+  if (client_binary(cc->prof, binary) < 0) snprintf(binary, sizeof binary, "%s", cc->prof->argv[0]);
+  certificate_inputs_t in = {cc->profile_path, binary,        files, n, artefacts_declared(cc->arts) != 0,
+                             cc->vendor_path,  cc->suite_root, cc->run, date};
   cJSON *cert = certificate_build(report, &in, err, sizeof err);
   if (!cert) fprintf(stderr, "warning: no certificate.json: %s\n", err);
   return cert;
@@ -233,6 +247,21 @@ static int sign_certificate(const cJSON *cert, const char *out, const char *sign
   }
   printf("signed: %s/certificate.json.sig\n", out);
   return 0;
+}
+
+/* The run's verdict, last, with the MUST requirements a waiver let pass: a
+ * pass-with-waivers must never read as a pass. */
+static void print_verdict(const cJSON *sum) {
+  printf("verdict: %s", report_str(sum, "verdict"));
+  const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(sum, "waivers");
+  int n = 0;
+  for (const cJSON *w = waivers ? waivers->child : NULL; w; w = w->next) {
+    const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(w, "requirements");
+    for (const cJSON *r = reqs ? reqs->child : NULL; r; r = r->next)
+      if (strcmp(report_str(r, "level"), "MUST") == 0) printf("%s%s", n++ ? ", " : " (MUST requirements waived: ", report_str(r, "id"));
+  }
+  if (n) printf("; the waivers are listed in report.html and certificate.json)");
+  printf("\n");
 }
 
 static int cmp_scenario_id(const void *a, const void *b) {
@@ -287,7 +316,8 @@ static const char run_help[] =
     "      --time-scale F        multiply every scenario time and client timer by F (e.g. 2 on a slow box)\n"
     "      --levels L            judge only these levels: \"network\" judges the client as a black box,\n"
     "                            even if its profile speaks the session level (default: the profile's)\n"
-    "  -V, --vendor-profile FILE expected failures and disabled tests, each with a reason\n"
+    "  -V, --vendor-profile FILE expected failures and disabled tests, each with a reason; only a\n"
+    "                            SHOULD may be waived without \"waive_must\" (docs/vendor-profile.md)\n"
     "      --sign-key KEY        sign certificate.json with this PEM private key (certificate.json.sig)\n"
     "      --keep                keep each failed scenario's lab up after the run, for\n"
     "                            bcsim shell --lab OUT/SCENARIO, until Ctrl-C\n"
@@ -295,7 +325,9 @@ static const char run_help[] =
     "  -q, --quiet               print only the summary\n"
     "\n"
     "exit codes: 0 all pass, 1 conformance failure, 2 bad input or usage,\n"
-    "            3 harness or environment error, 130 interrupted (the report keeps what finished)\n";
+    "            3 harness or environment error, 4 pass-with-waivers (it passes only because\n"
+    "            the vendor profile waives MUST requirements), 130 interrupted (the report keeps\n"
+    "            what finished)\n";
 
 /* --repeat: one result per scenario, from its first run, with every run's
  * verdict, the pass rate, and whether the runs disagreed. Its verdict is the
@@ -333,6 +365,28 @@ static cJSON *repeat_result(cJSON **runs, int n_runs) {
     snprintf(path, sizeof path, "run-1/%s", cJSON_GetStringValue(a));
     cJSON_SetValuestring(a, path);
   }
+  return r;
+}
+
+/* The settings of this run that can change a verdict, as the certificate records them
+ * (docs/report-format.md): null where the scenario's or the profile's own value holds. */
+static cJSON *run_settings(double scale, const char *seed, int repeat, const char **filters, int n_filters,
+                           const char **tags, int n_tags, long shard_k, long shard_n, const char *levels) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddNumberToObject(r, "time_scale", scale);
+  if (seed) cJSON_AddNumberToObject(r, "seed", strtod(seed, NULL));
+  else cJSON_AddNullToObject(r, "seed");
+  cJSON_AddNumberToObject(r, "repeat", repeat);
+  cJSON_AddItemToObject(r, "filter", cJSON_CreateStringArray(filters, n_filters));
+  cJSON_AddItemToObject(r, "tag", cJSON_CreateStringArray(tags, n_tags));
+  cJSON *shards = cJSON_AddArrayToObject(r, "shards");
+  if (shard_n > 0) {
+    char k[48];
+    snprintf(k, sizeof k, "%ld/%ld", shard_k, shard_n);
+    cJSON_AddItemToArray(shards, cJSON_CreateString(k));
+  }
+  if (levels) cJSON_AddStringToObject(r, "levels", levels);
+  else cJSON_AddNullToObject(r, "levels");
   return r;
 }
 
@@ -426,8 +480,15 @@ int cmd_run(int argc, char **argv) {
   diag_t d;
   run_ctx_t ctx = {0};
   cJSON **runs[1000] = {0};
+  cJSON *settings = NULL;
+  artefacts_t *arts = NULL;
+  char suite_root[PATH_MAX] = "";
   profile_t *prof = profile_load(profile_path, &d);
   if (!prof) diag_print(&d, stderr);
+  if (prof && !(arts = artefacts_new(prof, &d))) {
+    diag_print(&d, stderr);
+    goto out;
+  }
   if (vendor_path && !(ctx.vendor = vendor_load(vendor_path, &d))) {
     diag_print(&d, stderr);
     goto out;
@@ -438,6 +499,18 @@ int cmd_run(int argc, char **argv) {
     goto out;
   }
   if (cli_load_scenarios(argc - optind, argv + optind, scs, &n_sc) < 0 || !prof) goto out;
+  /* Judged against every scenario given, before --filter: the profile's waivers do not depend on the selection. */
+  if (ctx.vendor && !vendor_check_levels(ctx.vendor, scs, n_sc, &d)) {
+    diag_print(&d, stderr);
+    goto out;
+  }
+  /* The suite root is the folder of every scenario given, so each shard of a run names files alike. */
+  const char *files[MAX_SCENARIOS];
+  for (int i = 0; i < n_sc; i++) files[i] = scs[i]->path;
+  if (n_sc > 0 && certificate_common_root(files, n_sc, suite_root) < 0) {
+    fprintf(stderr, "error: cannot resolve the scenario files' folder\n");
+    goto out;
+  }
   n_sc = select_scenarios(scs, n_sc, filters, n_filters, tags, n_tags, (int)shard_k, (int)shard_n);
   if (n_sc == 0) {
     fprintf(stderr, "error: no scenario is selected\n  hint: check --filter, --tag and --shard against `bcsim list`\n");
@@ -468,16 +541,7 @@ int cmd_run(int argc, char **argv) {
       goto out;
     }
     if (n_runs > 1 && verbosity > 0) printf("run %d of %d\n", k + 1, n_runs);
-    for (int i = 0; ctx.vendor && i < n_sc; i++) {
-      const char *why = vendor_disabled_scenario(ctx.vendor, scs[i]->id);
-      if (!why) continue;
-      char msg[600];
-      snprintf(msg, sizeof msg, "disabled by vendor profile %s: %s", vendor_name(ctx.vendor), why);
-      ctx.results[i] = report_scenario_error(scs[i]->id, scs[i]->path, msg);
-      cJSON_ReplaceItemInObjectCaseSensitive(ctx.results[i], "verdict", cJSON_CreateString("disabled"));
-      cJSON_DeleteItemFromObjectCaseSensitive(ctx.results[i], "error");
-      cJSON_AddStringToObject(ctx.results[i], "reason", msg);
-    }
+    for (int i = 0; ctx.vendor && i < n_sc; i++) ctx.results[i] = vendor_disabled_result(ctx.vendor, scs[i]);
     run_all(scs, n_sc, (int)jobs, profile_path, pass_out, ctx.results, on_result, &ctx);
     if (n_runs > 1) {
       cJSON *pass_report = build_report(&ctx);
@@ -498,7 +562,9 @@ int cmd_run(int argc, char **argv) {
   ctx.out = out;
   cJSON *report = build_report(&ctx);
   code = report_summarize(report, labs_interrupted());
-  cJSON *cert = certify(report, prof, profile_path, vendor_path);
+  settings = run_settings(scale, lab_opts.seed, n_runs, filters, n_filters, tags, n_tags, shard_k, shard_n, lab_opts.levels);
+  certify_ctx_t cc = {prof, arts, profile_path, vendor_path, suite_root, settings};
+  cJSON *cert = certify(report, &cc);
   char err[PATH_MAX + 64];
   if (outputs_write(report, cert, out, true, err, sizeof err) < 0) {
     fprintf(stderr, "error: %s\n", err);
@@ -514,6 +580,7 @@ int cmd_run(int argc, char **argv) {
   int xpass = cJSON_GetObjectItemCaseSensitive(cks, "xpass")->valueint;
   int xfail = cJSON_GetObjectItemCaseSensitive(cks, "xfail")->valueint;
   int unsup = cJSON_GetObjectItemCaseSensitive(cks, "unsupported")->valueint;
+  int disabled = cJSON_GetObjectItemCaseSensitive(cks, "disabled")->valueint;
   if (n_runs > 1 && verbosity > 0) {
     printf("pass rate over %d runs:\n", n_runs);
     for (int i = 0; i < n_sc; i++) {
@@ -524,8 +591,9 @@ int cmd_run(int argc, char **argv) {
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "flaky")) ? "  FLAKY: the runs disagree" : "");
     }
   }
-  if (xfail || xpass || unsup)
-    printf("checks: %d expected failures (xfail), %d unexpected passes (xpass), %d unsupported\n", xfail, xpass, unsup);
+  if (xfail || xpass || unsup || disabled)
+    printf("checks: %d expected failures (xfail), %d unexpected passes (xpass), %d unsupported, %d disabled\n", xfail,
+           xpass, unsup, disabled);
   if (xpass)
     printf("note: %d expected failure(s) passed: update the vendor profile (see the xpass checks in the report)\n", xpass);
   printf("%d scenarios: %d passed, %d failed, %d errors, %d unsupported, %d disabled. Report: %s/report.html\n",
@@ -533,6 +601,7 @@ int cmd_run(int argc, char **argv) {
          cJSON_GetObjectItemCaseSensitive(sum, "failed")->valueint, cJSON_GetObjectItemCaseSensitive(sum, "errors")->valueint,
          cJSON_GetObjectItemCaseSensitive(sum, "unsupported")->valueint,
          cJSON_GetObjectItemCaseSensitive(sum, "disabled")->valueint, out);
+  print_verdict(sum);
   cJSON_Delete(report);
   for (int i = 0; i < n_sc; i++) cJSON_Delete(combined[i]);
   labs_release_kept();
@@ -542,6 +611,8 @@ out:
     free(runs[k]);
   }
   free(ctx.printed);
+  cJSON_Delete(settings);
+  artefacts_free(arts);
   vendor_free(ctx.vendor);
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   profile_free(prof);

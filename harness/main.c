@@ -27,6 +27,7 @@
 #include "harness/scenario.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
+#include "harness/buildinfo.h"
 #include "reports/report_json.h"
 #include "sim/base/strv.h"
 #include "sim/base/dur.h"
@@ -45,7 +46,7 @@ static void usage(FILE *to) {
           "  list       scenarios, tags, requirements, faults, events (--json, --actions, --events, --requirements)\n"
           "Reports:\n"
           "  report     merge shard outputs (report merge), print verdicts (report verdicts)\n"
-          "  verify     check a signed certificate.json\n"
+          "  verify     check a signed certificate.json: signature, hashes (--root, --strict), consistency\n"
           "  rejudge    derive a run's events again from its evidence and judge them again\n"
           "  mutate     prove each check of a run can fail: take its evidence away, or add a violation\n"
           "The world, by hand:\n"
@@ -58,7 +59,8 @@ static void usage(FILE *to) {
           "  bench-lab  time building and tearing down the lab\n"
           "\n"
           "exit codes: 0 all pass, 1 conformance failure, 2 bad input or usage,\n"
-          "            3 harness or environment error, 130 interrupted\n");
+          "            3 harness or environment error, 4 pass-with-waivers (MUST requirements\n"
+          "            waived by the vendor profile; for verify: partial), 130 interrupted\n");
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -120,7 +122,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "--version") == 0) {
     /* The build matters to whoever reads a measurement: sanitizers change speed and memory. */
-    printf("bcsim %s\n", BCSIM_VERSION);
+    printf("bcsim %s\ncommit: %s\n", buildinfo_version(), buildinfo_commit());
 #ifdef BCSIM_SANITIZED
     printf("build: sanitized (AddressSanitizer, UndefinedBehaviorSanitizer)\n");
 #endif

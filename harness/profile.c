@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/jsonpos.h"
 #include "harness/jsonv.h"
 #include "sim/base/strv.h"
 
@@ -50,9 +51,37 @@ static bool parse_argv(jsonv_t *v, const cJSON *root, const char *key, bool requ
   return true;
 }
 
+/* "artefacts": globs below the profile's folder. A certificate names files
+ * relative to that folder, so a glob that could leave it is refused. */
+static bool parse_artefacts(jsonv_t *v, const cJSON *root, profile_t *p) {
+  static const char hint[] = "write [\"bin/my-client\", \"lib/*.py\"]: paths or globs relative to the profile's folder";
+  char path[64];
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "artefacts");
+  if (!a) return true;
+  if (!cJSON_IsArray(a) || !a->child)
+    return jsonv_fail(v, "artefacts", false, hint, "\"artefacts\" must be a non-empty array of strings");
+  int i = 0;
+  for (const cJSON *it = a->child; it; it = it->next, i++) {
+    snprintf(path, sizeof path, "artefacts/%d", i);
+    if (p->n_artefacts >= PROFILE_MAX_ARTEFACTS)
+      return jsonv_fail(v, path, false, "use globs, or name a folder: every file below it is hashed", "too many artefacts");
+    const char *s = cJSON_GetStringValue(it);
+    if (!s || !*s || strlen(s) >= sizeof p->artefacts[0])
+      return jsonv_fail(v, path, false, hint, "an artefact must be a non-empty path");
+    if (*s == '/' || strcmp(s, "..") == 0 || strncmp(s, "../", 3) == 0 || strstr(s, "/../") ||
+        (strlen(s) >= 3 && strcmp(s + strlen(s) - 3, "/..") == 0))
+      return jsonv_fail(v, path, false, "ship the client's files beside its profile, or put the profile beside them",
+                        "an artefact must lie below the profile's folder (no absolute path, no \"..\")");
+    snprintf(p->artefacts[p->n_artefacts], sizeof p->artefacts[0], "%s", s);
+    jsonpos_locate(v->text, path, false, &p->artefact_line[p->n_artefacts], &p->artefact_col[p->n_artefacts]);
+    p->n_artefacts++;
+  }
+  return true;
+}
+
 profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
   static const char *const keys[] = {"name", "description", "command", "probe", "timers", "violates", "catch", "levels",
-                                     "shows_on"};
+                                     "shows_on", "artefacts"};
   profile_t *p = calloc(1, sizeof *p);
   cJSON *root = NULL;
   bool ok = false;
@@ -87,7 +116,8 @@ profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
     }
   }
   char shows_on[16] = "wire";
-  ok = jsonv_keys(&v, root, "", "a client profile", keys, 9) &&
+  ok = jsonv_keys(&v, root, "", "a client profile", keys, 10) &&
+       parse_artefacts(&v, root, p) &&
        jsonv_str(&v, root, "", "shows_on", false, shows_on, sizeof shows_on) &&
        jsonv_str(&v, root, "", "violates", false, p->violates, sizeof p->violates) &&
        jsonv_str(&v, root, "", "name", true, p->name, sizeof p->name) &&

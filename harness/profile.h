@@ -10,6 +10,7 @@
 #include "harness/scenario.h"
 
 #define PROFILE_MAX_ARGS 48
+#define PROFILE_MAX_ARTEFACTS 64
 
 typedef struct profile {
   char path[512];
@@ -25,6 +26,11 @@ typedef struct profile {
    * expected to catch it (bcsim selftest tries those first). */
   bool speaks_session; /* "levels": the client speaks bcsim's session protocol (default yes) */
   bool shows_on_wire;  /* defect profiles, "shows_on": a network-level check can catch it (default yes) */
+  /* "artefacts": the client's own files a certificate hashes, as globs
+   * relative to the profile's folder (none: every file below that folder). */
+  int n_artefacts;
+  char artefacts[PROFILE_MAX_ARTEFACTS][256];
+  int artefact_line[PROFILE_MAX_ARTEFACTS], artefact_col[PROFILE_MAX_ARTEFACTS];
   char violates[SC_NAME];
   int n_catch;
   char catch_ids[8][SC_NAME];

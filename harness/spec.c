@@ -1,58 +1,40 @@
 #include "harness/spec.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "harness/scenario.h"
+typedef struct spec_row {
+  const char *id, *level;
+} spec_row_t;
 
-#define SPEC_MAX 256
-
-struct spec {
-  int n;
-  spec_req_t reqs[SPEC_MAX];
-  const char *ids[SPEC_MAX];
+static const spec_row_t rows[] = {
+#include "spec_levels.inc"
 };
 
-spec_t *spec_parse(const char *text) {
-  spec_t *s = calloc(1, sizeof *s);
-  char *copy = strdup(text);
-  int line = 1;
-  if (!s || !copy) {
-    free(s);
-    s = NULL;
-    goto out;
-  }
-  for (char *p = copy; *p; line++) {
-    char *nl = strchr(p, '\n');
-    if (nl) *nl = 0;
-    char id[SPEC_ID], level[8];
-    if (sscanf(p, "### %63[A-Z0-9-] (%7[A-Z])", id, level) == 2 && s->n < SPEC_MAX) {
-      spec_req_t *r = &s->reqs[s->n];
-      snprintf(r->id, sizeof r->id, "%s", id);
-      snprintf(r->level, sizeof r->level, "%s", level);
-      r->line = line;
-      s->ids[s->n] = r->id;
-      s->n++;
-    } else if (s->n > 0 && strncmp(p, "- Checked by:", 13) == 0) {
-      snprintf(s->reqs[s->n - 1].checked_by, sizeof s->reqs[s->n - 1].checked_by, "%s", p + 13);
-    }
-    if (!nl) break;
-    p = nl + 1;
-  }
-out:
-  free(copy);
-  return s;
+static const char *const level_names[] = {"unknown", "MUST", "SHOULD"};
+
+int spec_count(void) { return (int)(sizeof rows / sizeof rows[0]); }
+
+const char *spec_id(int i) { return i >= 0 && i < spec_count() ? rows[i].id : ""; }
+
+const char *const *spec_ids(void) {
+  static const char *ids[sizeof rows / sizeof rows[0]];
+  if (!ids[0])
+    for (int i = 0; i < spec_count(); i++) ids[i] = rows[i].id;
+  return ids;
 }
 
-spec_t *spec_load(const char *path) {
-  char *text = scenario_read_file(path);
-  spec_t *s = text ? spec_parse(text) : NULL;
-  free(text);
-  return s;
+const char *spec_level_name(spec_level_t level) {
+  return (unsigned)level < sizeof level_names / sizeof level_names[0] ? level_names[level] : "unknown";
 }
 
-void spec_free(spec_t *s) { free(s); }
-int spec_count(const spec_t *s) { return s->n; }
-const spec_req_t *spec_at(const spec_t *s, int i) { return i >= 0 && i < s->n ? &s->reqs[i] : NULL; }
-const char *const *spec_ids(const spec_t *s) { return s->ids; }
+spec_level_t spec_level_parse(const char *name) {
+  if (name && strcmp(name, "MUST") == 0) return SPEC_MUST;
+  if (name && strcmp(name, "SHOULD") == 0) return SPEC_SHOULD;
+  return SPEC_UNKNOWN;
+}
+
+spec_level_t spec_level(const char *requirement) {
+  for (int i = 0; requirement && i < spec_count(); i++)
+    if (strcmp(rows[i].id, requirement) == 0) return spec_level_parse(rows[i].level);
+  return SPEC_UNKNOWN;
+}

@@ -1,33 +1,26 @@
-/* spec: the requirements docs/SPEC.md defines.
+/* spec: the requirements of docs/SPEC.md and their levels, MUST or SHOULD.
  *
- * The spec is the one home of the requirement set: each requirement is a
- * heading "### ID (LEVEL)", and its "- Checked by:" line lists the scenarios
- * that check it. `bcsim list --requirements` holds the scenarios against it,
- * and `bcsim validate` refuses a check of a requirement it does not define. */
+ * SPEC.md is the one home of a requirement's level: the build turns its
+ * "### BC-XXX-NN (LEVEL)" headings into the table behind this module
+ * (cmake/spec_levels.cmake), and `bcsim list --requirements` refuses a spec
+ * that disagrees with the table it was built with. The vendor profile rules
+ * (only a SHOULD may be waived without "waive_must") and the run verdict
+ * (pass-with-waivers) read levels here. Pure. */
 #ifndef BC_SPEC_H
 #define BC_SPEC_H
-#include <stddef.h>
+#include <stdbool.h>
 
-#define SPEC_ID 64
+typedef enum { SPEC_UNKNOWN, SPEC_MUST, SPEC_SHOULD } spec_level_t;
 
-typedef struct spec_req {
-  char id[SPEC_ID];
-  char level[8];          /* MUST or SHOULD */
-  char checked_by[2048];  /* the "- Checked by:" line's text after the colon */
-  int line;               /* of its heading */
-} spec_req_t;
-
-typedef struct spec spec_t;
-
-/* Parses spec text (pure). Returns a new spec, or NULL when out of memory. */
-spec_t *spec_parse(const char *text);
-/* Reads and parses a file; NULL if it cannot be read. */
-spec_t *spec_load(const char *path);
-void spec_free(spec_t *s);
-int spec_count(const spec_t *s);
-/* The i-th requirement in the spec's order, or NULL; they are contiguous:
- * spec_at(s, 0)[0 .. spec_count(s)). */
-const spec_req_t *spec_at(const spec_t *s, int i);
-/* Every ID, in the spec's order (for scenario_opts_t and did-you-mean). */
-const char *const *spec_ids(const spec_t *s);
+/* The level of a requirement ID; SPEC_UNKNOWN for an ID the spec lacks (or ""). */
+spec_level_t spec_level(const char *requirement);
+/* "MUST", "SHOULD" or "unknown". */
+const char *spec_level_name(spec_level_t level);
+/* The level a name stands for; SPEC_UNKNOWN for one that is neither. */
+spec_level_t spec_level_parse(const char *name);
+/* The requirements, in the spec's order: how many, and the i-th ID. */
+int spec_count(void);
+const char *spec_id(int i);
+/* Every ID, in the spec's order: spec_count() of them (for scenario_opts_t and did-you-mean). */
+const char *const *spec_ids(void);
 #endif

@@ -91,3 +91,29 @@ void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t
     }
   }
 }
+
+bool verdict_waived(verdict_t v) { return v == VERDICT_XFAIL || v == VERDICT_XPASS || v == VERDICT_DISABLED; }
+
+/* Each run verdict's name and exit code: docs/report-format.md and docs/ci.md state them. */
+static const struct {
+  const char *name;
+  int exit_code;
+} run_verdicts[] = {
+    [RUN_PASS] = {"pass", 0},   [RUN_PASS_WITH_WAIVERS] = {"pass-with-waivers", 4}, [RUN_FAIL] = {"fail", 1},
+    [RUN_ERROR] = {"error", 3}, [RUN_INTERRUPTED] = {"interrupted", 130},
+};
+
+run_verdict_t verdict_of_run(int errors, int failed, bool must_waived, bool interrupted) {
+  if (interrupted) return RUN_INTERRUPTED;
+  if (errors) return RUN_ERROR;
+  if (failed) return RUN_FAIL;
+  return must_waived ? RUN_PASS_WITH_WAIVERS : RUN_PASS;
+}
+
+const char *verdict_run_name(run_verdict_t v) {
+  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].name : "error";
+}
+
+int verdict_run_exit_code(run_verdict_t v) {
+  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].exit_code : 3;
+}

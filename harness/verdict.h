@@ -57,4 +57,24 @@ typedef struct verdict_about {
 verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_t about);
 /* Why a scenario is unsupported, for people (into out); "" when it is not. */
 void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t about, char *out, size_t len);
+
+/* Whether a check with this verdict was changed by a vendor profile's waiver (xfail, xpass, disabled). */
+bool verdict_waived(verdict_t v);
+
+/* The verdict of a whole run, and the exit code it gives. */
+typedef enum {
+  RUN_PASS,              /* exit 0 */
+  RUN_PASS_WITH_WAIVERS, /* exit 4: it passes only because the vendor profile waives MUST requirements */
+  RUN_FAIL,              /* exit 1 */
+  RUN_ERROR,             /* exit 3 */
+  RUN_INTERRUPTED,       /* exit 130 */
+} run_verdict_t;
+
+/* The run verdict, in this order: interrupted; error if a scenario erred;
+ * fail if one failed; pass-with-waivers if a waiver (xfail, xpass or
+ * disabled) touched a check of a MUST requirement; pass otherwise. */
+run_verdict_t verdict_of_run(int errors, int failed, bool must_waived, bool interrupted);
+const char *verdict_run_name(run_verdict_t v);
+/* The exit code of bcsim run (and report merge) for a run verdict. */
+int verdict_run_exit_code(run_verdict_t v);
 #endif

@@ -1,19 +1,29 @@
 #include "reports/certificate.h"
 
-#include <limits.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "harness/buildinfo.h"
+#include "harness/scenario.h"
+#include "harness/spec.h"
 #include "reports/report_json.h"
+#include "reports/signature.h"
+
+/* The named roots a certificate's paths are relative to, and what each holds. */
+enum { ROOT_SUITE, ROOT_PROFILE, ROOT_VENDOR, ROOT_BIN, N_ROOTS };
+static const char *const root_names[N_ROOTS] = {"suite", "profile", "vendor", "bin"};
+
+/* What a certificate is, in its own words (docs/certification.md says more). */
+static const char attestation[] =
+    "The signer's own attestation: the signer ran this bcsim on the files hashed here, with these run settings, "
+    "and got these verdicts. bcsim verify checks the signature, that the certificate agrees with itself, and "
+    "that local copies of the inputs have the same hashes; it does not run the test again.";
 
 static void hex(const unsigned char *d, size_t n, char *out) {
-  for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
+  for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
   out[2 * n] = 0;
 }
 
@@ -68,14 +78,35 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   free(sorted);
 }
 
-/* The set hash of the listed scenarios, and the run's summary and verdict. */
+/* The set hash of the listed scenarios, the run's summary, its verdict and waivers. */
 static void finish(cJSON *cert, const cJSON *list, const cJSON *report) {
   char set[65];
   scenario_set_sha256(list, set);
   cJSON_AddStringToObject(cert, "scenario_set_sha256", set);
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
   cJSON_AddItemToObject(cert, "summary", sum ? cJSON_Duplicate(sum, 1) : cJSON_CreateObject());
-  cJSON_AddStringToObject(cert, "verdict", report_str(sum, "verdict"));
+  cJSON_ReplaceItemInObjectCaseSensitive(cert, "verdict", cJSON_CreateString(report_str(sum, "verdict")));
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(sum, "waivers");
+  cJSON_ReplaceItemInObjectCaseSensitive(cert, "waivers", w ? cJSON_Duplicate(w, 1) : cJSON_CreateArray());
+}
+
+/* The head every certificate starts with; verdict and waivers are placeholders
+ * that finish() fills in, so that they come first, where a reader looks. */
+static cJSON *head(const char *date, const cJSON *bcsim) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddNumberToObject(c, "certificate_version", CERTIFICATE_VERSION);
+  cJSON_AddStringToObject(c, "attestation", attestation);
+  cJSON_AddStringToObject(c, "date", date);
+  if (bcsim) {
+    cJSON_AddItemToObject(c, "bcsim", cJSON_Duplicate(bcsim, 1));
+  } else {
+    cJSON *b = cJSON_AddObjectToObject(c, "bcsim");
+    cJSON_AddStringToObject(b, "version", buildinfo_version());
+    cJSON_AddStringToObject(b, "commit", buildinfo_commit());
+  }
+  cJSON_AddStringToObject(c, "verdict", "");
+  cJSON_AddArrayToObject(c, "waivers");
+  return c;
 }
 
 void certificate_now(char date[32]) {
@@ -84,55 +115,147 @@ void certificate_now(char date[32]) {
   strftime(date, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 }
 
-static int add_file(cJSON *obj, const char *key, const char *path, char *err, size_t errlen) {
-  char h[65];
-  if (certificate_file_sha256(path, h) < 0) {
-    snprintf(err, errlen, "cannot hash %s", path);
-    return -1;
+int certificate_common_root(const char *const *paths, int n, char out[PATH_MAX]) {
+  out[0] = 0;
+  for (int i = 0; i < n; i++) {
+    char real[PATH_MAX];
+    if (!realpath(paths[i], real)) return -1;
+    char *slash = strrchr(real, '/');
+    if (slash) *slash = 0; /* its folder */
+    if (i == 0) {
+      snprintf(out, PATH_MAX, "%s", real);
+      continue;
+    }
+    size_t k = 0;
+    while (out[k] && out[k] == real[k]) k++;
+    /* Back to a whole folder name: /a/bc and /a/bd share /a, not /a/b. */
+    if (!(out[k] == 0 && (real[k] == '/' || real[k] == 0)))
+      while (k > 0 && out[k] != '/') k--;
+    out[k] = 0;
   }
-  cJSON_AddStringToObject(obj, key, h);
+  if (n > 0 && !out[0]) snprintf(out, PATH_MAX, "/");
+  return n > 0 ? 0 : -1;
+}
+
+/* Where the tester's roots are, resolved. */
+typedef struct roots {
+  char dir[N_ROOTS][PATH_MAX];
+} roots_t;
+
+/* {"root", "path", "sha256"} for a file below root r. NULL with err set when
+ * it cannot be resolved, lies outside the root, or cannot be hashed. */
+static cJSON *file_entry(const roots_t *rs, int r, const char *path, char *err, size_t errlen) {
+  char real[PATH_MAX], h[65];
+  const char *root = rs->dir[r];
+  size_t len = strlen(root);
+  if (!realpath(path, real) || certificate_file_sha256(real, h) < 0) {
+    snprintf(err, errlen, "cannot hash %s", path);
+    return NULL;
+  }
+  const char *rel = strcmp(root, "/") == 0 ? real + 1 : strncmp(real, root, len) == 0 && real[len] == '/' ? real + len + 1 : NULL;
+  if (!rel) {
+    snprintf(err, errlen, "%s is not below the %s root %s", real, root_names[r], root);
+    return NULL;
+  }
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "root", root_names[r]);
+  cJSON_AddStringToObject(e, "path", rel);
+  cJSON_AddStringToObject(e, "sha256", h);
+  return e;
+}
+
+/* Adds file_entry's fields to obj. -1 with err set. */
+static int add_file(cJSON *obj, const roots_t *rs, int r, const char *path, char *err, size_t errlen) {
+  cJSON *e = file_entry(rs, r, path, err, errlen);
+  if (!e) return -1;
+  static const char *const keys[] = {"root", "path", "sha256"};
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) cJSON_AddStringToObject(obj, keys[k], report_str(e, keys[k]));
+  cJSON_Delete(e);
   return 0;
 }
 
+static int folder_of(const char *path, char out[PATH_MAX]) {
+  if (!realpath(path, out)) return -1;
+  char *slash = strrchr(out, '/');
+  if (slash && slash != out) *slash = 0;
+  else if (slash) slash[1] = 0;
+  return 0;
+}
+
+/* A scenario of the report as the certificate lists it: its file, verdict,
+ * what it is about, and each check's verdict with what decides it. */
+static cJSON *scenario_entry(const cJSON *s, const roots_t *rs, char *err, size_t errlen) {
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "id", report_str(s, "id"));
+  if (add_file(e, rs, ROOT_SUITE, report_str(s, "file"), err, errlen) < 0) {
+    cJSON_Delete(e);
+    return NULL;
+  }
+  cJSON_AddStringToObject(e, "verdict", report_str(s, "verdict"));
+  const cJSON *about = cJSON_GetObjectItemCaseSensitive(s, "requirements");
+  cJSON_AddItemToObject(e, "requirements", about ? cJSON_Duplicate(about, 1) : cJSON_CreateArray());
+  if (*report_str(s, "error")) cJSON_AddStringToObject(e, "error", report_str(s, "error"));
+  const cJSON *rep = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "repeat"), "verdicts");
+  if (rep) cJSON_AddItemToObject(e, "repeat_verdicts", cJSON_Duplicate(rep, 1));
+  cJSON *checks = cJSON_AddArrayToObject(e, "checks");
+  const cJSON *ks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  static const char *const fields[] = {"id", "requirement", "class", "level", "verdict"};
+  for (const cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
+    cJSON *ck = cJSON_CreateObject();
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) cJSON_AddStringToObject(ck, fields[f], report_str(k, fields[f]));
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(k, "waiver");
+    if (w) cJSON_AddItemToObject(ck, "waiver", cJSON_Duplicate(w, 1));
+    cJSON_AddItemToArray(checks, ck);
+  }
+  return e;
+}
+
 cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen) {
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddNumberToObject(c, "certificate_version", CERTIFICATE_VERSION);
-  cJSON_AddStringToObject(c, "date", in->date);
-  cJSON_AddStringToObject(c, "bcsim_version", BCSIM_VERSION);
+  roots_t rs = {0};
+  cJSON *c = head(in->date, NULL);
+  if (folder_of(in->client_profile, rs.dir[ROOT_PROFILE]) < 0 || folder_of(in->client_binary, rs.dir[ROOT_BIN]) < 0 ||
+      (in->vendor_profile && folder_of(in->vendor_profile, rs.dir[ROOT_VENDOR]) < 0)) {
+    snprintf(err, errlen, "cannot resolve the client profile, its program or the vendor profile");
+    goto bad;
+  }
+  snprintf(rs.dir[ROOT_SUITE], PATH_MAX, "%s", in->suite_root);
+  cJSON_AddItemToObject(c, "run", in->run ? cJSON_Duplicate(in->run, 1) : cJSON_CreateObject());
+  /* The program is named from the profile's folder when it ships there, else from its own. */
+  char real[PATH_MAX];
+  size_t plen = strlen(rs.dir[ROOT_PROFILE]);
+  bool bin_in_profile = realpath(in->client_binary, real) && strncmp(real, rs.dir[ROOT_PROFILE], plen) == 0 && real[plen] == '/';
+  cJSON *roots = cJSON_AddObjectToObject(c, "roots");
+  for (int r = 0; r < N_ROOTS; r++) {
+    if ((r == ROOT_VENDOR && !in->vendor_profile) || (r == ROOT_BIN && bin_in_profile)) continue;
+    cJSON_AddStringToObject(roots, root_names[r], rs.dir[r]);
+  }
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(report, "client");
   cJSON *client = cJSON_AddObjectToObject(c, "client");
   cJSON_AddStringToObject(client, "name", report_str(rc, "name"));
-  cJSON_AddStringToObject(client, "profile", in->client_profile);
-  if (add_file(client, "profile_sha256", in->client_profile, err, errlen) < 0) goto bad;
-  cJSON_AddStringToObject(client, "binary", in->client_binary);
-  if (add_file(client, "binary_sha256", in->client_binary, err, errlen) < 0) goto bad;
+  cJSON *prof = cJSON_AddObjectToObject(client, "profile"), *bin = cJSON_AddObjectToObject(client, "binary");
+  if (add_file(prof, &rs, ROOT_PROFILE, in->client_profile, err, errlen) < 0 ||
+      add_file(bin, &rs, bin_in_profile ? ROOT_PROFILE : ROOT_BIN, in->client_binary, err, errlen) < 0)
+    goto bad;
+  cJSON_AddBoolToObject(client, "artefacts_declared", in->artefacts_declared);
+  cJSON *arts = cJSON_AddArrayToObject(client, "artefacts");
+  for (int i = 0; i < in->n_artefacts; i++) {
+    cJSON *e = file_entry(&rs, ROOT_PROFILE, in->artefacts[i], err, errlen);
+    if (!e) goto bad;
+    cJSON_AddItemToArray(arts, e);
+  }
   if (in->vendor_profile) {
-    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(report, "vendor_profile");
     cJSON *vp = cJSON_AddObjectToObject(c, "vendor_profile");
-    cJSON_AddStringToObject(vp, "name", report_str(rv, "name"));
-    cJSON_AddStringToObject(vp, "path", in->vendor_profile);
-    if (add_file(vp, "sha256", in->vendor_profile, err, errlen) < 0) goto bad;
+    cJSON_AddStringToObject(vp, "name", report_str(cJSON_GetObjectItemCaseSensitive(report, "vendor_profile"), "name"));
+    if (add_file(vp, &rs, ROOT_VENDOR, in->vendor_profile, err, errlen) < 0) goto bad;
   } else {
     cJSON_AddNullToObject(c, "vendor_profile");
   }
   cJSON *list = cJSON_AddArrayToObject(c, "scenarios");
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
-    cJSON *e = cJSON_CreateObject();
+    cJSON *e = scenario_entry(s, &rs, err, errlen);
+    if (!e) goto bad;
     cJSON_AddItemToArray(list, e);
-    cJSON_AddStringToObject(e, "id", report_str(s, "id"));
-    cJSON_AddStringToObject(e, "file", report_str(s, "file"));
-    if (add_file(e, "sha256", report_str(s, "file"), err, errlen) < 0) goto bad;
-    cJSON_AddStringToObject(e, "verdict", report_str(s, "verdict"));
-    cJSON *checks = cJSON_AddArrayToObject(e, "checks");
-    const cJSON *ks = cJSON_GetObjectItemCaseSensitive(s, "checks");
-    for (const cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
-      cJSON *ck = cJSON_CreateObject();
-      cJSON_AddStringToObject(ck, "id", report_str(k, "id"));
-      cJSON_AddStringToObject(ck, "requirement", report_str(k, "requirement"));
-      cJSON_AddStringToObject(ck, "verdict", report_str(k, "verdict"));
-      cJSON_AddItemToArray(checks, ck);
-    }
   }
   finish(c, list, report);
   return c;
@@ -141,38 +264,68 @@ bad:
   return NULL;
 }
 
-/* The same string at key in a and b (both missing counts as the same). */
-static bool same(const cJSON *a, const cJSON *b, const char *key) {
-  return strcmp(report_str(a, key), report_str(b, key)) == 0;
+/* The run settings of a certificate without its shards, for comparing shards of one run. */
+static cJSON *run_but_shards(const cJSON *cert) {
+  cJSON *run = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cert, "run"), 1);
+  if (!run) run = cJSON_CreateObject();
+  cJSON_DeleteItemFromObjectCaseSensitive(run, "shards");
+  return run;
+}
+
+/* Whether the same member of a and b is equal (both missing counts as equal). */
+static bool same_item(const cJSON *a, const cJSON *b, const char *key) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, key), *y = cJSON_GetObjectItemCaseSensitive(b, key);
+  return (!x && !y) || (x && y && cJSON_Compare(x, y, true));
 }
 
 cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report, const char *date, char *err,
                          size_t errlen) {
+  cJSON *c = NULL, *run0 = NULL;
   if (n < 1) {
     snprintf(err, errlen, "no certificates to merge");
-    return NULL;
+    goto bad;
   }
-  const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(shards[0], "client");
-  const cJSON *v0 = cJSON_GetObjectItemCaseSensitive(shards[0], "vendor_profile");
-  for (int i = 1; i < n; i++) {
-    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(shards[i], "client");
-    const cJSON *vi = cJSON_GetObjectItemCaseSensitive(shards[i], "vendor_profile");
-    const char *what = !same(c0, ci, "binary_sha256")       ? "client binary"
-                       : !same(c0, ci, "profile_sha256")    ? "client profile"
-                       : !same(v0, vi, "sha256")            ? "vendor profile"
-                       : !same(shards[0], shards[i], "bcsim_version") ? "bcsim version"
-                                                                       : NULL;
+  run0 = run_but_shards(shards[0]);
+  for (int i = 0; i < n; i++) {
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(shards[i], "certificate_version");
+    if (!cJSON_IsNumber(version) || version->valueint != CERTIFICATE_VERSION) {
+      snprintf(err, errlen, "shard %d's certificate is not of version %d: certify every shard with this bcsim", i + 1,
+               CERTIFICATE_VERSION);
+      goto bad;
+    }
+    cJSON *runi = run_but_shards(shards[i]);
+    const char *what = !same_item(shards[0], shards[i], "client")           ? "client (profile, program or artefacts)"
+                       : !same_item(shards[0], shards[i], "vendor_profile") ? "vendor profile"
+                       : !same_item(shards[0], shards[i], "bcsim")          ? "bcsim (version or commit)"
+                       : !cJSON_Compare(run0, runi, true)                   ? "set of run settings"
+                                                                             : NULL;
+    cJSON_Delete(runi);
     if (what) {
       snprintf(err, errlen, "shard %d of the merge ran another %s than the first: they are not one run", i + 1, what);
-      return NULL;
+      goto bad;
     }
   }
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddNumberToObject(c, "certificate_version", CERTIFICATE_VERSION);
-  cJSON_AddStringToObject(c, "date", date);
-  cJSON_AddStringToObject(c, "bcsim_version", report_str(shards[0], "bcsim_version"));
-  cJSON_AddItemToObject(c, "client", cJSON_Duplicate(c0, 1));
-  cJSON_AddItemToObject(c, "vendor_profile", v0 ? cJSON_Duplicate(v0, 1) : cJSON_CreateNull());
+  c = head(date, cJSON_GetObjectItemCaseSensitive(shards[0], "bcsim"));
+  cJSON *run = cJSON_AddItemToObject(c, "run", run0) ? run0 : NULL;
+  run0 = NULL;
+  cJSON *all = cJSON_AddArrayToObject(run, "shards");
+  for (int i = 0; i < n; i++) {
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(shards[i], "run"), "shards");
+    for (const cJSON *k = list ? list->child : NULL; k; k = k->next) {
+      for (const cJSON *seen = all->child; seen; seen = seen->next) {
+        if (cJSON_Compare(seen, k, true)) {
+          snprintf(err, errlen, "shard %s is in the merge twice", cJSON_GetStringValue(k) ? k->valuestring : "?");
+          goto bad;
+        }
+      }
+      cJSON_AddItemToArray(all, cJSON_Duplicate(k, 1));
+    }
+  }
+  const char *const keep[] = {"roots", "client", "vendor_profile"};
+  for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(shards[0], keep[i]);
+    cJSON_AddItemToObject(c, keep[i], item ? cJSON_Duplicate(item, 1) : cJSON_CreateNull());
+  }
   cJSON *list = cJSON_AddArrayToObject(c, "scenarios");
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(merged_report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
@@ -180,198 +333,290 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
     for (int i = 0; i < n && !found; i++) {
       const cJSON *entries = cJSON_GetObjectItemCaseSensitive(shards[i], "scenarios");
       for (const cJSON *e = entries ? entries->child : NULL; e && !found; e = e->next)
-        if (same(e, s, "id")) found = e;
+        if (strcmp(report_str(e, "id"), report_str(s, "id")) == 0) found = e;
     }
     if (!found) {
       snprintf(err, errlen, "scenario %s is in the merged report but in no shard's certificate", report_str(s, "id"));
-      cJSON_Delete(c);
-      return NULL;
+      goto bad;
     }
     cJSON_AddItemToArray(list, cJSON_Duplicate(found, 1));
   }
   finish(c, list, merged_report);
   return c;
-}
-
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rbe");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  do {
-    if (n + 4096 + 1 > cap) {
-      char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  buf[n] = 0;
-  *len = n;
-  return buf;
-}
-
-static char *b64_encode(const unsigned char *d, size_t n) {
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  if (out) EVP_EncodeBlock((unsigned char *)out, d, (int)n);
-  return out;
-}
-
-static unsigned char *b64_decode(const char *s, size_t *n) {
-  size_t len = strlen(s);
-  unsigned char *out = malloc(len / 4 * 3 + 3);
-  int got = out ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) : -1;
-  if (got < 0 || len % 4) {
-    free(out);
-    return NULL;
-  }
-  while (len && s[len - 1] == '=') {
-    got--;
-    len--;
-  }
-  *n = (size_t)got;
-  return out;
-}
-
-/* base64(SHA-256(DER SubjectPublicKeyInfo)), the same thumbprint form as a BC config's signer. */
-static int key_thumbprint(EVP_PKEY *key, char out[64]) {
-  unsigned char *der = NULL, digest[32];
-  unsigned int dlen = 0;
-  int n = i2d_PUBKEY(key, &der);
-  int rc = n > 0 && EVP_Digest(der, (size_t)n, digest, &dlen, EVP_sha256(), NULL) == 1 ? 0 : -1;
-  if (rc == 0) EVP_EncodeBlock((unsigned char *)out, digest, (int)dlen);
-  OPENSSL_free(der);
-  return rc;
-}
-
-/* Ed25519 signs the message itself; the others sign its SHA-256. */
-static const EVP_MD *digest_for(EVP_PKEY *key) {
-  return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 || EVP_PKEY_get_id(key) == EVP_PKEY_ED448 ? NULL : EVP_sha256();
-}
-
-int certificate_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen) {
-  size_t len = 0, siglen = 0;
-  char *data = read_all(cert_path, &len), *sig64 = NULL, *pem = NULL, thumb[64] = "";
-  FILE *kf = fopen(key_path, "re");
-  EVP_PKEY *key = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  unsigned char *sig = NULL;
-  BIO *bio = BIO_new(BIO_s_mem());
-  cJSON *out = NULL;
-  int rc = -1;
-  if (kf) fclose(kf);
-  if (!data) {
-    snprintf(err, errlen, "cannot read %s", cert_path);
-    goto out;
-  }
-  if (!key) {
-    snprintf(err, errlen, "%s is not a PEM private key (make one with: openssl genpkey -algorithm ed25519 -out %s)",
-             key_path, key_path);
-    goto out;
-  }
-  if (!md || EVP_DigestSignInit(md, NULL, digest_for(key), NULL, key) != 1 ||
-      EVP_DigestSign(md, NULL, &siglen, (unsigned char *)data, len) != 1 || !(sig = malloc(siglen)) ||
-      EVP_DigestSign(md, sig, &siglen, (unsigned char *)data, len) != 1) {
-    snprintf(err, errlen, "signing with %s failed", key_path);
-    goto out;
-  }
-  char *bio_data = NULL;
-  long bio_len;
-  if (!bio || PEM_write_bio_PUBKEY(bio, key) != 1 || (bio_len = BIO_get_mem_data(bio, &bio_data)) <= 0 ||
-      !(pem = strndup(bio_data, (size_t)bio_len)) || key_thumbprint(key, thumb) < 0 || !(sig64 = b64_encode(sig, siglen)))
-    goto out;
-  out = cJSON_CreateObject();
-  cJSON_AddStringToObject(out, "format", "bcsim-detached-signature");
-  cJSON_AddStringToObject(out, "signed_file", "certificate.json");
-  cJSON_AddStringToObject(out, "algorithm", EVP_PKEY_get0_type_name(key));
-  cJSON_AddStringToObject(out, "digest", digest_for(key) ? "sha256" : "none");
-  cJSON_AddStringToObject(out, "signer_thumbprint", thumb);
-  cJSON_AddStringToObject(out, "public_key", pem);
-  cJSON_AddStringToObject(out, "signature", sig64);
-  /* Written whole, then renamed (report_write_file): never half a signature. */
-  rc = report_write_file(out, sig_path);
-  if (rc < 0) snprintf(err, errlen, "cannot write %s", sig_path);
-out:
-  cJSON_Delete(out);
-  BIO_free(bio);
-  free(sig);
-  free(sig64);
-  free(pem);
-  free(data);
-  EVP_MD_CTX_free(md);
-  EVP_PKEY_free(key);
-  return rc;
+bad:
+  cJSON_Delete(run0);
+  cJSON_Delete(c);
+  return NULL;
 }
 
 int certificate_sign_in(const char *out_dir, const char *key_path, char *err, size_t errlen) {
   char cert_path[PATH_MAX], sig_path[PATH_MAX];
   snprintf(cert_path, sizeof cert_path, "%s/certificate.json", out_dir);
   snprintf(sig_path, sizeof sig_path, "%s/certificate.json.sig", out_dir);
-  return certificate_sign(cert_path, key_path, sig_path, err, errlen);
+  return signature_sign(cert_path, key_path, sig_path, err, errlen);
 }
 
-/* Rechecks a recorded file hash if the file is here. Returns 1 on a mismatch. */
-static int recheck(FILE *o, const char *what, const char *path, const char *want) {
-  char h[65];
-  if (!*path) return 0;
-  if (certificate_file_sha256(path, h) < 0) {
-    fprintf(o, "  skip  %s: %s is not here, its hash is not rechecked\n", what, path);
-    return 0;
-  }
-  if (strcmp(h, want) == 0) {
-    fprintf(o, "  ok    %s: %s matches\n", what, path);
-    return 0;
-  }
-  fprintf(o, "  BAD   %s: %s has SHA-256 %s, the certificate says %s\n", what, path, h, want);
-  return 1;
+/* ---- verify ---- */
+
+/* A verification in progress: where the roots are, and what was found. */
+typedef struct verify {
+  FILE *o;
+  const certificate_verify_opts_t *opts;
+  const cJSON *roots;       /* the certificate's: where the tester had them */
+  char dir[N_ROOTS][PATH_MAX]; /* where they are here; "" when not here */
+  int bad, unchecked, checked;
+} verify_t;
+
+static int root_index(const char *name) {
+  for (int r = 0; r < N_ROOTS; r++)
+    if (strcmp(root_names[r], name) == 0) return r;
+  return -1;
 }
 
-static int check_signature(FILE *o, const char *data, size_t len, const cJSON *sig, const char *want_thumb) {
-  const char *pem = report_str(sig, "public_key");
-  BIO *bio = BIO_new_mem_buf(pem, -1);
-  EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  size_t slen = 0;
-  unsigned char *raw = b64_decode(report_str(sig, "signature"), &slen);
-  char thumb[64] = "";
-  int bad = 1;
-  if (!key || !raw || !md || key_thumbprint(key, thumb) < 0) {
-    fprintf(o, "  BAD   signature file: no usable public key or signature in it\n");
-    goto out;
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Finds each root the certificate names: --root first, else where the tester had it. */
+static void find_roots(verify_t *v) {
+  for (const cJSON *r = v->roots ? v->roots->child : NULL; r; r = r->next) {
+    int idx = root_index(r->string ? r->string : "");
+    if (idx < 0) continue;
+    const char *given = NULL;
+    for (int i = 0; i < v->opts->n_roots; i++)
+      if (strcmp(v->opts->roots[i].name, r->string) == 0) given = v->opts->roots[i].dir;
+    const char *tested = cJSON_GetStringValue(r) ? r->valuestring : "";
+    if (given && is_dir(given)) {
+      snprintf(v->dir[idx], PATH_MAX, "%s", given);
+      fprintf(v->o, "  root  %s: %s (given)\n", r->string, given);
+    } else if (given) {
+      fprintf(v->o, "  skip  root %s: %s is not a folder here\n", r->string, given);
+    } else if (*tested && is_dir(tested)) {
+      snprintf(v->dir[idx], PATH_MAX, "%s", tested);
+      fprintf(v->o, "  root  %s: %s (where the tester had it; --root %s=DIR names another copy)\n", r->string, tested,
+              r->string);
+    } else {
+      fprintf(v->o, "  skip  root %s: not given, and the tester's %s is not here (--root %s=DIR)\n", r->string,
+              tested, r->string);
+    }
   }
-  if (EVP_DigestVerifyInit(md, NULL, digest_for(key), NULL, key) != 1 ||
-      EVP_DigestVerify(md, raw, slen, (const unsigned char *)data, len) != 1) {
-    fprintf(o, "  BAD   signature: does not verify; the certificate was changed after signing\n");
-    goto out;
+}
+
+/* A path a certificate names must stay below its root: a crafted one must not lead verify elsewhere. */
+static bool path_below(const char *p) {
+  if (!*p || *p == '/') return false;
+  for (const char *s = p; *s;) {
+    size_t n = strcspn(s, "/");
+    if (n == 2 && strncmp(s, "..", 2) == 0) return false;
+    s += n + (s[n] == '/');
   }
-  if (want_thumb && strcmp(want_thumb, thumb) != 0) {
-    fprintf(o, "  BAD   signer: %s, not the expected %s\n", thumb, want_thumb);
-    goto out;
+  return true;
+}
+
+/* Re-checks one {"root", "path", "sha256"} entry; quiet prints only what is not ok. */
+static void recheck(verify_t *v, const char *what, const cJSON *e, bool quiet) {
+  const char *root = report_str(e, "root"), *path = report_str(e, "path"), *want = report_str(e, "sha256");
+  int r = root_index(root);
+  char full[PATH_MAX * 2], h[65];
+  if (r < 0 || !path_below(path)) {
+    fprintf(v->o, "  BAD   %s: \"%s\" in root \"%s\" is no path below a root\n", what, path, root);
+    v->bad = 1;
+    return;
   }
-  fprintf(o, "  ok    signature: valid, by the %s key with thumbprint %s%s\n", EVP_PKEY_get0_type_name(key), thumb,
-          want_thumb ? " (as expected)" : "\n        trust it only if you know that thumbprint (pin it with --thumbprint)");
-  bad = 0;
-out:
-  free(raw);
-  EVP_MD_CTX_free(md);
-  EVP_PKEY_free(key);
-  BIO_free(bio);
-  return bad;
+  if (!v->dir[r][0]) {
+    fprintf(v->o, "  skip  %s: %s/%s, root %s is not here\n", what, root, path, root);
+    v->unchecked++;
+    return;
+  }
+  snprintf(full, sizeof full, "%s/%s", v->dir[r], path);
+  if (certificate_file_sha256(full, h) < 0) {
+    fprintf(v->o, "  skip  %s: %s is not here, its hash is not rechecked\n", what, full);
+    v->unchecked++;
+  } else if (strcmp(h, want) != 0) {
+    fprintf(v->o, "  BAD   %s: %s has SHA-256 %s, the certificate says %s\n", what, full, h, want);
+    v->bad = 1;
+  } else {
+    v->checked++;
+    if (!quiet) fprintf(v->o, "  ok    %s: %s matches\n", what, full);
+  }
+}
+
+/* The first place where want and got differ, as a path into them ("checks.fail"). */
+static bool first_diff(const cJSON *want, const cJSON *got, char *path, size_t len, const cJSON **w, const cJSON **g) {
+  if (!want || !got || cJSON_IsObject(want) != cJSON_IsObject(got) || !cJSON_IsObject(want)) {
+    *w = want;
+    *g = got;
+    return !(want && got && cJSON_Compare(want, got, true));
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    for (const cJSON *k = (pass ? got : want)->child; k; k = k->next) {
+      const cJSON *other = cJSON_GetObjectItemCaseSensitive(pass ? want : got, k->string);
+      if (!first_diff(pass ? other : k, pass ? k : other, path, len, w, g)) continue;
+      char inner[256];
+      snprintf(inner, sizeof inner, "%s", path);
+      snprintf(path, len, "%s%s%s", k->string, *inner ? "." : "", inner);
+      return true;
+    }
+  }
+  return false;
+}
+
+static void print_value(FILE *o, const cJSON *x) {
+  char *t = x ? cJSON_PrintUnformatted(x) : NULL;
+  fprintf(o, "%.120s%s", t ? t : "nothing", t && strlen(t) > 120 ? "..." : "");
+  cJSON_free(t);
+}
+
+/* The verdict a listed scenario must have: its checks' (verdict_of_scenario),
+ * error when the harness failed, the worst of its runs under --repeat. */
+static const char *due_verdict(const cJSON *s, char *why, size_t len) {
+  verdict_t v = report_judge_scenario(s, NULL, 0);
+  const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s, "repeat_verdicts");
+  int n_checks = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "checks"));
+  int n_about = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "requirements"));
+  why[0] = 0;
+  /* The scenario rule reads at most this many: a check past them must not hide there. */
+  if (n_checks > SC_MAX_CHECKS || n_about > SC_MAX_TAGS) {
+    snprintf(why, len, "it lists %d checks and %d requirements, more than a scenario can have (%d, %d)", n_checks,
+             n_about, SC_MAX_CHECKS, SC_MAX_TAGS);
+    return "error";
+  }
+  if (*report_str(s, "error")) v = VERDICT_ERROR;
+  if (cJSON_IsArray(runs)) {
+    verdict_t first = VERDICT_ERROR, worst = VERDICT_PASS, r;
+    if (!verdict_parse(cJSON_GetStringValue(runs->child), &first) || first != v) {
+      snprintf(why, len, "its checks make its first run \"%s\", but it lists \"%s\"", verdict_name(v),
+               cJSON_GetStringValue(runs->child) ? runs->child->valuestring : "nothing");
+      return verdict_name(v);
+    }
+    for (const cJSON *k = runs->child; k; k = k->next)
+      if (verdict_parse(cJSON_GetStringValue(k), &r) && verdict_severity(r) > verdict_severity(worst)) worst = r;
+    v = worst;
+  }
+  return verdict_name(v);
+}
+
+/* Does the certificate agree with itself? Scenario verdicts from their checks,
+ * the summary from the scenarios (report_summarize, the one summary rule),
+ * the verdict and waivers from the summary. Names the first disagreement. */
+static void check_consistency(verify_t *v, const cJSON *cert) {
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
+  int n = 0, wrong = 0;
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next, n++) {
+    char why[256];
+    const char *due = due_verdict(s, why, sizeof why);
+    if (!why[0] && strcmp(due, report_str(s, "verdict")) == 0) continue;
+    if (!wrong++)
+      fprintf(v->o, "  BAD   scenario %s: its verdict is \"%s\", but %s%s%s\n", report_str(s, "id"), report_str(s, "verdict"),
+              why[0] ? why : "its checks make it \"", why[0] ? "" : due, why[0] ? "" : "\"");
+  }
+  if (wrong > 1) fprintf(v->o, "  BAD   ... and %d more scenarios whose verdict does not follow from their checks\n", wrong - 1);
+  v->bad |= wrong > 0;
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cert, "summary");
+  cJSON *again = cJSON_CreateObject();
+  cJSON_AddItemToObject(again, "scenarios", scs ? cJSON_Duplicate(scs, 1) : cJSON_CreateArray());
+  report_summarize(again, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sum, "interrupted")));
+  const cJSON *due = cJSON_GetObjectItemCaseSensitive(again, "summary");
+  char path[256] = "";
+  const cJSON *w = NULL, *g = NULL;
+  if (first_diff(due, sum, path, sizeof path, &w, &g)) {
+    fprintf(v->o, "  BAD   summary: %s%s is ", *path ? "summary." : "", path);
+    print_value(v->o, g);
+    fputs(", but the scenarios make it ", v->o);
+    print_value(v->o, w);
+    fputc('\n', v->o);
+    v->bad = 1;
+  }
+  const char *verdict = report_str(cert, "verdict");
+  const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(due, "waivers");
+  if (strcmp(verdict, report_str(due, "verdict")) != 0) {
+    fprintf(v->o, "  BAD   verdict: \"%s\", but the scenarios make it \"%s\"\n", verdict, report_str(due, "verdict"));
+    v->bad = 1;
+  } else if (!cJSON_Compare(waivers, cJSON_GetObjectItemCaseSensitive(cert, "waivers"), true)) {
+    fprintf(v->o, "  BAD   waivers: the list does not match the waived checks of the scenarios\n");
+    v->bad = 1;
+  }
+  /* A MUST waived without waive_must: a profile bcsim refuses, so not a run bcsim made. */
+  for (const cJSON *e = waivers ? waivers->child : NULL; e; e = e->next) {
+    const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(e, "requirements");
+    for (const cJSON *r = reqs ? reqs->child : NULL; r; r = r->next) {
+      if (spec_level(report_str(r, "id")) != SPEC_MUST || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "waive_must"))) continue;
+      fprintf(v->o, "  BAD   waiver \"%s\": waives MUST requirement %s without \"waive_must\", which bcsim refuses\n",
+              report_str(e, "match"), report_str(r, "id"));
+      v->bad = 1;
+    }
+  }
+  if (!v->bad)
+    fprintf(v->o, "  ok    consistent: %d scenario verdicts follow from their checks, the summary from the scenarios, "
+                  "the verdict \"%s\" from the summary (%d waivers)\n",
+            n, verdict, cJSON_GetArraySize(waivers));
+  cJSON_Delete(again);
+}
+
+/* Every file the certificate hashes, re-checked where its root is here. */
+static void check_files(verify_t *v, const cJSON *cert) {
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
+  recheck(v, "client profile", cJSON_GetObjectItemCaseSensitive(client, "profile"), false);
+  recheck(v, "client program", cJSON_GetObjectItemCaseSensitive(client, "binary"), false);
+  const cJSON *arts = cJSON_GetObjectItemCaseSensitive(client, "artefacts");
+  int before = v->checked, bad = v->bad;
+  v->bad = 0;
+  for (const cJSON *a = arts ? arts->child : NULL; a; a = a->next) recheck(v, "client artefact", a, true);
+  if (!v->bad && v->checked > before) fprintf(v->o, "  ok    client artefacts: %d files match\n", v->checked - before);
+  v->bad |= bad;
+  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
+  if (cJSON_IsObject(vp)) recheck(v, "vendor profile", vp, false);
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
+  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    char what[300];
+    snprintf(what, sizeof what, "scenario %s", report_str(s, "id"));
+    recheck(v, what, s, false);
+  }
+  char set[65];
+  scenario_set_sha256(scs, set);
+  if (strcmp(set, report_str(cert, "scenario_set_sha256")) != 0) {
+    fprintf(v->o, "  BAD   scenario set: the listed scenarios hash to %s, the certificate says %s\n", set,
+            report_str(cert, "scenario_set_sha256"));
+    v->bad = 1;
+  } else {
+    fprintf(v->o, "  ok    scenario set: %d scenarios, SHA-256 %s\n", cJSON_GetArraySize(scs), set);
+  }
+}
+
+/* A certificate of another version is refused with what to do: its fields mean other things. */
+static bool version_ok(FILE *o, const char *cert_path, const cJSON *cert) {
+  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(cert, "certificate_version");
+  if (cJSON_IsNumber(ver) && ver->valuedouble == CERTIFICATE_VERSION) return true;
+  if (cJSON_IsNumber(ver) && ver->valuedouble < CERTIFICATE_VERSION)
+    fprintf(o, "%s: error: certificate_version %g was written by an older bcsim; this one verifies version %d only\n"
+               "  hint: version %d names files by absolute paths, hashes no client artefacts and records no run "
+               "settings; certify again with this bcsim\n",
+            cert_path, ver->valuedouble, CERTIFICATE_VERSION, (int)ver->valuedouble);
+  else
+    fprintf(o, "%s: error: %s\n  hint: verify it with the bcsim that wrote it\n", cert_path,
+            cJSON_IsNumber(ver) ? "written by a newer bcsim (a later certificate_version)" : "no certificate_version: not a bcsim certificate");
+  return false;
 }
 
 int certificate_verify_text(const char *data, size_t len, const char *cert_path, const char *sigtext,
-                            const char *sig_path, const char *want_thumbprint, FILE *o) {
+                            const char *sig_path, const certificate_verify_opts_t *opts, FILE *o) {
+  static const certificate_verify_opts_t none = {0};
   cJSON *cert = data ? cJSON_ParseWithLength(data, len) : NULL, *sig = sigtext ? cJSON_Parse(sigtext) : NULL;
-  int bad = 0, rc = 2;
+  verify_t v = {.o = o, .opts = opts ? opts : &none};
+  int rc = 2;
   if (!data || !cert || !cJSON_IsObject(cert)) {
     fprintf(o, "%s: error: %s\n", cert_path, data ? "not a JSON certificate" : "cannot read it");
     goto out;
+  }
+  if (!version_ok(o, cert_path, cert)) goto out;
+  v.roots = cJSON_GetObjectItemCaseSensitive(cert, "roots");
+  for (int i = 0; i < v.opts->n_roots; i++) {
+    if (!cJSON_GetObjectItemCaseSensitive(v.roots, v.opts->roots[i].name) || root_index(v.opts->roots[i].name) < 0) {
+      fprintf(o, "%s: error: --root %s: the certificate has no such root\n  hint: its roots are named in \"roots\": "
+                 "suite, profile, vendor, bin\n", cert_path, v.opts->roots[i].name);
+      goto out;
+    }
   }
   if (!sigtext || !sig) {
     fprintf(o, "%s: error: %s\n  hint: sign a run with bcsim run --sign-key KEY\n", sig_path,
@@ -380,50 +625,41 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
     goto out;
   }
   fprintf(o, "%s:\n", cert_path);
-  bad |= check_signature(o, data, len, sig, want_thumbprint);
-  const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
-  bad |= recheck(o, "client binary", report_str(client, "binary"), report_str(client, "binary_sha256"));
-  bad |= recheck(o, "client profile", report_str(client, "profile"), report_str(client, "profile_sha256"));
-  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
-  if (cJSON_IsObject(vp)) bad |= recheck(o, "vendor profile", report_str(vp, "path"), report_str(vp, "sha256"));
-  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
-  int worst = 0; /* 0 pass, 1 fail, 2 error */
-  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
-    char what[300];
-    snprintf(what, sizeof what, "scenario %s", report_str(s, "id"));
-    bad |= recheck(o, what, report_str(s, "file"), report_str(s, "sha256"));
-    const char *v = report_str(s, "verdict");
-    int w = strcmp(v, "error") == 0 ? 2 : strcmp(v, "fail") == 0 ? 1 : 0;
-    if (w > worst) worst = w;
-  }
-  char set[65];
-  scenario_set_sha256(scs, set);
-  if (strcmp(set, report_str(cert, "scenario_set_sha256")) != 0) {
-    fprintf(o, "  BAD   scenario set: the listed scenarios hash to %s, the certificate says %s\n", set,
-            report_str(cert, "scenario_set_sha256"));
-    bad = 1;
-  } else {
-    fprintf(o, "  ok    scenario set: %d scenarios, SHA-256 %s\n", cJSON_GetArraySize(scs), set);
-  }
+  v.bad |= signature_check(o, data, len, sig, v.opts->want_thumbprint);
+  find_roots(&v);
+  check_files(&v, cert);
+  check_consistency(&v, cert);
   const char *verdict = report_str(cert, "verdict");
-  const char *implied = worst == 2 ? "error" : worst == 1 ? "fail" : "pass";
-  if (strcmp(verdict, implied) != 0 && strcmp(verdict, "interrupted") != 0) {
-    fprintf(o, "  BAD   verdict: \"%s\", but the scenario verdicts make it \"%s\"\n", verdict, implied);
-    bad = 1;
+  const cJSON *bcsim = cJSON_GetObjectItemCaseSensitive(cert, "bcsim");
+  if (v.bad) {
+    fprintf(o, "REJECTED: the certificate is not to be trusted (verdict %s)\n", verdict);
+    rc = 1;
+  } else if (v.unchecked && v.opts->strict) {
+    fprintf(o, "REJECTED (--strict): %d item%s could not be re-checked here (listed as skip above)\n  hint: give a "
+               "copy of each root with --root NAME=DIR\n", v.unchecked, v.unchecked == 1 ? "" : "s");
+    rc = 1;
+  } else if (v.unchecked) {
+    fprintf(o, "PARTIAL: signed and consistent, and the %d file%s re-checked match, but %d item%s could not be "
+               "re-checked (listed as skip above); --root NAME=DIR gives a copy, --strict refuses this\n",
+            v.checked, v.checked == 1 ? "" : "s", v.unchecked, v.unchecked == 1 ? "" : "s");
+    rc = CERTIFICATE_PARTIAL;
+  } else {
+    fprintf(o, "VALID: the certificate is intact and every file it names matches (verdict %s, bcsim %s commit %s, %s)\n",
+            verdict, report_str(bcsim, "version"), report_str(bcsim, "commit"), report_str(cert, "date"));
+    rc = 0;
   }
-  fprintf(o, "%s: the certificate is %s (verdict %s, bcsim %s, %s)\n", bad ? "REJECTED" : "VALID",
-          bad ? "not to be trusted" : "intact", verdict, report_str(cert, "bcsim_version"), report_str(cert, "date"));
-  rc = bad ? 1 : 0;
+  if (rc == 0 || rc == CERTIFICATE_PARTIAL)
+    fprintf(o, "note: it remains the signer's own attestation; bcsim did not run the test again (docs/certification.md)\n");
 out:
   cJSON_Delete(cert);
   cJSON_Delete(sig);
   return rc;
 }
 
-int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *o) {
+int certificate_verify(const char *cert_path, const char *sig_path, const certificate_verify_opts_t *opts, FILE *o) {
   size_t len = 0, slen = 0;
-  char *data = read_all(cert_path, &len), *sigtext = read_all(sig_path, &slen);
-  int rc = certificate_verify_text(data, len, cert_path, sigtext, sig_path, want_thumbprint, o);
+  char *data = signature_read_file(cert_path, &len), *sigtext = signature_read_file(sig_path, &slen);
+  int rc = certificate_verify_text(data, len, cert_path, sigtext, sig_path, opts, o);
   free(data);
   free(sigtext);
   return rc;

@@ -1,56 +1,89 @@
 /* certificate: certificate.json, the certification summary a vendor publishes.
  *
- * It binds the verdicts to exactly what was tested: the client profile and
- * the SHA-256 of the client binary, the bcsim version, the hash of the
- * scenario set (each scenario file's SHA-256, by id), the vendor profile, and
- * the date. `bcsim run --sign-key KEY` adds a detached signature
- * (certificate.json.sig); certificate_verify checks the signature and
- * recomputes every hash it can, so neither an edited verdict nor a swapped
- * binary passes. The format is in docs/report-format.md. */
+ * It binds the verdicts to everything that decided them: the client profile,
+ * the program it runs and the client's own files (artefacts), the vendor
+ * profile and the waivers it applied, each scenario file, bcsim's version
+ * and commit, and the run settings that can change a verdict. Files are
+ * named by a path relative to a named root (suite, profile, vendor, bin), so
+ * a third party with copies of the same inputs can recompute every hash.
+ * `bcsim run --sign-key KEY` adds a detached signature (reports/signature.h).
+ *
+ * certificate_verify checks the signature, recomputes every hash it can find,
+ * and checks that the certificate agrees with itself: each scenario's verdict
+ * follows from its checks (the verdict model, harness/verdict.h), the summary
+ * from the scenarios and the run verdict from the summary (report_summarize).
+ * What a certificate proves, and what it does not: docs/certification.md;
+ * the format: docs/report-format.md. */
 #ifndef BC_CERTIFICATE_H
 #define BC_CERTIFICATE_H
 #include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-#define CERTIFICATE_VERSION 1
+/* 2: paths relative to named roots, artefacts, run settings, waivers, commit. */
+#define CERTIFICATE_VERSION 2
+/* certificate_verify's exit code when nothing is wrong but some items could not be re-checked. */
+#define CERTIFICATE_PARTIAL 4
 
 typedef struct certificate_inputs {
-  const char *client_profile; /* path of the client profile */
-  const char *client_binary;  /* resolved path of the program it runs */
-  const char *vendor_profile; /* path, or NULL */
-  const char *date;           /* RFC 3339 UTC */
+  const char *client_profile;   /* path of the client profile */
+  const char *client_binary;    /* resolved path of the program it runs */
+  const char *const *artefacts; /* the client's own files (harness/artefacts.h) */
+  int n_artefacts;
+  bool artefacts_declared;      /* named by the profile's "artefacts", not its whole folder */
+  const char *vendor_profile;   /* path, or NULL */
+  const char *suite_root;       /* the folder scenario files are named from (certificate_common_root) */
+  const cJSON *run;             /* the run settings that can change a verdict; copied */
+  const char *date;             /* RFC 3339 UTC */
 } certificate_inputs_t;
 
 /* Now, as the date a certificate carries (RFC 3339, UTC). */
 void certificate_now(char date[32]);
 
+/* The deepest folder that holds every one of the files (resolved), into out:
+ * the suite root of a run. 0, or -1 when a file cannot be resolved. */
+int certificate_common_root(const char *const *paths, int n, char out[PATH_MAX]);
+
 /* Builds the certificate of a finished run's report. Returns a new object,
- * or NULL with err set (a file that cannot be hashed). */
+ * or NULL with err set (a file that cannot be hashed, or lies outside its root). */
 cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen);
 
 /* The certificate of a merged run (bcsim report merge): the shards'
- * certificates must name the same client binary and profile, vendor profile
- * and bcsim version; the scenarios are taken in the merged report's order,
- * and the set hash, summary and verdict are the merged run's. Returns a new
- * object, or NULL with err saying what differs. */
+ * certificates must name the same client (profile, binary, artefacts),
+ * vendor profile, bcsim and run settings, and no shard twice; the scenarios
+ * are taken in the merged report's order, and the set hash, summary and
+ * verdict are the merged run's. Returns a new object, or NULL with err
+ * saying what differs. */
 cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report, const char *date, char *err,
                          size_t errlen);
 
-/* Signs the bytes of a written certificate with the PEM private key at
- * key_path (EC, RSA or Ed25519) and writes the detached signature to
- * sig_path. 0, or -1 with err set. */
-int certificate_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen);
-/* certificate_sign of <out_dir>/certificate.json into <out_dir>/certificate.json.sig. */
+/* Signs <out_dir>/certificate.json into <out_dir>/certificate.json.sig. 0, or -1 with err set. */
 int certificate_sign_in(const char *out_dir, const char *key_path, char *err, size_t errlen);
 
-/* Verifies cert_path against sig_path and recomputes the hashes, printing
- * each finding to out. want_thumbprint (may be NULL) pins the signer.
- * Returns 0 when everything holds, 1 when something does not, 2 when the
- * files cannot be read or parsed. */
-int certificate_verify(const char *cert_path, const char *sig_path, const char *want_thumbprint, FILE *out);
+/* Where verify finds a root's local copy: bcsim verify --root NAME=DIR. */
+typedef struct certificate_root {
+  const char *name, *dir;
+} certificate_root_t;
+
+typedef struct certificate_verify_opts {
+  const char *want_thumbprint;     /* pins the signer; may be NULL */
+  const certificate_root_t *roots; /* --root; a root not given is looked for where the tester had it */
+  int n_roots;
+  bool strict;                     /* an item that could not be re-checked rejects the certificate */
+} certificate_verify_opts_t;
+
+/* Verifies cert_path against sig_path, printing each finding to out.
+ * Returns 0 when everything holds and every item was re-checked; 1 when
+ * something does not hold (or, with strict, an item could not be
+ * re-checked); CERTIFICATE_PARTIAL when nothing is wrong but some items
+ * could not be re-checked; 2 when the files cannot be read or parsed, are
+ * of another certificate version, or opts names a root the certificate
+ * does not have. */
+int certificate_verify(const char *cert_path, const char *sig_path, const certificate_verify_opts_t *opts, FILE *out);
 /* The same from the files' bytes (either may be NULL: unreadable); the paths are for messages. */
 int certificate_verify_text(const char *cert, size_t cert_len, const char *cert_path, const char *sig,
-                            const char *sig_path, const char *want_thumbprint, FILE *out);
+                            const char *sig_path, const certificate_verify_opts_t *opts, FILE *out);
 
 /* The SHA-256 of a regular file, in lower-case hex. 0 or -1. */
 int certificate_file_sha256(const char *path, char hex[65]);

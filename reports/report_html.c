@@ -28,7 +28,7 @@ static const char css[] =
     "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top}"
     ".v-pass{background:#c8e6c9}.v-fail{background:#ffcdd2}.v-error{background:#e1bee7}"
     ".v-unsupported{background:#eceff1}.v-xfail{background:#ffe0b2}.v-xpass{background:#fff59d}"
-    ".v-disabled{background:#e0e0e0}.badge{padding:1px 6px;border-radius:3px;font-weight:600}"
+    ".v-disabled{background:#e0e0e0}.v-pass-with-waivers{background:#ffe082}.waivers{border:2px solid #ffb300;padding:0 1em}.badge{padding:1px 6px;border-radius:3px;font-weight:600}"
     ".matrix th.sc{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:400;white-space:nowrap}"
     ".matrix td{width:14px;text-align:center;padding:0}.matrix td a{display:block;color:inherit;text-decoration:none}"
     ".summary td{padding:2px 12px}pre{white-space:pre-wrap;margin:0}svg{border:1px solid #ddd;background:#fff}"
@@ -86,41 +86,79 @@ static void write_summary(FILE *o, const cJSON *report) {
   fputs("</table>\n", o);
 }
 
+/* Every waiver the vendor profile applied, at the top where no reader can miss
+ * it: what it matched, why, and which requirements (MUST or SHOULD) it waived. */
+static void write_waivers(FILE *o, const cJSON *report) {
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
+  const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(sum, "waivers");
+  if (!cJSON_GetArraySize(waivers)) return;
+  fputs("<div class=\"waivers\"><h2 id=\"waivers\">Waivers</h2>\n", o);
+  if (strcmp(report_str(sum, "verdict"), "pass-with-waivers") == 0)
+    fputs("<p><b>This run passes only because the vendor profile waives MUST requirements.</b> It is not a pass: "
+          "the requirements below were not met, or not judged, and the vendor says why.</p>\n", o);
+  fputs("<table><tr><th>list</th><th>match</th><th>requirements</th><th>checks</th><th>reason</th></tr>\n", o);
+  for (const cJSON *w = waivers->child; w; w = w->next) {
+    fputs("<tr>", o);
+    cell(o, report_str(w, "list"), false);
+    cell(o, report_str(w, "match"), true);
+    fputs("<td>", o);
+    const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(w, "requirements");
+    for (const cJSON *r = reqs ? reqs->child : NULL; r; r = r->next) {
+      bool must = strcmp(report_str(r, "level"), "MUST") == 0;
+      fputs(must ? "<b>" : "", o);
+      markup_printf(o, "%s (%s)", report_str(r, "id"), report_str(r, "level"));
+      fputs(must ? "</b> " : " ", o);
+    }
+    fprintf(o, "</td><td>%d</td>", (int)num(w, "checks", 0));
+    cell(o, report_str(w, "reason"), false);
+    fputs("</tr>\n", o);
+  }
+  fputs("</table></div>\n", o);
+}
+
+/* One {"root", "path", "sha256"} entry of the certificate, as a row. */
+static void file_row(FILE *o, const char *what, const cJSON *e) {
+  fprintf(o, "<tr><td>%s</td><td><code>", what);
+  markup_printf(o, "%s/%s", report_str(e, "root"), report_str(e, "path"));
+  fputs("</code> SHA-256 <code>", o);
+  markup_text(o, report_str(e, "sha256"));
+  fputs("</code></td></tr>", o);
+}
+
 static void write_certificate(FILE *o, const cJSON *cert) {
   fputs("<h2 id=\"certification\">Certification</h2>\n<table class=\"summary\">", o);
-  static const char *const rows[][2] = {{"date", "date"},
-                                        {"bcsim version", "bcsim_version"},
-                                        {"scenario set SHA-256", "scenario_set_sha256"}};
-  const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    fprintf(o, "<tr><td>%s</td>", rows[i][0]);
-    cell(o, report_str(cert, rows[i][1]), true);
-    fputs("</tr>", o);
-  }
-  static const char *const client_rows[][2] = {{"client", "name"},
-                                                {"client profile", "profile"},
-                                                {"client profile SHA-256", "profile_sha256"},
-                                                {"client binary", "binary"},
-                                                {"client binary SHA-256", "binary_sha256"}};
-  for (size_t i = 0; i < sizeof client_rows / sizeof client_rows[0]; i++) {
-    fprintf(o, "<tr><td>%s</td>", client_rows[i][0]);
-    cell(o, report_str(client, client_rows[i][1]), true);
-    fputs("</tr>", o);
-  }
-  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
-  fputs("<tr><td>vendor profile</td><td>", o);
-  if (cJSON_IsObject(vp)) {
-    markup_text(o, report_str(vp, "name"));
-    fputs(" SHA-256 <code>", o);
-    markup_text(o, report_str(vp, "sha256"));
-    fputs("</code>", o);
-  } else {
-    fputs("none", o);
-  }
-  fputs("</td></tr><tr><td>verdict</td><td>", o);
+  const cJSON *bcsim = cJSON_GetObjectItemCaseSensitive(cert, "bcsim");
+  fputs("<tr><td>verdict</td><td>", o);
   badge(o, report_str(cert, "verdict"));
-  fputs("</td></tr></table>\n<p>The signed file is <a href=\"certificate.json\">certificate.json</a>; "
-        "check it with <code>bcsim verify certificate.json</code>.</p>\n",
+  fputs("</td></tr><tr><td>date</td>", o);
+  cell(o, report_str(cert, "date"), true);
+  fputs("</tr><tr><td>bcsim</td><td><code>", o);
+  markup_printf(o, "%s, commit %s", report_str(bcsim, "version"), report_str(bcsim, "commit"));
+  fputs("</code></td></tr><tr><td>scenario set SHA-256</td>", o);
+  cell(o, report_str(cert, "scenario_set_sha256"), true);
+  fputs("</tr>", o);
+  char *run = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cert, "run"));
+  fputs("<tr><td>run settings</td>", o);
+  cell(o, run ? run : "{}", true);
+  fputs("</tr>", o);
+  cJSON_free(run);
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
+  fputs("<tr><td>client</td>", o);
+  cell(o, report_str(client, "name"), false);
+  fputs("</tr>", o);
+  file_row(o, "client profile", cJSON_GetObjectItemCaseSensitive(client, "profile"));
+  file_row(o, "client program", cJSON_GetObjectItemCaseSensitive(client, "binary"));
+  const cJSON *arts = cJSON_GetObjectItemCaseSensitive(client, "artefacts");
+  fprintf(o, "<tr><td>client artefacts</td><td>%d files, %s (listed in certificate.json)</td></tr>",
+          cJSON_GetArraySize(arts),
+          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(client, "artefacts_declared")) ? "as the profile declares them"
+                                                                                       : "every file of the profile's folder");
+  const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
+  if (cJSON_IsObject(vp)) file_row(o, "vendor profile", vp);
+  else fputs("<tr><td>vendor profile</td><td>none</td></tr>", o);
+  fputs("</table>\n<p>The signed file is <a href=\"certificate.json\">certificate.json</a>; check it with "
+        "<code>bcsim verify --root suite=DIR --root profile=DIR ... --strict certificate.json</code>. It is the "
+        "signer's own attestation: see docs/certification.md for what it proves.</p>\n",
         o);
 }
 
@@ -453,6 +491,7 @@ char *report_html_render(const cJSON *report, const cJSON *certificate, report_e
              "<title>bcsim report</title><style>%s</style></head><body>\n",
           css);
   write_summary(o, report);
+  write_waivers(o, report);
   if (certificate) write_certificate(o, certificate);
   write_matrix(o, report);
   write_judged(o, report);

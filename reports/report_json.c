@@ -5,6 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/buildinfo.h"
+#include "harness/spec.h"
+
 cJSON *report_scenario(const scenario_t *sc, const check_result_t *results, verdict_t verdict,
                        double duration_s, const char *error) {
   cJSON *s = cJSON_CreateObject();
@@ -65,7 +68,8 @@ cJSON *report_new(const char *client_name, const char *client_profile) {
   cJSON_AddNumberToObject(r, "schema_version", REPORT_SCHEMA_VERSION);
   cJSON *tool = cJSON_AddObjectToObject(r, "tool");
   cJSON_AddStringToObject(tool, "name", "bcsim");
-  cJSON_AddStringToObject(tool, "version", BCSIM_VERSION);
+  cJSON_AddStringToObject(tool, "version", buildinfo_version());
+  cJSON_AddStringToObject(tool, "commit", buildinfo_commit());
   cJSON *client = cJSON_AddObjectToObject(r, "client");
   cJSON_AddStringToObject(client, "name", client_name);
   cJSON_AddStringToObject(client, "profile", client_profile);
@@ -101,9 +105,45 @@ static void count_requirement(cJSON *reqs, const cJSON *check, verdict_t v) {
   cJSON_SetNumberValue(n, n->valuedouble + 1);
 }
 
+/* The waiver entry (of summary.waivers) a waived check's "waiver" belongs to: one per vendor
+ * profile entry (list, match, reason), added on first sight. */
+static cJSON *waiver_entry(cJSON *waivers, const cJSON *w) {
+  for (cJSON *e = waivers->child; e; e = e->next)
+    if (strcmp(report_str(e, "list"), report_str(w, "list")) == 0 && strcmp(report_str(e, "match"), report_str(w, "match")) == 0 &&
+        strcmp(report_str(e, "reason"), report_str(w, "reason")) == 0)
+      return e;
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "list", report_str(w, "list"));
+  cJSON_AddStringToObject(e, "match", report_str(w, "match"));
+  cJSON_AddStringToObject(e, "reason", report_str(w, "reason"));
+  cJSON_AddBoolToObject(e, "waive_must", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "waive_must")));
+  cJSON_AddArrayToObject(e, "requirements");
+  cJSON_AddNumberToObject(e, "checks", 0);
+  cJSON_AddItemToArray(waivers, e);
+  return e;
+}
+
+/* Notes a waived check in its waiver entry: one more check, and its requirement with its level. */
+static void count_waiver(cJSON *waivers, const cJSON *check) {
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(check, "waiver");
+  cJSON *e = waiver_entry(waivers, cJSON_IsObject(w) ? w : NULL);
+  cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "checks");
+  cJSON_SetNumberValue(n, n->valuedouble + 1);
+  const char *req = report_str(check, "requirement");
+  cJSON *reqs = cJSON_GetObjectItemCaseSensitive(e, "requirements");
+  if (!*req) return; /* a precondition names none */
+  for (const cJSON *r = reqs->child; r; r = r->next)
+    if (strcmp(report_str(r, "id"), req) == 0) return;
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "id", req);
+  cJSON_AddStringToObject(r, "level", spec_level_name(spec_level(req)));
+  cJSON_AddItemToArray(reqs, r);
+}
+
 int report_summarize(cJSON *report, int interrupted) {
   int scen[7] = {0}, checks[7] = {0}, n = 0;
-  cJSON *reqs = cJSON_CreateObject();
+  bool must_waived = false;
+  cJSON *reqs = cJSON_CreateObject(), *waivers = cJSON_CreateArray();
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     n++;
@@ -116,6 +156,9 @@ int report_summarize(cJSON *report, int interrupted) {
       (void)verdict_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict")), &cv);
       checks[cv]++;
       count_requirement(reqs, c, cv);
+      if (!verdict_waived(cv)) continue;
+      count_waiver(waivers, c);
+      must_waived = must_waived || spec_level(report_str(c, "requirement")) == SPEC_MUST;
     }
   }
   cJSON_DeleteItemFromObjectCaseSensitive(report, "summary");
@@ -129,11 +172,30 @@ int report_summarize(cJSON *report, int interrupted) {
   cJSON *cj = cJSON_AddObjectToObject(sum, "checks");
   for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
   cJSON_AddItemToObject(sum, "requirements", reqs);
+  cJSON_AddItemToObject(sum, "waivers", waivers);
   cJSON_AddBoolToObject(sum, "interrupted", interrupted != 0);
-  int code = scen[VERDICT_ERROR] ? 3 : scen[VERDICT_FAIL] ? 1 : 0;
-  if (interrupted) code = 130;
-  cJSON_AddStringToObject(sum, "verdict", code == 0 ? "pass" : code == 1 ? "fail" : code == 3 ? "error" : "interrupted");
-  return code;
+  run_verdict_t v = verdict_of_run(scen[VERDICT_ERROR], scen[VERDICT_FAIL], must_waived, interrupted != 0);
+  cJSON_AddStringToObject(sum, "verdict", verdict_run_name(v));
+  return verdict_run_exit_code(v);
+}
+
+verdict_t report_judge_scenario(const cJSON *scenario, char *why, size_t len) {
+  verdict_item_t items[SC_MAX_CHECKS];
+  const char *ids[SC_MAX_TAGS];
+  verdict_about_t about = {ids, 0};
+  int n = 0;
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(scenario, "checks");
+  for (const cJSON *c = checks ? checks->child : NULL; c && n < SC_MAX_CHECKS; c = c->next) {
+    verdict_t vd;
+    if (!verdict_parse(report_str(c, "verdict"), &vd)) vd = VERDICT_ERROR; /* unreadable: nothing was proven */
+    items[n++] = (verdict_item_t){vd, strcmp(report_str(c, "class"), "precondition") == 0, report_str(c, "requirement"),
+                                  report_str(c, "id")};
+  }
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(scenario, "requirements");
+  for (const cJSON *r = list ? list->child : NULL; r && about.n < SC_MAX_TAGS; r = r->next)
+    if (cJSON_IsString(r)) ids[about.n++] = r->valuestring;
+  if (why) verdict_why_unsupported(items, n, about, why, len);
+  return verdict_of_scenario(items, n, about);
 }
 
 const char *report_str(const cJSON *obj, const char *key) {

@@ -21,8 +21,16 @@ cJSON *report_scenario_error(const char *id, const char *file, const char *error
 cJSON *report_new(const char *client_name, const char *client_profile);
 /* Takes ownership of the scenario object. */
 void report_add(cJSON *report, cJSON *scenario);
-/* Recomputes the summary; returns the process exit code it implies (0, 1 or 3). */
+/* Recomputes the summary (counts, what was judged per requirement, the
+ * waivers the vendor profile applied, the run verdict); returns the process
+ * exit code the verdict implies (verdict_run_exit_code). */
 int report_summarize(cJSON *report, int interrupted);
+/* The verdict a scenario result's checks give it: verdict_of_scenario over
+ * its "checks" (verdict, class, requirement) and "requirements". why (may be
+ * NULL) gets the reason when that is unsupported, else "". A scenario whose
+ * harness failed ("error") is error whatever its checks say; the caller
+ * decides that. */
+verdict_t report_judge_scenario(const cJSON *scenario, char *why, size_t len);
 /* A string field of a report object (a scenario, a check, the summary...),
  * or "" when it is missing or not a string: reports are read back from
  * files, so every field may be absent. */

@@ -111,6 +111,35 @@ static void write_scenario(FILE *o, const cJSON *s) {
   fputs("  </testsuite>\n", o);
 }
 
+/* The run's waivers, when its vendor profile applied any: a testsuite of their
+ * own, with the run verdict (pass-with-waivers must show in the CI's test
+ * view, not only in report.json) and one skipped testcase per waiver. */
+static counts_t write_waivers(FILE *o, const cJSON *report) {
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
+  const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(sum, "waivers");
+  counts_t c = {cJSON_GetArraySize(waivers), 0, 0, cJSON_GetArraySize(waivers)};
+  if (!c.tests) return c;
+  fprintf(o, "  <testsuite name=\"waivers\" tests=\"%d\" failures=\"0\" errors=\"0\" skipped=\"%d\" time=\"0\">\n",
+          c.tests, c.skipped);
+  fputs("    <properties>\n      <property name=\"verdict\" value=\"", o);
+  markup_text(o, report_str(sum, "verdict"));
+  fputs("\"/>\n    </properties>\n", o);
+  for (const cJSON *w = waivers->child; w; w = w->next) {
+    fputs("    <testcase classname=\"bcsim.waivers\" name=\"", o);
+    markup_printf(o, "%s %s", report_str(w, "list"), report_str(w, "match"));
+    fputs("\" time=\"0\">\n      <skipped message=\"", o);
+    const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(w, "requirements");
+    markup_text(o, "waives");
+    for (const cJSON *r = reqs ? reqs->child : NULL; r; r = r->next)
+      markup_printf(o, " %s (%s)", report_str(r, "id"), report_str(r, "level"));
+    markup_printf(o, " in %d checks: %s", (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(w, "checks")),
+                  report_str(w, "reason"));
+    fputs("\"/>\n    </testcase>\n", o);
+  }
+  fputs("  </testsuite>\n", o);
+  return c;
+}
+
 char *report_junit_render(const cJSON *report) {
   char *buf = NULL;
   size_t len = 0;
@@ -129,10 +158,15 @@ char *report_junit_render(const cJSON *report) {
     time += cJSON_IsNumber(dur) ? dur->valuedouble : 0.0;
   }
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(report, "client");
+  int n_waivers = cJSON_GetArraySize(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "summary"), "waivers"));
+  total.tests += n_waivers;
+  total.skipped += n_waivers;
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", o);
   markup_printf(o, "bcsim: %s", report_str(client, "name"));
   fprintf(o, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", total.tests,
           total.failures, total.errors, total.skipped, time);
+  write_waivers(o, report);
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s);
   fputs("</testsuites>\n", o);
   if (fclose(o) != 0) {

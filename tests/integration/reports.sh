@@ -32,7 +32,7 @@ sed 's/ tests="[0-9]*" failures/ failures/' "$T/o/junit.xml" > "$T/bad.xml"
 xmllint --noout --schema "$XSD" "$T/bad.xml" 2> /dev/null && fail "the XSD accepts a testsuite without tests=\"N\""
 
 "$BCSIM" verify "$T/o/certificate.json" > "$T/v.txt" || fail "a signed certificate does not verify: $(cat "$T/v.txt")"
-grep -q "ok    client binary" "$T/v.txt" || fail "verify did not recompute the client binary's hash"
+grep -q "ok    client program" "$T/v.txt" || fail "verify did not recompute the hash of the program the client runs"
 thumb=$(openssl pkey -in "$T/vendor.key" -pubout -outform DER | openssl dgst -sha256 -binary | base64)
 "$BCSIM" verify --thumbprint "$thumb" "$T/o/certificate.json" > /dev/null || fail "pinning the right signer fails"
 "$BCSIM" verify --thumbprint "AAAA$thumb" "$T/o/certificate.json" > /dev/null && fail "a wrong signer pin is accepted"
@@ -41,7 +41,7 @@ thumb=$(openssl pkey -in "$T/vendor.key" -pubout -outform DER | openssl dgst -sh
 cp "$T/o/certificate.json" "$T/good.json"
 cp "$T/o/certificate.json.sig" "$T/good.json.sig"
 sed 's/"verdict":[[:space:]]*"pass"/"verdict": "fail"/' "$T/good.json" > "$T/edit1.json"
-sed -E '0,/"binary_sha256":[[:space:]]*"./s//"binary_sha256": "0/' "$T/good.json" > "$T/edit2.json"
+sed -E '0,/"sha256":[[:space:]]*"./s//"sha256": "x/' "$T/good.json" > "$T/edit2.json" # the first hash: the client profile's
 sed '1s/{/{ /' "$T/good.json" > "$T/edit3.json"
 for e in edit1 edit2 edit3; do
   cmp -s "$T/good.json" "$T/$e.json" && fail "$e did not change the certificate"
@@ -90,7 +90,9 @@ mkdir -p "$T/c2/cloud-down" && echo stale > "$T/c2/cloud-down/stale" # shard 1 r
 [ ! -e "$T/cm/cloud-down/stale" ] || fail "the merge copied a stale folder from a shard that did not run the scenario"
 "$BCSIM" verify "$T/cm/certificate.json" > "$T/v.txt" || fail "the merged certificate does not verify: $(cat "$T/v.txt")"
 grep -q "ok    scenario set: 2 scenarios" "$T/v.txt" || fail "the merged certificate does not hold both scenarios"
-sed 's/"binary_sha256":[[:space:]]*"./"binary_sha256": "0/' "$T/c2/certificate.json" > "$T/c2/cert.tmp" && mv "$T/c2/cert.tmp" "$T/c2/certificate.json"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["run"]["shards"] == ["1/2", "2/2"]' "$T/cm/certificate.json" ||
+  fail "the merged certificate does not record the shards it holds"
+sed -E '0,/"sha256":[[:space:]]*"./s//"sha256": "x/' "$T/c2/certificate.json" > "$T/c2/cert.tmp" && mv "$T/c2/cert.tmp" "$T/c2/certificate.json"
 "$BCSIM" report merge --out "$T/cm2" "$T/c1" "$T/c2" > /dev/null 2>&1
 [ $? = 2 ] || fail "shards that ran different client binaries were merged into one certificate"
 

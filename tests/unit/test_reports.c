@@ -1,6 +1,8 @@
 /* The report renderers, driven with hand-made reports: hostile text is
  * escaped, JUnit counts follow the verdicts, the HTML matrix shows the worst
- * verdict of a requirement, and diagrams come from the events given. */
+ * verdict of a requirement, and diagrams come from the events given. The
+ * certificate of a hand-made run verifies, from copies found by --root;
+ * re-signed edits that make it disagree with itself are rejected. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reports/certificate.h"
 #include "reports/markup.h"
+#include "reports/report_json.h"
 #include "reports/report_html.h"
 #include "reports/report_junit.h"
 
@@ -92,8 +101,147 @@ static void test_html(void **state) {
   cJSON_Delete(r);
 }
 
+static char tmp[64];
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Signs dir/certificate.json (cert, written out first) and verifies it; the output goes to *said. */
+static int sign_and_verify(const cJSON *cert, const certificate_verify_opts_t *o, char **said) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/out/certificate.json", tmp);
+  assert_int_equal(report_write_file(cert, path), 0);
+  snprintf(path, sizeof path, "%s/out", tmp);
+  char key[128];
+  snprintf(key, sizeof key, "%s/k.pem", tmp);
+  assert_int_equal(certificate_sign_in(path, key, err, sizeof err), 0);
+  size_t len = 0;
+  FILE *out = open_memstream(said, &len);
+  char sig[160];
+  snprintf(path, sizeof path, "%s/out/certificate.json", tmp);
+  snprintf(sig, sizeof sig, "%s.sig", path);
+  int rc = certificate_verify(path, sig, o, out);
+  fclose(out);
+  return rc;
+}
+
+/* A run of one scenario (two checks, both pass) by a program in bin/, its profile in prof/. */
+static cJSON *certified_run(void) {
+  char path[128], prog[128], prof[128], scen[128];
+  static const char *const dirs[] = {"suite", "prof", "bin", "out"};
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", tmp, dirs[i]);
+    mkdir(path, 0700);
+  }
+  snprintf(scen, sizeof scen, "%s/suite/s1.json", tmp);
+  snprintf(prof, sizeof prof, "%s/prof/p.json", tmp);
+  snprintf(prog, sizeof prog, "%s/bin/client", tmp);
+  snprintf(path, sizeof path, "%s/prof/client.py", tmp);
+  write_text(scen, "{\"id\": \"s1\"}");
+  write_text(prof, "{\"name\": \"c\"}");
+  write_text(prog, "#!/bin/sh\n");
+  write_text(path, "print('client')\n");
+  char text[1024];
+  snprintf(text, sizeof text,
+           "{\"client\": {\"name\": \"c\"}, \"scenarios\": [{\"id\": \"s1\", \"file\": \"%s\", \"verdict\": \"pass\","
+           " \"requirements\": [\"BC-TLS-01\"], \"checks\": ["
+           "{\"id\": \"a\", \"requirement\": \"BC-TLS-01\", \"class\": \"network\", \"level\": \"network\", \"verdict\": \"pass\"},"
+           "{\"id\": \"b\", \"requirement\": \"BC-TLS-02\", \"class\": \"network\", \"level\": \"network\", \"verdict\": \"pass\"}]}]}",
+           scen);
+  cJSON *report = cJSON_Parse(text);
+  assert_int_equal(report_summarize(report, 0), 0);
+  char suite[PATH_MAX], err[256];
+  const char *files[] = {scen}, *arts[] = {path, prof};
+  assert_int_equal(certificate_common_root(files, 1, suite), 0);
+  cJSON *run = cJSON_Parse("{\"time_scale\": 3, \"seed\": 9}");
+  certificate_inputs_t in = {prof, prog, arts, 2, false, NULL, suite, run, "2026-01-01T00:00:00Z"};
+  cJSON *cert = certificate_build(report, &in, err, sizeof err);
+  assert_non_null(cert);
+  cJSON_Delete(run);
+  cJSON_Delete(report);
+  return cert;
+}
+
+static void test_certificate(void **state) {
+  snprintf(tmp, sizeof tmp, "/tmp/bcsim-test-cert.XXXXXX");
+  assert_non_null(mkdtemp(tmp));
+  char key[128], *said = NULL;
+  snprintf(key, sizeof key, "%s/k.pem", tmp);
+  EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+  FILE *kf = fopen(key, "w");
+  assert_true(k && kf && PEM_write_PrivateKey(kf, k, NULL, NULL, 0, NULL, NULL) == 1);
+  fclose(kf);
+  EVP_PKEY_free(k);
+  cJSON *cert = certified_run();
+  /* Paths relative to named roots; the run settings recorded. */
+  const cJSON *s1 = cJSON_GetArrayItem(cJSON_GetObjectItem(cert, "scenarios"), 0);
+  assert_string_equal(report_str(s1, "root"), "suite");
+  assert_string_equal(report_str(s1, "path"), "s1.json");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cert, "run"), "time_scale")->valueint, 3);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(cert, "client"), "artefacts")), 2);
+  certificate_verify_opts_t strict = {.strict = true};
+  assert_int_equal(sign_and_verify(cert, &strict, &said), 0);
+  assert_non_null(strstr(said, "VALID"));
+  free(said);
+
+  /* The suite moved, as on another machine: --root finds it; without it, partial, and --strict refuses. */
+  char from[160], to[160];
+  snprintf(from, sizeof from, "%s/suite", tmp);
+  snprintf(to, sizeof to, "%s/elsewhere", tmp);
+  assert_int_equal(rename(from, to), 0);
+  certificate_verify_opts_t plain = {0};
+  assert_int_equal(sign_and_verify(cert, &plain, &said), CERTIFICATE_PARTIAL);
+  assert_non_null(strstr(said, "PARTIAL"));
+  free(said);
+  assert_int_equal(sign_and_verify(cert, &strict, &said), 1);
+  assert_non_null(strstr(said, "REJECTED (--strict)"));
+  free(said);
+  certificate_root_t roots[] = {{"suite", to}};
+  certificate_verify_opts_t found = {.roots = roots, .n_roots = 1, .strict = true};
+  assert_int_equal(sign_and_verify(cert, &found, &said), 0);
+  free(said);
+
+  /* Re-signed, but a check failed inside a passing scenario: rejected, naming it. */
+  cJSON *edit = cJSON_Duplicate(cert, 1);
+  cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(edit, "scenarios"), 0), "checks"), 1);
+  cJSON_ReplaceItemInObject(b, "verdict", cJSON_CreateString("fail"));
+  assert_int_equal(sign_and_verify(edit, &found, &said), 1);
+  assert_non_null(strstr(said, "BAD   scenario s1: its verdict is \"pass\", but its checks make it \"fail\""));
+  free(said);
+  cJSON_Delete(edit);
+  /* An edited summary count. */
+  edit = cJSON_Duplicate(cert, 1);
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(edit, "summary"), "passed", cJSON_CreateNumber(999));
+  assert_int_equal(sign_and_verify(edit, &found, &said), 1);
+  assert_non_null(strstr(said, "summary.passed is 999, but the scenarios make it 1"));
+  free(said);
+  cJSON_Delete(edit);
+  /* A path that leaves its root. */
+  edit = cJSON_Duplicate(cert, 1);
+  cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(edit, "scenarios"), 0), "path", cJSON_CreateString("../k.pem"));
+  assert_int_equal(sign_and_verify(edit, &found, &said), 1);
+  assert_non_null(strstr(said, "no path below a root"));
+  free(said);
+  cJSON_Delete(edit);
+  /* An older certificate version is refused with what to do. */
+  edit = cJSON_Duplicate(cert, 1);
+  cJSON_ReplaceItemInObject(edit, "certificate_version", cJSON_CreateNumber(1));
+  assert_int_equal(sign_and_verify(edit, &found, &said), 2);
+  assert_non_null(strstr(said, "older bcsim"));
+  free(said);
+  cJSON_Delete(edit);
+  cJSON_Delete(cert);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_markup), cmocka_unit_test(test_junit),
-                                     cmocka_unit_test(test_html)};
+                                     cmocka_unit_test(test_html), cmocka_unit_test(test_certificate)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
