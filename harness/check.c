@@ -32,88 +32,158 @@ static int64_t step_time(const char *anchor, const tl_t *tl) {
   return -1;
 }
 
-static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t until, int64_t end_us,
-                        check_result_t *res, const char *match_text) {
-  int64_t to = ck->within_ms > 0 ? from + ck->within_ms * 1000 : until;
-  cJSON_AddNumberToObject(res->evidence, "window_from", (double)from / 1e6);
-  if (to != INT64_MAX) cJSON_AddNumberToObject(res->evidence, "window_to", (double)to / 1e6);
-  cJSON *hits = cJSON_AddArrayToObject(res->evidence, "events");
-  int n_in = 0;
-  int64_t first_us = -1;
-  const cJSON *outside = NULL;
+/* What the matching events in a window show: how many, when the needed and
+ * the first extra one came, and the first pair closer than min_gap. */
+typedef struct window_scan {
+  int n_in;
+  int64_t first_us, met_us, over_us; /* -1 when there is none */
+  const cJSON *outside;              /* the first match outside the window */
+  const cJSON *close_a, *close_b;    /* the first two consecutive matches under min_gap apart */
+  int64_t close_a_us, close_b_us;
+} window_scan_t;
+
+static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t to, int need, int cap,
+                        window_scan_t *w, cJSON *hits) {
+  const cJSON *prev = NULL;
+  int64_t prev_us = -1;
+  *w = (window_scan_t){0, -1, -1, -1, NULL, NULL, NULL, -1, -1};
   for (size_t i = 0; i < tl_count(tl); i++) {
     const tl_event_t *e = tl_at(tl, i);
     if (!check_event_matches(e->obj, ck->event, ck->match)) continue;
     if (e->t_us < from || e->t_us > to) {
-      if (!outside) outside = e->obj;
+      if (!w->outside) w->outside = e->obj;
       continue;
     }
-    if (n_in == 0) first_us = e->t_us;
-    if (++n_in == (ck->min > 0 ? ck->min : 1)) res->matched_us = e->t_us;
-    if (n_in <= 3) cJSON_AddItemToArray(hits, cJSON_Duplicate(e->obj, 1));
+    if (w->n_in == 0) w->first_us = e->t_us;
+    w->n_in++;
+    if (w->n_in == need) w->met_us = e->t_us;
+    if (cap >= 0 && w->n_in == cap + 1) w->over_us = e->t_us;
+    if (w->n_in <= 3) cJSON_AddItemToArray(hits, cJSON_Duplicate(e->obj, 1));
+    /* The timeline is sorted, so the gap to the previous match is the gap between consecutive ones. */
+    if (ck->min_gap_ms > 0 && prev && !w->close_a && e->t_us - prev_us < ck->min_gap_ms * 1000) {
+      w->close_a = prev, w->close_b = e->obj;
+      w->close_a_us = prev_us, w->close_b_us = e->t_us;
+    }
+    prev = e->obj, prev_us = e->t_us;
   }
-  cJSON_AddNumberToObject(res->evidence, "count", n_in);
+}
+
+/* The verdict of one check over its window [from, to]. The evidence gets
+ * "at", the time of what decided it: the needed match for an expect that
+ * held, the end of the window for one that did not (or for a forbid or limit
+ * that held), the offending event otherwise. A failure rests on what
+ * happened (a forbidden or extra event, two events too close) or on what did
+ * not (too few matches); only what did not is weakened by a timeline that
+ * dropped events. */
+static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t until, int64_t end_us,
+                        check_result_t *res, const char *match_text) {
+  int64_t to = ck->within_ms > 0 ? from + ck->within_ms * 1000 : until;
+  int64_t window_end = to < end_us ? to : end_us;
+  cJSON_AddNumberToObject(res->evidence, "window_from", (double)from / 1e6);
+  if (to != INT64_MAX) cJSON_AddNumberToObject(res->evidence, "window_to", (double)to / 1e6);
+  cJSON *hits = cJSON_AddArrayToObject(res->evidence, "events");
+  int need = ck->kind == SC_CHECK_EXPECT ? (ck->min > 0 ? ck->min : 1) : 0;
+  int cap = ck->kind == SC_CHECK_LIMIT ? ck->max : ck->kind == SC_CHECK_FORBID ? 0 : ck->max > 0 ? ck->max : -1;
+  window_scan_t w;
+  scan_window(ck, tl, from, to, need, cap, &w, hits);
+  cJSON_AddNumberToObject(res->evidence, "count", w.n_in);
   const char *when = ck->after;
-  char span[SC_NAME + 16];
+  char span[SC_NAME + 16], gap[32];
   if (ck->within_ms > 0) snprintf(span, sizeof span, "%.3fs", (double)ck->within_ms / 1e3);
   else snprintf(span, sizeof span, "until %s", ck->until);
-  if (ck->kind == SC_CHECK_EXPECT) {
-    int need = ck->min > 0 ? ck->min : 1;
-    if (n_in >= need) {
-      res->verdict = VERDICT_PASS;
-      if (need > 1)
-        snprintf(res->message, sizeof res->message, "%s %s seen %d times (at least %d), the %d-th at %.3fs (%.3fs after %s)",
-                 ck->event, match_text, n_in, need, need, (double)res->matched_us / 1e6,
-                 (double)(res->matched_us - from) / 1e6, when);
-      else
-        snprintf(res->message, sizeof res->message, "%s %s seen at %.3fs (%.3fs after %s)", ck->event, match_text,
-                 (double)res->matched_us / 1e6, (double)(res->matched_us - from) / 1e6, when);
-    } else if (ck->within_expr[0] && to > end_us) {
+  snprintf(gap, sizeof gap, "%.3fs", (double)ck->min_gap_ms / 1e3);
+  int64_t at = -1;
+  bool short_count = false; /* failed or not judged for want of matches: an absence */
+  res->matched_us = -1;
+  if (w.close_a) {
+    /* Two matches closer than min_gap happened: no later event can undo that. */
+    res->verdict = VERDICT_FAIL;
+    at = w.close_b_us;
+    cJSON *pair = cJSON_AddArrayToObject(res->evidence, "too_close");
+    cJSON_AddItemToArray(pair, cJSON_Duplicate(w.close_a, 1));
+    cJSON_AddItemToArray(pair, cJSON_Duplicate(w.close_b, 1));
+    snprintf(res->message, sizeof res->message,
+             "%s %s came again %.3fs after the previous one (at %.3fs, then %.3fs); at least %s%s%s must pass between them",
+             ck->event, match_text, (double)(w.close_b_us - w.close_a_us) / 1e6, (double)w.close_a_us / 1e6,
+             (double)w.close_b_us / 1e6, gap, ck->min_gap_expr[0] ? " = " : "", ck->min_gap_expr);
+  } else if (cap >= 0 && w.n_in > cap) {
+    res->verdict = VERDICT_FAIL;
+    at = ck->kind == SC_CHECK_FORBID ? w.first_us : w.over_us;
+    if (ck->kind == SC_CHECK_FORBID)
+      snprintf(res->message, sizeof res->message, "forbidden %s %s happened %d time(s), first at %.3fs", ck->event,
+               match_text, w.n_in, (double)w.first_us / 1e6);
+    else
+      snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed; the %d-th at %.3fs)", w.n_in,
+               ck->event, match_text, to == INT64_MAX ? "in the whole run" : "in the window", cap, cap + 1,
+               (double)w.over_us / 1e6);
+  } else if (w.n_in < need) {
+    short_count = true;
+    if (ck->within_expr[0] && to > end_us) {
       /* A window in the client's timers that the scenario does not cover: it cannot tell. */
       res->verdict = VERDICT_UNSUPPORTED;
-      res->matched_us = -1;
       snprintf(res->message, sizeof res->message,
                "not judged: with this client's timers the window (%s = %.3fs) ends at %.3fs, after the scenario "
                "(%.3fs); run it with --time-scale", ck->within_expr, (double)ck->within_ms / 1e3, (double)to / 1e6,
                (double)end_us / 1e6);
     } else {
       res->verdict = VERDICT_FAIL;
-      res->matched_us = -1;
-      if (outside && n_in == 0) cJSON_AddItemToObject(res->evidence, "outside_window", cJSON_Duplicate(outside, 1));
+      at = window_end;
+      if (w.outside && w.n_in == 0) cJSON_AddItemToObject(res->evidence, "outside_window", cJSON_Duplicate(w.outside, 1));
       if (need > 1)
         snprintf(res->message, sizeof res->message, "expected %s %s at least %d times within %s after %s (%.3fs); %d happened",
-                 ck->event, match_text, need, span, when, (double)from / 1e6, n_in);
+                 ck->event, match_text, need, span, when, (double)from / 1e6, w.n_in);
       else
         snprintf(res->message, sizeof res->message, "expected %s %s within %s after %s (%.3fs); %s", ck->event,
                  match_text, span, when, (double)from / 1e6,
-                 outside ? "it happened only outside the window" : "it never happened");
+                 w.outside ? "it happened only outside the window" : "it never happened");
     }
-  } else if (ck->kind == SC_CHECK_LIMIT) {
-    res->verdict = n_in <= ck->max ? VERDICT_PASS : VERDICT_FAIL;
-    snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed)", n_in, ck->event, match_text,
-             to == INT64_MAX ? "in the whole run" : "in the window", ck->max);
-  } else if (n_in == 0) {
+  } else if (ck->min_gap_ms > 0 && w.n_in < 2) {
+    /* A limit with fewer than two matches: no retry, so no pace to measure. Never a pass nor a failure. */
+    res->verdict = VERDICT_UNSUPPORTED;
+    snprintf(res->message, sizeof res->message,
+             "not judged: %d %s %s in the window, so no gap between two of them could be measured (min_gap %s)",
+             w.n_in, ck->event, match_text, gap);
+  } else if (ck->kind == SC_CHECK_EXPECT) {
     res->verdict = VERDICT_PASS;
-    snprintf(res->message, sizeof res->message, "no %s %s%s", ck->event, match_text,
-             to == INT64_MAX ? " at any time" : " in the window");
+    res->matched_us = at = w.met_us;
+    char bounds[96] = "";
+    int used = cap >= 0 ? snprintf(bounds, sizeof bounds, "; %d in all, at most %d allowed", w.n_in, cap) : 0;
+    if (ck->min_gap_ms > 0 && used >= 0 && (size_t)used < sizeof bounds)
+      snprintf(bounds + used, sizeof bounds - (size_t)used, "; each at least %s after the last", gap);
+    if (need > 1)
+      snprintf(res->message, sizeof res->message, "%s %s seen %d times (at least %d), the %d-th at %.3fs (%.3fs after %s)%s",
+               ck->event, match_text, w.n_in, need, need, (double)w.met_us / 1e6, (double)(w.met_us - from) / 1e6, when,
+               bounds);
+    else
+      snprintf(res->message, sizeof res->message, "%s %s seen at %.3fs (%.3fs after %s)%s", ck->event, match_text,
+               (double)w.met_us / 1e6, (double)(w.met_us - from) / 1e6, when, bounds);
   } else {
-    res->verdict = VERDICT_FAIL;
-    snprintf(res->message, sizeof res->message, "forbidden %s %s happened %d time(s), first at %.3fs", ck->event,
-             match_text, n_in, (double)first_us / 1e6);
+    res->verdict = VERDICT_PASS;
+    at = window_end;
+    if (ck->kind == SC_CHECK_FORBID)
+      snprintf(res->message, sizeof res->message, "no %s %s%s", ck->event, match_text,
+               to == INT64_MAX ? " at any time" : " in the window");
+    else
+      snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed%s%s%s)", w.n_in, ck->event,
+               match_text, to == INT64_MAX ? "in the whole run" : "in the window", cap,
+               ck->min_gap_ms > 0 ? ", each at least " : "", ck->min_gap_ms > 0 ? gap : "",
+               ck->min_gap_ms > 0 ? " after the last" : "");
   }
-  if (ck->kind != SC_CHECK_EXPECT) res->matched_us = -1;
-  /* Past the first dropped event the timeline is not whole: an absence there proves nothing. A
-   * presence still does (a forbidden event that was kept happened). */
+  /* Past the first dropped event the timeline is not whole: an absence there proves nothing (a pass
+   * says nothing else happened; a short count that nothing more did). A presence still does. */
   int64_t drop = tl_first_drop(tl);
-  bool relies_on_absence = (ck->kind == SC_CHECK_EXPECT && res->verdict == VERDICT_FAIL) ||
-                           (ck->kind != SC_CHECK_EXPECT && res->verdict == VERDICT_PASS);
+  bool pass_on_absence = res->verdict == VERDICT_PASS && (ck->kind != SC_CHECK_EXPECT || cap >= 0 || ck->min_gap_ms > 0);
+  bool relies_on_absence = pass_on_absence || (short_count && res->verdict == VERDICT_FAIL);
   if (drop >= 0 && to >= drop && relies_on_absence) {
     res->verdict = VERDICT_UNSUPPORTED;
+    res->matched_us = -1;
+    at = -1;
     snprintf(res->message, sizeof res->message,
              "not judged: from %.3fs on the timeline was full (the client flooded it) and events were dropped, "
              "so what did not happen there cannot be told",
              (double)drop / 1e6);
   }
+  if (at >= 0) cJSON_AddNumberToObject(res->evidence, "at", (double)at / 1e6);
 }
 
 /* When anchor happened: 0 with *t; 1 when it cannot be judged (res says

@@ -56,9 +56,19 @@ static void print_scenario_line(const cJSON *s) {
              cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "written")),
              cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cut, "cut")));
   }
-  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
-  int shown = 0, more = 0;
-  for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+  /* -v: every check, as the file has them. Otherwise the first failure in
+   * time order (when its evidence happened), which is usually the cause of
+   * the failures after it. */
+  const cJSON *order[SC_MAX_CHECKS + 1];
+  int n = 0, shown = 0, more = 0;
+  if (verbosity >= 2) {
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+    for (const cJSON *c = checks ? checks->child : NULL; c && n < SC_MAX_CHECKS + 1; c = c->next) order[n++] = c;
+  } else {
+    n = report_checks_by_time(s, order, SC_MAX_CHECKS + 1);
+  }
+  for (int i = 0; i < n; i++) {
+    const cJSON *c = order[i];
     const char *cv = report_str(c, "verdict");
     bool quiet = strcmp(cv, "pass") == 0 || strcmp(cv, "unsupported") == 0 || strcmp(cv, "disabled") == 0;
     if (quiet && verbosity < 2) continue;
@@ -66,7 +76,9 @@ static void print_scenario_line(const cJSON *s) {
       more++;
       continue;
     }
-    printf("      %s %s [%s]: %s\n", cv, report_str(c, "id"), report_check_proves(c), report_str(c, "message"));
+    char at[32] = "";
+    if (report_check_at(c) >= 0) snprintf(at, sizeof at, " at %.3fs", report_check_at(c));
+    printf("      %s %s [%s]%s: %s\n", cv, report_str(c, "id"), report_check_proves(c), at, report_str(c, "message"));
     shown++;
   }
   if (more) printf("      ... and %d more (-v shows every check; the report has them all)\n", more);

@@ -8,12 +8,19 @@
  *
  * The defects run side by side: each tries its candidate scenarios (its
  * "catch" list, then every scenario with a check of its requirement) one
- * after the other and stops at the first that catches it. */
+ * after the other and stops at the first that catches it.
+ *
+ * `bcsim selftest SCENARIO...` is for a scenario author instead: the given
+ * scenarios (files, folders or ids of the suite's) run against the reference
+ * and against every defect, and each scenario's list says which defects it
+ * catches and with which check. */
+#include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cli.h"
@@ -25,9 +32,12 @@
 #define MAX_DEFECTS 64
 
 static const char selftest_help[] =
-    "usage: bcsim selftest [--out DIR] [--jobs N] [--levels network]\n"
+    "usage: bcsim selftest [--out DIR] [--jobs N] [--levels network] [SCENARIO...]\n"
     "  The reference client passes every scenario; every defect profile is caught by a failing\n"
     "  check of the requirement it violates. Defects run side by side, each until caught.\n"
+    "  SCENARIO...       only these (files, folders, or ids of the suite's scenarios): each runs\n"
+    "                    against the reference, which must pass, and against every defect; prints\n"
+    "                    which defects each scenario catches and the check that caught each\n"
     "  --levels network  judge every client as a black box: the reference may be unsupported but\n"
     "                    never failed, and every defect that shows on the wire must be caught there\n";
 
@@ -41,9 +51,19 @@ typedef struct defect {
   char failed[1024];     /* requirements that failed, space-separated */
 } defect_t;
 
+/* What one defect did in one scenario (the scenario mode). */
+typedef struct catch {
+  char by[512];    /* the failing checks of the requirement it violates, space-separated: it was caught */
+  char other[512]; /* the other failing checks, "id [requirement]" */
+  char verdict[16];
+} catch_t;
+
 typedef struct selftest {
   scenario_t **scs;
   int n;
+  catch_t *matrix; /* scenario mode: [defect * n + scenario] */
+  char (*ref_verdict)[16]; /* scenario mode: the reference's verdict per scenario */
+  int matrix_next;
   defect_t d[MAX_DEFECTS];
   int nd, rr; /* rr: where the round-robin looks first */
   lab_job_t *jobs;
@@ -118,6 +138,110 @@ static void defect_done(void *arg, lab_job_t *job) {
   job->result = NULL;
 }
 
+/* Appends word to a space-separated list, if it fits. */
+static void list_add(char *list, size_t len, const char *word) {
+  size_t used = strlen(list);
+  if (used + strlen(word) + 2 < len) snprintf(list + used, len - used, "%s%s", used ? " " : "", word);
+}
+
+/* The scenario mode's next job: every (defect, scenario) pair, scenario by scenario. */
+static lab_job_t *matrix_next(void *arg) {
+  selftest_t *st = arg;
+  while (st->matrix_next < st->nd * st->n) {
+    int j = st->matrix_next++, k = j % st->nd, i = j / st->nd;
+    if (st->d[k].expected) return new_job(st, st->scs[i], st->d[k].path, st->d[k].out, k * st->n + i);
+  }
+  return NULL;
+}
+
+static void matrix_done(void *arg, lab_job_t *job) {
+  selftest_t *st = arg;
+  catch_t *c = &st->matrix[job->tag];
+  const defect_t *d = &st->d[job->tag / st->n];
+  snprintf(c->verdict, sizeof c->verdict, "%s", report_str(job->result, "verdict"));
+  const cJSON *cs = cJSON_GetObjectItemCaseSensitive(job->result, "checks");
+  for (const cJSON *k = cs ? cs->child : NULL; k; k = k->next) {
+    if (strcmp(report_str(k, "verdict"), "fail") != 0) continue;
+    char item[SC_NAME * 2 + 8];
+    snprintf(item, sizeof item, "%s [%s]", report_str(k, "id"), report_check_proves(k));
+    if (strcmp(report_str(k, "requirement"), d->p->violates) == 0) list_add(c->by, sizeof c->by, report_str(k, "id"));
+    else list_add(c->other, sizeof c->other, item);
+  }
+  cJSON_Delete(job->result);
+  job->result = NULL;
+}
+
+/* Prints, per scenario, the defects it catches and the checks that caught
+ * them. A scenario that catches none gets a warning: it may prove other
+ * things, but no known defect shows it can fail. */
+static void print_matrix(const selftest_t *st) {
+  for (int i = 0; i < st->n; i++) {
+    int caught = 0, ran = 0;
+    for (int k = 0; k < st->nd; k++) {
+      ran += st->matrix[k * st->n + i].verdict[0] != 0;
+      caught += st->matrix[k * st->n + i].by[0] != 0;
+    }
+    printf("\n%s (%s): reference %s; catches %d of %d defects\n", st->scs[i]->id, st->scs[i]->path,
+           st->ref_verdict[i][0] ? st->ref_verdict[i] : "not run", caught, ran);
+    for (int k = 0; k < st->nd; k++) {
+      const catch_t *c = &st->matrix[k * st->n + i];
+      if (c->by[0]) printf("  caught     %-28s %-10s by %s\n", st->d[k].p->name, st->d[k].p->violates, c->by);
+    }
+    for (int k = 0; k < st->nd; k++) {
+      const catch_t *c = &st->matrix[k * st->n + i];
+      if (!c->by[0] && c->other[0])
+        printf("  not caught %-28s %-10s (it failed other checks: %s)\n", st->d[k].p->name, st->d[k].p->violates,
+               c->other);
+      else if (!c->by[0] && c->verdict[0] && strcmp(c->verdict, "pass") != 0)
+        printf("  not caught %-28s %-10s (verdict %s)\n", st->d[k].p->name, st->d[k].p->violates, c->verdict);
+    }
+    if (!caught) fprintf(stderr, "%s: warning: catches none of the %d defects\n  hint: a check that no defect can fail "
+                         "proves little; `bcsim selftest` with the whole suite shows which scenarios catch what\n",
+                         st->scs[i]->path, ran);
+  }
+}
+
+/* Loads the scenarios named on the command line: files and folders as
+ * `bcsim run` takes them, or the id of one of the suite's scenarios. */
+static int load_named(int argc, char **argv, const char *suite_dir, scenario_t **scs, int *n) {
+  scenario_t **suite = NULL;
+  int n_suite = 0, rc = 0;
+  for (int a = 0; a < argc && rc == 0; a++) {
+    struct stat sb;
+    if (stat(argv[a], &sb) == 0 || !scenario_id_valid(argv[a]) || strchr(argv[a], '/')) {
+      if (cli_load_scenarios(1, &argv[a], scs, n) < 0) rc = -1;
+      continue;
+    }
+    char *dirs[] = {(char *)suite_dir};
+    if (!suite && ((suite = calloc(MAX_SCENARIOS, sizeof *suite)) == NULL || cli_load_scenarios(1, dirs, suite, &n_suite) < 0)) {
+      rc = -1;
+      break;
+    }
+    int found = -1;
+    for (int i = 0; i < *n; i++)
+      if (strcmp(scs[i]->id, argv[a]) == 0) found = -2;
+    for (int i = 0; i < n_suite && found == -1; i++)
+      if (suite[i] && strcmp(suite[i]->id, argv[a]) == 0) found = i;
+    if (found == -2) {
+      fprintf(stderr, "%s: error: scenario \"%s\" is named twice\n  hint: give each scenario once\n", argv[a], argv[a]);
+      rc = -1;
+    } else if (found < 0) {
+      fprintf(stderr, "%s: error: no such file, and no scenario of %s has this id\n  hint: give a scenario file, a folder, "
+              "or an id that `bcsim list` shows\n", argv[a], suite_dir);
+      rc = -1;
+    } else if (*n >= MAX_SCENARIOS) {
+      fprintf(stderr, "%s: error: more than %d scenarios\n  hint: give fewer at once\n", argv[a], MAX_SCENARIOS);
+      rc = -1;
+    } else {
+      scs[(*n)++] = suite[found];
+      suite[found] = NULL;
+    }
+  }
+  for (int i = 0; i < n_suite; i++) scenario_free(suite[i]);
+  free(suite);
+  return rc;
+}
+
 /* Candidates: the defect's "catch" scenarios first, then every other scenario with a check of its requirement. */
 static void candidates(selftest_t *st, defect_t *d) {
   for (int k = 0; k < d->p->n_catch; k++)
@@ -190,13 +314,20 @@ int cmd_selftest(int argc, char **argv) {
   static selftest_t st;
   char *dirs[] = {dir};
   labs_opts_t lo = {.levels = network_only ? "network" : NULL};
-  if (cli_load_scenarios(1, dirs, st.scs = calloc(MAX_SCENARIOS, sizeof *st.scs), &st.n) < 0 || cli_mkdirs(out) < 0)
-    return EXIT_USAGE;
+  bool named = optind < argc; /* the scenario mode: only these, against every defect */
+  st.scs = calloc(MAX_SCENARIOS, sizeof *st.scs);
+  if (!st.scs) return EXIT_ENV;
+  if ((named ? load_named(argc - optind, argv + optind, dir, st.scs, &st.n) : cli_load_scenarios(1, dirs, st.scs, &st.n)) < 0 ||
+      cli_mkdirs(out) < 0) {
+    code = EXIT_USAGE;
+    goto out;
+  }
   labs_catch_interrupts();
   st.cap_jobs = st.n * (MAX_DEFECTS + 1);
   st.jobs = calloc((size_t)st.cap_jobs, sizeof *st.jobs);
   st.ref_results = calloc((size_t)st.n, sizeof *st.ref_results);
-  if (!st.jobs || !st.ref_results) goto out;
+  st.ref_verdict = named ? calloc((size_t)st.n, sizeof *st.ref_verdict) : NULL;
+  if (!st.jobs || !st.ref_results || (named && !st.ref_verdict)) goto out;
 
   printf("reference client%s: %d scenarios, %ld at once...\n", network_only ? " (judged at the network level)" : "", st.n, jobs);
   snprintf(path, sizeof path, "%s/reference", out);
@@ -211,6 +342,7 @@ int cmd_selftest(int argc, char **argv) {
   for (int i = 0; i < st.n; i++) {
     if (!st.ref_results[i]) continue;
     const char *v = report_str(st.ref_results[i], "verdict");
+    if (st.ref_verdict) snprintf(st.ref_verdict[i], sizeof st.ref_verdict[i], "%s", v);
     ref_pass += strcmp(v, "pass") == 0;
     ref_ok += strcmp(v, "pass") == 0 || (network_only && strcmp(v, "unsupported") == 0);
     if (strcmp(v, "pass") != 0) printf("  %-36s %s\n", report_str(st.ref_results[i], "id"), v);
@@ -227,6 +359,16 @@ int cmd_selftest(int argc, char **argv) {
 
   load_defects(&st, clients, out, network_only);
   st.n_jobs = 0;
+  if (named) {
+    labs_hooks_t mh = {matrix_next, matrix_done, NULL, &st};
+    if (!(st.matrix = calloc((size_t)(st.nd * st.n + 1), sizeof *st.matrix))) goto out;
+    labs_run((int)jobs, &lo, &mh);
+    print_matrix(&st);
+    printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n,
+           network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n);
+    code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? 0 : EXIT_FAIL;
+    goto out;
+  }
   labs_hooks_t dh = {defect_next, defect_done, NULL, &st};
   labs_run((int)jobs, &lo, &dh);
   int caught = 0, expected = 0;
@@ -246,6 +388,8 @@ out:
   for (int k = 0; k < st.nd; k++) profile_free(st.d[k].p);
   for (int i = 0; i < st.n; i++) scenario_free(st.scs[i]);
   free(st.scs);
+  free(st.matrix);
+  free(st.ref_verdict);
   free(st.jobs);
   free(st.ref_results);
   return code;

@@ -295,34 +295,115 @@ int scenario_bind_timers(scenario_t *sc, const sc_timer_t *timers, int n, char *
   char why[300];
   for (int i = 0; i < sc->n_checks; i++) {
     sc_check_t *ck = &sc->checks[i];
-    if (!ck->within_expr[0]) continue;
-    if (window_eval(ck->within_expr, eff, k, &ck->within_ms, why, sizeof why) < 0) {
+    if (ck->within_expr[0] && window_eval(ck->within_expr, eff, k, &ck->within_ms, why, sizeof why) < 0) {
       snprintf(err, errlen, "%s: check %s: its window: %s", sc->path, ck->id, why);
+      return -1;
+    }
+    if (ck->min_gap_expr[0] && window_eval(ck->min_gap_expr, eff, k, &ck->min_gap_ms, why, sizeof why) < 0) {
+      snprintf(err, errlen, "%s: check %s: its min_gap: %s", sc->path, ck->id, why);
       return -1;
     }
   }
   return 0;
 }
 
-/* "within": a duration, or a window in the client's timers (window.h). */
-static bool parse_within(jsonv_t *v, const cJSON *c, const char *path, sc_check_t *ck) {
-  char text[sizeof ck->within_expr] = "", kpath[96], why[300];
-  const cJSON *w = cJSON_GetObjectItemCaseSensitive(c, "within");
-  snprintf(kpath, sizeof kpath, "%s/within", path);
+/* A span of time: a duration, or one in the client's timers (window.h), as
+ * "within" and "min_gap" take. Sets *ms, and expr to the text when it is
+ * written in the timers (so it is evaluated again with the client's). */
+static bool parse_span(jsonv_t *v, const cJSON *obj, const char *path, const char *key, char *expr, size_t exprlen,
+                       int64_t *ms) {
+  char text[128] = "", kpath[128], why[300], msg[160];
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, key);
+  snprintf(kpath, sizeof kpath, "%s/%s", path, key);
   if (!w) return true;
-  if (!cJSON_IsString(w) || strlen(w->valuestring) >= sizeof text)
+  if (!cJSON_IsString(w) || strlen(w->valuestring) >= sizeof text || strlen(w->valuestring) >= exprlen) {
+    snprintf(msg, sizeof msg, "\"%s\" must be a short string", key);
     return jsonv_fail(v, kpath, false, "a duration with a unit, as a string (\"500ms\", \"2s\"), or one in the "
-                      "client's timers (\"2*timeout + backoff + 1s\")", "\"within\" must be a short string");
+                      "client's timers (\"2*timeout + backoff + 1s\")", msg);
+  }
   snprintf(text, sizeof text, "%s", w->valuestring);
-  if (dur_parse(text, &ck->within_ms)) return true;
+  if (dur_parse(text, ms)) {
+    if (*ms > 0) return true;
+    snprintf(msg, sizeof msg, "\"%s\" must be longer than 0", key);
+    return jsonv_fail(v, kpath, false, "a duration with a unit, such as \"500ms\"", msg);
+  }
   sc_timer_t eff[SC_MAX_TIMERS];
   int k = scenario_effective_timers(SC(v), validation_timers, sizeof validation_timers / sizeof validation_timers[0], eff);
-  if (window_eval(text, eff, k, &ck->within_ms, why, sizeof why) < 0)
+  if (window_eval(text, eff, k, ms, why, sizeof why) < 0)
     return jsonv_fail(v, kpath, false,
                       "a duration (\"500ms\", \"1.5s\"), or a sum of durations and timers (keepalive, timeout, "
                       "backoff) that counts (a number, retries) may multiply: \"2*retries*(timeout + backoff) + 1s\"",
                       why);
-  snprintf(ck->within_expr, sizeof ck->within_expr, "%s", text);
+  snprintf(expr, exprlen, "%s", text);
+  return true;
+}
+
+/* The count operators of an expect, forbid or limit body: "min", "max" and
+ * "min_gap", each where it means something. body is at epath. */
+static bool parse_counts(jsonv_t *v, const cJSON *body, const char *epath, sc_check_t *ck) {
+  static const struct {
+    sc_check_kind_t kind;
+    const char *key, *why, *hint;
+  } misuse[] = {
+      {SC_CHECK_FORBID, "min", "a forbid allows no matching event, so it has no \"min\"",
+       "for \"at least N\" use \"expect\" with \"min\""},
+      {SC_CHECK_FORBID, "max", "a forbid allows no matching event, so it has no \"max\"",
+       "for \"at most N\" use \"limit\" with \"max\""},
+      {SC_CHECK_FORBID, "min_gap", "a forbid allows no matching event, so there is no gap between two to measure",
+       "to pace retries use \"limit\" (at most \"max\") or \"expect\" (at least \"min\") with \"min_gap\""},
+      {SC_CHECK_LIMIT, "min", "a limit says how many at most; it has no \"min\"",
+       "for \"between N and M\" use \"expect\" with \"min\" and \"max\""},
+  };
+  char kpath[128], msg[200];
+  for (size_t i = 0; i < sizeof misuse / sizeof misuse[0]; i++) {
+    if (misuse[i].kind != ck->kind || !cJSON_GetObjectItemCaseSensitive(body, misuse[i].key)) continue;
+    snprintf(kpath, sizeof kpath, "%s/%s", epath, misuse[i].key);
+    return jsonv_fail(v, kpath, true, misuse[i].hint, misuse[i].why);
+  }
+  static const char *const fkeys[] = {"event", "match"}, *const lkeys[] = {"event", "match", "max", "min_gap"},
+                           *const xkeys[] = {"event", "match", "min", "max", "min_gap"};
+  const char *kind_name = ck->kind == SC_CHECK_EXPECT ? "expect" : ck->kind == SC_CHECK_FORBID ? "forbid" : "limit";
+  if (!jsonv_keys(v, body, epath, kind_name, ck->kind == SC_CHECK_LIMIT ? lkeys : ck->kind == SC_CHECK_EXPECT ? xkeys : fkeys,
+                  ck->kind == SC_CHECK_FORBID ? 2 : ck->kind == SC_CHECK_LIMIT ? 4 : 5))
+    return false;
+  const cJSON *mn = cJSON_GetObjectItemCaseSensitive(body, "min");
+  const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
+  snprintf(kpath, sizeof kpath, "%s/min", epath);
+  if (mn && (!cJSON_IsNumber(mn) || mn->valuedouble < 1 || mn->valuedouble > 1000 || mn->valuedouble != (int)mn->valuedouble))
+    return jsonv_fail(v, kpath, false, "how many matching events are needed, e.g. \"min\": 2",
+                      "\"min\" must be a whole number from 1 to 1000");
+  if (mn) ck->min = mn->valueint;
+  snprintf(kpath, sizeof kpath, "%s/max", epath);
+  if (ck->kind == SC_CHECK_LIMIT &&
+      (!cJSON_IsNumber(mx) || mx->valuedouble < 0 || mx->valuedouble > 100000 || mx->valuedouble != (int)mx->valuedouble))
+    return jsonv_fail(v, mx ? kpath : epath, false, "how many matching events are allowed, e.g. \"max\": 10",
+                      "a limit needs a whole number \"max\"");
+  if (ck->kind == SC_CHECK_EXPECT && mx &&
+      (!cJSON_IsNumber(mx) || mx->valuedouble < 1 || mx->valuedouble > 100000 || mx->valuedouble != (int)mx->valuedouble))
+    return jsonv_fail(v, kpath, false, "at most how many matching events may happen, e.g. \"min\": 2, \"max\": 3",
+                      "an expect's \"max\" must be a whole number of at least 1 (for none, use \"forbid\")");
+  if (mx) ck->max = mx->valueint;
+  int need = ck->min > 0 ? ck->min : 1;
+  if (ck->kind == SC_CHECK_EXPECT && mx && ck->max < need) {
+    snprintf(msg, sizeof msg, "\"min\" (%d) is more than \"max\" (%d): no count can satisfy both", need, ck->max);
+    return jsonv_fail(v, kpath, false, "\"min\" and \"max\" mean between: at least min and at most max", msg);
+  }
+  if (!parse_span(v, body, epath, "min_gap", ck->min_gap_expr, sizeof ck->min_gap_expr, &ck->min_gap_ms)) return false;
+  snprintf(kpath, sizeof kpath, "%s/min_gap", epath);
+  if (ck->min_gap_ms && ck->kind == SC_CHECK_EXPECT && need < 2)
+    return jsonv_fail(v, kpath, false, "say how many events must be paced, e.g. \"min\": 3, \"min_gap\": \"backoff\"",
+                      "a gap needs two events: \"min_gap\" needs \"min\" of 2 or more");
+  if (ck->min_gap_ms && ck->kind == SC_CHECK_LIMIT && ck->max < 2)
+    return jsonv_fail(v, kpath, false, "with at most one matching event there is no gap to measure: raise \"max\"",
+                      "\"min_gap\" needs a \"max\" of 2 or more");
+  /* min events, each min_gap after the last, cannot fit a shorter window. Windows in the timers
+   * are left to the run: the client's timers decide. */
+  if (ck->min_gap_ms && ck->kind == SC_CHECK_EXPECT && ck->within_ms && !ck->within_expr[0] && !ck->min_gap_expr[0] &&
+      ck->min_gap_ms * (need - 1) > ck->within_ms) {
+    snprintf(msg, sizeof msg, "%d events %.3fs apart take %.3fs, longer than the window (\"within\": %.3fs)", need,
+             (double)ck->min_gap_ms / 1e3, (double)(ck->min_gap_ms * (need - 1)) / 1e3, (double)ck->within_ms / 1e3);
+    return jsonv_fail(v, kpath, false, "make \"within\" longer, or \"min\" or \"min_gap\" smaller", msg);
+  }
   return true;
 }
 
@@ -349,7 +430,8 @@ static bool parse_check(jsonv_t *v, const cJSON *c, const char *path, sc_check_t
   if ((!premise && !jsonv_str(v, c, path, "requirement", true, ck->requirement, sizeof ck->requirement)) ||
       !jsonv_str(v, c, path, "description", false, ck->description, sizeof ck->description) ||
       !jsonv_str(v, c, path, "after", false, ck->after, sizeof ck->after) ||
-      !jsonv_str(v, c, path, "until", false, ck->until, sizeof ck->until) || !parse_within(v, c, path, ck))
+      !jsonv_str(v, c, path, "until", false, ck->until, sizeof ck->until) ||
+      !parse_span(v, c, path, "within", ck->within_expr, sizeof ck->within_expr, &ck->within_ms))
     return false;
   if (ck->class_name[0] && strcmp(ck->class_name, "network") != 0 && strcmp(ck->class_name, "session") != 0 && !premise) {
     char cpath[80];
@@ -380,30 +462,8 @@ static bool parse_check(jsonv_t *v, const cJSON *c, const char *path, sc_check_t
   const char *kind_name = ex ? "expect" : fb ? "forbid" : "limit";
   snprintf(epath, sizeof epath, "%s/%s", path, kind_name);
   const cJSON *body = ex ? ex : fb ? fb : lm;
-  static const char *const fkeys[] = {"event", "match"}, *const lkeys[] = {"event", "match", "max"},
-                           *const xkeys[] = {"event", "match", "min"};
-  if (!jsonv_keys(v, body, epath, kind_name, ck->kind == SC_CHECK_LIMIT ? lkeys : ck->kind == SC_CHECK_EXPECT ? xkeys : fkeys,
-                  ck->kind == SC_CHECK_FORBID ? 2 : 3) ||
-      !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
+  if (!parse_counts(v, body, epath, ck) || !jsonv_str(v, body, epath, "event", true, ck->event, sizeof ck->event))
     return false;
-  const cJSON *mn = cJSON_GetObjectItemCaseSensitive(body, "min");
-  if (mn) {
-    char mpath[100];
-    snprintf(mpath, sizeof mpath, "%s/min", epath);
-    if (!cJSON_IsNumber(mn) || mn->valuedouble < 1 || mn->valuedouble > 1000 || mn->valuedouble != (int)mn->valuedouble)
-      return jsonv_fail(v, mpath, false, "how many matching events are needed, e.g. \"min\": 2",
-                        "\"min\" must be a whole number from 1 to 1000");
-    ck->min = mn->valueint;
-  }
-  if (ck->kind == SC_CHECK_LIMIT) {
-    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(body, "max");
-    char mpath[100];
-    snprintf(mpath, sizeof mpath, "%s/max", epath);
-    if (!cJSON_IsNumber(mx) || mx->valuedouble < 0 || mx->valuedouble != (int)mx->valuedouble)
-      return jsonv_fail(v, mx ? mpath : epath, false, "how many matching events are allowed, e.g. \"max\": 10",
-                        "a limit needs a whole number \"max\"");
-    ck->max = mx->valueint;
-  }
   const ev_schema_t *schema = events_find(ck->event);
   if (!schema) {
     const char *names[64];
@@ -755,7 +815,10 @@ void scenario_scale(scenario_t *sc, double factor) {
     s->flap_off_ms = scaled(s->flap_off_ms, factor);
     s->flap_jitter_ms = scaled(s->flap_jitter_ms, factor);
   }
-  for (int i = 0; i < sc->n_checks; i++) sc->checks[i].within_ms = scaled(sc->checks[i].within_ms, factor);
+  for (int i = 0; i < sc->n_checks; i++) {
+    sc->checks[i].within_ms = scaled(sc->checks[i].within_ms, factor);
+    sc->checks[i].min_gap_ms = scaled(sc->checks[i].min_gap_ms, factor);
+  }
   scenario_scale_timers(sc->timers, sc->n_timers, factor);
 }
 

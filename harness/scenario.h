@@ -50,8 +50,12 @@ typedef struct sc_check {
   char until[SC_NAME]; /* "" or an anchor as after: the window ends there */
   int64_t within_ms;   /* expect: the window after the anchor; forbid, limit: 0 = whole run */
   char within_expr[128]; /* "" or the window in the client's timers (window.h); within_ms is its value */
-  int max;             /* limit: how many matching events are allowed */
+  int max;             /* limit: how many matching events are allowed; expect: at most this many (0: no bound) */
   int min;             /* expect: how many matching events are needed (0 means 1) */
+  /* expect, limit: between consecutive matching events in the window at
+   * least this long must pass (a backoff); 0: no such rule. */
+  int64_t min_gap_ms;
+  char min_gap_expr[128]; /* "" or the gap in the client's timers (window.h); min_gap_ms is its value */
   char class_name[16]; /* "network", "session" or "precondition"; "" means the level's */
   char level[16];      /* "network" or "session"; "" means derived from the event (check_level) */
 } sc_check_t;

@@ -13,13 +13,37 @@ static double num(const cJSON *obj, const char *key, double dflt) {
   return cJSON_IsNumber(n) ? n->valuedouble : dflt;
 }
 
-/* Worst first: the matrix shows the worst verdict of a requirement's checks. */
-static const char *const verdict_rank[] = {"error", "fail", "xpass", "xfail", "pass", "unsupported", "disabled"};
+/* Worst first: the matrix shows the worst verdict of a requirement's checks,
+ * with its mark (docs/report-format.md). Only fail and error are failures:
+ * an xpass is a pass the vendor profile did not expect, so it gets a mark of
+ * its own, never the failure's cross. */
+static const struct {
+  const char *verdict, *mark, *colour; /* colour: of its check in the diagrams */
+} verdict_rank[] = {{"error", "!", "#6a1b9a"},          {"fail", "&#10007;", "#c62828"},
+                    {"xpass", "&#10003;!", "#f9a825"},  {"xfail", "x", "#ef6c00"},
+                    {"pass", "&#10003;", "#2e7d32"},    {"unsupported", "&#183;", "#90a4ae"},
+                    {"disabled", "&#8211;", "#9e9e9e"}};
+#define N_RANKS ((int)(sizeof verdict_rank / sizeof verdict_rank[0]))
 
 static int rank_of(const char *v) {
-  for (int i = 0; i < 7; i++)
-    if (strcmp(v, verdict_rank[i]) == 0) return i;
+  for (int i = 0; i < N_RANKS; i++)
+    if (strcmp(v, verdict_rank[i].verdict) == 0) return i;
   return 0;
+}
+
+/* The scenarios as the report shows them: failed first, then those that
+ * erred, then the rest, each group in the run's order. Returns how many. */
+static int scenario_order(const cJSON *report, const cJSON **out, int max) {
+  static const char *const first[] = {"fail", "error"};
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+  int n = 0;
+  for (int pass = 0; pass <= 2; pass++)
+    for (const cJSON *s = scs ? scs->child : NULL; s && n < max; s = s->next) {
+      const char *v = report_str(s, "verdict");
+      int group = strcmp(v, first[0]) == 0 ? 0 : strcmp(v, first[1]) == 0 ? 1 : 2;
+      if (group == pass) out[n++] = s;
+    }
+  return n;
 }
 
 static const char css[] =
@@ -163,11 +187,11 @@ static void write_certificate(FILE *o, const cJSON *cert) {
 }
 
 /* requirement x scenario, each cell the worst verdict of that requirement's checks there. */
-static void write_matrix(FILE *o, const cJSON *report) {
-  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
+static void write_matrix(FILE *o, const cJSON *const *scs, int n_scs) {
   const char *reqs[256];
   int n_reqs = 0;
-  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+  for (int si = 0; si < n_scs; si++) {
+    const cJSON *s = scs[si];
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
       const char *r = report_str(k, "requirement");
@@ -183,11 +207,13 @@ static void write_matrix(FILE *o, const cJSON *report) {
       reqs[j - 1] = t;
     }
   fputs("<h2 id=\"matrix\">Requirement matrix</h2>\n<p>Each cell is the worst verdict of the requirement's checks in "
-        "that scenario; an empty cell means the scenario does not check it.</p>\n<table class=\"matrix\"><tr><th></th>",
+        "that scenario (&#10007; fail, ! error, &#10003;! xpass: passed though the vendor profile expects a failure, "
+        "x xfail, &#10003; pass, &#183; unsupported, &#8211; disabled); an empty cell means the scenario does not "
+        "check it. Failed scenarios come first.</p>\n<table class=\"matrix\"><tr><th></th>",
         o);
-  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+  for (int si = 0; si < n_scs; si++) {
     fputs("<th class=\"sc\">", o);
-    markup_text(o, report_str(s, "id"));
+    markup_text(o, report_str(scs[si], "id"));
     fputs("</th>", o);
   }
   fputs("</tr>\n", o);
@@ -195,7 +221,8 @@ static void write_matrix(FILE *o, const cJSON *report) {
     fputs("<tr><th>", o);
     markup_text(o, reqs[i]);
     fputs("</th>", o);
-    for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+    for (int si = 0; si < n_scs; si++) {
+      const cJSON *s = scs[si];
       const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
       int worst = -1;
       for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
@@ -207,11 +234,11 @@ static void write_matrix(FILE *o, const cJSON *report) {
         fputs("<td></td>", o);
         continue;
       }
-      fprintf(o, "<td class=\"v-%s\" title=\"", verdict_rank[worst]);
-      markup_printf(o, "%s in %s: %s", reqs[i], report_str(s, "id"), verdict_rank[worst]);
+      fprintf(o, "<td class=\"v-%s\" title=\"", verdict_rank[worst].verdict);
+      markup_printf(o, "%s in %s: %s", reqs[i], report_str(s, "id"), verdict_rank[worst].verdict);
       fputs("\"><a href=\"#s-", o);
       markup_text(o, report_str(s, "id"));
-      fprintf(o, "\">%s</a></td>", worst == 4 ? "&#10003;" : worst <= 2 ? "&#10007;" : "&#183;");
+      fprintf(o, "\">%s</a></td>", verdict_rank[worst].mark);
     }
     fputs("</tr>\n", o);
   }
@@ -327,17 +354,17 @@ static bool event_row(const cJSON *e, row_t *r) {
   return true;
 }
 
-static const char *verdict_colour(const char *v) {
-  static const char *const colours[] = {"#6a1b9a", "#c62828", "#f9a825", "#ef6c00", "#2e7d32", "#90a4ae", "#9e9e9e"};
-  return colours[rank_of(v)];
-}
+static const char *verdict_colour(const char *v) { return verdict_rank[rank_of(v)].colour; }
 
-/* A check is drawn where its evidence is: the first matching event, else
- * the end of the window it searched. */
+/* A check is drawn where its evidence is ("at": what decided it); a check
+ * that was not judged, at its first matching event, else the end of the
+ * window it searched. */
 static bool check_row(const cJSON *k, row_t *r) {
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(k, "evidence");
   const cJSON *events = cJSON_GetObjectItemCaseSensitive(ev, "events");
-  double t = events && events->child ? num(events->child, "t", -1) : num(ev, "window_to", num(ev, "window_from", -1));
+  double t = report_check_at(k);
+  if (t < 0) /* not judged, or a report from before "at" */
+    t = events && events->child ? num(events->child, "t", -1) : num(ev, "window_to", num(ev, "window_from", -1));
   if (t < 0) return false;
   *r = (row_t){ROW_CHECK, t, 0, 0, verdict_colour(report_str(k, "verdict")), ""};
   snprintf(r->label, sizeof r->label, "%s %s [%s]", report_str(k, "verdict"), report_str(k, "id"), report_str(k, "requirement"));
@@ -493,10 +520,18 @@ char *report_html_render(const cJSON *report, const cJSON *certificate, report_e
   write_summary(o, report);
   write_waivers(o, report);
   if (certificate) write_certificate(o, certificate);
-  write_matrix(o, report);
+  int n_scs = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(report, "scenarios"));
+  const cJSON **scs = calloc((size_t)n_scs + 1, sizeof *scs);
+  if (!scs) {
+    fclose(o);
+    free(buf);
+    return NULL;
+  }
+  n_scs = scenario_order(report, scs, n_scs);
+  write_matrix(o, scs, n_scs);
   write_judged(o, report);
-  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
-  for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) write_scenario(o, s, events, ctx);
+  for (int i = 0; i < n_scs; i++) write_scenario(o, scs[i], events, ctx);
+  free(scs);
   fputs("</body></html>\n", o);
   if (fclose(o) != 0) {
     free(buf);

@@ -207,6 +207,27 @@ const char *report_check_proves(const cJSON *check) {
   return *report_str(check, "requirement") ? report_str(check, "requirement") : report_str(check, "class");
 }
 
+double report_check_at(const cJSON *check) {
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(check, "evidence"), "at");
+  return cJSON_IsNumber(at) && at->valuedouble >= 0 ? at->valuedouble : -1;
+}
+
+int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max) {
+  const cJSON *checks = cJSON_GetObjectItemCaseSensitive(scenario, "checks");
+  int n = 0;
+  for (const cJSON *c = checks ? checks->child : NULL; c && n < max; c = c->next) {
+    /* Insertion sort, stable: a scenario has a few dozen checks. */
+    double t = report_check_at(c);
+    int k = n++;
+    while (k > 0 && t >= 0 && (report_check_at(out[k - 1]) < 0 || report_check_at(out[k - 1]) > t)) {
+      out[k] = out[k - 1];
+      k--;
+    }
+    out[k] = c;
+  }
+  return n;
+}
+
 int report_write_file(const cJSON *obj, const char *path) {
   char tmp[1024];
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());

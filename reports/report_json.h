@@ -38,6 +38,13 @@ const char *report_str(const cJSON *obj, const char *key);
 /* What a check proves, for people: its requirement, or "precondition" for a
  * check of the scenario's premise, which names none. */
 const char *report_check_proves(const cJSON *check);
+/* When what decided a check happened (its evidence's "at": the offending
+ * event, the needed match, or the end of the window searched), in seconds
+ * since the scenario started; -1 for a check that was not judged. */
+double report_check_at(const cJSON *check);
+/* A scenario's checks in the order their evidence happened (stable; checks
+ * with no time last, in file order) into out (room for max). Returns how many. */
+int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max);
 /* Writes atomically (temporary file, then rename). 0 or -1. */
 int report_write_file(const cJSON *obj, const char *path);
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The walking skeleton end to end: cloud-down passes against the reference
 # client, with c2 SNI on the wire; the wrong-sni defect is caught by the SNI
-# check (exit 1); nothing is left running afterwards.
+# check (exit 1); capture.pcap and events.jsonl share time 0; nothing is left
+# running afterwards.
 set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
@@ -27,6 +28,8 @@ hellos=$(tshark -r "$OUT/ref/cloud-down/capture.pcap" -Y 'tls.handshake.type == 
 echo "$hellos" | grep -qx 'c2.bc.example.com' || fail "tshark finds no ClientHello with SNI c2.bc.example.com: $hellos"
 grep -q '"type":"svc.tls.handshake".*"sni":"c2.bc.example.com"' "$OUT/ref/cloud-down/events.jsonl" ||
   fail "no PCC/PSE saw SNI c2.bc.example.com"
+# capture.pcap's stamps minus pcap_t0_us are the timeline's t (docs/report-format.md).
+python3 "$SRC/tests/integration/pcap_time.py" "$OUT/ref/cloud-down" || fail "capture.pcap and events.jsonl disagree on time 0"
 
 "$BCSIM" run --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$OUT/def" "$SRC/scenarios/cloud-down.json"
 rc=$?

@@ -285,6 +285,205 @@ static void test_until(void **state) {
   scenario_free(sc);
 }
 
+/* The time of a check's evidence ("at" in its evidence), in microseconds, or -1. */
+static int64_t evidence_at(const check_result_t *r) {
+  const cJSON *at = cJSON_GetObjectItemCaseSensitive(r->evidence, "at");
+  return cJSON_IsNumber(at) ? (int64_t)(at->valuedouble * 1e6 + 0.5) : -1;
+}
+
+/* Judges sc over the connects to pcc1 at the times given (seconds); results in res. */
+static verdict_t judge_connects(const scenario_t *sc, const double *t, int n, check_result_t *res) {
+  tl_t *tl = tl_new();
+  for (int i = 0; i < n; i++) add(tl, t[i], "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  tl_sort(tl);
+  verdict_t v = check_eval_all(sc, tl, true, res);
+  tl_free(tl);
+  return v;
+}
+
+/* "min" and "max" on an expect: between. Too many is a failure at the first extra event. */
+static void test_between(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"b\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"twice\", \"requirement\": \"BC-FO-02\", \"within\": \"3s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"pcc1\"}, \"min\": 2, \"max\": 3}}]}");
+  check_result_t res[SC_MAX_CHECKS];
+  const double two[] = {1.0, 1.5}, four[] = {1.0, 1.5, 2.0, 2.5}, one[] = {1.0}, late[] = {1.0, 1.5, 2.0, 4.0};
+  assert_int_equal(judge_connects(sc, two, 2, res), VERDICT_PASS);
+  assert_int_equal(res[0].matched_us, 1500000);
+  assert_int_equal(evidence_at(&res[0]), 1500000);
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, four, 4, res), VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "at most 3 allowed; the 4-th at 2.500s"));
+  assert_int_equal(evidence_at(&res[0]), 2500000);
+  assert_int_equal(res[0].matched_us, -1); /* a failed check is no anchor */
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, one, 1, res), VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "at least 2 times"));
+  assert_int_equal(evidence_at(&res[0]), 3000000); /* the end of the window */
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, late, 4, res), VERDICT_PASS); /* the 4th is outside the window */
+  check_results_free(res, sc->n_checks);
+  scenario_free(sc);
+}
+
+/* "min_gap" on an expect: at least min matches, each at least min_gap after the last. */
+static void test_min_gap_expect(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"g\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"paced\", \"requirement\": \"BC-FO-07\", \"within\": \"4s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"pcc1\"}, \"min\": 3, \"min_gap\": \"100ms\"}}]}");
+  assert_int_equal(sc->checks[0].min_gap_ms, 100);
+  check_result_t res[SC_MAX_CHECKS];
+  const double paced[] = {1.0, 1.1, 1.3, 1.7}, tight[] = {1.0, 1.2, 1.205, 1.4}, few[] = {1.0, 1.5};
+  assert_int_equal(judge_connects(sc, paced, 4, res), VERDICT_PASS);
+  assert_int_equal(res[0].matched_us, 1300000);
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, tight, 4, res), VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "came again 0.005s after the previous one (at 1.200s, then 1.205s)"));
+  assert_int_equal(evidence_at(&res[0]), 1205000); /* the second of the pair */
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(res[0].evidence, "too_close")), 2);
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, few, 2, res), VERDICT_FAIL); /* too few: the count fails, as any expect */
+  assert_non_null(strstr(res[0].message, "at least 3 times"));
+  check_results_free(res, sc->n_checks);
+  scenario_free(sc);
+}
+
+/* "min_gap" on a limit, written in the client's timers; fewer than two
+ * matches cannot show a pace, so the check is not judged (never a failure). */
+static void test_min_gap_limit(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"g\", \"duration\": \"5s\", \"checks\": [\n"
+      " {\"id\": \"calm\", \"requirement\": \"BC-FO-07\",\n"
+      "  \"limit\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"pcc1\"}, \"max\": 10, \"min_gap\": \"backoff\"}}]}");
+  assert_string_equal(sc->checks[0].min_gap_expr, "backoff");
+  assert_int_equal(sc->checks[0].min_gap_ms, 1000); /* validated with the reference defaults */
+  sc_timer_t t[] = {{"backoff", 100}};
+  char err[300];
+  assert_int_equal(scenario_bind_timers(sc, t, 1, err, sizeof err), 0);
+  assert_int_equal(sc->checks[0].min_gap_ms, 100);
+  check_result_t res[SC_MAX_CHECKS];
+  const double paced[] = {1.0, 1.1, 1.3}, tight[] = {1.0, 1.05}, one[] = {1.0};
+  assert_int_equal(judge_connects(sc, paced, 3, res), VERDICT_PASS);
+  assert_int_equal(evidence_at(&res[0]), 5000000); /* the whole run: its end */
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, tight, 2, res), VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "0.050s after the previous one"));
+  assert_non_null(strstr(res[0].message, "at least 0.100s = backoff"));
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, one, 1, res), VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[0].message, "no gap between two of them could be measured"));
+  assert_int_equal(evidence_at(&res[0]), -1);
+  check_results_free(res, sc->n_checks);
+  assert_int_equal(judge_connects(sc, NULL, 0, res), VERDICT_UNSUPPORTED);
+  check_results_free(res, sc->n_checks);
+  scenario_scale(sc, 2.0); /* --time-scale stretches the gap like every window */
+  assert_int_equal(sc->checks[0].min_gap_ms, 200);
+  assert_int_equal(judge_connects(sc, paced, 3, res), VERDICT_FAIL); /* 1.0 -> 1.1 is now too close */
+  check_results_free(res, sc->n_checks);
+  scenario_free(sc);
+}
+
+/* A flood drops events: two too close is still a failure; a pace that looks calm proves nothing. */
+static void test_min_gap_flooded(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"g\", \"duration\": \"9s\", \"checks\": [\n"
+      " {\"id\": \"calm\", \"requirement\": \"BC-FO-07\",\n"
+      "  \"limit\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"pcc1\"}, \"max\": 10, \"min_gap\": \"1ms\"}}]}");
+  tl_t *tl = tl_new();
+  add(tl, 0.5, "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  add(tl, 0.7, "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  for (int i = 0; i < TL_MAX_EVENTS; i++) (void)tl_add(tl, 1000000 + i * 10, "wire", "dns.query", cJSON_CreateObject());
+  tl_sort(tl);
+  check_result_t res[SC_MAX_CHECKS];
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[0].message, "the timeline was full"));
+  check_results_free(res, sc->n_checks);
+  tl_free(tl);
+  scenario_free(sc);
+}
+
+/* "until" ends a limit's window and a forbid's at an anchor, as an expect's. */
+static void test_until_limit(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"u\", \"duration\": \"9s\",\n"
+      " \"timeline\": [{\"id\": \"reject\", \"at\": \"0s\", \"for\": \"3s\", \"action\": \"net.reject\", \"target\": \"pccs\"}],\n"
+      " \"checks\": [\n"
+      " {\"id\": \"calm\", \"requirement\": \"BC-FO-07\", \"until\": \"reject.off\",\n"
+      "  \"limit\": {\"event\": \"tcp.connect\", \"match\": {\"dst_name\": \"pcc1\"}, \"max\": 2}},\n"
+      " {\"id\": \"none\", \"requirement\": \"BC-FO-07\", \"after\": \"reject\", \"until\": \"reject.off\",\n"
+      "  \"forbid\": {\"event\": \"dns.query\"}}]}");
+  tl_t *tl = tl_new();
+  add(tl, 0.0, "fault.on", "step", "reject", NULL, NULL);
+  add(tl, 3.0, "fault.off", "step", "reject", NULL, NULL);
+  add(tl, 1.0, "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  add(tl, 2.0, "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  add(tl, 4.0, "tcp.connect", "dst_name", "pcc1", NULL, NULL); /* after the anchor: not counted */
+  add(tl, 5.0, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
+  tl_sort(tl);
+  check_result_t res[SC_MAX_CHECKS];
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_PASS);
+  assert_int_equal(evidence_at(&res[0]), 3000000); /* the window's end: the anchor */
+  check_results_free(res, sc->n_checks);
+  add(tl, 2.5, "tcp.connect", "dst_name", "pcc1", NULL, NULL);
+  add(tl, 2.6, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_eval_all(sc, tl, true, res), VERDICT_FAIL);
+  assert_int_equal(res[0].verdict, VERDICT_FAIL);
+  assert_non_null(strstr(res[0].message, "3 tcp.connect"));
+  assert_int_equal(evidence_at(&res[0]), 2500000);
+  assert_int_equal(res[1].verdict, VERDICT_FAIL);
+  assert_int_equal(evidence_at(&res[1]), 2600000);
+  check_results_free(res, sc->n_checks);
+  tl_free(tl);
+  scenario_free(sc);
+}
+
+/* Operators where they make no sense are refused, at the key, with a hint. */
+static void test_operator_misuse(void **state) {
+  static const struct {
+    const char *body, *check_extra, *msg, *hint;
+    int col;
+  } cases[] = {
+      {"\"forbid\": {\"event\": \"tcp.connect\", \"min_gap\": \"1s\"}", "", "no gap between two to measure",
+       "use \"limit\"", 68},
+      {"\"forbid\": {\"event\": \"tcp.connect\", \"max\": 2}", "", "it has no \"max\"", "\"limit\" with \"max\"", 68},
+      {"\"limit\": {\"event\": \"tcp.connect\", \"max\": 4, \"min\": 2}", "", "it has no \"min\"",
+       "\"expect\" with \"min\" and \"max\"", 77},
+      {"\"expect\": {\"event\": \"tcp.connect\", \"min\": 3, \"max\": 2}", ", \"within\": \"1s\"",
+       "\"min\" (3) is more than \"max\" (2)", "between", 85},
+      {"\"expect\": {\"event\": \"tcp.connect\", \"max\": 0}", ", \"within\": \"1s\"", "at least 1",
+       "\"min\": 2", 75},
+      {"\"expect\": {\"event\": \"tcp.connect\", \"min_gap\": \"1s\"}", ", \"within\": \"1s\"",
+       "\"min_gap\" needs \"min\" of 2", "\"min\": 3", 79},
+      {"\"limit\": {\"event\": \"tcp.connect\", \"max\": 1, \"min_gap\": \"1s\"}", "", "needs a \"max\" of 2",
+       "raise \"max\"", 88},
+      {"\"expect\": {\"event\": \"tcp.connect\", \"min\": 3, \"min_gap\": \"1s\"}", ", \"within\": \"1500ms\"",
+       "take 2.000s, longer than the window", "make \"within\" longer", 89},
+      {"\"limit\": {\"event\": \"tcp.connect\", \"max\": 5, \"min_gap\": \"2*bakoff\"}", "", "not a timer",
+       "backoff", 88},
+      {"\"limit\": {\"event\": \"tcp.connect\", \"max\": 5, \"min_gap\": \"0ms\"}", "", "longer than 0", "500ms",
+       88},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"id\": \"m\", \"duration\": \"5s\", \"checks\": [\n{\"id\": \"x\", \"requirement\": \"R\", %s%s}]}",
+             cases[i].body, cases[i].check_extra);
+    diag_t d;
+    memset(&d, 0, sizeof d);
+    scenario_t *sc = scenario_parse(text, "m.json", &d);
+    if (sc || d.line != 2 || d.col != cases[i].col || !strstr(d.msg, cases[i].msg) || !strstr(d.hint, cases[i].hint))
+      fprintf(stderr, "case %zu: got %d:%d %s | hint: %s\n", i, d.line, d.col, d.msg, d.hint);
+    assert_null(sc);
+    assert_int_equal(d.line, 2);
+    assert_int_equal(d.col, cases[i].col);
+    assert_non_null(strstr(d.msg, cases[i].msg));
+    assert_non_null(strstr(d.hint, cases[i].hint));
+  }
+}
+
 /* Windows in the client's own timers: evaluated with its timers, and never a failure when they outlast the scenario. */
 static void test_timer_windows(void **state) {
   sc_timer_t t[] = {{"keepalive", 250}, {"timeout", 300}, {"retries", 2}, {"backoff", 100}};
@@ -397,6 +596,8 @@ int main(void) {
       cmocka_unit_test(test_network_only_client), cmocka_unit_test(test_network_check_on_session_anchor_is_refused),
       cmocka_unit_test(test_min_count), cmocka_unit_test(test_scenario_rule), cmocka_unit_test(test_until),
       cmocka_unit_test(test_timer_windows), cmocka_unit_test(test_flooded_timeline),
+      cmocka_unit_test(test_between), cmocka_unit_test(test_min_gap_expect), cmocka_unit_test(test_min_gap_limit),
+      cmocka_unit_test(test_min_gap_flooded), cmocka_unit_test(test_until_limit), cmocka_unit_test(test_operator_misuse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,8 +240,46 @@ static void test_certificate(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* Failed scenarios come first, in the matrix and the sections; an xpass has
+ * its own mark, never the failure's cross. */
+static void test_html_order_and_marks(void **state) {
+  cJSON *r = cJSON_Parse(
+      "{\"client\": {\"name\": \"c\"}, \"summary\": {\"verdict\": \"fail\"}, \"scenarios\": ["
+      "{\"id\": \"ok1\", \"verdict\": \"pass\", \"checks\": ["
+      "  {\"id\": \"a\", \"requirement\": \"BC-FO-01\", \"verdict\": \"xpass\", \"message\": \"\", \"evidence\": {}}]},"
+      "{\"id\": \"bad2\", \"verdict\": \"fail\", \"checks\": ["
+      "  {\"id\": \"b\", \"requirement\": \"BC-FO-01\", \"verdict\": \"fail\", \"message\": \"\", \"evidence\": {}}]},"
+      "{\"id\": \"err3\", \"verdict\": \"error\", \"checks\": []}]}");
+  char *h = report_html_render(r, NULL, NULL, NULL);
+  assert_non_null(h);
+  const char *bad = strstr(h, "<h2 id=\"s-bad2\">"), *err = strstr(h, "<h2 id=\"s-err3\">"),
+             *ok = strstr(h, "<h2 id=\"s-ok1\">");
+  assert_true(bad && err && ok && bad < err && err < ok);
+  const char *col_bad = strstr(h, "<th class=\"sc\">bad2"), *col_ok = strstr(h, "<th class=\"sc\">ok1");
+  assert_true(col_bad && col_ok && col_bad < col_ok);
+  assert_non_null(strstr(h, "title=\"BC-FO-01 in ok1: xpass\"><a href=\"#s-ok1\">&#10003;!</a>"));
+  assert_non_null(strstr(h, "title=\"BC-FO-01 in bad2: fail\"><a href=\"#s-bad2\">&#10007;</a>"));
+  free(h);
+  cJSON_Delete(r);
+}
+
+/* Checks in the order their evidence happened; those not judged last, in file order. */
+static void test_checks_by_time(void **state) {
+  cJSON *s = cJSON_Parse("{\"checks\": [{\"id\": \"n1\", \"evidence\": {}}, {\"id\": \"late\", \"evidence\": {\"at\": 2.5}},"
+                         " {\"id\": \"early\", \"evidence\": {\"at\": 1.25}}, {\"id\": \"n2\"},"
+                         " {\"id\": \"early-too\", \"evidence\": {\"at\": 1.25}}]}");
+  const cJSON *order[8];
+  assert_int_equal(report_checks_by_time(s, order, 8), 5);
+  static const char *const want[] = {"early", "early-too", "late", "n1", "n2"};
+  for (int i = 0; i < 5; i++) assert_string_equal(report_str(order[i], "id"), want[i]);
+  assert_true(report_check_at(order[0]) == 1.25);
+  assert_true(report_check_at(order[3]) < 0);
+  cJSON_Delete(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_markup), cmocka_unit_test(test_junit),
-                                     cmocka_unit_test(test_html), cmocka_unit_test(test_certificate)};
+                                     cmocka_unit_test(test_html), cmocka_unit_test(test_certificate),
+                                     cmocka_unit_test(test_html_order_and_marks), cmocka_unit_test(test_checks_by_time)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
