@@ -118,13 +118,21 @@ static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
                (double)w.over_us / 1e6);
   } else if (w.n_in < need) {
     short_count = true;
-    if (ck->within_expr[0] && to > end_us) {
-      /* A window in the client's timers that the scenario does not cover: it cannot tell. */
+    if (to > end_us) {
+      /* The window outlasts the scenario: the client still had time when the run ended, so a
+       * short count cannot tell. The anchor may be met late at run time, or the window be in the
+       * client's timers, so validate's warning cannot rule this out. */
       res->verdict = VERDICT_UNSUPPORTED;
-      snprintf(res->message, sizeof res->message,
-               "not judged: with this client's timers the window (%s = %.3fs) ends at %.3fs, after the scenario "
-               "(%.3fs); run it with --time-scale", ck->within_expr, (double)ck->within_ms / 1e3, (double)to / 1e6,
-               (double)end_us / 1e6);
+      if (ck->within_expr[0])
+        snprintf(res->message, sizeof res->message,
+                 "not judged: with this client's timers the window (%s = %.3fs) ends at %.3fs, after the scenario "
+                 "(%.3fs); run it with --time-scale", ck->within_expr, (double)ck->within_ms / 1e3, (double)to / 1e6,
+                 (double)end_us / 1e6);
+      else
+        snprintf(res->message, sizeof res->message,
+                 "not judged: %d %s %s by the end of the scenario (%.3fs), but the window (from %.3fs) runs to %.3fs, "
+                 "so the client still had time; make the scenario longer or the window shorter",
+                 w.n_in, ck->event, match_text, (double)end_us / 1e6, (double)from / 1e6, (double)to / 1e6);
     } else {
       res->verdict = VERDICT_FAIL;
       at = window_end;
@@ -223,6 +231,12 @@ static void eval_one(const sc_check_t *ck, const tl_t *tl, bool speaks_session, 
              (ck->until[0] && (got = anchor_at(ck->until, "end", tl, done, n_done, ck, &until, res)) != 0)) {
     /* A step that never ran is the harness's fault, never the client's. */
     res->verdict = got < 0 ? VERDICT_ERROR : VERDICT_UNSUPPORTED;
+  } else if (until < from) {
+    /* The window closed before it opened: nothing was looked at, so nothing can be told. */
+    res->verdict = VERDICT_UNSUPPORTED;
+    snprintf(res->message, sizeof res->message,
+             "not judged: its window is empty: \"%s\" (%.3fs) came before \"%s\" (%.3fs)", ck->until,
+             (double)until / 1e6, ck->after, (double)from / 1e6);
   } else {
     eval_window(ck, tl, from, until, end_us, res, match_text ? match_text : "");
   }

@@ -23,6 +23,7 @@
 #include "harness/runner.h"
 #include "harness/vendor.h"
 #include "harness/scenario.h"
+#include "harness/verdict.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "reports/report_json.h"
@@ -67,20 +68,25 @@ static void print_scenario_line(const cJSON *s) {
   } else {
     n = report_checks_by_time(s, order, SC_MAX_CHECKS + 1);
   }
+  /* Without -v: the first failure in time order, else the first other check worth a look (an
+   * error, an expected failure); an xfail that came earlier must not hide the real failure. */
+  int lead = -1, noteworthy = 0;
+  for (int i = 0; i < n; i++) {
+    verdict_t cv;
+    if (!verdict_parse(report_str(order[i], "verdict"), &cv) || !verdict_noteworthy(cv)) continue;
+    noteworthy++;
+    if (lead < 0 || (cv == VERDICT_FAIL && strcmp(report_str(order[lead], "verdict"), "fail") != 0)) lead = i;
+  }
   for (int i = 0; i < n; i++) {
     const cJSON *c = order[i];
     const char *cv = report_str(c, "verdict");
-    bool quiet = strcmp(cv, "pass") == 0 || strcmp(cv, "unsupported") == 0 || strcmp(cv, "disabled") == 0;
-    if (quiet && verbosity < 2) continue;
-    if (shown && verbosity < 2) {
-      more++;
-      continue;
-    }
+    if (verbosity < 2 && i != lead) continue;
     char at[32] = "";
     if (report_check_at(c) >= 0) snprintf(at, sizeof at, " at %.3fs", report_check_at(c));
     printf("      %s %s [%s]%s: %s\n", cv, report_str(c, "id"), report_check_proves(c), at, report_str(c, "message"));
     shown++;
   }
+  if (verbosity < 2 && shown) more = noteworthy - shown;
   if (more) printf("      ... and %d more (-v shows every check; the report has them all)\n", more);
   if (verbosity >= 2 && cJSON_GetObjectItemCaseSensitive(s, "artifacts"))
     printf("      artefacts: %s\n", report_str(cJSON_GetObjectItemCaseSensitive(s, "artifacts"), "events"));

@@ -492,6 +492,9 @@ static bool parse_check(jsonv_t *v, const cJSON *c, const char *path, sc_check_t
     char apath[80];
     snprintf(apath, sizeof apath, "%s/%s", path, key);
     if (which == 1 && !anchor[0]) continue;
+    if (which == 1 && strcmp(anchor, "start") == 0)
+      return jsonv_fail(v, apath, false, "end the window at a step, \"<step>.off\" or an earlier check, or use \"within\"",
+                        "a window \"until\" \"start\" ends before it opens");
     if (!anchor_known(SC(v), anchor, SC(v)->n_checks - 1)) {
       snprintf(msg, sizeof msg, "unknown anchor \"%s\"", anchor);
       return jsonv_fail(v, apath, false,
@@ -557,7 +560,8 @@ static int64_t anchor_earliest(const scenario_t *sc, const char *anchor, int bef
 
 /* Warnings, not errors: a window the scenario's duration does not cover, or
  * an anchor that comes after the end, judges less than the check says (an
- * expect met after the end fails; an anchor that never comes is an error). */
+ * expect still short at the end is unsupported; an anchor that never comes
+ * is an error). */
 static void warn_window(jsonv_t *v, const char *path, int index) {
   const scenario_t *sc = SC(v);
   const sc_check_t *ck = &sc->checks[index];
@@ -574,6 +578,18 @@ static void warn_window(jsonv_t *v, const char *path, int index) {
     return;
   }
   int64_t from = anchor_earliest(sc, ck->after, index);
+  int64_t until = ck->until[0] ? anchor_earliest(sc, ck->until, index) : -1;
+  bool on_checks = false; /* a check's time is known only at run time: its earliest says little */
+  for (int i = 0; i < index; i++)
+    on_checks = on_checks || strcmp(sc->checks[i].id, ck->after) == 0 || strcmp(sc->checks[i].id, ck->until) == 0;
+  if (!on_checks && until >= 0 && from >= 0 && until < from) {
+    snprintf(kpath, sizeof kpath, "%s/until", path);
+    snprintf(msg, sizeof msg, "the window closes before it opens: \"%s\" comes at %.3fs, before \"%s\" (%.3fs)",
+             ck->until, (double)until / 1e3, ck->after, (double)from / 1e3);
+    jsonv_warn(v, kpath, false, "a window that closes before it opens is not judged (unsupported): anchor \"until\" later",
+               msg);
+    return;
+  }
   if (ck->within_ms <= 0 || from < 0 || from + ck->within_ms <= sc->duration_ms) return;
   snprintf(kpath, sizeof kpath, "%s/within", path);
   snprintf(msg, sizeof msg, "the window ends at %.3fs at the earliest%s, after the scenario ends (%.3fs)",
@@ -581,7 +597,7 @@ static void warn_window(jsonv_t *v, const char *path, int index) {
            (double)sc->duration_ms / 1e3);
   jsonv_warn(v, kpath, false,
              "make \"duration\" longer or the window shorter: what happens after the end is never seen, so an "
-             "expect check may fail a client that would have met it",
+             "expect check still short at the end is not judged (unsupported)",
              msg);
 }
 

@@ -33,6 +33,8 @@ bool verdict_judged(verdict_t v) {
   return v == VERDICT_PASS || v == VERDICT_FAIL || v == VERDICT_XFAIL || v == VERDICT_XPASS;
 }
 
+bool verdict_noteworthy(verdict_t v) { return v != VERDICT_PASS && v != VERDICT_UNSUPPORTED && v != VERDICT_DISABLED; }
+
 /* Whether some check of requirement req (other than item skip) judged the client or was disabled. */
 static bool accounted_for(const verdict_item_t *items, int n, const char *req) {
   for (int i = 0; i < n; i++) {
@@ -54,7 +56,8 @@ verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_
   for (int i = 0; i < n; i++) {
     verdict_t v = items[i].verdict;
     if (items[i].precondition) {
-      premise_unmet = premise_unmet || v == VERDICT_ERROR || v == VERDICT_FAIL;
+      /* A waiver cannot make a premise hold: an expected failure of one is still a failure. */
+      premise_unmet = premise_unmet || v == VERDICT_ERROR || v == VERDICT_FAIL || v == VERDICT_XFAIL;
       /* A premise a vendor profile disabled is no more proven than one nobody could judge. */
       premise_unknown = premise_unknown || v == VERDICT_UNSUPPORTED || v == VERDICT_DISABLED;
       continue;

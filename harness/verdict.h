@@ -29,6 +29,10 @@ bool verdict_parse(const char *name, verdict_t *out);
 int verdict_severity(verdict_t v);
 /* Whether a check with this verdict judged the client (pass, fail, xfail, xpass). */
 bool verdict_judged(verdict_t v);
+/* Whether a check's verdict is one a reader must look at (fail, error,
+ * xfail, xpass): the console shows these without -v; pass, unsupported and
+ * disabled say nothing went wrong. */
+bool verdict_noteworthy(verdict_t v);
 
 /* One check, as the scenario rule sees it. */
 typedef struct verdict_item {

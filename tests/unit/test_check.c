@@ -582,10 +582,63 @@ static void test_scenario_rule(void **state) {
   verdict_item_t d[] = {{VERDICT_DISABLED, false, "R1", "c"}, {VERDICT_XFAIL, false, "R2", "c"}};
   assert_int_equal(verdict_of_scenario(d, 2, all), VERDICT_PASS);
   assert_int_equal(verdict_of_scenario(d, 1, all), VERDICT_DISABLED);
+  /* A waiver cannot make a premise hold: an expected failure of one is still unmet. */
+  verdict_item_t e[] = {{VERDICT_XFAIL, true, "", "c"}, {VERDICT_PASS, false, "R1", "c"}};
+  assert_int_equal(verdict_of_scenario(e, 2, all), VERDICT_ERROR);
   verdict_t v;
   assert_true(verdict_parse("xpass", &v));
   assert_int_equal(v, VERDICT_XPASS);
   assert_false(verdict_parse("passed", &v));
+}
+
+/* A window that runs past the end, or closes before it opens, cannot tell a
+ * short count from a client that still had time: unsupported, never fail. */
+static void test_windows_that_cannot_tell(void **state) {
+  scenario_t *sc = parse_ok(
+      "{\"id\": \"e\", \"duration\": \"3s\",\n"
+      " \"timeline\": [{\"id\": \"a\", \"at\": \"2s\", \"action\": \"net.blackhole\", \"target\": \"internet\"},\n"
+      "              {\"id\": \"b\", \"at\": \"1s\", \"action\": \"net.blackhole\", \"target\": \"internet\"}],\n"
+      " \"checks\": [\n"
+      " {\"id\": \"first\", \"requirement\": \"BC-DNS-01\", \"within\": \"3s\",\n"
+      "  \"expect\": {\"event\": \"dns.query\"}},\n"
+      " {\"id\": \"then\", \"requirement\": \"BC-TLS-01\", \"after\": \"first\", \"within\": \"1s\",\n"
+      "  \"expect\": {\"event\": \"tcp.connect\"}},\n"
+      " {\"id\": \"empty\", \"requirement\": \"BC-FO-02\", \"after\": \"a\", \"until\": \"b\",\n"
+      "  \"forbid\": {\"event\": \"tcp.reset\"}}]}");
+  check_result_t res[SC_MAX_CHECKS];
+  tl_t *tl = tl_new();
+  add(tl, 1.0, "fault.on", "step", "b", NULL, NULL);
+  add(tl, 2.0, "fault.on", "step", "a", NULL, NULL);
+  add(tl, 2.5, "tcp.reset", NULL, NULL, NULL, NULL);
+  add(tl, 1.0, "dns.query", NULL, NULL, NULL, NULL); /* "then" has 1.0 s to 2.0 s, inside the scenario */
+  tl_sort(tl);
+  check_eval_all(sc, tl, true, res);
+  assert_int_equal(res[1].verdict, VERDICT_FAIL);
+  assert_int_equal(res[2].verdict, VERDICT_UNSUPPORTED); /* the reset at 2.5 s is in no window */
+  assert_non_null(strstr(res[2].message, "window is empty"));
+  check_results_free(res, sc->n_checks);
+  tl_free(tl);
+  tl = tl_new();
+  add(tl, 1.0, "fault.on", "step", "b", NULL, NULL);
+  add(tl, 2.0, "fault.on", "step", "a", NULL, NULL);
+  add(tl, 2.8, "dns.query", NULL, NULL, NULL, NULL); /* "then" runs to 3.8 s: past the end */
+  tl_sort(tl);
+  check_eval_all(sc, tl, true, res);
+  assert_int_equal(res[0].verdict, VERDICT_PASS);
+  assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[1].message, "still had time"));
+  check_results_free(res, sc->n_checks);
+  add(tl, 2.9, "tcp.connect", NULL, NULL, NULL, NULL); /* met before the end: judged */
+  tl_sort(tl);
+  check_eval_all(sc, tl, true, res);
+  assert_int_equal(res[1].verdict, VERDICT_PASS);
+  check_results_free(res, sc->n_checks);
+  tl_free(tl);
+  scenario_free(sc);
+  diag_t d;
+  assert_null(scenario_parse("{\"id\": \"s\", \"duration\": \"3s\", \"checks\": [{\"id\": \"x\", \"requirement\": \"R\","
+                             " \"until\": \"start\", \"forbid\": {\"event\": \"dns.query\"}}]}", "s.json", &d));
+  assert_non_null(strstr(d.msg, "ends before it opens"));
 }
 
 int main(void) {
@@ -598,6 +651,7 @@ int main(void) {
       cmocka_unit_test(test_timer_windows), cmocka_unit_test(test_flooded_timeline),
       cmocka_unit_test(test_between), cmocka_unit_test(test_min_gap_expect), cmocka_unit_test(test_min_gap_limit),
       cmocka_unit_test(test_min_gap_flooded), cmocka_unit_test(test_until_limit), cmocka_unit_test(test_operator_misuse),
+      cmocka_unit_test(test_windows_that_cannot_tell),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
