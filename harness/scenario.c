@@ -543,7 +543,7 @@ static bool known_requirement(jsonv_t *v, const char *path, const char *id) {
 
 /* The earliest time an anchor can happen (ms), or -1 if it cannot be told.
  * A check is met at the earliest at its own anchor. */
-static int64_t anchor_earliest(const scenario_t *sc, const char *anchor, int before_check) {
+int64_t scenario_step_planned_ms(const scenario_t *sc, const char *anchor) {
   char step[SC_NAME];
   if (strcmp(anchor, "start") == 0) return 0;
   bool off = scenario_anchor_off(anchor, step, sizeof step);
@@ -553,6 +553,12 @@ static int64_t anchor_earliest(const scenario_t *sc, const char *anchor, int bef
     if (off && strcmp(st->id, step) == 0)
       return st->for_ms ? st->at_ms + st->for_ms : st->at_ms + st->flap_on_ms - st->flap_jitter_ms;
   }
+  return -1;
+}
+
+static int64_t anchor_earliest(const scenario_t *sc, const char *anchor, int before_check) {
+  int64_t planned = scenario_step_planned_ms(sc, anchor);
+  if (planned >= 0) return planned;
   for (int i = 0; i < before_check; i++)
     if (strcmp(sc->checks[i].id, anchor) == 0) return anchor_earliest(sc, sc->checks[i].after, i);
   return -1;

@@ -130,6 +130,10 @@ int scenario_bind_timers(scenario_t *sc, const sc_timer_t *timers, int n, char *
 int scenario_effective_timers(const scenario_t *sc, const sc_timer_t *profile, int n, sc_timer_t *out);
 /* A timer's value, or fallback when the scenario does not set it. */
 int64_t scenario_timer(const scenario_t *sc, const char *name, int64_t fallback);
+/* When a step anchor ("start", a step id, "<step>.off") is planned to
+ * happen, in ms; a flapping step's ".off" is its earliest. -1 for a check's
+ * id or an unknown anchor: a check is met only at run time. */
+int64_t scenario_step_planned_ms(const scenario_t *sc, const char *anchor);
 /* Splits an anchor: copies the step id into step and returns true for
  * "<step>.off" (when that step's fault went off), false otherwise. */
 bool scenario_anchor_off(const char *anchor, char *step, size_t step_len);
