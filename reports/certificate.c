@@ -67,10 +67,13 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   unsigned int dlen = 0;
   out[0] = 0;
   if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+    /* The parts one by one: the same bytes as the line, whatever the lengths (a crafted id may be long). */
     for (int i = 0; i < k; i++) {
-      char line[512];
-      int len = snprintf(line, sizeof line, "%s %s\n", report_str(sorted[i], "id"), report_str(sorted[i], "sha256"));
-      EVP_DigestUpdate(md, line, (size_t)len);
+      const char *id = report_str(sorted[i], "id"), *sha = report_str(sorted[i], "sha256");
+      EVP_DigestUpdate(md, id, strlen(id));
+      EVP_DigestUpdate(md, " ", 1);
+      EVP_DigestUpdate(md, sha, strlen(sha));
+      EVP_DigestUpdate(md, "\n", 1);
     }
     if (EVP_DigestFinal_ex(md, digest, &dlen) == 1) hex(digest, dlen, out);
   }
@@ -570,6 +573,12 @@ static void check_files(verify_t *v, const cJSON *cert) {
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     char what[300];
+    if (!scenario_id_valid(report_str(s, "id"))) {
+      fprintf(v->o, "  BAD   scenario \"%.80s%s\": not a scenario id (at most %d of a-z, 0-9, '-', '_', '.')\n",
+              report_str(s, "id"), strlen(report_str(s, "id")) > 80 ? "..." : "", SC_NAME - 1);
+      v->bad = 1;
+      continue;
+    }
     snprintf(what, sizeof what, "scenario %s", report_str(s, "id"));
     recheck(v, what, s, false);
   }

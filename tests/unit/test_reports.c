@@ -166,16 +166,28 @@ static cJSON *certified_run(void) {
   return cert;
 }
 
-static void test_certificate(void **state) {
+/* A fresh folder with a signing key (k.pem) for each certificate test. */
+static int cert_setup(void **state) {
   snprintf(tmp, sizeof tmp, "/tmp/bcsim-test-cert.XXXXXX");
-  assert_non_null(mkdtemp(tmp));
-  char key[128], *said = NULL;
+  if (!mkdtemp(tmp)) return -1;
+  char key[128];
   snprintf(key, sizeof key, "%s/k.pem", tmp);
   EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
   FILE *kf = fopen(key, "w");
-  assert_true(k && kf && PEM_write_PrivateKey(kf, k, NULL, NULL, 0, NULL, NULL) == 1);
-  fclose(kf);
+  int ok = k && kf && PEM_write_PrivateKey(kf, k, NULL, NULL, 0, NULL, NULL) == 1;
+  if (kf) fclose(kf);
   EVP_PKEY_free(k);
+  return ok ? 0 : -1;
+}
+
+static int cert_teardown(void **state) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_certificate(void **state) {
+  char *said = NULL;
   cJSON *cert = certified_run();
   /* Paths relative to named roots; the run settings recorded. */
   const cJSON *s1 = cJSON_GetArrayItem(cJSON_GetObjectItem(cert, "scenarios"), 0);
@@ -235,9 +247,36 @@ static void test_certificate(void **state) {
   free(said);
   cJSON_Delete(edit);
   cJSON_Delete(cert);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-  assert_int_equal(system(cmd), 0);
+}
+
+/* The scenario set hash is SHA-256 over "id sha256\n" lines: certificates already published still verify. */
+static void test_certificate_set_hash(void **state) {
+  cJSON *cert = certified_run();
+  const cJSON *s1 = cJSON_GetArrayItem(cJSON_GetObjectItem(cert, "scenarios"), 0);
+  char line[128], want[65];
+  unsigned char d[32];
+  unsigned int n = 0;
+  snprintf(line, sizeof line, "s1 %s\n", report_str(s1, "sha256"));
+  assert_int_equal(EVP_Digest(line, strlen(line), d, &n, EVP_sha256(), NULL), 1);
+  for (unsigned i = 0; i < n; i++) snprintf(want + 2 * i, 3, "%02x", d[i]);
+  assert_string_equal(report_str(cert, "scenario_set_sha256"), want);
+  cJSON_Delete(cert);
+}
+
+/* A scenario id no scenario can have (1000 characters): refused, not read past a buffer. */
+static void test_certificate_long_id(void **state) {
+  cJSON *cert = certified_run();
+  char id[1001], *said = NULL;
+  memset(id, 'a', 1000);
+  id[1000] = 0;
+  cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(cert, "scenarios"), 0), "id", cJSON_CreateString(id));
+  certificate_verify_opts_t plain = {0};
+  assert_int_equal(sign_and_verify(cert, &plain, &said), 1);
+  assert_non_null(strstr(said, "BAD   scenario \"aaaaaaaaaa"));
+  assert_non_null(strstr(said, "not a scenario id"));
+  assert_non_null(strstr(said, "REJECTED"));
+  free(said);
+  cJSON_Delete(cert);
 }
 
 /* Failed scenarios come first, in the matrix and the sections; an xpass has
@@ -279,7 +318,9 @@ static void test_checks_by_time(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_markup), cmocka_unit_test(test_junit),
-                                     cmocka_unit_test(test_html), cmocka_unit_test(test_certificate),
+                                     cmocka_unit_test(test_html), cmocka_unit_test_setup_teardown(test_certificate, cert_setup, cert_teardown),
+                                     cmocka_unit_test_setup_teardown(test_certificate_set_hash, cert_setup, cert_teardown),
+                                     cmocka_unit_test_setup_teardown(test_certificate_long_id, cert_setup, cert_teardown),
                                      cmocka_unit_test(test_html_order_and_marks), cmocka_unit_test(test_checks_by_time)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
