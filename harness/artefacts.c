@@ -1,6 +1,8 @@
 #include "harness/artefacts.h"
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -9,8 +11,45 @@
 
 struct artefacts {
   int n, declared;
+  const char *const *exclude;
+  int n_exclude;
   char *paths[ARTEFACTS_MAX];
 };
+
+/* Whether real (resolved) is one of the excluded folders or below one. */
+static bool excluded(const artefacts_t *a, const char *real) {
+  for (int i = 0; i < a->n_exclude; i++) {
+    size_t len = strlen(a->exclude[i]);
+    if (strncmp(real, a->exclude[i], len) == 0 && (real[len] == 0 || real[len] == '/' || strcmp(a->exclude[i], "/") == 0))
+      return true;
+  }
+  return false;
+}
+
+int artefacts_resolve(const char *path, char out[PATH_MAX]) {
+  if (realpath(path, out)) return 0;
+  /* The deepest folder that exists, resolved, and the rest as written. */
+  char head[PATH_MAX];
+  if (snprintf(head, sizeof head, "%s", path) >= (int)sizeof head) return -1;
+  char *slash = strrchr(head, '/');
+  while (slash && slash[1] == 0 && slash != head) { /* "out/": the slash is not a name */
+    *slash = 0;
+    slash = strrchr(head, '/');
+  }
+  const char *rest = slash ? slash + 1 : head;
+  char parent[PATH_MAX], tail[PATH_MAX];
+  snprintf(tail, sizeof tail, "%s", rest);
+  if (!slash) snprintf(parent, sizeof parent, ".");
+  else if (slash == head) snprintf(parent, sizeof parent, "/");
+  else {
+    *slash = 0;
+    snprintf(parent, sizeof parent, "%s", head);
+  }
+  if (!*tail || strcmp(tail, ".") == 0 || strcmp(tail, "..") == 0 || strcmp(parent, path) == 0) return -1;
+  char up[PATH_MAX];
+  if (artefacts_resolve(parent, up) < 0) return -1;
+  return snprintf(out, PATH_MAX, "%s/%s", strcmp(up, "/") == 0 ? "" : up, tail) < PATH_MAX ? 0 : -1;
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -19,11 +58,12 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int add(artefacts_t *a, const char *path) {
   struct stat st;
   if (stat(path, &st) < 0) return 0;
+  char real[PATH_MAX];
+  if (!realpath(path, real) || excluded(a, real)) return 0;
   if (S_ISREG(st.st_mode)) {
-    char real[PATH_MAX];
     if (a->n >= ARTEFACTS_MAX) return -1;
-    if (realpath(path, real) && !(a->paths[a->n] = strdup(real))) return -1;
-    a->n += a->paths[a->n] != NULL;
+    if (!(a->paths[a->n] = strdup(real))) return -1;
+    a->n++;
     return 0;
   }
   if (!S_ISDIR(st.st_mode)) return 0;
@@ -41,13 +81,15 @@ static int add(artefacts_t *a, const char *path) {
   return rc;
 }
 
-artefacts_t *artefacts_new(const profile_t *p, diag_t *d) {
+artefacts_t *artefacts_new(const profile_t *p, const char *const *exclude, int n_exclude, diag_t *d) {
   artefacts_t *a = calloc(1, sizeof *a);
   int rc = -1;
   if (!a) {
     diag_set(d, p->path, 0, 0, "", "out of memory");
     goto out;
   }
+  a->exclude = exclude;
+  a->n_exclude = n_exclude;
   a->declared = p->n_artefacts > 0;
   if (!a->declared && add(a, p->dir) < 0) {
     diag_set(d, p->path, 0, 0, "declare the client's files with \"artefacts\" (docs/client-profile.md)",
@@ -74,6 +116,8 @@ artefacts_t *artefacts_new(const profile_t *p, diag_t *d) {
       goto out;
     }
   }
+  a->exclude = NULL; /* the caller's: not kept */
+  a->n_exclude = 0;
   qsort(a->paths, (size_t)a->n, sizeof *a->paths, cmp_str);
   int kept = 0;
   for (int i = 0; i < a->n; i++) {

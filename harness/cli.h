@@ -50,6 +50,10 @@ int cmd_list(int argc, char **argv);     /* bcsim list */
  * state_dir, else $BCSIM_STATE_DIR, $XDG_STATE_HOME/bcsim or
  * ~/.local/state/bcsim (created, 0700). Prints why and returns -1 on a bad name. */
 int cli_world_dir(const char *state_dir, const char *world, char *out, size_t len);
+/* Where bcsim keeps its state by default ($BCSIM_STATE_DIR, else
+ * $XDG_STATE_HOME/bcsim, else ~/.local/state/bcsim), into out. 0, or -1 when
+ * none of them is set. */
+int cli_state_base(char *out, size_t len);
 
 int cmd_serve(int argc, char **argv); /* bcsim serve */
 int cmd_fault(int argc, char **argv); /* bcsim fault */

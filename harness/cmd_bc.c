@@ -40,9 +40,17 @@ static const char bc_help[] =
     "  --json           show: as JSON\n"
     "  -o FILE          download-config: where to write it\n";
 
+int cli_state_base(char *out, size_t len) {
+  const char *env = getenv("BCSIM_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+  if (env && *env) snprintf(out, len, "%s", env);
+  else if (xdg && *xdg) snprintf(out, len, "%s/bcsim", xdg);
+  else if (home && *home) snprintf(out, len, "%s/.local/state/bcsim", home);
+  else return -1;
+  return 0;
+}
+
 int cli_world_dir(const char *state_dir, const char *world, char *out, size_t len) {
   char base[PATH_MAX];
-  const char *env = getenv("BCSIM_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
   for (const char *p = world; *p; p++)
     if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
       world = "";
@@ -51,10 +59,7 @@ int cli_world_dir(const char *state_dir, const char *world, char *out, size_t le
     return -1;
   }
   if (state_dir) snprintf(base, sizeof base, "%s", state_dir);
-  else if (env && *env) snprintf(base, sizeof base, "%s", env);
-  else if (xdg && *xdg) snprintf(base, sizeof base, "%s/bcsim", xdg);
-  else if (home && *home) snprintf(base, sizeof base, "%s/.local/state/bcsim", home);
-  else {
+  else if (cli_state_base(base, sizeof base) < 0) {
     fprintf(stderr, "error: no state directory: set HOME or BCSIM_STATE_DIR, or give --state-dir\n");
     return -1;
   }

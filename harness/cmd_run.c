@@ -232,6 +232,7 @@ static int client_binary(const profile_t *p, char out[PATH_MAX]) {
 typedef struct certify_ctx {
   const profile_t *prof;
   const artefacts_t *arts;
+  const cJSON *hashed; /* the artefacts, hashed before the run (certificate_artefacts) */
   const char *profile_path, *vendor_path;
   const char *suite_root;
   const cJSON *run;
@@ -240,13 +241,10 @@ typedef struct certify_ctx {
 /* certificate.json for a finished run; NULL (with a warning) when a file it hashes cannot be read. */
 static cJSON *certify(const cJSON *report, const certify_ctx_t *cc) {
   char binary[PATH_MAX] = "", date[32], err[PATH_MAX + 128];
-  const char *files[ARTEFACTS_MAX];
-  int n = artefacts_count(cc->arts);
-  for (int i = 0; i < n; i++) files[i] = artefacts_path(cc->arts, i);
   certificate_now(date);
   if (client_binary(cc->prof, binary) < 0) snprintf(binary, sizeof binary, "%s", cc->prof->argv[0]);
-  certificate_inputs_t in = {cc->profile_path, binary,        files, n, artefacts_declared(cc->arts) != 0,
-                             cc->vendor_path,  cc->suite_root, cc->run, date};
+  certificate_inputs_t in = {cc->profile_path, binary,        cc->hashed, artefacts_declared(cc->arts) != 0,
+                             cc->vendor_path,  cc->suite_root, cc->run,    date};
   cJSON *cert = certificate_build(report, &in, err, sizeof err);
   if (!cert) fprintf(stderr, "warning: no certificate.json: %s\n", err);
   return cert;
@@ -500,12 +498,32 @@ int cmd_run(int argc, char **argv) {
   cJSON **runs[1000] = {0};
   cJSON *settings = NULL;
   artefacts_t *arts = NULL;
+  cJSON *hashed = NULL;
   char suite_root[PATH_MAX] = "";
   profile_t *prof = profile_load(profile_path, &d);
   if (!prof) diag_print(&d, stderr);
-  if (prof && !(arts = artefacts_new(prof, &d))) {
+  /* The client's files, listed and hashed now, before any lab starts: what
+   * the run writes (--out, bcsim's state folder) is none of them. */
+  char out_real[PATH_MAX], state[PATH_MAX], state_real[PATH_MAX];
+  const char *exclude[2];
+  int n_exclude = 0;
+  if (artefacts_resolve(out, out_real) == 0) exclude[n_exclude++] = out_real;
+  if (cli_state_base(state, sizeof state) == 0 && artefacts_resolve(state, state_real) == 0) exclude[n_exclude++] = state_real;
+  if (prof && !(arts = artefacts_new(prof, exclude, n_exclude, &d))) {
     diag_print(&d, stderr);
     goto out;
+  }
+  if (arts) {
+    const char *files[ARTEFACTS_MAX];
+    char err[PATH_MAX + 128];
+    int n = artefacts_count(arts);
+    for (int i = 0; i < n; i++) files[i] = artefacts_path(arts, i);
+    if (!(hashed = certificate_artefacts(profile_path, files, n, err, sizeof err))) {
+      fprintf(stderr, "%s: error: artefact: %s\n  hint: a certificate names the client's files relative to the profile's "
+                      "folder: keep them inside it (no symbolic link out of it), or leave them out of \"artefacts\" "
+                      "(docs/client-profile.md)\n", profile_path, err);
+      goto out;
+    }
   }
   if (vendor_path && !(ctx.vendor = vendor_load(vendor_path, &d))) {
     diag_print(&d, stderr);
@@ -581,7 +599,7 @@ int cmd_run(int argc, char **argv) {
   cJSON *report = build_report(&ctx);
   code = report_summarize(report, labs_interrupted());
   settings = run_settings(scale, lab_opts.seed, n_runs, filters, n_filters, tags, n_tags, shard_k, shard_n, lab_opts.levels);
-  certify_ctx_t cc = {prof, arts, profile_path, vendor_path, suite_root, settings};
+  certify_ctx_t cc = {prof, arts, hashed, profile_path, vendor_path, suite_root, settings};
   cJSON *cert = certify(report, &cc);
   char err[PATH_MAX + 64];
   if (outputs_write(report, cert, out, true, err, sizeof err) < 0) {
@@ -631,6 +649,7 @@ out:
   free(ctx.printed);
   cJSON_Delete(settings);
   artefacts_free(arts);
+  cJSON_Delete(hashed);
   vendor_free(ctx.vendor);
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   profile_free(prof);

@@ -246,3 +246,22 @@ int vendor_warn_unused(const vendor_t *v, FILE *to) {
   }
   return n;
 }
+
+bool vendor_has_waiver(const vendor_t *v, const cJSON *waiver, const char *scenario, const char *check,
+                       const char *requirement) {
+  const char *list = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(waiver, "list"));
+  const char *match = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(waiver, "match"));
+  const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(waiver, "reason"));
+  const cJSON *must = cJSON_GetObjectItemCaseSensitive(waiver, "waive_must");
+  if (!list || !match || !reason || !cJSON_IsBool(must)) return false;
+  for (int l = 0; l < N_LISTS; l++) {
+    if (strcmp(list, list_names[l]) != 0) continue;
+    for (int i = 0; i < v->n[l]; i++) {
+      const entry_t *e = &v->lists[l][i];
+      if (strcmp(e->match, match) == 0 && strcmp(e->reason, reason) == 0 && e->waive_must == cJSON_IsTrue(must) &&
+          (!scenario || entry_matches(e, scenario, check, requirement)))
+        return true;
+    }
+  }
+  return false;
+}

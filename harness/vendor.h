@@ -40,6 +40,13 @@ cJSON *vendor_disabled_result(vendor_t *v, const scenario_t *sc);
  * (or xpass when they passed), disabled requirements become disabled, each
  * with its "waiver"; the scenario verdict is recomputed. */
 void vendor_apply(vendor_t *v, cJSON *scenario_result);
+/* Whether waiver (a check's "waiver": list, match, reason, waive_must) is one
+ * of the profile's entries, the same in every field; and, when scenario is
+ * not NULL, an entry that covers that scenario's check (by its id, or the
+ * requirement it names). bcsim verify asks this of every waiver a
+ * certificate lists. */
+bool vendor_has_waiver(const vendor_t *v, const cJSON *waiver, const char *scenario, const char *check,
+                       const char *requirement);
 /* Warns about every entry that matched nothing; returns how many. */
 int vendor_warn_unused(const vendor_t *v, FILE *to);
 #endif

@@ -8,7 +8,9 @@
 
 #include "harness/buildinfo.h"
 #include "harness/scenario.h"
+#include "harness/check.h"
 #include "harness/spec.h"
+#include "harness/vendor.h"
 #include "reports/report_json.h"
 #include "reports/signature.h"
 
@@ -67,10 +69,13 @@ static void scenario_set_sha256(const cJSON *scenarios, char out[65]) {
   unsigned int dlen = 0;
   out[0] = 0;
   if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+    /* The parts one by one: the same bytes as the line, whatever the lengths (a crafted id may be long). */
     for (int i = 0; i < k; i++) {
-      char line[512];
-      int len = snprintf(line, sizeof line, "%s %s\n", report_str(sorted[i], "id"), report_str(sorted[i], "sha256"));
-      EVP_DigestUpdate(md, line, (size_t)len);
+      const char *id = report_str(sorted[i], "id"), *sha = report_str(sorted[i], "sha256");
+      EVP_DigestUpdate(md, id, strlen(id));
+      EVP_DigestUpdate(md, " ", 1);
+      EVP_DigestUpdate(md, sha, strlen(sha));
+      EVP_DigestUpdate(md, "\n", 1);
     }
     if (EVP_DigestFinal_ex(md, digest, &dlen) == 1) hex(digest, dlen, out);
   }
@@ -210,6 +215,24 @@ static cJSON *scenario_entry(const cJSON *s, const roots_t *rs, char *err, size_
   return e;
 }
 
+cJSON *certificate_artefacts(const char *profile_path, const char *const *paths, int n, char *err, size_t errlen) {
+  roots_t rs = {0};
+  if (folder_of(profile_path, rs.dir[ROOT_PROFILE]) < 0) {
+    snprintf(err, errlen, "cannot resolve the client profile %s", profile_path);
+    return NULL;
+  }
+  cJSON *arts = cJSON_CreateArray();
+  for (int i = 0; i < n; i++) {
+    cJSON *e = file_entry(&rs, ROOT_PROFILE, paths[i], err, errlen);
+    if (!e) {
+      cJSON_Delete(arts);
+      return NULL;
+    }
+    cJSON_AddItemToArray(arts, e);
+  }
+  return arts;
+}
+
 cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, char *err, size_t errlen) {
   roots_t rs = {0};
   cJSON *c = head(in->date, NULL);
@@ -237,12 +260,7 @@ cJSON *certificate_build(const cJSON *report, const certificate_inputs_t *in, ch
       add_file(bin, &rs, bin_in_profile ? ROOT_PROFILE : ROOT_BIN, in->client_binary, err, errlen) < 0)
     goto bad;
   cJSON_AddBoolToObject(client, "artefacts_declared", in->artefacts_declared);
-  cJSON *arts = cJSON_AddArrayToObject(client, "artefacts");
-  for (int i = 0; i < in->n_artefacts; i++) {
-    cJSON *e = file_entry(&rs, ROOT_PROFILE, in->artefacts[i], err, errlen);
-    if (!e) goto bad;
-    cJSON_AddItemToArray(arts, e);
-  }
+  cJSON_AddItemToObject(client, "artefacts", in->artefacts ? cJSON_Duplicate(in->artefacts, 1) : cJSON_CreateArray());
   if (in->vendor_profile) {
     cJSON *vp = cJSON_AddObjectToObject(c, "vendor_profile");
     cJSON_AddStringToObject(vp, "name", report_str(cJSON_GetObjectItemCaseSensitive(report, "vendor_profile"), "name"));
@@ -364,6 +382,13 @@ typedef struct verify {
   const certificate_verify_opts_t *opts;
   const cJSON *roots;       /* the certificate's: where the tester had them */
   char dir[N_ROOTS][PATH_MAX]; /* where they are here; "" when not here */
+  bool given[N_ROOTS];         /* named by --root, not found where the tester had it */
+  bool sig_bad;                /* the signature does not hold: no root but --root's is looked in */
+  /* Written by another bcsim version: what depends on the spec and the
+   * verdict rules (consistency, checks, waivers) is not re-checked, and a
+   * disagreement there is a note, not a rejection. */
+  bool other_version;
+  vendor_t *vendor;            /* the vendor profile, when its file is here, matches and loads */
   int bad, unchecked, checked;
 } verify_t;
 
@@ -389,9 +414,14 @@ static void find_roots(verify_t *v) {
     const char *tested = cJSON_GetStringValue(r) ? r->valuestring : "";
     if (given && is_dir(given)) {
       snprintf(v->dir[idx], PATH_MAX, "%s", given);
+      v->given[idx] = true;
       fprintf(v->o, "  root  %s: %s (given)\n", r->string, given);
     } else if (given) {
       fprintf(v->o, "  skip  root %s: %s is not a folder here\n", r->string, given);
+    } else if (v->sig_bad) {
+      /* A certificate nobody vouches for must not choose which local files verify reads. */
+      fprintf(v->o, "  skip  root %s: the signature does not hold, so the tester's folder is not looked in (--root %s=DIR)\n",
+              r->string, r->string);
     } else if (*tested && is_dir(tested)) {
       snprintf(v->dir[idx], PATH_MAX, "%s", tested);
       fprintf(v->o, "  root  %s: %s (where the tester had it; --root %s=DIR names another copy)\n", r->string, tested,
@@ -414,32 +444,59 @@ static bool path_below(const char *p) {
   return true;
 }
 
-/* Re-checks one {"root", "path", "sha256"} entry; quiet prints only what is not ok. */
-static void recheck(verify_t *v, const char *what, const cJSON *e, bool quiet) {
+#define FULL_MAX (PATH_MAX * 2)
+
+/* Re-checks one {"root", "path", "sha256"} entry; quiet prints only what is not ok.
+ * 1 when the local file matches (its path in full, if not NULL), 0 when it
+ * could not be re-checked, -1 when it is wrong. */
+static int recheck(verify_t *v, const char *what, const cJSON *e, bool quiet, char full[FULL_MAX]) {
   const char *root = report_str(e, "root"), *path = report_str(e, "path"), *want = report_str(e, "sha256");
   int r = root_index(root);
-  char full[PATH_MAX * 2], h[65];
+  char here[FULL_MAX], h[65];
+  if (!full) full = here;
   if (r < 0 || !path_below(path)) {
     fprintf(v->o, "  BAD   %s: \"%s\" in root \"%s\" is no path below a root\n", what, path, root);
     v->bad = 1;
-    return;
+    return -1;
   }
   if (!v->dir[r][0]) {
     fprintf(v->o, "  skip  %s: %s/%s, root %s is not here\n", what, root, path, root);
     v->unchecked++;
-    return;
+    return 0;
   }
-  snprintf(full, sizeof full, "%s/%s", v->dir[r], path);
+  snprintf(full, FULL_MAX, "%s/%s", v->dir[r], path);
   if (certificate_file_sha256(full, h) < 0) {
     fprintf(v->o, "  skip  %s: %s is not here, its hash is not rechecked\n", what, full);
     v->unchecked++;
-  } else if (strcmp(h, want) != 0) {
+    return 0;
+  }
+  if (strcmp(h, want) != 0 && r == ROOT_BIN && !v->given[r]) {
+    /* The tester's /usr/bin is not this machine's: another build of the interpreter is no tampering. */
+    fprintf(v->o, "  skip  %s: %s differs on this machine: pass --root bin=DIR with the tester's copy\n", what, full);
+    v->unchecked++;
+    return 0;
+  }
+  if (strcmp(h, want) != 0) {
     fprintf(v->o, "  BAD   %s: %s has SHA-256 %s, the certificate says %s\n", what, full, h, want);
     v->bad = 1;
-  } else {
-    v->checked++;
-    if (!quiet) fprintf(v->o, "  ok    %s: %s matches\n", what, full);
+    return -1;
   }
+  v->checked++;
+  if (!quiet) fprintf(v->o, "  ok    %s: %s matches\n", what, full);
+  return 1;
+}
+
+/* What a finding against the certificate is: "BAD", or under another bcsim version a "note". */
+static const char *bad_tag(const verify_t *v) { return v->other_version ? "note " : "BAD  "; }
+
+/* Ends a section of findings: rejected, or under another bcsim version, not re-checked. */
+static void found_wrong(verify_t *v, const char *what) {
+  if (!v->other_version) {
+    v->bad = 1;
+    return;
+  }
+  fprintf(v->o, "  skip  %s: judged by this bcsim's spec and rules, not by those of the bcsim that wrote it\n", what);
+  v->unchecked++;
 }
 
 /* The first place where want and got differ, as a path into them ("checks.fail"). */
@@ -502,17 +559,18 @@ static const char *due_verdict(const cJSON *s, char *why, size_t len) {
  * the verdict and waivers from the summary. Names the first disagreement. */
 static void check_consistency(verify_t *v, const cJSON *cert) {
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
-  int n = 0, wrong = 0;
+  int n = 0, wrong = 0, found = 0;
+  const char *tag = bad_tag(v);
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next, n++) {
     char why[256];
     const char *due = due_verdict(s, why, sizeof why);
     if (!why[0] && strcmp(due, report_str(s, "verdict")) == 0) continue;
     if (!wrong++)
-      fprintf(v->o, "  BAD   scenario %s: its verdict is \"%s\", but %s%s%s\n", report_str(s, "id"), report_str(s, "verdict"),
+      fprintf(v->o, "  %s scenario %s: its verdict is \"%s\", but %s%s%s\n", tag, report_str(s, "id"), report_str(s, "verdict"),
               why[0] ? why : "its checks make it \"", why[0] ? "" : due, why[0] ? "" : "\"");
   }
-  if (wrong > 1) fprintf(v->o, "  BAD   ... and %d more scenarios whose verdict does not follow from their checks\n", wrong - 1);
-  v->bad |= wrong > 0;
+  if (wrong > 1) fprintf(v->o, "  %s ... and %d more scenarios whose verdict does not follow from their checks\n", tag, wrong - 1);
+  found |= wrong > 0;
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cert, "summary");
   cJSON *again = cJSON_CreateObject();
   cJSON_AddItemToObject(again, "scenarios", scs ? cJSON_Duplicate(scs, 1) : cJSON_CreateArray());
@@ -521,58 +579,180 @@ static void check_consistency(verify_t *v, const cJSON *cert) {
   char path[256] = "";
   const cJSON *w = NULL, *g = NULL;
   if (first_diff(due, sum, path, sizeof path, &w, &g)) {
-    fprintf(v->o, "  BAD   summary: %s%s is ", *path ? "summary." : "", path);
+    fprintf(v->o, "  %s summary: %s%s is ", tag, *path ? "summary." : "", path);
     print_value(v->o, g);
     fputs(", but the scenarios make it ", v->o);
     print_value(v->o, w);
     fputc('\n', v->o);
-    v->bad = 1;
+    found = 1;
   }
   const char *verdict = report_str(cert, "verdict");
   const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(due, "waivers");
   if (strcmp(verdict, report_str(due, "verdict")) != 0) {
-    fprintf(v->o, "  BAD   verdict: \"%s\", but the scenarios make it \"%s\"\n", verdict, report_str(due, "verdict"));
-    v->bad = 1;
+    fprintf(v->o, "  %s verdict: \"%s\", but the scenarios make it \"%s\"\n", tag, verdict, report_str(due, "verdict"));
+    found = 1;
   } else if (!cJSON_Compare(waivers, cJSON_GetObjectItemCaseSensitive(cert, "waivers"), true)) {
-    fprintf(v->o, "  BAD   waivers: the list does not match the waived checks of the scenarios\n");
-    v->bad = 1;
+    fprintf(v->o, "  %s waivers: the list does not match the waived checks of the scenarios\n", tag);
+    found = 1;
   }
   /* A MUST waived without waive_must: a profile bcsim refuses, so not a run bcsim made. */
   for (const cJSON *e = waivers ? waivers->child : NULL; e; e = e->next) {
     const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(e, "requirements");
     for (const cJSON *r = reqs ? reqs->child : NULL; r; r = r->next) {
       if (spec_level(report_str(r, "id")) != SPEC_MUST || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "waive_must"))) continue;
-      fprintf(v->o, "  BAD   waiver \"%s\": waives MUST requirement %s without \"waive_must\", which bcsim refuses\n",
+      fprintf(v->o, "  %s waiver \"%s\": waives MUST requirement %s without \"waive_must\", which bcsim refuses\n", tag,
               report_str(e, "match"), report_str(r, "id"));
-      v->bad = 1;
+      found = 1;
     }
   }
-  if (!v->bad)
+  if (found) found_wrong(v, "consistency");
+  else if (v->other_version) {
+    fprintf(v->o, "  skip  consistent by this bcsim's spec and rules, which need not be those of the bcsim that wrote it\n");
+    v->unchecked++;
+  } else
     fprintf(v->o, "  ok    consistent: %d scenario verdicts follow from their checks, the summary from the scenarios, "
                   "the verdict \"%s\" from the summary (%d waivers)\n",
             n, verdict, cJSON_GetArraySize(waivers));
   cJSON_Delete(again);
 }
 
+/* A certificate check as its scenario file has it: the same requirement, class and level. */
+static const sc_check_t *file_check(const scenario_t *sc, const char *id) {
+  for (int i = 0; i < sc->n_checks; i++)
+    if (strcmp(sc->checks[i].id, id) == 0) return &sc->checks[i];
+  return NULL;
+}
+
+/* The checks a scenario lists are exactly its file's (with the built-in
+ * SC_UNKNOWN_ADDRESS_CHECK the loader adds), each with the file's
+ * requirement, class and level: none dropped, none made up. A scenario the
+ * harness could not run (an "error" without checks) lists none. 1 when
+ * compared and the same, else 0. */
+static int check_scenario_checks(verify_t *v, const cJSON *s, const char *full) {
+  const char *id = report_str(s, "id"), *tag = bad_tag(v);
+  char *text = scenario_read_file(full);
+  diag_t d;
+  scenario_t *sc = text ? scenario_parse(text, full, &d) : NULL;
+  free(text);
+  if (!sc) {
+    fprintf(v->o, "  skip  scenario %s: %s does not load with this bcsim, its checks are not compared with it\n", id, full);
+    v->unchecked++;
+    return 0;
+  }
+  const cJSON *ks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+  int n = cJSON_GetArraySize(ks), wrong = 0;
+  char why[256] = "";
+  if (strcmp(sc->id, id) != 0) {
+    snprintf(why, sizeof why, "its file is scenario \"%s\"", sc->id);
+    wrong = 1;
+  } else if (n == 0 && *report_str(s, "error")) {
+    scenario_free(sc);
+    return 1;
+  }
+  for (const cJSON *k = ks ? ks->child : NULL; k && !wrong; k = k->next) {
+    const char *kid = report_str(k, "id");
+    const sc_check_t *ck = file_check(sc, kid);
+    int twice = 0;
+    for (const cJSON *o = ks->child; o; o = o->next) twice += strcmp(report_str(o, "id"), kid) == 0;
+    if (!ck) snprintf(why, sizeof why, "it lists check \"%.64s\", which its file does not have", kid);
+    else if (twice > 1) snprintf(why, sizeof why, "it lists check \"%s\" %d times", kid, twice);
+    else if (strcmp(ck->requirement, report_str(k, "requirement")) != 0 || strcmp(check_class(ck), report_str(k, "class")) != 0 ||
+             strcmp(scenario_check_level(ck), report_str(k, "level")) != 0)
+      snprintf(why, sizeof why, "check \"%s\" is of requirement \"%s\" (%s, %s) in its file", kid, ck->requirement,
+               check_class(ck), scenario_check_level(ck));
+    wrong = why[0] != 0;
+  }
+  for (int i = 0; i < sc->n_checks && !wrong; i++) {
+    bool listed = false;
+    for (const cJSON *k = ks ? ks->child : NULL; k && !listed; k = k->next) listed = strcmp(report_str(k, "id"), sc->checks[i].id) == 0;
+    if (!listed) {
+      snprintf(why, sizeof why, "its file's check \"%s\" (%s) is not listed", sc->checks[i].id, sc->checks[i].requirement);
+      wrong = 1;
+    }
+  }
+  scenario_free(sc);
+  if (!wrong) return 1;
+  fprintf(v->o, "  %s scenario %s: %s\n", tag, id, why);
+  found_wrong(v, "checks");
+  return 0;
+}
+
+/* Every waiver the certificate lists (on a check, and in "waivers") is an
+ * entry of the vendor profile it hashes, the same in every field. */
+static void check_waivers(verify_t *v, const cJSON *cert) {
+  const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios"), *all = cJSON_GetObjectItemCaseSensitive(cert, "waivers");
+  int n = 0, wrong = 0;
+  const char *tag = bad_tag(v);
+  for (int pass = 0; pass < 2; pass++) {
+    for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
+      const cJSON *ks = cJSON_GetObjectItemCaseSensitive(s, "checks");
+      for (const cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(k, "waiver");
+        if (!w) continue;
+        if (!pass) n++;
+        else if (!vendor_has_waiver(v->vendor, w, report_str(s, "id"), report_str(k, "id"), report_str(k, "requirement")) &&
+                 !wrong++)
+          fprintf(v->o, "  %s waiver of %s/%s: \"%s\" is no entry of the vendor profile that covers it (match, reason, waive_must)\n",
+                  tag, report_str(s, "id"), report_str(k, "id"), report_str(w, "match"));
+      }
+    }
+    for (const cJSON *w = all ? all->child : NULL; w; w = w->next) {
+      if (!pass) n++;
+      else if (!vendor_has_waiver(v->vendor, w, NULL, NULL, NULL) && !wrong++)
+        fprintf(v->o, "  %s waiver \"%s\": no entry of the vendor profile (match, reason, waive_must)\n", tag, report_str(w, "match"));
+    }
+    if (!n) return;
+    if (pass) break;
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile"))) {
+      fprintf(v->o, "  %s waivers: %d waivers, but the certificate names no vendor profile\n", tag, n);
+      found_wrong(v, "waivers");
+      return;
+    }
+    if (!v->vendor) {
+      fprintf(v->o, "  skip  waivers: the vendor profile is not here, its %d waivers are not compared with it\n", n);
+      v->unchecked++;
+      return;
+    }
+  }
+  if (wrong > 1) fprintf(v->o, "  %s ... and %d more waivers not in the vendor profile\n", tag, wrong - 1);
+  if (wrong) found_wrong(v, "waivers");
+  else fprintf(v->o, "  ok    waivers: all %d are entries of the vendor profile\n", n);
+}
+
 /* Every file the certificate hashes, re-checked where its root is here. */
 static void check_files(verify_t *v, const cJSON *cert) {
   const cJSON *client = cJSON_GetObjectItemCaseSensitive(cert, "client");
-  recheck(v, "client profile", cJSON_GetObjectItemCaseSensitive(client, "profile"), false);
-  recheck(v, "client program", cJSON_GetObjectItemCaseSensitive(client, "binary"), false);
+  recheck(v, "client profile", cJSON_GetObjectItemCaseSensitive(client, "profile"), false, NULL);
+  recheck(v, "client program", cJSON_GetObjectItemCaseSensitive(client, "binary"), false, NULL);
   const cJSON *arts = cJSON_GetObjectItemCaseSensitive(client, "artefacts");
   int before = v->checked, bad = v->bad;
   v->bad = 0;
-  for (const cJSON *a = arts ? arts->child : NULL; a; a = a->next) recheck(v, "client artefact", a, true);
+  for (const cJSON *a = arts ? arts->child : NULL; a; a = a->next) recheck(v, "client artefact", a, true, NULL);
   if (!v->bad && v->checked > before) fprintf(v->o, "  ok    client artefacts: %d files match\n", v->checked - before);
   v->bad |= bad;
   const cJSON *vp = cJSON_GetObjectItemCaseSensitive(cert, "vendor_profile");
-  if (cJSON_IsObject(vp)) recheck(v, "vendor profile", vp, false);
+  char full[FULL_MAX];
+  if (cJSON_IsObject(vp) && recheck(v, "vendor profile", vp, false, full) == 1) {
+    diag_t d;
+    if (!(v->vendor = vendor_load(full, &d)))
+      fprintf(v->o, "  note  vendor profile: %s does not load with this bcsim (%s): its waivers are not compared with it\n",
+              full, d.msg);
+  }
+  int compared = 0;
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(cert, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     char what[300];
+    if (!scenario_id_valid(report_str(s, "id"))) {
+      fprintf(v->o, "  BAD   scenario \"%.80s%s\": not a scenario id (at most %d of a-z, 0-9, '-', '_', '.')\n",
+              report_str(s, "id"), strlen(report_str(s, "id")) > 80 ? "..." : "", SC_NAME - 1);
+      v->bad = 1;
+      continue;
+    }
     snprintf(what, sizeof what, "scenario %s", report_str(s, "id"));
-    recheck(v, what, s, false);
+    if (recheck(v, what, s, false, full) == 1) compared += check_scenario_checks(v, s, full);
   }
+  if (compared) fprintf(v->o, "  ok    checks: the checks of %d scenario%s are those of %s file%s\n", compared,
+                        compared == 1 ? "" : "s", compared == 1 ? "its" : "their", compared == 1 ? "" : "s");
   char set[65];
   scenario_set_sha256(scs, set);
   if (strcmp(set, report_str(cert, "scenario_set_sha256")) != 0) {
@@ -625,12 +805,21 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
     goto out;
   }
   fprintf(o, "%s:\n", cert_path);
-  v.bad |= signature_check(o, data, len, sig, v.opts->want_thumbprint);
+  v.sig_bad = signature_check(o, data, len, sig, v.opts->want_thumbprint) != 0;
+  v.bad |= v.sig_bad;
+  /* The spec levels and verdict rules verify judges by are its own build's. */
+  const cJSON *bcsim = cJSON_GetObjectItemCaseSensitive(cert, "bcsim");
+  v.other_version = strcmp(report_str(bcsim, "version"), buildinfo_version()) != 0;
+  if (v.other_version || strcmp(report_str(bcsim, "commit"), buildinfo_commit()) != 0)
+    fprintf(o, "  note  written by bcsim %.40s (commit %.60s); this is %s (commit %s): verify with the bcsim that wrote it "
+               "for a result that means anything%s\n",
+            report_str(bcsim, "version"), report_str(bcsim, "commit"), buildinfo_version(), buildinfo_commit(),
+            v.other_version ? " (its consistency, checks and waivers are not re-checked here)" : "");
   find_roots(&v);
   check_files(&v, cert);
+  check_waivers(&v, cert);
   check_consistency(&v, cert);
   const char *verdict = report_str(cert, "verdict");
-  const cJSON *bcsim = cJSON_GetObjectItemCaseSensitive(cert, "bcsim");
   if (v.bad) {
     fprintf(o, "REJECTED: the certificate is not to be trusted (verdict %s)\n", verdict);
     rc = 1;
@@ -651,6 +840,7 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
   if (rc == 0 || rc == CERTIFICATE_PARTIAL)
     fprintf(o, "note: it remains the signer's own attestation; bcsim did not run the test again (docs/certification.md)\n");
 out:
+  vendor_free(v.vendor);
   cJSON_Delete(cert);
   cJSON_Delete(sig);
   return rc;

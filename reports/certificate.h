@@ -29,8 +29,7 @@
 typedef struct certificate_inputs {
   const char *client_profile;   /* path of the client profile */
   const char *client_binary;    /* resolved path of the program it runs */
-  const char *const *artefacts; /* the client's own files (harness/artefacts.h) */
-  int n_artefacts;
+  const cJSON *artefacts;       /* the client's own files, hashed before the run (certificate_artefacts) */
   bool artefacts_declared;      /* named by the profile's "artefacts", not its whole folder */
   const char *vendor_profile;   /* path, or NULL */
   const char *suite_root;       /* the folder scenario files are named from (certificate_common_root) */
@@ -44,6 +43,14 @@ void certificate_now(char date[32]);
 /* The deepest folder that holds every one of the files (resolved), into out:
  * the suite root of a run. 0, or -1 when a file cannot be resolved. */
 int certificate_common_root(const char *const *paths, int n, char out[PATH_MAX]);
+
+/* The client's artefacts (harness/artefacts.h) as the certificate lists
+ * them: {"root": "profile", "path", "sha256"} each, relative to the folder
+ * of the client profile at profile_path. bcsim run calls it before any lab
+ * starts, so the hashes are of the files the client ran with. A new array,
+ * or NULL with err set: a file that cannot be hashed, or that resolves
+ * outside the profile's folder (a symbolic link out of it). */
+cJSON *certificate_artefacts(const char *profile_path, const char *const *paths, int n, char *err, size_t errlen);
 
 /* Builds the certificate of a finished run's report. Returns a new object,
  * or NULL with err set (a file that cannot be hashed, or lies outside its root). */

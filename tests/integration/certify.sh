@@ -3,6 +3,7 @@
 # 1. a vendor profile that waives a MUST requirement without "waive_must" is
 #    refused (exit 2, file:line:col); with it, the run is pass-with-waivers
 #    (exit 4) everywhere a verdict is shown, and the certificate lists the waiver;
+#    an artefact linking out of the profile's folder is refused before any lab;
 # 2. the certificate of a Python client hashes its .py file: one byte changed
 #    changes the certificate; copies of the suite, the profile's folder and the
 #    vendor file in another folder verify --strict with --root; a missing file
@@ -35,6 +36,15 @@ J
 grep -q "v.json:2:.*waives MUST requirement BC-CFG-02" "$T/err" || fail "no file:line:col naming the MUST: $(cat "$T/err")"
 grep -q "docs/vendor-profile.md" "$T/err" || fail "the refusal gives no hint to docs/vendor-profile.md"
 [ ! -e "$T/refused" ] || fail "a refused vendor profile still started a run"
+
+# An artefact that leads out of the profile's folder (a symbolic link): refused before any lab.
+echo "not the client's" > "$T/outside.txt"
+ln -s "$T/outside.txt" "$T/client/leak"
+"$BCSIM" run --client "$T/client/netclient.json" --out "$T/leaked" "$T/suite" > "$T/out" 2> "$T/err"
+[ $? = 2 ] || fail "an artefact linking out of the profile's folder was not refused (exit 2): $(cat "$T/err")"
+grep -q "outside.txt is not below the profile root" "$T/err" || fail "the refusal does not name the file: $(cat "$T/err")"
+[ ! -e "$T/leaked" ] || fail "a refused artefact still started a run"
+rm "$T/client/leak"
 
 sed 's/"reason"/"waive_must": true, "reason"/' "$T/vendor/v.json" > "$T/v.tmp" && mv "$T/v.tmp" "$T/vendor/v.json"
 "$BCSIM" run --client "$T/client/netclient.json" --vendor-profile "$T/vendor/v.json" --sign-key "$T/vendor.key" \
