@@ -26,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <resolv.h>
 
 #include "sim/client/cconfig.h"
 #include "sim/client/session.h"
@@ -163,11 +161,6 @@ static int cmd_run(int argc, char **argv) {
     fprintf(stderr, "bcsim-client: started (keepalive %d ms, timeout %d ms, retries %d, backoff %d ms%s%s)\n",
             t.keepalive_ms, t.timeout_ms, t.retries, t.backoff_ms, defect ? ", defect " : "",
             defect ? defects[defect - 1].name : "");
-    if (defect == CC_DEFECT_NO_TCP_FALLBACK) {
-      /* glibc's own switch: take a truncated answer as it is. */
-      res_init();
-      _res.options |= RES_IGNTC;
-    }
     cc_session_start(s);
     event_base_dispatch(base);
     rc = 0;

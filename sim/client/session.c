@@ -16,14 +16,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <ldns/ldns.h>
 #include <openssl/x509_vfy.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <unistd.h>
+
+#include "sim/client/resolve.h"
 
 #define MAX_NAMES 8
-#define MAX_ADDRS 16
+#define MAX_ADDRS CC_MAX_ADDRS
 
 typedef enum { MODE_CLOUD, MODE_BC } mode_t_;
 
@@ -55,7 +53,15 @@ struct cc_session {
   struct evhttp *probe;
   int failures; /* consecutive failures, for the backoff */
   struct evhttp_connection *checking; /* the failback check of the cloud, in flight */
-  void *exit_lookup;                  /* its name lookup, in flight */
+  cc_resolver_t *resolver;
+  cc_lookup_t *lookup;      /* the lookup the sequence waits for, in flight */
+  cc_lookup_t *exit_lookup; /* the failback check's lookup, in flight beside the tunnel */
+  struct {                  /* what post_to sends once its host resolves */
+    char host[300], sni[300], path[64];
+    SSL_CTX *ctx;
+    cJSON *body;
+    done_fn done;
+  } post;
   char exit_assertion[256];           /* a new user's failback check: the cloud SP's assertion */
   struct req_ctx *requests;           /* in flight (see req_ctx) */
   bool new_user;                      /* no enrollment yet: c2site, enroll first */
@@ -292,36 +298,46 @@ static cJSON *device_body(cc_session_t *s) {
   return b;
 }
 
-/* The system resolver, as an ordinary application uses it. */
-static int resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-  int n = 0;
-  if (getaddrinfo(name, "443", &hints, &res) != 0) return -1;
-  for (struct addrinfo *a = res; a && n < max; a = a->ai_next) {
-    char buf[INET6_ADDRSTRLEN];
-    const void *p = a->ai_family == AF_INET ? (void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
-                                            : (void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
-    if (!inet_ntop(a->ai_family, p, buf, sizeof buf)) continue;
-    int dup = 0;
-    for (int i = 0; i < n; i++) dup = dup || strcmp(out[i], buf) == 0;
-    if (!dup) snprintf(out[n++], INET6_ADDRSTRLEN, "%s", buf);
+/* Starts the lookup the sequence waits for (one at a time; a newer one
+ * replaces an older). -1 if it could not start: done is then not called. */
+static int start_lookup(cc_session_t *s, const char *name, cc_resolved_fn done) {
+  cc_lookup_cancel(s->lookup);
+  s->lookup = name[0] ? cc_resolve(s->resolver, name, done, s) : NULL;
+  return s->lookup ? 0 : -1;
+}
+
+static void post_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  cJSON *body = s->post.body;
+  s->lookup = NULL;
+  s->post.body = NULL;
+  if (n < 1 || !(s->pending = tls_connect(s, addrs[0], s->post.sni, s->post.sni, s->post.ctx))) {
+    cJSON_Delete(body);
+    s->post.done(s, 0, NULL);
+    return;
   }
-  freeaddrinfo(res);
-  return n;
+  if (send_req(s, s->pending, EVHTTP_REQ_POST, s->post.host, s->post.path, body, s->post.done) < 0)
+    s->post.done(s, 0, NULL);
 }
 
 /* POSTs body (consumed) to https://host/path: host resolved with the system
- * resolver, TLS with SNI and expected name `sni` against ctx. A failure
- * before the request leaves reaches done() as status 0, like a lost answer. */
+ * resolver (off the loop), TLS with SNI and expected name sni against ctx. A
+ * failure before the request leaves reaches done() as status 0, like a lost
+ * answer. */
 static void post_to(cc_session_t *s, const char *host, const char *sni, SSL_CTX *ctx, const char *path, cJSON *body,
                     done_fn done) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
-  if (!host[0] || resolve(host, addrs, MAX_ADDRS) < 1 || !(s->pending = tls_connect(s, addrs[0], sni, sni, ctx))) {
-    cJSON_Delete(body);
+  cJSON_Delete(s->post.body);
+  snprintf(s->post.host, sizeof s->post.host, "%s", host);
+  snprintf(s->post.sni, sizeof s->post.sni, "%s", sni);
+  snprintf(s->post.path, sizeof s->post.path, "%s", path);
+  s->post.ctx = ctx;
+  s->post.body = body;
+  s->post.done = done;
+  if (start_lookup(s, host, post_resolved) < 0) {
+    cJSON_Delete(s->post.body);
+    s->post.body = NULL;
     done(s, 0, NULL);
-    return;
   }
-  if (send_req(s, s->pending, EVHTTP_REQ_POST, host, path, body, done) < 0) done(s, 0, NULL);
 }
 
 /* ---- the tunnel, wherever it is ---- */
@@ -427,18 +443,46 @@ static void se_tunnel_done(cc_session_t *s, int status, cJSON *body) {
   else s->se_attempts = 0;
 }
 
-static void se_connect(cc_session_t *s) {
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+static void se_open(cc_session_t *s) {
   const char *se = s->ses[s->se_idx];
-  say("connecting to Service Edge %s (attempt %d)", se, s->se_attempts + 1);
-  /* Reconnects use the address learnt while the cloud was healthy: when the
-   * cloud is down, public names may not resolve at all. */
-  if (!s->se_addr[s->se_idx][0] && resolve(se, addrs, MAX_ADDRS) > 0)
-    snprintf(s->se_addr[s->se_idx], INET6_ADDRSTRLEN, "%s", addrs[0]);
   if (!s->se_addr[s->se_idx][0] || !(s->pending = tls_connect(s, s->se_addr[s->se_idx], se, se, s->cloud_ctx)) ||
       send_req(s, s->pending, EVHTTP_REQ_POST, se, "/v1/tunnel", device_body(s), se_tunnel_done) < 0) {
     se_failed(s);
   }
+}
+
+static void se_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  if (n > 0) snprintf(s->se_addr[s->se_idx], INET6_ADDRSTRLEN, "%s", addrs[0]);
+  se_open(s);
+}
+
+static void se_connect(cc_session_t *s) {
+  const char *se = s->ses[s->se_idx];
+  say("connecting to Service Edge %s (attempt %d)", se, s->se_attempts + 1);
+  /* Reconnects use the address learnt while the cloud was healthy: when the
+   * cloud is down, public names may not resolve at all. */
+  if (s->se_addr[s->se_idx][0] || start_lookup(s, se, se_resolved) < 0) se_open(s);
+}
+
+/* Learns the address of each Service Edge from se_idx on, one lookup after
+ * the other, while the cloud is healthy; then connects to the first. */
+static void learn_ses(cc_session_t *s);
+
+static void learnt_se(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  if (n > 0) snprintf(s->se_addr[s->se_idx], INET6_ADDRSTRLEN, "%s", addrs[0]);
+  s->se_idx++;
+  learn_ses(s);
+}
+
+static void learn_ses(cc_session_t *s) {
+  while (s->se_idx < s->n_ses && start_lookup(s, s->ses[s->se_idx], learnt_se) < 0) s->se_idx++;
+  if (s->se_idx < s->n_ses) return; /* learnt_se goes on */
+  s->se_idx = s->se_attempts = 0;
+  se_connect(s);
 }
 
 static void route_done(cc_session_t *s, int status, cJSON *body) {
@@ -449,10 +493,6 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
   memset(s->se_addr, 0, sizeof s->se_addr);
   for (const cJSON *it = list ? list->child : NULL; it && s->n_ses < MAX_NAMES; it = it->next)
     if (cJSON_IsString(it) && strlen(it->valuestring) < 256) snprintf(s->ses[s->n_ses++], 256, "%s", it->valuestring);
-  for (int i = 0; status == 200 && i < s->n_ses; i++) {
-    char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
-    if (resolve(s->ses[i], addrs, MAX_ADDRS) > 0) snprintf(s->se_addr[i], INET6_ADDRSTRLEN, "%s", addrs[0]);
-  }
   if (status != 200 || s->n_ses == 0) {
     say("broker failed (status %d)", status);
     if (++s->se_attempts >= s->t.retries) {
@@ -463,8 +503,8 @@ static void route_done(cc_session_t *s, int status, cJSON *body) {
     }
     return;
   }
-  s->se_idx = s->se_attempts = 0;
-  se_connect(s);
+  s->se_idx = 0;
+  learn_ses(s);
 }
 
 /* ---- failback: the exit signal ---- */
@@ -510,63 +550,22 @@ static void exit_portal_done(cc_session_t *s, int status, cJSON *body) {
   cloud_route(s);
 }
 
-/* The cloud check runs while the PSE tunnel carries traffic, so its lookups
- * must not block the loop: getaddrinfo runs on a thread of its own, and the
- * answer comes back through a pipe. One lookup at a time. */
-typedef void (*lookup_fn)(cc_session_t *s, const char *addr);
-typedef struct lookup {
-  cc_session_t *s;
-  char name[300];
-  char addr[INET6_ADDRSTRLEN]; /* "" if it failed */
-  int fds[2];
-  struct event *ev;
-  lookup_fn done;
-} lookup_t;
+/* The cloud check runs while the PSE tunnel carries traffic, beside the
+ * sequence: its lookups are its own (exit_lookup), one at a time. done gets
+ * the first address, or "". */
+static void exit_portal_known(cc_session_t *s, const char *addr);
+static void exit_cloud_known(cc_session_t *s, const char *addr);
 
-static void *lookup_thread(void *arg) {
-  lookup_t *l = arg;
-  char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
-  if (resolve(l->name, addrs, MAX_ADDRS) > 0) snprintf(l->addr, sizeof l->addr, "%s", addrs[0]);
-  (void)!write(l->fds[1], "x", 1);
-  return NULL;
-}
-
-static void lookup_finished(evutil_socket_t fd, short what, void *arg) {
-  lookup_t *l = arg;
-  cc_session_t *s = l->s;
-  char addr[INET6_ADDRSTRLEN];
-  lookup_fn done = l->done;
-  snprintf(addr, sizeof addr, "%s", l->addr);
-  event_free(l->ev);
-  close(l->fds[0]);
-  close(l->fds[1]);
-  free(l);
+static void exit_portal_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
   s->exit_lookup = NULL;
-  done(s, addr);
+  exit_portal_known(s, n > 0 ? addrs[0] : "");
 }
 
-/* Resolves name on a thread; done gets its first address, or "". -1 if it could not start. */
-static int lookup_async(cc_session_t *s, const char *name, lookup_fn done) {
-  lookup_t *l = calloc(1, sizeof *l);
-  pthread_t tid;
-  if (!l || pipe2(l->fds, O_CLOEXEC) < 0) {
-    free(l);
-    return -1;
-  }
-  l->s = s;
-  l->done = done;
-  snprintf(l->name, sizeof l->name, "%s", name);
-  l->ev = event_new(s->base, l->fds[0], EV_READ, lookup_finished, l);
-  if (!l->ev || event_add(l->ev, NULL) < 0 || pthread_create(&tid, NULL, lookup_thread, l) != 0) {
-    if (l->ev) event_free(l->ev);
-    close(l->fds[0]);
-    close(l->fds[1]);
-    free(l);
-    return -1;
-  }
-  pthread_detach(tid);
-  s->exit_lookup = l;
-  return 0;
+static void exit_cloud_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->exit_lookup = NULL;
+  exit_cloud_known(s, n > 0 ? addrs[0] : "");
 }
 
 static void exit_portal_known(cc_session_t *s, const char *addr) {
@@ -591,7 +590,8 @@ static void exit_sp_done(cc_session_t *s, int status, cJSON *body) {
     return;
   }
   snprintf(s->exit_assertion, sizeof s->exit_assertion, "%s", a);
-  if (lookup_async(s, s->cfg->portal, exit_portal_known) < 0) say("cannot look up the portal: staying on the PSE");
+  if (!(s->exit_lookup = cc_resolve(s->resolver, s->cfg->portal, exit_portal_resolved, s)))
+    say("cannot look up the portal: staying on the PSE");
 }
 
 static void exit_cloud_known(cc_session_t *s, const char *addr) {
@@ -612,7 +612,7 @@ static void exit_check(cc_session_t *s) {
   if (s->checking || s->exit_lookup) return;
   /* The broker is asked fresh: reachable means DNS, routing and TLS all work again.
    * A new user enrolled through BC has no broker: it asks the cloud SP. */
-  (void)lookup_async(s, s->broker[0] ? s->broker : s->cfg->cloud_sp, exit_cloud_known);
+  s->exit_lookup = cc_resolve(s->resolver, s->broker[0] ? s->broker : s->cfg->cloud_sp, exit_cloud_resolved, s);
 }
 
 static void cloud_route(cc_session_t *s) {
@@ -785,61 +785,17 @@ static void cloud_sp_login(cc_session_t *s) {
   post_to(s, s->cfg->cloud_sp, s->cfg->cloud_sp, s->cloud_ctx, "/v1/saml/login", body, cloud_sp_done);
 }
 
-/* The accept-spoofed defect's own resolver: one UDP query, and the first
- * datagram back is the answer, whatever its ID or question. */
-static int naive_resolve(const char *name, char out[][INET6_ADDRSTRLEN], int max) {
-  char line[256], ns[INET6_ADDRSTRLEN] = "";
-  FILE *rf = fopen("/etc/resolv.conf", "re");
-  while (rf && fgets(line, sizeof line, rf) && !ns[0]) sscanf(line, "nameserver %45s", ns);
-  if (rf) fclose(rf);
-  ldns_pkt *q = NULL, *a = NULL;
-  uint8_t *wire = NULL, buf[4096];
-  size_t len = 0;
-  int fd = -1, n = 0;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
-  if (!ns[0] || inet_pton(AF_INET, ns, &sa.sin_addr) != 1 ||
-      ldns_pkt_query_new_frm_str(&q, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK ||
-      ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
-      connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || send(fd, wire, len, 0) < 0)
-    goto out;
-  struct timeval tv = {1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ssize_t got = recv(fd, buf, sizeof buf, 0);
-  if (got <= 0 || ldns_wire2pkt(&a, buf, (size_t)got) != LDNS_STATUS_OK) goto out;
-  ldns_rr_list *ans = ldns_pkt_answer(a);
-  for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans) && n < max; i++) {
-    ldns_rr *rr = ldns_rr_list_rr(ans, i);
-    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A || ldns_rr_rd_count(rr) < 1) continue;
-    char *txt = ldns_rdf2str(ldns_rr_rdf(rr, 0));
-    if (txt) snprintf(out[n++], INET6_ADDRSTRLEN, "%s", txt);
-    free(txt);
-  }
-out:
-  if (fd >= 0) close(fd);
-  free(wire);
-  ldns_pkt_free(q);
-  ldns_pkt_free(a);
-  return n > 0 ? n : -1;
+static const char *pcc_name(cc_session_t *s) {
+  return s->defect == CC_DEFECT_WRONG_PCC_NAME ? s->cfg->sni_enrolled : s->cfg->pcc_dns_name;
 }
 
-static void enter_bc(cc_session_t *s) {
-  s->mode = MODE_BC;
-  char probe[MAX_ADDRS][INET6_ADDRSTRLEN];
-  if (s->defect == CC_DEFECT_OFFLINE_GATE && resolve(s->broker[0] ? s->broker : s->cfg->cloud_sp, probe, MAX_ADDRS) < 1) {
-    /* The defect: no public name resolves, so it takes the whole network for down and waits. */
-    say("public names do not resolve: we seem to be offline; not entering BC yet");
-    after(s, retry_delay(s), enter_bc);
-    return;
-  }
-  if (s->defect == CC_DEFECT_IGNORE_TTL && s->n_pcc > 0) {
-    /* The defect keeps what it learnt the first time, TTL or not. */
-    s->pcc_idx = 0;
-    pcc_connect(s);
-    return;
-  }
-  const char *pcc_name = s->defect == CC_DEFECT_WRONG_PCC_NAME ? s->cfg->sni_enrolled : s->cfg->pcc_dns_name;
-  if (s->defect == CC_DEFECT_ACCEPT_SPOOFED) s->n_pcc = naive_resolve(pcc_name, s->pcc_addrs, MAX_ADDRS);
-  else s->n_pcc = resolve(pcc_name, s->pcc_addrs, MAX_ADDRS);
+/* The addresses of the PCC name are in: the defects that bend them, then the
+ * first PCC. */
+static void pcc_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  s->n_pcc = n > 0 ? n : 0;
+  if (n > 0) memcpy(s->pcc_addrs, addrs, (size_t)n * sizeof s->pcc_addrs[0]);
   if (s->defect == CC_DEFECT_SKIP_FIRST_ADDRESS && s->n_pcc > 1) {
     memmove(s->pcc_addrs[0], s->pcc_addrs[1], (size_t)(s->n_pcc - 1) * sizeof s->pcc_addrs[0]);
     s->n_pcc--;
@@ -856,17 +812,53 @@ static void enter_bc(cc_session_t *s) {
     }
   }
   if (s->n_pcc < 1 && s->defect == CC_DEFECT_DNS_GIVE_UP) {
-    say("resolving %s failed; the defect gives up", pcc_name);
+    say("resolving %s failed; the defect gives up", pcc_name(s));
     return;
   }
   if (s->n_pcc < 1) {
-    say("resolving %s failed; retrying after backoff", pcc_name);
+    say("resolving %s failed; retrying after backoff", pcc_name(s));
     after(s, retry_delay(s), enter_bc);
     return;
   }
   say("%s has %d address(es)", s->cfg->pcc_dns_name, s->n_pcc);
   s->pcc_idx = 0;
   pcc_connect(s);
+}
+
+static void resolve_pcc(cc_session_t *s) {
+  if (s->defect == CC_DEFECT_IGNORE_TTL && s->n_pcc > 0) {
+    /* The defect keeps what it learnt the first time, TTL or not. */
+    s->pcc_idx = 0;
+    pcc_connect(s);
+    return;
+  }
+  cc_lookup_cancel(s->lookup);
+  /* The accept-spoofed defect asks with a resolver of its own, which takes any answer. */
+  s->lookup = s->defect == CC_DEFECT_ACCEPT_SPOOFED ? cc_resolve_naive(s->resolver, pcc_name(s), pcc_resolved, s)
+                                                    : cc_resolve(s->resolver, pcc_name(s), pcc_resolved, s);
+  if (!s->lookup) pcc_resolved(s, -1, NULL);
+}
+
+static void offline_gate_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  if (n < 1) {
+    /* The defect: no public name resolves, so it takes the whole network for down and waits. */
+    say("public names do not resolve: we seem to be offline; not entering BC yet");
+    after(s, retry_delay(s), enter_bc);
+    return;
+  }
+  resolve_pcc(s);
+}
+
+static void enter_bc(cc_session_t *s) {
+  s->mode = MODE_BC;
+  if (s->defect == CC_DEFECT_OFFLINE_GATE) {
+    if (start_lookup(s, s->broker[0] ? s->broker : s->cfg->cloud_sp, offline_gate_resolved) < 0)
+      offline_gate_resolved(s, -1, NULL);
+    return;
+  }
+  resolve_pcc(s);
 }
 
 /* ---- the app probe: a local HTTP port, served through the tunnel ---- */
@@ -930,9 +922,11 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   }
   s->timer = evtimer_new(base, on_timer, s);
   s->probe = evhttp_new(base);
-  if (!s->cloud_ctx || !s->bc_ctx || !s->timer || !s->probe ||
+  cc_resolver_opts_t ropts = {.ignore_tc = defect == CC_DEFECT_NO_TCP_FALLBACK};
+  s->resolver = cc_resolver_new(base, &ropts);
+  if (!s->cloud_ctx || !s->bc_ctx || !s->timer || !s->probe || !s->resolver ||
       (probe_port > 0 && evhttp_bind_socket(s->probe, "127.0.0.1", (ev_uint16_t)probe_port) < 0)) {
-    say("setting up the client failed (CA certificates or probe port %d)", probe_port);
+    say("setting up the client failed (CA certificates, the resolver or probe port %d)", probe_port);
     cc_session_free(s);
     return NULL;
   }
@@ -951,6 +945,8 @@ void cc_session_free(cc_session_t *s) {
   if (s->pending) evhttp_connection_free(s->pending);
   if (s->tun) evhttp_connection_free(s->tun);
   if (s->checking) evhttp_connection_free(s->checking);
+  cc_resolver_free(s->resolver); /* cancels s->lookup and s->exit_lookup */
+  cJSON_Delete(s->post.body);
   if (s->probe) evhttp_free(s->probe);
   if (s->timer) event_free(s->timer);
   while (s->requests) forget_request(s, s->requests);

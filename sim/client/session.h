@@ -2,7 +2,8 @@
  *
  * Normal times: broker -> Service Edge tunnel with keepalives. On loss it
  * reconnects to the same Service Edge, then the next one, `retries` times
- * each; then it resolves the PCC DNS name with the system resolver, tries
+ * each; then it resolves the PCC DNS name with the system resolver (off the
+ * event loop: sim/client/resolve.h), tries
  * each PCC address in turn with TLS (SNI c2.<bc_domain>, chain to the BC SP
  * CA, name, validity, TLS 1.2+), follows the redirect to a PSE and opens a
  * tunnel there. A local HTTP port serves the app probe through the current
