@@ -33,20 +33,24 @@ static const char *scenario_var(void *ctx, const char *name) {
   return NULL;
 }
 
+/* Expands ${vars} in one string item, in place; an unknown variable is an error at path. */
+static bool expand_string(jsonv_t *v, cJSON *item, const char *path) {
+  char msg[512], bad[128];
+  char *x = strv_expand(item->valuestring, scenario_var, SC(v), bad, sizeof bad);
+  if (!x) {
+    snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
+    return jsonv_fail(v, path, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
+  }
+  cJSON_SetValuestring(item, x);
+  free(x);
+  return true;
+}
+
 /* Expands ${vars} in every string of a match value (alternatives and
  * operators too), in place. Types are match_validate's business. */
 static bool expand_match(jsonv_t *v, cJSON *value, const char *path) {
-  char kpath[300], msg[512], bad[128];
-  if (cJSON_IsString(value)) {
-    char *x = strv_expand(value->valuestring, scenario_var, SC(v), bad, sizeof bad);
-    if (!x) {
-      snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
-      return jsonv_fail(v, path, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
-    }
-    cJSON_SetValuestring(value, x);
-    free(x);
-    return true;
-  }
+  char kpath[300];
+  if (cJSON_IsString(value)) return expand_string(v, value, path);
   bool ok = true;
   int i = 0;
   for (cJSON *it = value->child; it; it = it->next, i++) {
@@ -145,14 +149,7 @@ static bool parse_params(jsonv_t *v, const cJSON *s, const char *path, const cat
       return jsonv_fail(v, kpath, false, "a whole number", "parameter must be a whole number");
     if (p->type == CAT_STR) {
       if (!cJSON_IsString(it)) return jsonv_fail(v, kpath, false, "a string", "parameter must be a string");
-      char bad[128];
-      char *x = strv_expand(it->valuestring, scenario_var, SC(v), bad, sizeof bad);
-      if (!x) {
-        snprintf(msg, sizeof msg, "unknown variable ${%s}", bad);
-        return jsonv_fail(v, kpath, false, "variables: ${bc_domain}, ${cloud_domain}", msg);
-      }
-      cJSON_SetValuestring(it, x);
-      free(x);
+      if (!expand_string(v, it, kpath)) return false;
     }
   }
   return true;
