@@ -18,12 +18,25 @@ static const check_result_t *anchor_check(const char *anchor, const check_result
   return NULL;
 }
 
-/* When a step anchor happened ("start", a step, "<step>.off"), or -1 if it never did. */
-static int64_t step_time(const char *anchor, const tl_t *tl) {
+/* What one judging looks at: the events up to horizon_us. The final
+ * judgement sees them all (CHECK_ALL); a running scenario asks, with the
+ * horizon behind which every event has arrived, whether it is decided. */
+typedef struct judging {
+  const scenario_t *sc;
+  const tl_t *tl;
+  bool speaks_session;
+  int64_t horizon_us;
+} judging_t;
+
+#define CHECK_ALL INT64_MAX
+
+/* When a step anchor happened ("start", a step, "<step>.off"), or -1 if it
+ * had not by the horizon. */
+static int64_t step_time(const char *anchor, const tl_t *tl, int64_t horizon_us) {
   if (strcmp(anchor, "start") == 0) return 0;
   char step[SC_NAME];
   bool off = scenario_anchor_off(anchor, step, sizeof step);
-  for (size_t i = 0; i < tl_count(tl); i++) {
+  for (size_t i = 0; i < tl_count(tl) && tl_at(tl, i)->t_us <= horizon_us; i++) {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "step");
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(tl_at(tl, i)->obj, "type");
     if (!cJSON_IsString(s) || strcmp(s->valuestring, step) != 0 || !cJSON_IsString(ty)) continue;
@@ -42,12 +55,12 @@ typedef struct window_scan {
   int64_t close_a_us, close_b_us;
 } window_scan_t;
 
-static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t to, int need, int cap,
-                        window_scan_t *w, cJSON *hits) {
+static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t to, int64_t horizon_us, int need,
+                        int cap, window_scan_t *w, cJSON *hits) {
   const cJSON *prev = NULL;
   int64_t prev_us = -1;
   *w = (window_scan_t){0, -1, -1, -1, NULL, NULL, NULL, -1, -1};
-  for (size_t i = 0; i < tl_count(tl); i++) {
+  for (size_t i = 0; i < tl_count(tl) && tl_at(tl, i)->t_us <= horizon_us; i++) {
     const tl_event_t *e = tl_at(tl, i);
     if (!check_event_matches(e->obj, ck->event, ck->match)) continue;
     if (e->t_us < from || e->t_us > to) {
@@ -75,8 +88,10 @@ static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
  * happened (a forbidden or extra event, two events too close) or on what did
  * not (too few matches); only what did not is weakened by a timeline that
  * dropped events. */
-static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int64_t until, int64_t end_us,
-                        bool planned_to_fit, check_result_t *res, const char *match_text) {
+static void eval_window(const judging_t *j, const sc_check_t *ck, int64_t from, int64_t until, bool planned_to_fit,
+                        check_result_t *res, const char *match_text) {
+  const tl_t *tl = j->tl;
+  int64_t end_us = j->sc->duration_ms * 1000;
   int64_t to = ck->within_ms > 0 ? from + ck->within_ms * 1000 : until;
   int64_t window_end = to < end_us ? to : end_us;
   cJSON_AddNumberToObject(res->evidence, "window_from", (double)from / 1e6);
@@ -85,7 +100,7 @@ static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
   int need = ck->kind == SC_CHECK_EXPECT ? (ck->min > 0 ? ck->min : 1) : 0;
   int cap = ck->kind == SC_CHECK_LIMIT ? ck->max : ck->kind == SC_CHECK_FORBID ? 0 : ck->max > 0 ? ck->max : -1;
   window_scan_t w;
-  scan_window(ck, tl, from, to, need, cap, &w, hits);
+  scan_window(ck, tl, from, to, j->horizon_us, need, cap, &w, hits);
   cJSON_AddNumberToObject(res->evidence, "count", w.n_in);
   const char *when = ck->after;
   char span[SC_NAME + 16], gap[32];
@@ -179,6 +194,11 @@ static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
                ck->min_gap_ms > 0 ? ", each at least " : "", ck->min_gap_ms > 0 ? gap : "",
                ck->min_gap_ms > 0 ? " after the last" : "");
   }
+  /* Final once the whole window is behind the horizon, or once what decided it can only be added to:
+   * a forbidden or extra event, two too close, or enough matches when no maximum or gap is set. */
+  bool by_presence = res->verdict == VERDICT_FAIL && !short_count;
+  bool met_for_good = res->verdict == VERDICT_PASS && ck->kind == SC_CHECK_EXPECT && cap < 0 && ck->min_gap_ms == 0;
+  res->settled = res->settled && (to <= j->horizon_us || by_presence || met_for_good);
   /* Past the first dropped event the timeline is not whole: an absence there proves nothing (a pass
    * says nothing else happened; a short count that nothing more did). A presence still does. */
   int64_t drop = tl_first_drop(tl);
@@ -198,9 +218,11 @@ static void eval_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
 
 /* When anchor happened: 0 with *t; 1 when it cannot be judged (res says
  * why); -1 when a step never ran (the harness's fault; res says so). */
-static int anchor_at(const char *anchor, const char *role, const tl_t *tl, const check_result_t *done, int n_done,
+static int anchor_at(const judging_t *j, const char *anchor, const char *role, const check_result_t *done, int n_done,
                      const sc_check_t *ck, int64_t *t, check_result_t *res) {
   const check_result_t *a = anchor_check(anchor, done, n_done);
+  /* Judged on an anchor that is final, this check is final too; else it waits for it. */
+  res->settled = res->settled && (!a || a->settled);
   if (a && a->verdict == VERDICT_FAIL) {
     /* The anchor's failure already names its requirement; this check must not fail a second one. */
     snprintf(res->message, sizeof res->message, "not judged: its %s anchor \"%s\" failed, so %s could not be judged", role,
@@ -212,28 +234,31 @@ static int anchor_at(const char *anchor, const char *role, const tl_t *tl, const
              "not judged: its %s anchor \"%s\" was not judged, so %s could not be judged either", role, anchor, ck->id);
     return 1;
   }
-  *t = a ? a->matched_us : step_time(anchor, tl);
+  *t = a ? a->matched_us : step_time(anchor, j->tl, j->horizon_us);
   if (*t >= 0) return 0;
+  res->settled = false; /* the step may still come */
   snprintf(res->message, sizeof res->message, "step \"%s\" never happened, so %s could not be judged", anchor, ck->id);
   return -1;
 }
 
-static void eval_one(const scenario_t *sc, const sc_check_t *ck, const tl_t *tl, bool speaks_session, check_result_t *res,
-                     const check_result_t *done, int n_done) {
-  int64_t end_us = sc->duration_ms * 1000, planned_from = scenario_step_planned_ms(sc, ck->after);
+static void eval_one(const judging_t *j, const sc_check_t *ck, check_result_t *res, const check_result_t *done,
+                     int n_done) {
+  const scenario_t *sc = j->sc;
+  int64_t planned_from = scenario_step_planned_ms(sc, ck->after);
   bool planned_to_fit = ck->within_ms > 0 && !ck->within_expr[0] && planned_from >= 0 &&
                         planned_from + ck->within_ms <= sc->duration_ms;
   res->check = ck;
   res->matched_us = -1;
   res->evidence = cJSON_CreateObject();
+  res->settled = true;
   char *match_text = cJSON_PrintUnformatted(ck->match);
   int64_t from = 0, until = INT64_MAX;
   int got;
-  if (strcmp(scenario_check_level(ck), "session") == 0 && !speaks_session) {
+  if (strcmp(scenario_check_level(ck), "session") == 0 && !j->speaks_session) {
     res->verdict = VERDICT_UNSUPPORTED;
     snprintf(res->message, sizeof res->message, "the client profile does not speak the session level (bcsim's own protocol)");
-  } else if ((got = anchor_at(ck->after, "start", tl, done, n_done, ck, &from, res)) != 0 ||
-             (ck->until[0] && (got = anchor_at(ck->until, "end", tl, done, n_done, ck, &until, res)) != 0)) {
+  } else if ((got = anchor_at(j, ck->after, "start", done, n_done, ck, &from, res)) != 0 ||
+             (ck->until[0] && (got = anchor_at(j, ck->until, "end", done, n_done, ck, &until, res)) != 0)) {
     /* A step that never ran is the harness's fault, never the client's. */
     res->verdict = got < 0 ? VERDICT_ERROR : VERDICT_UNSUPPORTED;
   } else if (until < from) {
@@ -243,7 +268,7 @@ static void eval_one(const scenario_t *sc, const sc_check_t *ck, const tl_t *tl,
              "not judged: its window is empty: \"%s\" (%.3fs) came before \"%s\" (%.3fs)", ck->until,
              (double)until / 1e6, ck->after, (double)from / 1e6);
   } else {
-    eval_window(ck, tl, from, until, end_us, planned_to_fit, res, match_text ? match_text : "");
+    eval_window(j, ck, from, until, planned_to_fit, res, match_text ? match_text : "");
   }
   cJSON_free(match_text);
 }
@@ -272,9 +297,10 @@ void check_why_unsupported(const scenario_t *sc, const check_result_t *results, 
   verdict_why_unsupported(items, sc->n_checks, rule_inputs(sc, results, items, ids), out, len);
 }
 
-verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_session, check_result_t *results) {
+static verdict_t eval_upto(const judging_t *j, check_result_t *results) {
+  const scenario_t *sc = j->sc;
   for (int i = 0; i < sc->n_checks; i++) {
-    eval_one(sc, &sc->checks[i], tl, speaks_session, &results[i], results, i);
+    eval_one(j, &sc->checks[i], &results[i], results, i);
     if (check_is_precondition(&sc->checks[i]) && results[i].verdict == VERDICT_FAIL) {
       char msg[sizeof results[i].message];
       snprintf(msg, sizeof msg, "the scenario's premise did not hold, so it proves nothing: %s", results[i].message);
@@ -283,6 +309,23 @@ verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_sessi
     }
   }
   return check_scenario_verdict(sc, results);
+}
+
+verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_session, check_result_t *results) {
+  judging_t j = {sc, tl, speaks_session, CHECK_ALL};
+  return eval_upto(&j, results);
+}
+
+bool check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us) {
+  /* A timeline that dropped events turns absences into "not judged" wherever they fall: never decided early. */
+  if (tl_first_drop(tl) >= 0 || horizon_us < 0) return false;
+  judging_t j = {sc, tl, speaks_session, horizon_us};
+  check_result_t results[SC_MAX_CHECKS];
+  eval_upto(&j, results);
+  bool decided = true;
+  for (int i = 0; i < sc->n_checks; i++) decided = decided && results[i].settled;
+  check_results_free(results, sc->n_checks);
+  return decided;
 }
 
 void check_results_free(check_result_t *results, int n) {

@@ -21,6 +21,7 @@ typedef struct check_result {
   char message[512];
   cJSON *evidence; /* owned */
   int64_t matched_us; /* expect checks: when they were met (the min-th match), else -1 */
+  bool settled;       /* no event after the horizon it was judged at can change its verdict */
 } check_result_t;
 
 /* The check's class, as reports show it: "precondition" for a premise,
@@ -37,6 +38,13 @@ bool check_is_precondition(const sc_check_t *ck);
  * that does not speak the session level gets unsupported for session
  * checks. Returns the scenario verdict (check_scenario_verdict). */
 verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_session, check_result_t *results);
+/* True when no event after horizon_us can change any check's verdict, judged
+ * on the events up to it (the timeline sorted, every event up to the horizon
+ * on it): every window is behind the horizon, or was decided by what
+ * happened (an expect met with no maximum or gap, a forbidden or extra
+ * event). A scenario may then stop early: judged at its end, it gets the
+ * same verdicts. Never true once the timeline dropped events. */
+bool check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us);
 /* The scenario's verdict from its checks' verdicts (verdict_of_scenario). */
 verdict_t check_scenario_verdict(const scenario_t *sc, const check_result_t *results);
 /* Why the scenario is unsupported, for people; "" when it is not. */

@@ -100,6 +100,7 @@ static void on_result(void *arg);
 typedef struct suite_queue {
   scenario_t **scs;
   int n, next;
+  int *order; /* longest first: the run cannot end before its longest scenario, so that one starts first */
   lab_job_t *jobs;
   cJSON **results;
   void (*on_result)(void *ctx);
@@ -109,8 +110,15 @@ typedef struct suite_queue {
 
 static lab_job_t *suite_next(void *arg) {
   suite_queue_t *q = arg;
-  while (q->next < q->n && q->results[q->next]) q->next++; /* already decided (disabled by the vendor profile) */
-  return q->next < q->n ? &q->jobs[q->next++] : NULL;
+  while (q->next < q->n && q->results[q->order[q->next]]) q->next++; /* decided already: disabled by the vendor profile */
+  return q->next < q->n ? &q->jobs[q->order[q->next++]] : NULL;
+}
+
+static const scenario_t *const *by_duration_scs;
+static int longest_first(const void *a, const void *b) {
+  int i = *(const int *)a, j = *(const int *)b;
+  int64_t di = by_duration_scs[i]->duration_ms, dj = by_duration_scs[j]->duration_ms;
+  return di != dj ? (di > dj ? -1 : 1) : i - j; /* ties keep the suite's order */
 }
 
 static void suite_done(void *arg, lab_job_t *job) {
@@ -152,14 +160,19 @@ static void draw_progress(void *arg, lab_job_t *const *running, int n_running) {
  * calls on_result (if any) each time one finishes. */
 static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path, const char *out, cJSON **results,
                     void (*on_result_fn)(void *ctx), void *ctx) {
-  suite_queue_t q = {.scs = scs, .n = n, .jobs = calloc((size_t)n, sizeof(lab_job_t)), .results = results,
-                     .on_result = on_result_fn, .ctx = ctx};
-  if (!q.jobs) return;
+  suite_queue_t q = {.scs = scs, .n = n, .jobs = calloc((size_t)n, sizeof(lab_job_t)),
+                     .order = calloc((size_t)n, sizeof(int)), .results = results, .on_result = on_result_fn, .ctx = ctx};
+  if (!q.jobs || !q.order) goto out;
   for (int i = 0; i < n; i++) q.jobs[i] = (lab_job_t){scs[i], profile_path, out, NULL, i};
+  for (int i = 0; i < n; i++) q.order[i] = i;
+  by_duration_scs = (const scenario_t *const *)scs;
+  qsort(q.order, (size_t)n, sizeof(int), longest_first);
   clock_gettime(CLOCK_MONOTONIC, &q.t0);
   labs_hooks_t h = {suite_next, suite_done, draw_progress, &q};
   labs_run(jobs, &lab_opts, &h);
   if (progress_bar && on_result_fn) fputs("\r\033[K", stdout);
+out:
+  free(q.order);
   free(q.jobs);
 }
 
@@ -323,7 +336,8 @@ static const char run_help[] =
     "\n"
     "  -c, --client PROFILE      client profile (default: fixtures/clients/reference.json)\n"
     "  -o, --out DIR             output folder (default: out)\n"
-    "  -j, --jobs N              scenarios at once, each in its own lab (default: the number of cores)\n"
+    "  -j, --jobs N              scenarios at once, each in its own lab (default: as many as the\n"
+    "                            machine's memory, descriptors and namespaces hold, at most 128)\n"
     "  -s, --seed S              seed for every random choice, instead of each scenario's own\n"
     "  -f, --filter GLOB         only scenarios whose id matches (repeatable: all must match)\n"
     "  -t, --tag T               only scenarios with this tag (repeatable: all must be present)\n"
@@ -337,6 +351,8 @@ static const char run_help[] =
     "      --sign-key KEY        sign certificate.json with this PEM private key (certificate.json.sig)\n"
     "      --keep                keep each failed scenario's lab up after the run, for\n"
     "                            bcsim shell --lab OUT/SCENARIO, until Ctrl-C\n"
+    "      --no-early-stop       run every scenario for its whole duration, even once its\n"
+    "                            verdict is decided (the verdicts are the same)\n"
     "  -v, --verbose             print every check, not only the first failure\n"
     "  -q, --quiet               print only the summary\n"
     "\n"
@@ -415,7 +431,7 @@ static bool parse_number(const char *arg, double lo, double hi, double *out) {
 }
 
 int cmd_run(int argc, char **argv) {
-  enum { OPT_SHARD = 256, OPT_REPEAT, OPT_SCALE, OPT_SIGN, OPT_KEEP, OPT_LEVELS };
+  enum { OPT_SHARD = 256, OPT_REPEAT, OPT_SCALE, OPT_SIGN, OPT_KEEP, OPT_LEVELS, OPT_NO_EARLY_STOP };
   static const struct option opts[] = {{"client", required_argument, 0, 'c'},  {"out", required_argument, 0, 'o'},
                                        {"jobs", required_argument, 0, 'j'},    {"seed", required_argument, 0, 's'},
                                        {"vendor-profile", required_argument, 0, 'V'},
@@ -425,6 +441,7 @@ int cmd_run(int argc, char **argv) {
                                        {"time-scale", required_argument, 0, OPT_SCALE},
                                        {"sign-key", required_argument, 0, OPT_SIGN},
                                        {"keep", no_argument, 0, OPT_KEEP},
+                                       {"no-early-stop", no_argument, 0, OPT_NO_EARLY_STOP},
                                        {"levels", required_argument, 0, OPT_LEVELS},
                                        {"verbose", no_argument, 0, 'v'},       {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
@@ -432,7 +449,7 @@ int cmd_run(int argc, char **argv) {
   snprintf(default_profile, sizeof default_profile, "%s/fixtures/clients/reference.json", cli_srcdir);
   const char *profile_path = default_profile, *out = "out";
   int c, code = EXIT_USAGE;
-  double jobs = (double)sysconf(_SC_NPROCESSORS_ONLN), repeat = 1, scale = 1, seed = 0;
+  double jobs = labs_default_jobs(NULL, 0), repeat = 1, scale = 1, seed = 0;
   optind = 1;
   const char *vendor_path = NULL, *filters[32], *tags[32], *sign_key = NULL;
   int n_filters = 0, n_tags = 0;
@@ -441,6 +458,7 @@ int cmd_run(int argc, char **argv) {
     if (c == 'c') profile_path = optarg;
     else if (c == OPT_SIGN) sign_key = optarg;
     else if (c == OPT_KEEP) lab_opts.keep = true;
+    else if (c == OPT_NO_EARLY_STOP) lab_opts.no_early_stop = true;
     else if (c == OPT_LEVELS) {
       if (strcmp(optarg, "network") != 0 && strcmp(optarg, "network,session") != 0) {
         fprintf(stderr, "error: --levels takes \"network\" or \"network,session\", not \"%s\"\n", optarg);

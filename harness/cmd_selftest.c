@@ -295,7 +295,7 @@ int cmd_selftest(int argc, char **argv) {
                                        {"levels", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *out = "out/selftest";
-  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  long jobs = labs_default_jobs(NULL, 0);
   bool network_only = false;
   int c, code = EXIT_ENV;
   optind = 1;

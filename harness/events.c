@@ -217,6 +217,26 @@ static const ev_field_t f_lab_ready[] = {
     END,
 };
 
+static const ev_field_t f_decided[] = {
+    {"horizon", EV_NUMBER, false, "seconds: no event after it can change a verdict (every event up to it was in)"},
+    {"duration", EV_NUMBER, false, "the scenario's declared duration, seconds"},
+    END,
+};
+
+static const ev_field_t f_overhead[] = {
+    {"spawn_ms", EV_NUMBER, false, "starting the lab's process"},
+    {"lab_ms", EV_NUMBER, false, "building the lab's network"},
+    {"world_ms", EV_NUMBER, false, "keys, certificates, services and DNS"},
+    {"capture_ms", EV_NUMBER, false, "starting the capture and the wire decoder"},
+    {"client_ms", EV_NUMBER, false, "spawning the client"},
+    {"decode_ms", EV_NUMBER, false, "turning frames into events, during the run"},
+    {"stop_ms", EV_NUMBER, false, "stopping the client and draining the capture"},
+    {"checks_ms", EV_NUMBER, false, "judging (while running, whether the verdict is decided; then the verdict)"},
+    {"outputs_ms", EV_NUMBER, false, "writing the outputs (0 here: this event is written with them)"},
+    {"total_ms", EV_NUMBER, false, "the sum"},
+    END,
+};
+
 static const ev_field_t f_none[] = {END};
 
 const ev_schema_t events_table[] = {
@@ -259,7 +279,12 @@ const ev_schema_t events_table[] = {
      f_capture_start},
     {"capture.dropped", "network", "harness", "the kernel dropped packets of the capture", 0, f_capture_dropped},
     {"scenario.start", "network", "harness", "the scenario's t = 0 has passed; the client starts next", 0, f_none},
-    {"scenario.end", "network", "harness", "the scenario's duration is over", 0, f_none},
+    {"scenario.decided", "network", "harness",
+     "no later event can change the verdict: the scenario stops early (unless run_to_end or --no-early-stop)", 0,
+     f_decided},
+    {"scenario.end", "network", "harness", "the scenario ended: its duration was over, or its verdict decided", 0, f_none},
+    {"harness.overhead", "network", "harness", "what the run cost besides the scenario's own waiting, ms per phase", 0,
+     f_overhead},
     {"harness.error", "network", "harness", "the harness failed: no check is judged", 0, f_message},
     {"harness.warning", "network", "harness", "something the harness could not do (a spoof it could not send)", 0,
      f_message},

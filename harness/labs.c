@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness/cli.h"
 #include "reports/report_json.h"
+#include "sim/base/dur.h"
 #include "sim/lab/sandbox.h"
 
 static volatile sig_atomic_t interrupted;
@@ -36,10 +38,28 @@ bool labs_interrupted(void) { return interrupted != 0; }
 /* One scenario's lab, while it runs. */
 typedef struct slot {
   pid_t pid; /* 0: free */
+  int ready_fd; /* while the lab sets up: it writes one byte here when done; -1 after */
   lab_job_t *job;
   struct timespec started;
   char dir[PATH_MAX];
 } slot_t;
+
+/* Labs setting up at once, at most, per core: set-up (namespaces, keys,
+ * services, the client's start) is the one part of a lab that wants the CPU,
+ * so a burst of dozens would delay every lab's client at once. Waiting labs
+ * cost no CPU and are bounded by labs_default_jobs. */
+#define LABS_SETUPS_PER_CORE 2
+
+/* True while slot's lab is setting up: no byte and no end on its ready pipe yet. */
+static bool setting_up(slot_t *slot) {
+  if (slot->ready_fd < 0) return false;
+  char b;
+  ssize_t n = read(slot->ready_fd, &b, 1);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+  close(slot->ready_fd); /* set up, or gone: either way no longer setting up */
+  slot->ready_fd = -1;
+  return false;
+}
 
 static long elapsed_ms(const struct timespec *since) {
   struct timespec now;
@@ -90,8 +110,15 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
   if (o->time_scale) argv[argc++] = "--time-scale", argv[argc++] = (char *)o->time_scale;
   if (o->levels) argv[argc++] = "--levels", argv[argc++] = (char *)o->levels;
   if (o->keep) argv[argc++] = "--keep";
+  if (o->no_early_stop) argv[argc++] = "--no-early-stop";
+  /* The lab subtracts this from its own first reading of the clock: what starting it cost. */
+  char spawned_at[32];
+  snprintf(spawned_at, sizeof spawned_at, "%lld", (long long)dur_now_us());
+  argv[argc++] = "--spawned-at", argv[argc++] = spawned_at;
+  argv[argc++] = "--ready-fd";
   argv[argc] = NULL;
-  pid_t pid = sandbox_start(argv, log);
+  slot->ready_fd = -1;
+  pid_t pid = sandbox_start_ready(argv, log, &slot->ready_fd);
   if (pid < 0) {
     job->result = report_scenario_error(sc->id, sc->path, "fork failed");
     return 0;
@@ -127,14 +154,63 @@ static bool lab_was_kept(const slot_t *slot) {
   return access(marker, F_OK) == 0 && access(result, F_OK) == 0;
 }
 
+/* A number from a /proc file, or -1. */
+static long proc_number(const char *path, const char *key) {
+  FILE *f = fopen(path, "re");
+  char line[256];
+  long v = -1;
+  size_t klen = key ? strlen(key) : 0;
+  while (f && fgets(line, sizeof line, f)) {
+    if (key && strncmp(line, key, klen) != 0) continue;
+    v = strtol(line + klen, NULL, 10);
+    break;
+  }
+  if (f) fclose(f);
+  return v;
+}
+
+/* The soft limit of resource, or -1 when unlimited or unknown. */
+static long soft_limit(int resource) {
+  struct rlimit rl;
+  if (getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return -1;
+  return (long)rl.rlim_cur;
+}
+
+int labs_default_jobs(char *why, size_t whylen) {
+  long mem_kb = proc_number("/proc/meminfo", "MemAvailable:");
+  long fds = soft_limit(RLIMIT_NOFILE), tasks = soft_limit(RLIMIT_NPROC);
+  long netns = proc_number("/proc/sys/user/max_net_namespaces", NULL);
+  struct {
+    long jobs;
+    const char *what;
+  } bounds[] = {
+      {LABS_MAX_JOBS, "bcsim's own table of labs"},
+      {mem_kb >= 0 ? mem_kb / 2 / LAB_COST_KB : LABS_MAX_JOBS, "memory (half of MemAvailable)"},
+      {fds >= 0 ? (fds - 64) / LAB_COST_FDS : LABS_MAX_JOBS, "open files (ulimit -n)"},
+      {tasks >= 0 ? tasks / 2 / LAB_COST_TASKS : LABS_MAX_JOBS, "processes (ulimit -u)"},
+      {netns >= 0 ? netns / 2 / LAB_COST_NETNS : LABS_MAX_JOBS, "network namespaces (user.max_net_namespaces)"},
+  };
+  int best = 0;
+  for (size_t i = 1; i < sizeof bounds / sizeof bounds[0]; i++)
+    if (bounds[i].jobs < bounds[best].jobs) best = (int)i;
+  long jobs = bounds[best].jobs < 1 ? 1 : bounds[best].jobs;
+  if (why) snprintf(why, whylen, "%s", bounds[best].what);
+  return (int)jobs;
+}
+
 void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
   slot_t slots[LABS_MAX_JOBS] = {0};
+  for (int k = 0; k < LABS_MAX_JOBS; k++) slots[k].ready_fd = -1;
   int running = 0;
   bool more = true; /* next() may have work */
   if (jobs > LABS_MAX_JOBS) jobs = LABS_MAX_JOBS;
   if (jobs < 1) jobs = 1;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int max_setups = LABS_SETUPS_PER_CORE * (cores > 0 ? (int)cores : 1);
   while ((more && !interrupted) || running > 0) {
-    for (int k = 0; k < jobs && more && !interrupted; k++) {
+    int in_setup = 0;
+    for (int k = 0; k < jobs; k++) in_setup += slots[k].pid && setting_up(&slots[k]);
+    for (int k = 0; k < jobs && more && !interrupted && in_setup < max_setups; k++) {
       if (slots[k].pid) continue;
       lab_job_t *job = h->next(h->ctx);
       if (!job) {
@@ -151,6 +227,7 @@ void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
       slots[k].job = job;
       running_labs[k] = pid;
       running++;
+      in_setup++;
     }
     for (int k = 0; k < jobs; k++) {
       if (!slots[k].pid) continue;
@@ -170,6 +247,8 @@ void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
       if (!done) continue;
       lab_job_t *job = slots[k].job;
       job->result = finish_one(job->sc, &slots[k], code);
+      if (slots[k].ready_fd >= 0) close(slots[k].ready_fd);
+      slots[k].ready_fd = -1;
       slots[k].pid = 0;
       slots[k].job = NULL;
       running_labs[k] = 0;

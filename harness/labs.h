@@ -14,8 +14,17 @@
 
 /* A lab that outlives its scenario by this much is killed: hangs are never waited out. */
 #define LABS_DEADLINE_SLACK_MS 20000
-/* Labs at once, at most. */
-#define LABS_MAX_JOBS 64
+/* Labs at once, at most: the scheduler's table. */
+#define LABS_MAX_JOBS 128
+/* What one running lab costs the machine, measured with the reference client
+ * (docs/benchmarks.md, "What a lab costs"), with room to spare: memory (the
+ * lab process, its client, the kernel's namespaces and links), the
+ * descriptors bcsim run holds for it, its network namespaces (the sandbox's
+ * and the four hosts'), and its processes. */
+#define LAB_COST_KB (96 * 1024)
+#define LAB_COST_FDS 4
+#define LAB_COST_NETNS 5
+#define LAB_COST_TASKS 16
 
 typedef struct lab_job {
   const scenario_t *sc;
@@ -29,6 +38,7 @@ typedef struct labs_opts {
   /* Passed on to every lab; NULL keeps the scenario's or the profile's own. */
   const char *seed, *time_scale, *levels;
   bool keep; /* a failed scenario's lab stays up (labs_release_kept) */
+  bool no_early_stop; /* every scenario runs its whole duration (--no-early-stop) */
 } labs_opts_t;
 
 typedef struct labs_hooks {
@@ -39,6 +49,12 @@ typedef struct labs_hooks {
   void *ctx;
 } labs_hooks_t;
 
+/* How many labs this machine holds at once: labs mostly wait on their
+ * timelines, so the bound is memory (half of what is available), the
+ * descriptors and processes this process may have, and the kernel's limit on
+ * network namespaces, never the number of cores; at most LABS_MAX_JOBS.
+ * why (may be NULL) names the bound that decided it. */
+int labs_default_jobs(char *why, size_t whylen);
 /* Runs jobs, at most `jobs` labs at once, until next() has none and none runs. */
 void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h);
 /* SIGINT and SIGTERM stop the labs that run and make labs_interrupted() true. */

@@ -21,6 +21,7 @@
 #include "harness/clientlog.h"
 #include "harness/check.h"
 #include "harness/control.h"
+#include "harness/overhead.h"
 #include "harness/profile.h"
 #include "harness/scenario.h"
 #include "harness/spawn.h"
@@ -33,6 +34,7 @@
 #include "sim/inject/inject.h"
 #include "sim/decode/wire.h"
 #include "sim/lab/lab.h"
+#include "sim/lab/sandbox.h"
 #include "sim/world/world.h"
 
 #define CLIENT_STOP_GRACE_MS 500
@@ -45,6 +47,11 @@
 #define SERVICES_LOG_CAP (16u << 20)
 #define PROBE_TIMEOUT_MS 3000
 #define MAX_PROBES 16
+/* How often a running scenario asks whether its verdict is decided, and how
+ * far behind now it looks: every event up to the horizon has been read (the
+ * capture is drained first; services report on this loop as things happen). */
+#define DECIDE_EVERY_MS 100
+#define DECIDE_LAG_MS 100
 
 typedef struct run run_t;
 
@@ -101,6 +108,11 @@ struct run {
   double time_scale;       /* --time-scale, as applied to the scenario (1: none) */
   sc_timer_t timers[SC_MAX_TIMERS]; /* what the client runs with, before scaling */
   int n_timers;
+  bool early_stop;       /* end when the verdict is decided (not --no-early-stop, not "run_to_end") */
+  int64_t decided_us;    /* the horizon the verdict was decided at, or -1 */
+  struct event *decide;  /* the timer that asks */
+  int ready_fd;          /* SANDBOX_READY_FD until the set-up is done; -1 after, or when not asked */
+  overhead_t cost;
 };
 
 static int64_t now_rel(const run_t *r) { return dur_now_us() - r->t0_us; }
@@ -174,8 +186,9 @@ static int inject_rst(run_t *r, const char *target, char *err, size_t errlen) {
 
 static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype) {
   run_t *r = arg;
-  int64_t stamp;
+  int64_t stamp, t0 = dur_now_us();
   if (wire_stamp_us(h->ts.tv_sec, h->ts.tv_usec, &stamp)) wire_frame(r->wire, stamp - r->pcap_t0_us, frame, h->caplen, linktype);
+  overhead_add(&r->cost, OH_DECODE, dur_now_us() - t0);
 }
 
 static void on_world_log(void *arg, const char *src, const char *type, cJSON *fields) {
@@ -517,6 +530,52 @@ static void on_watchdog(int sig) {
 
 static void on_end(evutil_socket_t fd, short what, void *arg) { event_base_loopbreak(arg); }
 
+/* Ends the scenario once no later event can change its verdict
+ * (check_decided); judged at the end as always, it gets the same verdicts. */
+static void on_decide(evutil_socket_t fd, short what, void *arg) {
+  run_t *r = arg;
+  int64_t t0 = dur_now_us();
+  if (!r->cap || capture_catch_up(r->cap) < 0) return; /* a backlog: what it holds may be older than the horizon */
+  int64_t horizon = now_rel(r) - DECIDE_LAG_MS * 1000;
+  tl_sort(r->tl);
+  bool decided = check_decided(r->sc, r->tl, r->prof->speaks_session, horizon);
+  overhead_add(&r->cost, OH_CHECKS, dur_now_us() - t0);
+  if (!decided) return;
+  r->decided_us = horizon;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddNumberToObject(f, "horizon", (double)horizon / 1e6);
+  cJSON_AddNumberToObject(f, "duration", (double)r->sc->duration_ms / 1e3);
+  emit(r, now_rel(r), "harness", "scenario.decided", f);
+  event_base_loopbreak(r->base);
+}
+
+/* Starts asking whether the verdict is decided, unless the run must watch to the end. */
+static int start_deciding(run_t *r) {
+  if (!r->early_stop) return 0;
+  struct timeval every = {0, DECIDE_EVERY_MS * 1000};
+  r->decide = event_new(r->base, -1, EV_PERSIST, on_decide, r);
+  return r->decide && event_add(r->decide, &every) == 0 ? 0 : -1;
+}
+
+/* t = 0 is when the client is about to start, not when the lab began to be
+ * built: a lab that took long to build under load must not shorten the time
+ * the client gets before the first fault. What the set-up emitted moves to
+ * negative times; the capture's axis moves with it. */
+static void start_the_clock(run_t *r) {
+  struct timespec rt;
+  int64_t was = r->t0_us;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  r->t0_us = dur_now_us();
+  r->pcap_t0_us = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+  tl_shift(r->tl, r->t0_us - was);
+  /* bcsim run starts the next lab once this one's set-up is done. */
+  if (r->ready_fd >= 0) {
+    (void)!write(r->ready_fd, "r", 1);
+    close(r->ready_fd);
+    r->ready_fd = -1;
+  }
+}
+
 /* ---- setup and teardown ---- */
 
 /* The wire decoder, with the world's parties; they also go to
@@ -561,9 +620,14 @@ static void stop_client(run_t *r) {
 static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, double duration_s) {
   char path[700];
   int rc = 0;
+  int64_t t0 = dur_now_us();
+  emit(r, now_rel(r), "harness", "harness.overhead", overhead_json(&r->cost));
   snprintf(path, sizeof path, "%s/events.jsonl", r->out_dir);
   if (tl_write_jsonl(r->tl, path) < 0) rc = -1;
   cJSON *res = report_scenario(r->sc, results, verdict, duration_s, r->error[0] ? r->error : NULL);
+  /* The time it ran (duration_s) against the time it declared: shorter when its verdict was decided early. */
+  cJSON_AddNumberToObject(res, "declared_duration_s", (double)r->sc->duration_ms / 1e3);
+  if (r->decided_us >= 0) cJSON_AddNumberToObject(res, "decided_at_s", (double)r->decided_us / 1e6);
   cJSON_AddStringToObject(res, "client", r->prof->name);
   cJSON_AddNumberToObject(res, "seed", (double)r->sc->seed);
   /* What bcsim rejudge needs to judge the evidence again as this run did. */
@@ -587,6 +651,8 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
     cJSON_AddNumberToObject(cl, "written", (double)clientlog_total(r->client_log));
     cJSON_AddNumberToObject(cl, "cut", (double)clientlog_cut(r->client_log));
   }
+  overhead_add(&r->cost, OH_OUTPUTS, dur_now_us() - t0);
+  cJSON_AddItemToObject(res, "overhead", overhead_json(&r->cost));
   snprintf(path, sizeof path, "%s/result.json", r->out_dir);
   if (report_write_file(res, path) < 0) rc = -1;
   cJSON_Delete(res);
@@ -607,8 +673,8 @@ static void keep_scenario(const char *path, const char *out_dir) {
 }
 
 typedef struct lab_args {
-  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels;
-  bool serve, keep;
+  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels, *spawned_at;
+  bool serve, keep, no_early_stop, ready; /* ready: bcsim run waits on SANDBOX_READY_FD for the set-up */
 } lab_args_t;
 
 static int parse_args(int argc, char **argv, lab_args_t *a) {
@@ -623,6 +689,9 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
                                        {"levels", required_argument, 0, 'L'},
                                        {"serve", no_argument, 0, 'V'},
                                        {"keep", no_argument, 0, 'K'},
+                                       {"no-early-stop", no_argument, 0, 'E'},
+                                       {"spawned-at", required_argument, 0, 'A'},
+                                       {"ready-fd", no_argument, 0, 'R'},
                                        {0, 0, 0, 0}};
   int c;
   optind = 1;
@@ -638,6 +707,9 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
     else if (c == 'L') a->levels = optarg;
     else if (c == 'V') a->serve = true;
     else if (c == 'K') a->keep = true;
+    else if (c == 'E') a->no_early_stop = true;
+    else if (c == 'A') a->spawned_at = optarg;
+    else if (c == 'R') a->ready = true;
     else return -1;
   }
   return a->out && a->bindir && (a->serve || (a->scenario && a->profile)) ? 0 : -1;
@@ -669,6 +741,7 @@ int runner_main(int argc, char **argv) {
   verdict_t verdict = VERDICT_ERROR;
   char err[512] = "";
   int code = 3;
+  int64_t phase_t0;
 
   if (parse_args(argc - 1, argv + 1, &args) < 0) {
     fprintf(stderr, "bcsim __lab: internal usage error\n");
@@ -676,6 +749,11 @@ int runner_main(int argc, char **argv) {
   }
   r->out_dir = args.out;
   r->bindir = args.bindir;
+  r->decided_us = -1;
+  /* Neither the client nor any service may inherit it. */
+  r->ready_fd = args.ready && fcntl(SANDBOX_READY_FD, F_SETFD, FD_CLOEXEC) == 0 ? SANDBOX_READY_FD : -1;
+  /* CLOCK_MONOTONIC is the host's: bcsim run's stamp and ours are on one axis. */
+  if (args.spawned_at) overhead_add(&r->cost, OH_SPAWN, dur_now_us() - strtoll(args.spawned_at, NULL, 10));
   r->tenant_dir = args.tenant;
   r->host_pid = control_host_pid(); /* before /proc is the lab's own */
   if (args.serve) {
@@ -707,6 +785,7 @@ int runner_main(int argc, char **argv) {
   }
   r->sc = sc;
   r->prof = prof;
+  r->early_stop = !args.serve && !args.no_early_stop && !sc->run_to_end;
   /* A /proc of our own PID namespace, so tools inside the lab see only the lab. */
   (void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   /* Second line of defence after the outer deadline: PID 1 only gets
@@ -741,6 +820,7 @@ int runner_main(int argc, char **argv) {
   cJSON *lf = cJSON_CreateObject();
   cJSON_AddNumberToObject(lf, "setup_ms", (double)(dur_now_us() - lab_t0) / 1000.0);
   emit(r, now_rel(r), "harness", "lab.ready", lf);
+  overhead_add(&r->cost, OH_LAB, dur_now_us() - lab_t0);
 
   world_opts_t wo = {.bc_domain = sc->bc_domain,
                      .cloud_domain = sc->cloud_domain,
@@ -751,7 +831,9 @@ int runner_main(int argc, char **argv) {
                      .pse_exit_check_ms = sc->pse_exit_check_ms,
                      .enrolled = strcmp(sc->client_kind, "enrolled") == 0,
                      .new_user_enrollment = sc->new_user_enrollment};
+  phase_t0 = dur_now_us();
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
+  overhead_add(&r->cost, OH_WORLD, dur_now_us() - phase_t0);
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);
     goto judge;
@@ -760,6 +842,7 @@ int runner_main(int argc, char **argv) {
    * what the lab publishes must be the world's, not the defaults. */
   snprintf(sc->bc_domain, sizeof sc->bc_domain, "%s", world_bc_domain(r->world));
   snprintf(sc->cloud_domain, sizeof sc->cloud_domain, "%s", world_cloud_domain(r->world));
+  phase_t0 = dur_now_us();
   if (bind_resolv_conf(r) < 0 || start_wire(r) < 0) goto judge;
   snprintf(path, sizeof path, "%s/capture.pcap", r->out_dir);
   r->cap = capture_new(r->lab, LAB_CLIENT, lab_client_ifname(), path, r->base, on_frame, r, err, sizeof err);
@@ -767,6 +850,8 @@ int runner_main(int argc, char **argv) {
     snprintf(r->error, sizeof r->error, "starting the capture: %s", err);
     goto judge;
   }
+  overhead_add(&r->cost, OH_CAPTURE, dur_now_us() - phase_t0);
+  start_the_clock(r);
   cJSON *cf = cJSON_CreateObject();
   cJSON_AddNumberToObject(cf, "pcap_t0_us", (double)r->pcap_t0_us);
   emit(r, now_rel(r), "harness", "capture.start", cf);
@@ -800,7 +885,9 @@ int runner_main(int argc, char **argv) {
     if (r->error[0]) goto judge;
     if (st->for_ms > 0) schedule(r, st, false, st->for_ms);
   }
+  phase_t0 = dur_now_us();
   if (start_client(r) < 0) goto judge;
+  overhead_add(&r->cost, OH_CLIENT, dur_now_us() - phase_t0);
   for (int i = 0; i < sc->n_steps; i++) {
     const sc_step_t *st = &sc->steps[i];
     if (st->flap_count) {
@@ -821,12 +908,19 @@ int runner_main(int argc, char **argv) {
     schedule(r, st, true, st->at_ms);
     if (st->for_ms > 0) schedule(r, st, false, st->at_ms + st->for_ms);
   }
-  struct timeval tv = {(time_t)(sc->duration_ms / 1000), (suseconds_t)(sc->duration_ms % 1000) * 1000};
-  evtimer_add(end, &tv);
+  int64_t left_us = sc->duration_ms * 1000 - now_rel(r);
+  if (left_us < 0) left_us = 0;
+  struct timeval tv = {(time_t)(left_us / 1000000), (suseconds_t)(left_us % 1000000)};
+  if (evtimer_add(end, &tv) < 0 || start_deciding(r) < 0) {
+    snprintf(r->error, sizeof r->error, "setting up the scenario's end failed");
+    goto judge;
+  }
   event_base_dispatch(r->base);
+  if (r->decide) event_del(r->decide);
   emit(r, now_rel(r), "harness", "scenario.end", NULL);
 
 judge:
+  phase_t0 = dur_now_us();
   if (r->base) reap(r);
   stop_client(r);
   clientlog_finish(r->client_log);
@@ -848,6 +942,7 @@ judge:
       emit(r, now_rel(r), "harness", "capture.dropped", f);
     }
   }
+  overhead_add(&r->cost, OH_STOP, dur_now_us() - phase_t0);
   if (args.serve) {
     snprintf(path, sizeof path, "%s/events.jsonl", r->out_dir);
     if (r->tl) {
@@ -860,8 +955,10 @@ judge:
   }
   if (r->interrupted && !r->error[0]) snprintf(r->error, sizeof r->error, "interrupted before the scenario finished");
   if (r->tl) {
+    phase_t0 = dur_now_us();
     tl_sort(r->tl);
     verdict = check_eval_all(sc, r->tl, prof->speaks_session, results);
+    overhead_add(&r->cost, OH_CHECKS, dur_now_us() - phase_t0);
     if (r->error[0]) {
       /* Never blame the client for the harness: nothing was judged. */
       verdict = VERDICT_ERROR;
@@ -889,6 +986,7 @@ out:
   if (sigchld) event_free(sigchld);
   if (sigint) event_free(sigint);
   if (end) event_free(end);
+  if (r->decide) event_free(r->decide);
   wire_free(r->wire);
   clientlog_free(r->client_log);
   world_free(r->world);

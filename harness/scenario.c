@@ -690,7 +690,7 @@ static bool parse_about(jsonv_t *v, const cJSON *root) {
 
 scenario_t *scenario_parse_opts(const char *text, const char *path, const scenario_opts_t *o, diag_t *d) {
   static const char *const keys[] = {"id", "title", "tags", "requirements", "seed", "world", "client", "duration",
-                                     "timeline", "checks"};
+                                     "run_to_end", "timeline", "checks"};
   scenario_t *sc = calloc(1, sizeof *sc);
   cJSON *root = NULL;
   /* Errors are collected even for a caller that wants one, so that d is the
@@ -711,10 +711,10 @@ scenario_t *scenario_parse_opts(const char *text, const char *path, const scenar
     goto out;
   }
   if (!cJSON_IsObject(root)) {
-    jsonv_keys(&v, root, "", "the scenario", keys, 10);
+    jsonv_keys(&v, root, "", "the scenario", keys, 11);
     goto out;
   }
-  ok = jsonv_keys(&v, root, "", "the scenario", keys, 10);
+  ok = jsonv_keys(&v, root, "", "the scenario", keys, 11);
   if (jsonv_str(&v, root, "", "id", true, sc->id, sizeof sc->id) && !scenario_id_valid(sc->id))
     ok = jsonv_fail(&v, "id", false, "ids name output folders: use a-z, 0-9, '-', '_' and '.', not first",
                     "scenario id has a character that is not allowed");
@@ -725,6 +725,11 @@ scenario_t *scenario_parse_opts(const char *text, const char *path, const scenar
     sc->duration_ms = -1; /* unknown: nothing is compared with it */
     ok = false;
   }
+  const cJSON *to_end = cJSON_GetObjectItemCaseSensitive(root, "run_to_end");
+  if (to_end && !cJSON_IsBool(to_end))
+    ok = jsonv_fail(&v, "run_to_end", false, "true or false; true: never stop early, even when the verdict is decided",
+                    "\"run_to_end\" must be a boolean");
+  sc->run_to_end = cJSON_IsTrue(to_end);
   sc->seed = 1;
   const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
   if (seed && (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > 9007199254740991.0 ||

@@ -86,6 +86,7 @@ typedef struct scenario {
   int n_timers;
   sc_timer_t timers[SC_MAX_TIMERS];
   int64_t duration_ms;
+  bool run_to_end; /* watch the whole duration even once the verdict is decided */
   int n_steps;
   sc_step_t steps[SC_MAX_STEPS];
   int n_checks;

@@ -99,6 +99,14 @@ const tl_event_t *tl_at(const tl_t *tl, size_t i) { return i < tl->n ? &tl->ev[i
 size_t tl_dropped(const tl_t *tl) { return tl->dropped; }
 int64_t tl_first_drop(const tl_t *tl) { return tl->first_drop_us; }
 
+void tl_shift(tl_t *tl, int64_t by_us) {
+  for (size_t i = 0; i < tl->n; i++) {
+    tl->ev[i].t_us -= by_us;
+    cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(tl->ev[i].obj, "t"), (double)tl->ev[i].t_us / 1e6);
+  }
+  if (tl->first_drop_us >= 0) tl->first_drop_us -= by_us;
+}
+
 int tl_write_jsonl(const tl_t *tl, const char *path) {
   /* Written whole, then renamed: a crash never leaves half a timeline. */
   char tmp[1024];

@@ -34,6 +34,8 @@ const tl_event_t *tl_at(const tl_t *tl, size_t i);
 size_t tl_dropped(const tl_t *tl);
 /* When the first event was dropped (by the time it carried), or -1 if none was. */
 int64_t tl_first_drop(const tl_t *tl);
+/* Moves every event by_us earlier: the clock's zero moved later by that much. */
+void tl_shift(tl_t *tl, int64_t by_us);
 /* Writes one JSON object per line. 0 or -1. */
 int tl_write_jsonl(const tl_t *tl, const char *path);
 #endif

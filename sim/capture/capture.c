@@ -106,6 +106,15 @@ void capture_free(capture_t *c) {
   free(c);
 }
 
+int capture_catch_up(capture_t *c) {
+  for (int i = 0; i < 64; i++) {
+    int got = pcap_dispatch(c->pcap, 256, on_packet, (u_char *)c);
+    if (got == 0) return 0;
+    if (got < 0) return -1;
+  }
+  return -1;
+}
+
 void capture_stats(capture_t *c, unsigned *seen, unsigned *dropped) {
   struct pcap_stat st = {0};
   *seen = c->seen;

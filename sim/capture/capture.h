@@ -19,6 +19,10 @@ capture_t *capture_new(lab_t *lab, lab_host_t host, const char *ifname, const ch
                        struct event_base *base, capture_fn fn, void *arg, char *err, size_t errlen);
 /* Reads what the kernel still holds, flushes and closes the file. */
 void capture_free(capture_t *c);
+/* Reads every frame the kernel holds now, up to a bound: 0 when nothing is
+ * left (every frame captured until now has reached the callback), -1 when a
+ * backlog remains (a flood) or reading failed. */
+int capture_catch_up(capture_t *c);
 /* Packets seen and packets the kernel dropped (buffer full). */
 void capture_stats(capture_t *c, unsigned *seen, unsigned *dropped);
 #endif

@@ -86,11 +86,30 @@ static void intermediate(char *const argv[], uid_t uid, gid_t gid) {
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-pid_t sandbox_start(char *const argv[], const char *log_path) {
+pid_t sandbox_start(char *const argv[], const char *log_path) { return sandbox_start_ready(argv, log_path, NULL); }
+
+pid_t sandbox_start_ready(char *const argv[], const char *log_path, int *ready_fd) {
   uid_t uid = getuid();
   gid_t gid = getgid();
+  int ready[2] = {-1, -1};
+  if (ready_fd && pipe2(ready, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
   pid_t pid = fork();
-  if (pid != 0) return pid;
+  if (pid != 0) {
+    if (ready_fd) {
+      close(ready[1]);
+      if (pid > 0) *ready_fd = ready[0];
+      else close(ready[0]);
+    }
+    return pid;
+  }
+  if (ready_fd) {
+    /* Moved above the low descriptors first, so that the dup2 cannot clobber the read end's number. */
+    int w = fcntl(ready[1], F_DUPFD, 10);
+    if (w < 0 || dup2(w, SANDBOX_READY_FD) < 0) _exit(3);
+    close(w);
+    close(ready[0]);
+    close(ready[1]);
+  }
   /* The lab is a process group of its own: a Ctrl-C reaches the outer bcsim,
    * which decides how to stop each lab, instead of killing them mid-write. */
   setpgid(0, 0);
@@ -102,6 +121,8 @@ pid_t sandbox_start(char *const argv[], const char *log_path) {
     }
   }
   (void)sandbox_close_inherited(); /* the lab starts with 0, 1 and 2 alone */
+  /* and the ready pipe, which the lab marks close-on-exec before it starts anything */
+  if (ready_fd) (void)fcntl(SANDBOX_READY_FD, F_SETFD, 0);
   intermediate(argv, uid, gid);
   _exit(3);
 }

@@ -15,6 +15,11 @@
  * kernel allows the namespaces is found out in the child; it then exits with
  * SANDBOX_EXIT_NO_NAMESPACES after printing what to change. */
 pid_t sandbox_start(char *const argv[], const char *log_path);
+/* The same, and *ready_fd (non-blocking, close-on-exec, the caller's to
+ * close) is the read end of a pipe whose write end the lab gets as
+ * SANDBOX_READY_FD: the lab writes one byte there when its set-up is done. */
+pid_t sandbox_start_ready(char *const argv[], const char *log_path, int *ready_fd);
+#define SANDBOX_READY_FD 3
 #define SANDBOX_EXIT_NO_NAMESPACES 97
 /* Waits for the sandbox and returns its exit code (128+signal if killed).
  * After deadline_ms (0: none) the whole lab is killed and
