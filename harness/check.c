@@ -316,16 +316,41 @@ verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_sessi
   return eval_upto(&j, results);
 }
 
-bool check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us) {
+check_decision_t check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us,
+                               const char *fails_requirement) {
   /* A timeline that dropped events turns absences into "not judged" wherever they fall: never decided early. */
-  if (tl_first_drop(tl) >= 0 || horizon_us < 0) return false;
+  if (tl_first_drop(tl) >= 0 || horizon_us < 0) return CHECK_UNDECIDED;
   judging_t j = {sc, tl, speaks_session, horizon_us};
   check_result_t results[SC_MAX_CHECKS];
   eval_upto(&j, results);
-  bool decided = true;
-  for (int i = 0; i < sc->n_checks; i++) decided = decided && results[i].settled;
+  bool all = true, failed = false;
+  for (int i = 0; i < sc->n_checks; i++) {
+    all = all && results[i].settled;
+    failed = failed || (fails_requirement && results[i].settled && results[i].verdict == VERDICT_FAIL &&
+                        strcmp(sc->checks[i].requirement, fails_requirement) == 0);
+  }
   check_results_free(results, sc->n_checks);
-  return decided;
+  return all ? CHECK_DECIDED : failed ? CHECK_REQUIREMENT_FAILED : CHECK_UNDECIDED;
+}
+
+verdict_t check_eval_stopped(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us,
+                             const char *failed_requirement, check_result_t *results) {
+  judging_t at_stop = {sc, tl, speaks_session, horizon_us};
+  check_result_t then[SC_MAX_CHECKS];
+  eval_upto(&at_stop, then);
+  check_eval_all(sc, tl, speaks_session, results);
+  for (int i = 0; i < sc->n_checks; i++) {
+    if (then[i].settled) continue;
+    /* Its window was still open when the run stopped: what it would have become is not known. */
+    results[i].verdict = VERDICT_UNSUPPORTED;
+    results[i].matched_us = -1;
+    snprintf(results[i].message, sizeof results[i].message,
+             "not judged: the scenario stopped at %.3fs, once a check of %s had failed, while this check's window "
+             "was still open",
+             (double)horizon_us / 1e6, failed_requirement);
+  }
+  check_results_free(then, sc->n_checks);
+  return check_scenario_verdict(sc, results);
 }
 
 void check_results_free(check_result_t *results, int n) {

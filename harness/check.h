@@ -38,13 +38,24 @@ bool check_is_precondition(const sc_check_t *ck);
  * that does not speak the session level gets unsupported for session
  * checks. Returns the scenario verdict (check_scenario_verdict). */
 verdict_t check_eval_all(const scenario_t *sc, const tl_t *tl, bool speaks_session, check_result_t *results);
-/* True when no event after horizon_us can change any check's verdict, judged
+/* CHECK_DECIDED when no event after horizon_us can change any check's verdict, judged
  * on the events up to it (the timeline sorted, every event up to the horizon
  * on it): every window is behind the horizon, or was decided by what
  * happened (an expect met with no maximum or gap, a forbidden or extra
  * event). A scenario may then stop early: judged at its end, it gets the
- * same verdicts. Never true once the timeline dropped events. */
-bool check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us);
+ * same verdicts. Else CHECK_REQUIREMENT_FAILED when a check of
+ * fails_requirement (NULL: none) has failed for good. Never decided once the
+ * timeline dropped events. */
+typedef enum { CHECK_UNDECIDED, CHECK_DECIDED, CHECK_REQUIREMENT_FAILED } check_decision_t;
+check_decision_t check_decided(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us,
+                               const char *fails_requirement);
+/* bcsim selftest asks a defect's lab to stop as soon as a check of the
+ * requirement the defect violates has failed for good (fails_requirement
+ * above: CHECK_REQUIREMENT_FAILED): that is all it wants to know. Judged
+ * then, the checks whose windows were still open at the horizon are
+ * unsupported ("not judged"), never failed; the rest as check_eval_all. */
+verdict_t check_eval_stopped(const scenario_t *sc, const tl_t *tl, bool speaks_session, int64_t horizon_us,
+                             const char *failed_requirement, check_result_t *results);
 /* The scenario's verdict from its checks' verdicts (verdict_of_scenario). */
 verdict_t check_scenario_verdict(const scenario_t *sc, const check_result_t *results);
 /* Why the scenario is unsupported, for people; "" when it is not. */

@@ -163,12 +163,12 @@ static void run_all(scenario_t **scs, int n, int jobs, const char *profile_path,
   suite_queue_t q = {.scs = scs, .n = n, .jobs = calloc((size_t)n, sizeof(lab_job_t)),
                      .order = calloc((size_t)n, sizeof(int)), .results = results, .on_result = on_result_fn, .ctx = ctx};
   if (!q.jobs || !q.order) goto out;
-  for (int i = 0; i < n; i++) q.jobs[i] = (lab_job_t){scs[i], profile_path, out, NULL, i};
+  for (int i = 0; i < n; i++) q.jobs[i] = (lab_job_t){.sc = scs[i], .profile = profile_path, .out = out, .tag = i};
   for (int i = 0; i < n; i++) q.order[i] = i;
   by_duration_scs = (const scenario_t *const *)scs;
   qsort(q.order, (size_t)n, sizeof(int), longest_first);
   clock_gettime(CLOCK_MONOTONIC, &q.t0);
-  labs_hooks_t h = {suite_next, suite_done, draw_progress, &q};
+  labs_hooks_t h = {.next = suite_next, .done = suite_done, .tick = draw_progress, .ctx = &q};
   labs_run(jobs, &lab_opts, &h);
   if (progress_bar && on_result_fn) fputs("\r\033[K", stdout);
 out:

@@ -30,6 +30,9 @@
 #include "reports/report_json.h"
 
 #define MAX_DEFECTS 64
+/* Labs one defect runs at once: its "catch" scenarios come first and usually catch it, so more
+ * would mostly be cancelled work that delays the other defects. */
+#define DEFECT_LABS_AT_ONCE 2
 
 static const char selftest_help[] =
     "usage: bcsim selftest [--out DIR] [--jobs N] [--levels network] [SCENARIO...]\n"
@@ -96,7 +99,7 @@ static bool note_failures(const cJSON *result, char *list, size_t len, const cha
 static lab_job_t *new_job(selftest_t *st, const scenario_t *sc, const char *profile, const char *out, int tag) {
   if (st->n_jobs >= st->cap_jobs) return NULL;
   lab_job_t *j = &st->jobs[st->n_jobs++];
-  *j = (lab_job_t){sc, profile, out, NULL, tag};
+  *j = (lab_job_t){.sc = sc, .profile = profile, .out = out, .tag = tag};
   return j;
 }
 
@@ -119,13 +122,22 @@ static lab_job_t *defect_next(void *arg) {
   defect_t *best = NULL;
   for (int k = 0; k < st->nd; k++) {
     defect_t *d = &st->d[(st->rr + k) % st->nd];
-    if (!d->expected || d->caught || d->next >= d->n_cand) continue;
+    if (!d->expected || d->caught || d->next >= d->n_cand || d->in_flight >= DEFECT_LABS_AT_ONCE) continue;
     if (!best || d->in_flight < best->in_flight) best = d;
   }
   if (!best) return NULL;
   st->rr = (int)(best - st->d + 1) % st->nd;
   best->in_flight++;
-  return new_job(st, best->cand[best->next++], best->path, best->out, (int)(best - st->d));
+  lab_job_t *j = new_job(st, best->cand[best->next++], best->path, best->out, (int)(best - st->d));
+  /* All a defect's lab must tell is whether a check of that requirement fails: it stops once one has. */
+  if (j) j->stop_when_fails = best->p->violates;
+  return j;
+}
+
+/* A defect caught needs no more labs: those still running for it stop. */
+static bool defect_cancel(void *arg, const lab_job_t *job) {
+  const selftest_t *st = arg;
+  return st->d[job->tag].caught;
 }
 
 static void defect_done(void *arg, lab_job_t *job) {
@@ -334,7 +346,7 @@ int cmd_selftest(int argc, char **argv) {
   cli_mkdirs(path);
   st.ref_profile = ref;
   st.ref_out = path;
-  labs_hooks_t rh = {ref_next, ref_done, NULL, &st};
+  labs_hooks_t rh = {.next = ref_next, .done = ref_done, .ctx = &st};
   labs_run((int)jobs, &lo, &rh);
   cJSON *report = report_new("reference", ref);
   int ref_ok = 0, ref_pass = 0;
@@ -360,7 +372,7 @@ int cmd_selftest(int argc, char **argv) {
   load_defects(&st, clients, out, network_only);
   st.n_jobs = 0;
   if (named) {
-    labs_hooks_t mh = {matrix_next, matrix_done, NULL, &st};
+    labs_hooks_t mh = {.next = matrix_next, .done = matrix_done, .ctx = &st};
     if (!(st.matrix = calloc((size_t)(st.nd * st.n + 1), sizeof *st.matrix))) goto out;
     labs_run((int)jobs, &lo, &mh);
     print_matrix(&st);
@@ -369,7 +381,7 @@ int cmd_selftest(int argc, char **argv) {
     code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? 0 : EXIT_FAIL;
     goto out;
   }
-  labs_hooks_t dh = {defect_next, defect_done, NULL, &st};
+  labs_hooks_t dh = {.next = defect_next, .done = defect_done, .cancel = defect_cancel, .ctx = &st};
   labs_run((int)jobs, &lo, &dh);
   int caught = 0, expected = 0;
   printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");

@@ -220,6 +220,7 @@ static const ev_field_t f_lab_ready[] = {
 static const ev_field_t f_decided[] = {
     {"horizon", EV_NUMBER, false, "seconds: no event after it can change a verdict (every event up to it was in)"},
     {"duration", EV_NUMBER, false, "the scenario's declared duration, seconds"},
+    {"failed", EV_STRING, true, "bcsim selftest: the requirement whose check failed for good (the rest is not judged)"},
     END,
 };
 

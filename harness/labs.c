@@ -104,7 +104,7 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
     return 0;
   }
   snprintf(log, sizeof log, "%s/lab.log", slot->dir);
-  char *argv[20] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", cli_bindir};
+  char *argv[32] = {"bcsim", "__lab", "--scenario", abs_sc, "--profile", abs_prof, "--out", abs_dir, "--bindir", cli_bindir};
   int argc = 10;
   if (o->seed) argv[argc++] = "--seed", argv[argc++] = (char *)o->seed;
   if (o->time_scale) argv[argc++] = "--time-scale", argv[argc++] = (char *)o->time_scale;
@@ -116,6 +116,8 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
   snprintf(spawned_at, sizeof spawned_at, "%lld", (long long)dur_now_us());
   argv[argc++] = "--spawned-at", argv[argc++] = spawned_at;
   argv[argc++] = "--ready-fd";
+  if (job->stop_when_fails && !o->no_early_stop)
+    argv[argc++] = "--stop-when-fails", argv[argc++] = (char *)job->stop_when_fails;
   argv[argc] = NULL;
   slot->ready_fd = -1;
   pid_t pid = sandbox_start_ready(argv, log, &slot->ready_fd);
@@ -233,6 +235,8 @@ void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
       if (!slots[k].pid) continue;
       int code = 0;
       int done = sandbox_poll(slots[k].pid, &code);
+      bool cancelled = !done && h->cancel && h->cancel(h->ctx, slots[k].job);
+      if (cancelled) code = sandbox_kill(slots[k].pid), done = 1;
       /* Set-up, the scenario, and the teardown grace; anything longer is a hang. */
       if (!done && elapsed_ms(&slots[k].started) > (long)slots[k].job->sc->duration_ms + LABS_DEADLINE_SLACK_MS) {
         code = sandbox_kill(slots[k].pid);
@@ -246,7 +250,8 @@ void labs_run(int jobs, const labs_opts_t *o, const labs_hooks_t *h) {
       }
       if (!done) continue;
       lab_job_t *job = slots[k].job;
-      job->result = finish_one(job->sc, &slots[k], code);
+      job->result = cancelled ? report_scenario_error(job->sc->id, job->sc->path, "cancelled: its outcome was no longer needed")
+                              : finish_one(job->sc, &slots[k], code);
       if (slots[k].ready_fd >= 0) close(slots[k].ready_fd);
       slots[k].ready_fd = -1;
       slots[k].pid = 0;

@@ -32,6 +32,7 @@ typedef struct lab_job {
   const char *out;     /* the run dir: the lab writes <out>/<sc->id>/ */
   cJSON *result;       /* set when the job finished; the caller owns it */
   int tag;             /* the caller's */
+  const char *stop_when_fails; /* stop once a check of this requirement failed for good (selftest); NULL: no */
 } lab_job_t;
 
 typedef struct labs_opts {
@@ -46,6 +47,9 @@ typedef struct labs_hooks {
   void (*done)(void *ctx, lab_job_t *job); /* a job finished: job->result is set */
   /* Called about every 20 ms with the jobs running (for a progress line); may be NULL. */
   void (*tick)(void *ctx, lab_job_t *const *running, int n);
+  /* Whether a running job's outcome is no longer wanted (may be NULL): its lab is then killed
+   * and done() gets an error result that says so. */
+  bool (*cancel)(void *ctx, const lab_job_t *job);
   void *ctx;
 } labs_hooks_t;
 

@@ -111,6 +111,8 @@ struct run {
   bool early_stop;       /* end when the verdict is decided (not --no-early-stop, not "run_to_end") */
   int64_t decided_us;    /* the horizon the verdict was decided at, or -1 */
   struct event *decide;  /* the timer that asks */
+  const char *stop_when_fails; /* bcsim selftest: stop once a check of this requirement failed for good */
+  bool stopped_on_fail;
   int ready_fd;          /* SANDBOX_READY_FD until the set-up is done; -1 after, or when not asked */
   overhead_t cost;
 };
@@ -538,12 +540,14 @@ static void on_decide(evutil_socket_t fd, short what, void *arg) {
   if (!r->cap || capture_catch_up(r->cap) < 0) return; /* a backlog: what it holds may be older than the horizon */
   int64_t horizon = now_rel(r) - DECIDE_LAG_MS * 1000;
   tl_sort(r->tl);
-  bool decided = check_decided(r->sc, r->tl, r->prof->speaks_session, horizon);
+  check_decision_t d = check_decided(r->sc, r->tl, r->prof->speaks_session, horizon, r->stop_when_fails);
   overhead_add(&r->cost, OH_CHECKS, dur_now_us() - t0);
-  if (!decided) return;
+  if (d == CHECK_UNDECIDED) return;
   r->decided_us = horizon;
+  r->stopped_on_fail = d == CHECK_REQUIREMENT_FAILED;
   cJSON *f = cJSON_CreateObject();
   cJSON_AddNumberToObject(f, "horizon", (double)horizon / 1e6);
+  if (r->stopped_on_fail) cJSON_AddStringToObject(f, "failed", r->stop_when_fails);
   cJSON_AddNumberToObject(f, "duration", (double)r->sc->duration_ms / 1e3);
   emit(r, now_rel(r), "harness", "scenario.decided", f);
   event_base_loopbreak(r->base);
@@ -628,6 +632,7 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   /* The time it ran (duration_s) against the time it declared: shorter when its verdict was decided early. */
   cJSON_AddNumberToObject(res, "declared_duration_s", (double)r->sc->duration_ms / 1e3);
   if (r->decided_us >= 0) cJSON_AddNumberToObject(res, "decided_at_s", (double)r->decided_us / 1e6);
+  if (r->stopped_on_fail) cJSON_AddStringToObject(res, "stopped_when_failed", r->stop_when_fails);
   cJSON_AddStringToObject(res, "client", r->prof->name);
   cJSON_AddNumberToObject(res, "seed", (double)r->sc->seed);
   /* What bcsim rejudge needs to judge the evidence again as this run did. */
@@ -673,7 +678,7 @@ static void keep_scenario(const char *path, const char *out_dir) {
 }
 
 typedef struct lab_args {
-  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels, *spawned_at;
+  const char *scenario, *profile, *out, *bindir, *seed, *scale, *tenant, *client_kind, *levels, *spawned_at, *stop_when_fails;
   bool serve, keep, no_early_stop, ready; /* ready: bcsim run waits on SANDBOX_READY_FD for the set-up */
 } lab_args_t;
 
@@ -692,6 +697,7 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
                                        {"no-early-stop", no_argument, 0, 'E'},
                                        {"spawned-at", required_argument, 0, 'A'},
                                        {"ready-fd", no_argument, 0, 'R'},
+                                       {"stop-when-fails", required_argument, 0, 'F'},
                                        {0, 0, 0, 0}};
   int c;
   optind = 1;
@@ -710,6 +716,7 @@ static int parse_args(int argc, char **argv, lab_args_t *a) {
     else if (c == 'E') a->no_early_stop = true;
     else if (c == 'A') a->spawned_at = optarg;
     else if (c == 'R') a->ready = true;
+    else if (c == 'F') a->stop_when_fails = optarg;
     else return -1;
   }
   return a->out && a->bindir && (a->serve || (a->scenario && a->profile)) ? 0 : -1;
@@ -786,6 +793,7 @@ int runner_main(int argc, char **argv) {
   r->sc = sc;
   r->prof = prof;
   r->early_stop = !args.serve && !args.no_early_stop && !sc->run_to_end;
+  r->stop_when_fails = args.stop_when_fails;
   /* A /proc of our own PID namespace, so tools inside the lab see only the lab. */
   (void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   /* Second line of defence after the outer deadline: PID 1 only gets
@@ -957,7 +965,9 @@ judge:
   if (r->tl) {
     phase_t0 = dur_now_us();
     tl_sort(r->tl);
-    verdict = check_eval_all(sc, r->tl, prof->speaks_session, results);
+    verdict = r->stopped_on_fail
+                  ? check_eval_stopped(sc, r->tl, prof->speaks_session, r->decided_us, r->stop_when_fails, results)
+                  : check_eval_all(sc, r->tl, prof->speaks_session, results);
     overhead_add(&r->cost, OH_CHECKS, dur_now_us() - phase_t0);
     if (r->error[0]) {
       /* Never blame the client for the harness: nothing was judged. */
