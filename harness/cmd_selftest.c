@@ -35,14 +35,16 @@
 #define DEFECT_LABS_AT_ONCE 2
 
 static const char selftest_help[] =
-    "usage: bcsim selftest [--out DIR] [--jobs N] [--levels network] [SCENARIO...]\n"
+    "usage: bcsim selftest [--out DIR] [--jobs N] [--levels network] [--no-early-stop] [SCENARIO...]\n"
     "  The reference client passes every scenario; every defect profile is caught by a failing\n"
-    "  check of the requirement it violates. Defects run side by side, each until caught.\n"
+    "  check of the requirement it violates. Defects run side by side, each until caught; a\n"
+    "  defect's scenario stops once a check of that requirement failed for good.\n"
     "  SCENARIO...       only these (files, folders, or ids of the suite's scenarios): each runs\n"
     "                    against the reference, which must pass, and against every defect; prints\n"
     "                    which defects each scenario catches and the check that caught each\n"
     "  --levels network  judge every client as a black box: the reference may be unsupported but\n"
-    "                    never failed, and every defect that shows on the wire must be caught there\n";
+    "                    never failed, and every defect that shows on the wire must be caught there\n"
+    "  --no-early-stop   every scenario runs its whole duration (the same defects are caught)\n";
 
 typedef struct defect {
   profile_t *p;
@@ -305,10 +307,11 @@ static int load_defects(selftest_t *st, const char *clients, const char *out, bo
 int cmd_selftest(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"jobs", required_argument, 0, 'j'},
                                        {"levels", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+                                       {"no-early-stop", no_argument, 0, 'E'},
                                        {0, 0, 0, 0}};
   const char *out = "out/selftest";
   long jobs = labs_default_jobs(NULL, 0);
-  bool network_only = false;
+  bool network_only = false, no_early_stop = false;
   int c, code = EXIT_ENV;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
@@ -316,6 +319,7 @@ int cmd_selftest(int argc, char **argv) {
     else if (c == 'j') jobs = strtol(optarg, NULL, 10);
     else if (c == 'l' && strcmp(optarg, "network") == 0) network_only = true;
     else if (c == 'l' && strcmp(optarg, "network,session") == 0) network_only = false;
+    else if (c == 'E') no_early_stop = true;
     else return cli_help(selftest_help, c == 'h' ? 0 : EXIT_USAGE);
   }
   if (jobs < 1 || jobs > LABS_MAX_JOBS) jobs = 1;
@@ -325,7 +329,7 @@ int cmd_selftest(int argc, char **argv) {
   snprintf(ref, sizeof ref, "%s/reference.json", clients);
   static selftest_t st;
   char *dirs[] = {dir};
-  labs_opts_t lo = {.levels = network_only ? "network" : NULL};
+  labs_opts_t lo = {.levels = network_only ? "network" : NULL, .no_early_stop = no_early_stop};
   bool named = optind < argc; /* the scenario mode: only these, against every defect */
   st.scs = calloc(MAX_SCENARIOS, sizeof *st.scs);
   if (!st.scs) return EXIT_ENV;

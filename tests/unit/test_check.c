@@ -655,6 +655,97 @@ static void test_windows_that_cannot_tell(void **state) {
   scenario_free(sc);
 }
 
+
+/* Early stop: decided only once every window is behind the horizon or was settled by what happened,
+ * and then the events after the horizon change no verdict. */
+static const char *bounded_text =
+    "{\"id\": \"b\", \"duration\": \"10s\",\n"
+    " \"timeline\": [{\"id\": \"outage\", \"at\": \"2s\", \"action\": \"net.blackhole\", \"target\": \"internet\"}],\n"
+    " \"checks\": [\n"
+    "  {\"id\": \"query\", \"requirement\": \"BC-DNS-01\", \"after\": \"outage\", \"within\": \"1s\",\n"
+    "   \"expect\": {\"event\": \"dns.query\", \"match\": {\"qname\": \"any2bcp.${bc_domain}\"}}},\n"
+    "  {\"id\": \"no-c2site\", \"requirement\": \"BC-TLS-02\", \"after\": \"start\", \"within\": \"4s\",\n"
+    "   \"forbid\": {\"event\": \"tls.client_hello\", \"match\": {\"sni\": \"c2site.${bc_domain}\"}}},\n"
+    /* In place of the built-in one, which watches the whole run. */
+    "  {\"id\": \"" SC_UNKNOWN_ADDRESS_CHECK "\", \"requirement\": \"BC-FO-08\", \"after\": \"start\", \"within\": \"3s\",\n"
+    "   \"forbid\": {\"event\": \"ip.unknown\"}}\n"
+    " ]}\n";
+
+static void test_decided_once_windows_close(void **state) {
+  diag_t d;
+  scenario_t *sc = scenario_parse(bounded_text, "b.json", &d);
+  assert_non_null(sc);
+  tl_t *tl = tl_new();
+  add(tl, 2.0, "fault.on", "step", "outage", NULL, NULL);
+  add(tl, 2.5, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
+  tl_sort(tl);
+  assert_int_equal(check_decided(sc, tl, true, 1900000, NULL), CHECK_UNDECIDED); /* the step has not come */
+  assert_int_equal(check_decided(sc, tl, true, 2400000, NULL), CHECK_UNDECIDED); /* nothing met yet */
+  assert_int_equal(check_decided(sc, tl, true, 3000000, NULL), CHECK_UNDECIDED); /* met, but the forbid is open */
+  assert_int_equal(check_decided(sc, tl, true, 4000000, NULL), CHECK_DECIDED);
+  check_result_t early[SC_MAX_CHECKS], late[SC_MAX_CHECKS];
+  verdict_t v_early = check_eval_all(sc, tl, true, early);
+  /* What a run that went on would have seen: nothing of it counts. */
+  add(tl, 5.0, "tls.client_hello", "sni", "c2site.bc.example.com", NULL, NULL);
+  add(tl, 6.0, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
+  tl_sort(tl);
+  verdict_t v_late = check_eval_all(sc, tl, true, late);
+  assert_int_equal(v_early, VERDICT_PASS);
+  assert_int_equal(v_late, v_early);
+  for (int i = 0; i < sc->n_checks; i++) assert_int_equal(late[i].verdict, early[i].verdict);
+  check_results_free(early, sc->n_checks);
+  check_results_free(late, sc->n_checks);
+  scenario_free(sc);
+  tl_free(tl);
+}
+
+static void test_open_forbid_waits_for_the_end(void **state) {
+  diag_t d;
+  scenario_t *sc = scenario_parse(scenario_text, "t.json", &d);
+  assert_non_null(sc);
+  tl_t *tl = tl_new();
+  add(tl, 2.0, "fault.on", "step", "outage", NULL, NULL);
+  add(tl, 2.6, "dns.query", "qname", "any2bcp.bc.example.com", NULL, NULL);
+  add(tl, 2.9, "tls.client_hello", "sni", "c2.bc.example.com", "dst_name", "pcc2");
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddBoolToObject(f, "ok", 1);
+  tl_add(tl, 5000000, "harness", "probe.result", f);
+  tl_sort(tl);
+  /* Every expect is met, but "no-c2site" watches the whole run: a c2site hello at 9.9 s would fail it. */
+  assert_int_equal(check_decided(sc, tl, true, 9900000, NULL), CHECK_UNDECIDED);
+  /* Once it has failed, nothing can undo that, though the built-in unknown-address check still watches. */
+  add(tl, 6.0, "tls.client_hello", "sni", "c2site.bc.example.com", "dst_name", "pcc1");
+  tl_sort(tl);
+  assert_int_equal(check_decided(sc, tl, true, 6500000, NULL), CHECK_UNDECIDED);
+  assert_int_equal(check_decided(sc, tl, true, 6500000, "BC-TLS-02"), CHECK_REQUIREMENT_FAILED);
+  scenario_free(sc);
+  tl_free(tl);
+}
+
+static void test_stop_when_requirement_fails(void **state) {
+  diag_t d;
+  scenario_t *sc = scenario_parse(scenario_text, "t.json", &d);
+  assert_non_null(sc);
+  tl_t *tl = tl_new();
+  add(tl, 2.0, "fault.on", "step", "outage", NULL, NULL); /* and no query within 1 s */
+  tl_sort(tl);
+  assert_int_equal(check_decided(sc, tl, true, 2900000, "BC-DNS-01"), CHECK_UNDECIDED); /* its window is open */
+  assert_int_equal(check_decided(sc, tl, true, 3100000, "BC-DNS-01"), CHECK_REQUIREMENT_FAILED);
+  assert_int_equal(check_decided(sc, tl, true, 3100000, "BC-TLS-02"), CHECK_UNDECIDED);
+  assert_int_equal(check_decided(sc, tl, true, 3100000, NULL), CHECK_UNDECIDED);
+  check_result_t res[SC_MAX_CHECKS];
+  assert_int_equal(check_eval_stopped(sc, tl, true, 3100000, "BC-DNS-01", res), VERDICT_FAIL);
+  assert_int_equal(res[0].verdict, VERDICT_FAIL);        /* query: failed for good */
+  assert_int_equal(res[1].verdict, VERDICT_UNSUPPORTED); /* hello: its anchor failed */
+  /* no-c2site and probe were still open: not judged, never a pass and never a failure. */
+  assert_int_equal(res[2].verdict, VERDICT_UNSUPPORTED);
+  assert_int_equal(res[3].verdict, VERDICT_UNSUPPORTED);
+  assert_non_null(strstr(res[3].message, "stopped at 3.100s"));
+  check_results_free(res, sc->n_checks);
+  scenario_free(sc);
+  tl_free(tl);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conforming_timeline_passes), cmocka_unit_test(test_each_check_can_fail),
@@ -665,7 +756,8 @@ int main(void) {
       cmocka_unit_test(test_timer_windows), cmocka_unit_test(test_flooded_timeline),
       cmocka_unit_test(test_between), cmocka_unit_test(test_min_gap_expect), cmocka_unit_test(test_min_gap_limit),
       cmocka_unit_test(test_min_gap_flooded), cmocka_unit_test(test_until_limit), cmocka_unit_test(test_operator_misuse),
-      cmocka_unit_test(test_windows_that_cannot_tell),
+      cmocka_unit_test(test_windows_that_cannot_tell), cmocka_unit_test(test_decided_once_windows_close),
+      cmocka_unit_test(test_open_forbid_waits_for_the_end), cmocka_unit_test(test_stop_when_requirement_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
