@@ -227,7 +227,8 @@ static const ev_field_t f_decided[] = {
 static const ev_field_t f_overhead[] = {
     {"spawn_ms", EV_NUMBER, false, "starting the lab's process"},
     {"lab_ms", EV_NUMBER, false, "building the lab's network"},
-    {"world_ms", EV_NUMBER, false, "keys, certificates, services and DNS"},
+    {"pki_ms", EV_NUMBER, false, "making keys and signing certificates"},
+    {"world_ms", EV_NUMBER, false, "the rest of the world: services, DNS, the client's files"},
     {"capture_ms", EV_NUMBER, false, "starting the capture and the wire decoder"},
     {"client_ms", EV_NUMBER, false, "spawning the client"},
     {"decode_ms", EV_NUMBER, false, "turning frames into events, during the run"},

@@ -1,7 +1,7 @@
 #include "harness/overhead.h"
 
-static const char *const phase_keys[OH_N] = {"spawn_ms",  "lab_ms",  "world_ms",  "capture_ms", "client_ms",
-                                             "decode_ms", "stop_ms", "checks_ms", "outputs_ms"};
+static const char *const phase_keys[OH_N] = {"spawn_ms",  "lab_ms",  "pki_ms",    "world_ms",   "capture_ms",
+                                             "client_ms", "decode_ms", "stop_ms", "checks_ms", "outputs_ms"};
 
 void overhead_add(overhead_t *o, oh_phase_t phase, int64_t us) {
   if (phase < OH_N && us > 0) o->us[phase] += us;

@@ -13,7 +13,8 @@
 typedef enum {
   OH_SPAWN,   /* from bcsim run starting the lab process to the lab's first instruction */
   OH_LAB,     /* namespaces, links, addresses, routes */
-  OH_WORLD,   /* keys and certificates, services, DNS */
+  OH_PKI,     /* keys and certificates (the world's, and those its faults issue) */
+  OH_WORLD,   /* the rest of the world: services, DNS, the client's files */
   OH_CAPTURE, /* the capture and the wire decoder */
   OH_CLIENT,  /* spawning the client */
   OH_DECODE,  /* turning frames into events, during the run */

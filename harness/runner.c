@@ -35,6 +35,7 @@
 #include "sim/decode/wire.h"
 #include "sim/lab/lab.h"
 #include "sim/lab/sandbox.h"
+#include "sim/pki/pki.h"
 #include "sim/world/world.h"
 
 #define CLIENT_STOP_GRACE_MS 500
@@ -50,7 +51,7 @@
 /* How often a running scenario asks whether its verdict is decided, and how
  * far behind now it looks: every event up to the horizon has been read (the
  * capture is drained first; services report on this loop as things happen). */
-#define DECIDE_EVERY_MS 100
+#define DECIDE_EVERY_MS 200
 #define DECIDE_LAG_MS 100
 
 typedef struct run run_t;
@@ -625,6 +626,7 @@ static int write_outputs(run_t *r, verdict_t verdict, check_result_t *results, d
   char path[700];
   int rc = 0;
   int64_t t0 = dur_now_us();
+  overhead_add(&r->cost, OH_PKI, pki_spent_us());
   emit(r, now_rel(r), "harness", "harness.overhead", overhead_json(&r->cost));
   snprintf(path, sizeof path, "%s/events.jsonl", r->out_dir);
   if (tl_write_jsonl(r->tl, path) < 0) rc = -1;
@@ -841,7 +843,7 @@ int runner_main(int argc, char **argv) {
                      .new_user_enrollment = sc->new_user_enrollment};
   phase_t0 = dur_now_us();
   r->world = world_new(r->base, r->lab, &wo, on_world_log, r, err, sizeof err);
-  overhead_add(&r->cost, OH_WORLD, dur_now_us() - phase_t0);
+  overhead_add(&r->cost, OH_WORLD, dur_now_us() - phase_t0 - pki_spent_us());
   if (!r->world) {
     snprintf(r->error, sizeof r->error, "starting the world: %s", err);
     goto judge;

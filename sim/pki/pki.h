@@ -14,6 +14,9 @@ typedef struct pki_cert {
   X509 *cert;
 } pki_cert_t;
 
+/* How long this process has spent in pki_ca_new and pki_issue, in µs:
+ * keys and signatures, for the run's overhead (harness/overhead.h). */
+int64_t pki_spent_us(void);
 /* A self-signed CA. Returns NULL on failure. Free with pki_cert_free. */
 pki_cert_t *pki_ca_new(const char *common_name);
 /* A server certificate for names[0..n) (the first is also the CN), signed by
