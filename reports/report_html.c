@@ -455,7 +455,12 @@ static void write_scenario(FILE *o, const cJSON *s, report_events_fn load, void 
   markup_text(o, id);
   fputs(" ", o);
   badge(o, report_str(s, "verdict"));
-  fprintf(o, " <small>%.1f s</small></h2>\n<p>", num(s, "duration_s", 0));
+  double ran = num(s, "duration_s", 0), declared = num(s, "declared_duration_s", 0);
+  /* A scenario stopped once its verdict was decided ran shorter than its file says. */
+  if (cJSON_GetObjectItemCaseSensitive(s, "decided_at_s") && declared > 0)
+    fprintf(o, " <small>%.1f s of %.1f s: stopped once its verdict was decided</small></h2>\n<p>", ran, declared);
+  else
+    fprintf(o, " <small>%.1f s</small></h2>\n<p>", ran);
   markup_text(o, report_str(s, "title"));
   fputs("</p>\n", o);
   if (*report_str(s, "error") || *report_str(s, "reason")) {
