@@ -22,8 +22,7 @@ FILTER='(tls.handshake.type == 1 || dns) && !icmp && !icmpv6'
 echo "== 3. Capture decoding: bcsim's wire decoder vs tshark -T fields"
 need tshark || exit 0
 [ -x /usr/bin/time ] || { echo "  skipped: /usr/bin/time is not installed (make bench installs it)"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+bench_tmpdir
 set --
 for s in $SEEDS; do set -- "$@" "$SRC/scenarios/$s"; done
 lab "$BUILD/bcsim" run -q --jobs 6 --out "$T/seed" "$@" > "$T/seed.txt" 2>&1 || true

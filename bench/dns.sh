@@ -48,8 +48,7 @@ fi
 BUILD=${1:-build}
 echo "== 2. DNS answers per second: the world's resolver vs dnsmasq (dnsperf from the client host)"
 need dnsperf dnsmasq || exit 0
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+bench_tmpdir
 # dnsmasq answers only from the zone's names (NXDOMAIN for the rest of the
 # domain), never forwards, and logs into the temp dir rather than syslog. It
 # stays root of the lab: the lab maps one user and allows no setgroups(2).

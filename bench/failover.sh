@@ -14,8 +14,7 @@ BUILD=${1:-build}
 SRC=${2:-$HERE/..}
 echo "== 5. Failover timing: the report's figure vs the same interval from the capture's timestamps"
 need tshark jq || exit 0
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+bench_tmpdir
 lab "$BUILD/bcsim" run -q --repeat "$BENCH_RUNS" --out "$T/o" "$SRC/scenarios/cloud-down.json" > "$T/run.txt" 2>&1 || true
 for r in "$T"/o/run-*/; do
   d="$r/cloud-down"

@@ -11,8 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 if [ "${1:-}" = --alone ]; then
-  T=$(mktemp -d)
-  trap 'rm -rf "$T"' EXIT
+  bench_tmpdir
   i=0
   while [ $i -lt "$4" ]; do
     /usr/bin/time -f %e -o "$T/wall" "$2/bcsim" run -q --out "$T/o$i" "$3" > /dev/null 2>&1 || true
@@ -28,8 +27,7 @@ POINTS=${BENCH_JOBS:-1 2 4 8 16 default}
 SUITE_RUNS=${BENCH_SUITE_RUNS:-1}
 echo "== 4. The suite's wall time at each --jobs vs the longest scenario alone (the floor)"
 [ -x /usr/bin/time ] || { echo "  skipped: /usr/bin/time is not installed (make bench installs it)"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+bench_tmpdir
 n=$("$BUILD/bcsim" list "$SCEN" 2> /dev/null | sed '/^timeline actions:/,$d' | grep -c '^  [a-z0-9]' || true)
 echo "  $n scenarios, $(nproc) cores; $SUITE_RUNS run(s) of each point (median)"
 first=""

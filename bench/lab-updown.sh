@@ -29,8 +29,7 @@ fi
 BUILD=${1:-build}
 echo "== 1. Lab up and down: bcsim (netlink) vs an iproute2 script (44 ip commands up, 4 down)"
 need ip unshare || exit 0
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+bench_tmpdir
 # In turn, bcsim first; both sides are lab-heavy.
 lab "$BUILD/bcsim" bench-lab "$RUNS" > "$T/bcsim.txt"
 lab unshare --user --map-root-user --mount --net --pid --fork --kill-child bash "$HERE/lab-updown.sh" --inside "$RUNS" > "$T/ip.txt"

@@ -17,6 +17,13 @@ ratio() {
   awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
 }
 
+# T: a temp dir, removed on exit, Ctrl-C and kill alike.
+bench_tmpdir() {
+  T=$(mktemp -d)
+  trap 'rm -rf "$T"' EXIT
+  trap 'exit 130' INT TERM
+}
+
 # Runs a command that starts labs, under BENCH_LOCK if set.
 lab() {
   # shellcheck disable=SC2086 # BENCH_LOCK is a command and its words

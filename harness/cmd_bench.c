@@ -346,7 +346,7 @@ static void poll_measure(evutil_socket_t fd, short what, void *arg) {
 
 /* Inside the sandbox: argv is DIR RIVAL MEASURE. */
 int bench_dns_inner(int argc, char **argv) {
-  char err[1024];
+  char err[1024] = "out of memory";
   lab_t *lab = NULL;
   struct event_base *base = NULL;
   struct event *tick = NULL;
