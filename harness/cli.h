@@ -69,4 +69,10 @@ int cmd_verify(int argc, char **argv); /* bcsim verify */
 int cmd_rejudge(int argc, char **argv); /* bcsim rejudge */
 int cmd_mutate(int argc, char **argv);  /* bcsim mutate */
 int cmd_bc(int argc, char **argv);     /* bcsim bc show|download-config|thumbprint */
+int cmd_bench_lab(int argc, char **argv);    /* bcsim bench-lab */
+int cmd_bench_decode(int argc, char **argv); /* bcsim bench-decode */
+int cmd_bench_dns(int argc, char **argv);    /* bcsim bench-dns */
+/* The parts of bench-lab and bench-dns that run inside the sandbox. */
+int bench_lab_inner(int n);
+int bench_dns_inner(int argc, char **argv);
 #endif

@@ -54,6 +54,13 @@ int zone_add_addr(zone_t *z, const char *name, const char *addr) {
   return 0;
 }
 
+int zone_record(const zone_t *z, int i, const char **name, const char **addr) {
+  if (i < 0 || i >= z->n_records) return -1;
+  *name = z->rec[i].name;
+  *addr = z->rec[i].addr;
+  return 0;
+}
+
 static int in_origin(const zone_t *z, const char *name) {
   size_t n = strlen(name);
   for (int i = 0; i < z->n_origins; i++) {

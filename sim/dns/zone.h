@@ -20,6 +20,9 @@ typedef struct zone_answer_info {
 /* Returns a new empty zone with the given TTL for every record, or NULL. */
 zone_t *zone_new(uint32_t ttl);
 void zone_free(zone_t *z);
+/* The i-th record, in the order added: its name and its address (IPv4 or
+ * IPv6 text), both owned by the zone. 0, or -1 past the last record. */
+int zone_record(const zone_t *z, int i, const char **name, const char **addr);
 /* Names under an origin that have no records get NXDOMAIN; names outside
  * every origin get REFUSED, as an authoritative-only server would answer. */
 int zone_add_origin(zone_t *z, const char *origin);

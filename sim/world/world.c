@@ -799,6 +799,8 @@ int world_party_addrs(const world_t *w, const char *name, const char **v4, const
   return -1;
 }
 
+const zone_t *world_resolver_zone(const world_t *w) { return w->zone; }
+
 cJSON *world_describe(const world_t *w) {
   cJSON *list = cJSON_CreateArray();
   for (size_t i = 0; i < N_PARTIES; i++) {

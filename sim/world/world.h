@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "sim/decode/wire.h"
+#include "sim/dns/zone.h"
 #include "sim/lab/lab.h"
 
 typedef struct world world_t;
@@ -60,6 +61,9 @@ int world_config_fault(world_t *w, const char *action, char *err, size_t errlen)
  * datacenter), or a link for net.link-down. 0, or -1 with err. */
 int world_fault(world_t *w, const char *action, const char *target, const cJSON *params, bool on, char *err,
                 size_t errlen);
+/* The corporate resolver's zone: the names it answers for itself (bcsim
+ * bench-dns serves the same names from another server). Owned by the world. */
+const zone_t *world_resolver_zone(const world_t *w);
 /* A party's IPv4 and IPv6 addresses. 0 or -1. */
 int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6);
 /* Every party: name, DNS name, lab host, addresses (a new array, for people). */
