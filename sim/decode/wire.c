@@ -150,10 +150,11 @@ static void emit_dns(wire_t *w, int64_t t, const dns_view_t *d, const char *prot
   cJSON_AddStringToObject(f, "proto", proto);
   add_endpoints(w, f, src, sport, dst, dport);
   if (d->is_response) {
-    for (int i = 0; i < d->n_addrs; i++)
+    for (int i = 0; i < d->n_addrs; i++) {
       snprintf(w->named[w->n_named % WIRE_MAX_NAMED], INET6_ADDRSTRLEN, "%s", d->addrs[i]);
       /* A ring: past its size the count only says "full", and must never overflow. */
       w->n_named = w->n_named < WIRE_MAX_NAMED ? w->n_named + 1 : WIRE_MAX_NAMED + (w->n_named + 1) % WIRE_MAX_NAMED;
+    }
     cJSON_AddStringToObject(f, "rcode", dns_rcode_name(d->rcode));
     cJSON_AddBoolToObject(f, "tc", d->truncated);
     cJSON *addrs = cJSON_AddArrayToObject(f, "addrs");
