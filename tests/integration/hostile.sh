@@ -98,9 +98,9 @@ failed unknown no-unknown-address || fail "contacting an unknown address was not
 
 # Nothing of any run is left running: the daemon neither.
 pid=$(cat "$(R daemon)/state/daemon.pid" 2> /dev/null) || fail "the daemon did not start"
-# A dying process may take a moment to go: up to 5 s, a bound that only keeps the test from hanging.
+# A dying process may take a moment to go: it has up to 1 s, as it always had.
 daemon_left() { [ -d "/proc/$pid" ] && grep -q hostile "/proc/$pid/cmdline" 2> /dev/null; }
-for i in $(seq 1 50); do
+for i in $(seq 1 10); do
   ! daemon_left && [ -z "$(pgrep -f "$T/")" ] && break
   sleep 0.1
 done
