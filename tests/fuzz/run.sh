@@ -6,9 +6,11 @@
 # runs RUNS executions from its seeds (real files: the repository's scenarios
 # and profiles, and one real run's capture, DNS and TLS messages, signed BC
 # config, enrollment and signed certificate), and its committed regression
-# inputs. A crash, a sanitizer report or a broken invariant fails the run and
-# leaves the input in OUT/crashes/. The table at the end is what
-# docs/fuzzing.md records.
+# inputs, and the corpus that earlier runs grew in OUT/corpus/ (with
+# FUZZ_FRESH_CORPUS=1, as the ctest smoke run has it, that corpus starts empty
+# each time: every smoke run does the same work). A crash, a sanitizer report
+# or a broken invariant fails the run and leaves the input in OUT/crashes/.
+# The table at the end is what docs/testing.md records.
 set -eu
 BCSIM=$1 SRC=$(cd "$2" && pwd) FB=$3 OUT=$4 RUNS=$5
 shift 5
@@ -30,6 +32,7 @@ BCSIM=$(cd "$(dirname "$BCSIM")" && pwd)/$(basename "$BCSIM")
 # Seeds: real files, made fresh (a run of a few scenarios, signed).
 S=$OUT/seeds
 rm -rf "$S" "$OUT/run" "$OUT/crashes"
+if [ "${FUZZ_FRESH_CORPUS:-0}" = 1 ]; then rm -rf "$OUT/corpus"; fi
 mkdir -p "$OUT/crashes"
 for t in $ALL; do mkdir -p "$S/$t" "$OUT/corpus/$t"; done
 find "$SRC/scenarios" -name '*.json' -exec cp {} "$S/scenario/" \; 2> /dev/null || true

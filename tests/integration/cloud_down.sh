@@ -7,7 +7,7 @@ set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+trap 'bg_stop; rm -rf "$OUT"' EXIT
 # What bcsim must never change on the host.
 host_state() {
   { ip -br addr; ip route; ip -6 route; nft list ruleset 2>/dev/null; cat /etc/resolv.conf /etc/hosts;
@@ -15,6 +15,10 @@ host_state() {
 }
 before=$(host_state)
 
+# The reference and the defect go side by side: their labs mostly wait.
+bg_run "$BCSIM" run --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$OUT/def" "$SRC/scenarios/cloud-down.json" \
+  > "$OUT/def.txt" 2>&1
+p_def=$!
 "$BCSIM" run --out "$OUT/ref" "$SRC/scenarios/cloud-down.json"
 rc=$?
 [ $rc = 0 ] || fail "reference client: exit $rc, expected 0"
@@ -31,8 +35,9 @@ grep -q '"type":"svc.tls.handshake".*"sni":"c2.bc.example.com"' "$OUT/ref/cloud-
 # capture.pcap's stamps minus pcap_t0_us are the timeline's t (docs/report-format.md).
 python3 "$SRC/tests/integration/pcap_time.py" "$OUT/ref/cloud-down" || fail "capture.pcap and events.jsonl disagree on time 0"
 
-"$BCSIM" run --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$OUT/def" "$SRC/scenarios/cloud-down.json"
+bg_wait $p_def
 rc=$?
+cat "$OUT/def.txt"
 [ $rc = 1 ] || fail "defect-wrong-sni: exit $rc, expected 1"
 check_field "$OUT/def/report.json" never-c2site verdict fail
 check_field "$OUT/def/report.json" never-c2site requirement BC-TLS-02

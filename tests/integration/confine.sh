@@ -7,7 +7,7 @@ set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
 T=$(mktemp -d)
-trap 'rm -f /etc/bcsim-confine-pwned; rm -rf "$T"' EXIT
+trap 'bg_stop; rm -f /etc/bcsim-confine-pwned; rm -rf "$T"' EXIT
 cat > "$T/hostile.json" << JSON
 {
   "name": "hostile",
@@ -17,6 +17,22 @@ cat > "$T/hostile.json" << JSON
 }
 JSON
 "$BCSIM" validate "$T/hostile.json" > /dev/null || fail "the hostile profile does not validate"
+
+# Descriptors: the client inherits none but 0, 1 and 2. It lists what it
+# holds and writes "FORGED" through every other descriptor it can: the
+# capture, its packet socket and the services' log must be out of its reach.
+cat > "$T/fds.json" << 'JSON'
+{
+  "name": "descriptor-thief",
+  "description": "lists its open descriptors and writes through each one it did not open itself",
+  "command": ["/usr/bin/python3", "-c",
+    "import os, sys\nopen_fds = []\nfor name in os.listdir('/proc/self/fd'):\n    fd = int(name)\n    try:\n        os.fstat(fd)\n    except OSError:\n        continue\n    open_fds.append(fd)\n    if fd > 2:\n        try:\n            os.write(fd, b'FORGED')\n        except OSError:\n            pass\nwith open(sys.argv[1] + '/fds', 'w') as f:\n    f.write(' '.join(str(fd) for fd in sorted(open_fds)) + '\\n')\n",
+    "${state_dir}"]
+}
+JSON
+# The two clients' runs go side by side: their labs mostly wait.
+bg_run "$BCSIM" run -q --client "$T/fds.json" --out "$T/f" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/fds-run.txt" 2>&1
+p_fds=$!
 "$BCSIM" run -q --client "$T/hostile.json" --out "$T/o" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/run.txt" 2>&1
 rc=$?
 [ $rc = 1 ] || fail "a client that does nothing useful: exit $rc, expected 1: $(cat "$T/run.txt")"
@@ -32,19 +48,7 @@ grep -q '"verdict":[[:space:]]*"fail"' "$R/result.json" || fail "the scenario is
 [ -e "$R/state/run-listing" ] || fail "the client's listing of /run is missing"
 [ ! -s "$R/state/run-listing" ] || fail "the client sees the host's /run: $(cat "$R/state/run-listing")"
 
-# Descriptors: the client inherits none but 0, 1 and 2. It lists what it
-# holds and writes "FORGED" through every other descriptor it can: the
-# capture, its packet socket and the services' log must be out of its reach.
-cat > "$T/fds.json" << 'JSON'
-{
-  "name": "descriptor-thief",
-  "description": "lists its open descriptors and writes through each one it did not open itself",
-  "command": ["/usr/bin/python3", "-c",
-    "import os, sys\nopen_fds = []\nfor name in os.listdir('/proc/self/fd'):\n    fd = int(name)\n    try:\n        os.fstat(fd)\n    except OSError:\n        continue\n    open_fds.append(fd)\n    if fd > 2:\n        try:\n            os.write(fd, b'FORGED')\n        except OSError:\n            pass\nwith open(sys.argv[1] + '/fds', 'w') as f:\n    f.write(' '.join(str(fd) for fd in sorted(open_fds)) + '\\n')\n",
-    "${state_dir}"]
-}
-JSON
-"$BCSIM" run -q --client "$T/fds.json" --out "$T/f" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/fds-run.txt" 2>&1
+bg_wait $p_fds
 F="$T/f/cloud-blip-no-bc"
 [ -s "$F/state/fds" ] || fail "the descriptor thief did not run: $(cat "$T/fds-run.txt") $(cat "$F/client.log" 2>/dev/null)"
 [ "$(cat "$F/state/fds")" = "0 1 2" ] || fail "the client inherited descriptors beyond 0, 1 and 2: $(cat "$F/state/fds")"

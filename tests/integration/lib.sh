@@ -19,3 +19,17 @@ namespaces_left() {
   NS_DIR=$1 python3 "$SRC/tests/integration/namespaces.py" release
   echo "$ns_left"
 }
+# bg_run CMD...: runs CMD in the background ($! is its pid), so that a test's
+# independent runs wait for their labs side by side; bg_wait PID waits for one
+# and gives its exit status. bg_stop, in the test's EXIT trap, stops those not
+# waited for when the test ends early (a failure) with SIGTERM, which bcsim
+# answers by tearing its labs down.
+BG_PIDS=
+bg_run() { "$@" & BG_PIDS="$BG_PIDS $!"; }
+bg_wait() {
+  bg_left=
+  for bg_p in $BG_PIDS; do [ "$bg_p" = "$1" ] || bg_left="$bg_left $bg_p"; done
+  BG_PIDS=$bg_left
+  wait "$1"
+}
+bg_stop() { [ -z "$BG_PIDS" ] || { kill $BG_PIDS 2> /dev/null; wait; }; }

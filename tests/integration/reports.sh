@@ -8,7 +8,7 @@ set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap 'bg_stop; rm -rf "$T"' EXIT
 XSD="$SRC/tests/schemas/junit.xsd"
 command -v xmllint > /dev/null || fail "xmllint is missing: make deps installs libxml2-utils"
 
@@ -16,6 +16,16 @@ command -v xmllint > /dev/null || fail "xmllint is missing: make deps installs l
 mkdir "$T/sc"
 cp "$SRC/scenarios/cloud-down.json" "$SRC/scenarios/portal-down-new-enrollment.json" "$T/sc/"
 openssl genpkey -algorithm ed25519 -out "$T/vendor.key" 2> /dev/null || fail "openssl genpkey failed"
+# The runs of this test go side by side (their labs mostly wait): the signed
+# run, --repeat 2, and two shards of the same scenarios, from copies of their
+# own, since the test changes $T/sc below.
+cp -r "$T/sc" "$T/sc-shards"
+bg_run "$BCSIM" run -q --repeat 2 --out "$T/r" "$SRC/scenarios/cloud-down.json" > /dev/null 2>&1
+p_r=$!
+bg_run "$BCSIM" run -q --shard 1/2 --out "$T/c1" "$T"/sc-shards/*.json > /dev/null 2>&1
+p_c1=$!
+bg_run "$BCSIM" run -q --shard 2/2 --out "$T/c2" "$T"/sc-shards/*.json > /dev/null 2>&1
+p_c2=$!
 "$BCSIM" run -q --sign-key "$T/vendor.key" --out "$T/o" "$T"/sc/*.json > "$T/run.txt" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "signed run: exit $rc: $(cat "$T/run.txt")"
@@ -72,7 +82,7 @@ printf '{"schema_version":1,"client":{"name":"c","profile":"p"},"scenarios":[{"i
 [ $? = 2 ] || fail "a report whose scenario id is a path was merged"
 
 # --repeat: every run kept, a pass rate, the worst verdict.
-"$BCSIM" run -q --repeat 2 --out "$T/r" "$SRC/scenarios/cloud-down.json" > /dev/null 2>&1 || fail "--repeat 2 failed"
+bg_wait $p_r || fail "--repeat 2 failed"
 grep -q '"runs":[[:space:]]*2' "$T/r/report.json" || fail "--repeat 2 does not report two runs"
 grep -q '"flaky":[[:space:]]*false' "$T/r/report.json" || fail "--repeat does not say whether the runs agree"
 [ -s "$T/r/run-2/cloud-down/events.jsonl" ] || fail "--repeat does not keep the second run's artefacts"
@@ -82,8 +92,8 @@ grep -q '"flaky":[[:space:]]*false' "$T/r/report.json" || fail "--repeat does no
 [ $? = 2 ] || fail "--time-scale fast should be refused"
 
 # Sharded certification: the shards' certificates merge into one, which verifies when signed.
-"$BCSIM" run -q --shard 1/2 --out "$T/c1" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 1/2 failed"
-"$BCSIM" run -q --shard 2/2 --out "$T/c2" "$T"/sc/*.json > /dev/null 2>&1 || fail "shard 2/2 failed"
+bg_wait $p_c1 || fail "shard 1/2 failed"
+bg_wait $p_c2 || fail "shard 2/2 failed"
 mkdir -p "$T/c2/cloud-down" && echo stale > "$T/c2/cloud-down/stale" # shard 1 ran cloud-down, not shard 2
 "$BCSIM" report merge --sign-key "$T/vendor.key" --out "$T/cm" "$T/c1" "$T/c2" > /dev/null || fail "merging signed shards failed"
 [ -s "$T/cm/cloud-down/events.jsonl" ] || fail "the merge did not copy cloud-down's artefacts from the shard that ran it"

@@ -12,8 +12,23 @@ JOBS=${BCSIM_TEST_JOBS:-8}
 ALL="$DIR/st/reference"
 [ -f "$ALL/report.json" ] || fail "no full run in $ALL: run the suite test first"
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+trap 'bg_stop; rm -rf "$OUT"' EXIT
 total=$(jq '.summary.scenarios' "$ALL/report.json")
+
+# The runs this test needs first, side by side (their labs mostly wait), while
+# it looks at the full run: the suite in two shards, and cloud-flapping with
+# seed 5 twice and seed 6 once.
+F="$SRC/scenarios/cloud-down/cloud-flapping.json"
+bg_run "$BCSIM" run -q -j "$JOBS" --shard 1/2 --out "$OUT/sh1" "$SRC/scenarios/" > /dev/null 2>&1
+p_sh1=$!
+bg_run "$BCSIM" run -q -j "$JOBS" --shard 2/2 --out "$OUT/sh2" "$SRC/scenarios/" > /dev/null 2>&1
+p_sh2=$!
+bg_run "$BCSIM" run --seed 5 --out "$OUT/s1" "$F" > /dev/null 2>&1
+p_s1=$!
+bg_run "$BCSIM" run --seed 5 --out "$OUT/s2" "$F" > /dev/null 2>&1
+p_s2=$!
+bg_run "$BCSIM" run --seed 6 --out "$OUT/s3" "$F" > /dev/null 2>&1
+p_s3=$!
 
 missing=""
 for action in $("$BCSIM" list --actions); do
@@ -51,8 +66,8 @@ grep -q 'ClientHello SNI=c2.bc.example.com' "$OUT/dom.html" || fail "no diagram 
 grep -q 'fault on: net.blackhole' "$OUT/dom.html" || fail "no diagram shows a fault switching on"
 
 # Sharded and merged, the suite gives the verdicts of one run.
-"$BCSIM" run -q -j "$JOBS" --shard 1/2 --out "$OUT/sh1" "$SRC/scenarios/" > /dev/null 2>&1
-"$BCSIM" run -q -j "$JOBS" --shard 2/2 --out "$OUT/sh2" "$SRC/scenarios/" > /dev/null 2>&1
+bg_wait $p_sh1
+bg_wait $p_sh2
 "$BCSIM" report merge --out "$OUT/merged" "$OUT/sh1" "$OUT/sh2" > /dev/null || fail "bcsim report merge failed"
 "$BCSIM" report verdicts "$ALL" > "$OUT/v-all.txt"
 "$BCSIM" report verdicts "$OUT/merged" > "$OUT/v-merged.txt"
@@ -65,11 +80,9 @@ ids_all=$(grep -o '<testsuite name="[^"]*"' "$ALL/junit.xml") ids_merged=$(grep 
 
 schedule() { grep -Eo '"type":"fault.o(n|ff)".*"at_ms":[0-9]+' "$1/cloud-flapping/events.jsonl" | grep -Eo '(on|off)".*"at_ms":[0-9]+' |
   sed -E 's/".*"at_ms"//'; }
-F="$SRC/scenarios/cloud-down/cloud-flapping.json"
-"$BCSIM" run --seed 5 --out "$OUT/s1" "$F" > /dev/null 2>&1 &
-"$BCSIM" run --seed 5 --out "$OUT/s2" "$F" > /dev/null 2>&1 &
-"$BCSIM" run --seed 6 --out "$OUT/s3" "$F" > /dev/null 2>&1 &
-wait
+bg_wait $p_s1
+bg_wait $p_s2
+bg_wait $p_s3
 a=$(schedule "$OUT/s1") b=$(schedule "$OUT/s2") c=$(schedule "$OUT/s3")
 [ -n "$a" ] || fail "no fault schedule in events.jsonl"
 [ "$a" = "$b" ] || fail "the same seed gave different fault schedules"
