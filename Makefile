@@ -28,7 +28,7 @@ test: build
 # the lab's services and the reference client. A process that reports aborts;
 # every report also lands in $(ASAN_BUILD)/sanitizer/, and any there fails
 # the target even if no test noticed. Sanitized labs are slower, so the suite
-# runs 2 labs at a time (BCSIM_TEST_JOBS) rather than 8.
+# runs 2 labs at a time (BCSIM_TEST_JOBS) rather than as many as the machine holds.
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBCSIM_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory

@@ -8,9 +8,10 @@
 set -u
 BCSIM=$1 DIR=$2 SRC=$3
 . "$SRC/tests/integration/lib.sh"
-JOBS=${BCSIM_TEST_JOBS:-8}
+# Labs at once: bcsim's own default (what the machine holds), as a user runs it, unless BCSIM_TEST_JOBS says.
+JOBS_ARG=${BCSIM_TEST_JOBS:+-j $BCSIM_TEST_JOBS}
 rm -rf "$DIR/st" && mkdir -p "$DIR"
-"$BCSIM" selftest -j "$JOBS" --out "$DIR/st" > "$DIR/selftest.txt" 2>&1
+"$BCSIM" selftest $JOBS_ARG --out "$DIR/st" > "$DIR/selftest.txt" 2>&1
 rc=$?
 cat "$DIR/selftest.txt"
 [ $rc = 0 ] || fail "bcsim selftest: exit $rc, expected 0"
