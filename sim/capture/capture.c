@@ -97,10 +97,7 @@ fail:
 void capture_free(capture_t *c) {
   if (!c) return;
   if (c->ev) event_free(c->ev);
-  if (c->pcap && c->dump) {
-    for (int i = 0; i < 64 && pcap_dispatch(c->pcap, 256, on_packet, (u_char *)c) > 0; i++) {
-    }
-  }
+  if (c->pcap && c->dump) (void)capture_catch_up(c);
   if (c->dump) pcap_dump_close(c->dump);
   if (c->pcap) pcap_close(c->pcap);
   free(c);
