@@ -6,9 +6,10 @@
  * judged as a black box: the reference may then be unsupported but never
  * failed, and every defect that shows on the wire must be caught there.
  *
- * The defects run side by side: each tries its candidate scenarios (its
- * "catch" list, then every scenario with a check of its requirement) one
- * after the other and stops at the first that catches it.
+ * The reference and the defects run side by side, in one pass of labs:
+ * each defect tries its candidate scenarios (its "catch" list, then every
+ * scenario with a check of its requirement) and stops at the first that
+ * catches it.
  *
  * `bcsim selftest SCENARIO...` is for a scenario author instead: the given
  * scenarios (files, folders or ids of the suite's) run against the reference
@@ -77,6 +78,7 @@ typedef struct selftest {
   cJSON **ref_results;
   int ref_next;
   const char *ref_profile, *ref_out;
+  bool named; /* the scenario mode: the matrix, not each defect until caught */
 } selftest_t;
 
 /* Adds the requirements of the failing checks in a result to list; whether want is among them. */
@@ -139,7 +141,7 @@ static lab_job_t *defect_next(void *arg) {
 /* A defect caught needs no more labs: those still running for it stop. */
 static bool defect_cancel(void *arg, const lab_job_t *job) {
   const selftest_t *st = arg;
-  return st->d[job->tag].caught;
+  return job->profile != st->ref_profile && st->d[job->tag].caught;
 }
 
 static void defect_done(void *arg, lab_job_t *job) {
@@ -183,6 +185,20 @@ static void matrix_done(void *arg, lab_job_t *job) {
   }
   cJSON_Delete(job->result);
   job->result = NULL;
+}
+
+/* The reference's jobs first, then the defects' (or the scenario mode's matrix). */
+static lab_job_t *all_next(void *arg) {
+  selftest_t *st = arg;
+  lab_job_t *j = ref_next(st);
+  return j ? j : st->named ? matrix_next(st) : defect_next(st);
+}
+
+static void all_done(void *arg, lab_job_t *job) {
+  selftest_t *st = arg;
+  if (job->profile == st->ref_profile) ref_done(st, job);
+  else if (st->named) matrix_done(st, job);
+  else defect_done(st, job);
 }
 
 /* Prints, per scenario, the defects it catches and the checks that caught
@@ -350,8 +366,13 @@ int cmd_selftest(int argc, char **argv) {
   cli_mkdirs(path);
   st.ref_profile = ref;
   st.ref_out = path;
-  labs_hooks_t rh = {.next = ref_next, .done = ref_done, .ctx = &st};
-  labs_run((int)jobs, &lo, &rh);
+  st.named = named;
+  load_defects(&st, clients, out, network_only);
+  if (named && !(st.matrix = calloc((size_t)(st.nd * st.n + 1), sizeof *st.matrix))) goto out;
+  /* One pass: the reference's labs first, then the defects' beside them, since nothing a defect
+   * runs depends on the reference's verdicts and a lab mostly waits on its timeline. */
+  labs_hooks_t hooks = {.next = all_next, .done = all_done, .cancel = named ? NULL : defect_cancel, .ctx = &st};
+  labs_run((int)jobs, &lo, &hooks);
   cJSON *report = report_new("reference", ref);
   int ref_ok = 0, ref_pass = 0;
   char ref_failed[1024] = "";
@@ -372,21 +393,13 @@ int cmd_selftest(int argc, char **argv) {
   cJSON_Delete(report);
   printf("reference client: %d/%d scenarios pass%s%s%s\n\n", ref_pass, st.n,
          network_only ? ", the rest unsupported" : "", ref_failed[0] ? "; failing: " : "", ref_failed);
-
-  load_defects(&st, clients, out, network_only);
-  st.n_jobs = 0;
   if (named) {
-    labs_hooks_t mh = {.next = matrix_next, .done = matrix_done, .ctx = &st};
-    if (!(st.matrix = calloc((size_t)(st.nd * st.n + 1), sizeof *st.matrix))) goto out;
-    labs_run((int)jobs, &lo, &mh);
     print_matrix(&st);
     printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n,
            network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n);
     code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? 0 : EXIT_FAIL;
     goto out;
   }
-  labs_hooks_t dh = {.next = defect_next, .done = defect_done, .cancel = defect_cancel, .ctx = &st};
-  labs_run((int)jobs, &lo, &dh);
   int caught = 0, expected = 0;
   printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
   for (int k = 0; k < st.nd; k++) {
