@@ -12,7 +12,7 @@
 #define BC_ARTEFACTS_H
 #include <limits.h>
 
-#include "harness/diag.h"
+#include "base/diag.h"
 #include "harness/profile.h"
 
 #define ARTEFACTS_MAX 4096

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/diag.h"
+#include "base/diag.h"
 #include "harness/scenario.h"
 #include "harness/spec.h"
 

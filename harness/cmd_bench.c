@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "harness/cli.h"
-#include "harness/spawn.h"
-#include "sim/base/dur.h"
+#include "sim/lab/spawn.h"
+#include "base/dur.h"
 #include "sim/decode/wire.h"
 #include "sim/dns/zone.h"
 #include "sim/lab/lab.h"

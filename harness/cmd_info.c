@@ -26,9 +26,9 @@
 #include "harness/specdoc.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
-#include "reports/report_json.h"
-#include "sim/base/strv.h"
-#include "sim/base/dur.h"
+#include "harness/report_json.h"
+#include "base/strv.h"
+#include "base/dur.h"
 #include "sim/lab/lab.h"
 #include "sim/lab/sandbox.h"
 

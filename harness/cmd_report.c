@@ -10,7 +10,7 @@
 #include "harness/scenario.h"
 #include "reports/certificate.h"
 #include "reports/outputs.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 static const char merge_help[] =
     "usage: bcsim report merge [--out DIR] [--sign-key KEY] RUN_DIR...\n"

@@ -28,7 +28,7 @@
 #include "harness/labs.h"
 #include "harness/profile.h"
 #include "reports/outputs.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 #define MAX_DEFECTS 64
 /* Labs one defect runs at once: its "catch" scenarios come first and usually catch it, so more

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "harness/scenario.h"
-#include "harness/spawn.h"
+#include "sim/lab/spawn.h"
 
 #define CONTROL_MAX_LINE 65536
 

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "harness/cli.h"
-#include "reports/report_json.h"
-#include "sim/base/dur.h"
+#include "harness/report_json.h"
+#include "base/dur.h"
 #include "sim/lab/sandbox.h"
 
 static volatile sig_atomic_t interrupted;

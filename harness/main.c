@@ -28,8 +28,8 @@
 #include "reports/certificate.h"
 #include "reports/outputs.h"
 #include "harness/buildinfo.h"
-#include "reports/report_json.h"
-#include "sim/base/strv.h"
+#include "harness/report_json.h"
+#include "base/strv.h"
 
 static void usage(FILE *to) {
   fprintf(to,

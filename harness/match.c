@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/diag.h"
+#include "base/diag.h"
 
 const char *const match_operators[] = {"not", "min", "max"};
 const int match_n_operators = sizeof match_operators / sizeof match_operators[0];

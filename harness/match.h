@@ -19,7 +19,7 @@
 #include <stdbool.h>
 
 #include "harness/events.h"
-#include "harness/jsonv.h"
+#include "base/jsonv.h"
 
 /* The operator keys of a match value object. No event field has one of these
  * names (a unit test holds the schema to it), so an object value is never a

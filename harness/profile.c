@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/jsonpos.h"
-#include "harness/jsonv.h"
-#include "sim/base/strv.h"
+#include "base/jsonpos.h"
+#include "base/jsonv.h"
+#include "base/strv.h"
 
 bool profile_placeholder_known(const char *name) {
   static const char *const names[] = {"bindir", "profile_dir", "config", "state_dir", "bc_domain", "app",

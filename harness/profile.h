@@ -6,7 +6,7 @@
  * count for retries). See docs/client-profile.md. */
 #ifndef BC_PROFILE_H
 #define BC_PROFILE_H
-#include "harness/diag.h"
+#include "base/diag.h"
 #include "harness/scenario.h"
 
 #define PROFILE_MAX_ARGS 48

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/jsonpos.h"
+#include "base/jsonpos.h"
 #include "harness/window.h"
 #include "harness/catalogue.h"
 #include "harness/events.h"
-#include "harness/jsonv.h"
+#include "base/jsonv.h"
 #include "harness/match.h"
-#include "sim/base/dur.h"
-#include "sim/base/strv.h"
+#include "base/dur.h"
+#include "base/strv.h"
 
 /* What the parse of one file carries: the scenario being built and the
  * caller's options (requirement IDs). */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "harness/diag.h"
-#include "harness/jsonv.h"
+#include "base/diag.h"
+#include "base/jsonv.h"
 
 #define SC_NAME 64
 /* The world's domains when a scenario, or a kept world, names none. */

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "harness/check.h"
-#include "harness/jsonpos.h"
-#include "harness/jsonv.h"
+#include "base/jsonpos.h"
+#include "base/jsonv.h"
 #include "harness/spec.h"
 #include "harness/verdict.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 #define VENDOR_MAX 128
 

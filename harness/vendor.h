@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-#include "harness/diag.h"
+#include "base/diag.h"
 #include "harness/scenario.h"
 
 typedef struct vendor vendor_t;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/base/dur.h"
+#include "base/dur.h"
 
 typedef struct val {
   double v;

@@ -11,7 +11,7 @@
 #include "harness/check.h"
 #include "harness/spec.h"
 #include "harness/vendor.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 #include "reports/signature.h"
 
 /* The named roots a certificate's paths are relative to, and what each holds. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "reports/markup.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 static double num(const cJSON *obj, const char *key, double dflt) {
   const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "reports/markup.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 static bool is(const cJSON *obj, const char *key, const char *want) { return strcmp(report_str(obj, key), want) == 0; }
 

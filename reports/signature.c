@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 char *signature_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rbe");

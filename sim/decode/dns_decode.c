@@ -4,7 +4,7 @@
 #include <ldns/ldns.h>
 #include <string.h>
 
-#include "sim/base/rd.h"
+#include "base/rd.h"
 
 static void rdf_to_name(const ldns_rdf *rdf, char *out, size_t outlen) {
   char *s = ldns_rdf2str(rdf);

@@ -4,7 +4,7 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
-#include "sim/base/rd.h"
+#include "base/rd.h"
 
 static int decode_transport(rd_t *r, uint8_t proto, pkt_view_t *out) {
   out->proto = proto;

@@ -1,6 +1,6 @@
 #include "sim/dns/dns_server.h"
 
-#include "sim/base/rng.h"
+#include "base/rng.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>

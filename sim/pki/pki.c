@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "sim/base/dur.h"
+#include "base/dur.h"
 
 /* Time this process spent making keys and signing certificates: part of what a run costs. */
 static int64_t spent_us;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/base/dur.h"
-#include "sim/base/rng.h"
+#include "base/dur.h"
+#include "base/rng.h"
 #include "sim/svc/tls_ep.h"
 
 #define APP_RELAY_TIMEOUT_S 2

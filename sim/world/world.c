@@ -16,7 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#include "sim/base/dur.h"
+#include "base/dur.h"
 #include "sim/dns/dns_server.h"
 #include "sim/inject/inject.h"
 #include "sim/lab/nft.h"

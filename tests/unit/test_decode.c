@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/base/rd.h"
+#include "base/rd.h"
 #include "sim/decode/dns_decode.h"
 #include "sim/decode/packet.h"
 #include "sim/decode/tls_decode.h"

@@ -23,7 +23,7 @@
 #include "harness/profile.h"
 #include "reports/certificate.h"
 #include "reports/markup.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 #include "reports/report_html.h"
 #include "reports/report_junit.h"
 

@@ -8,10 +8,10 @@
 
 #include <string.h>
 
-#include "harness/jsonpos.h"
+#include "base/jsonpos.h"
 #include "harness/profile.h"
 #include "harness/scenario.h"
-#include "sim/base/dur.h"
+#include "base/dur.h"
 
 static void test_mission_file_loads(void **state) {
   diag_t d;

@@ -11,7 +11,7 @@
 
 #include "harness/spec.h"
 #include "harness/vendor.h"
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 static cJSON *result(const char *verdict1, const char *verdict2) {
   char text[1024];

@@ -1,4 +1,4 @@
-#include "harness/spawn.h"
+#include "sim/lab/spawn.h"
 
 #include "sim/lab/sandbox.h"
 

@@ -1,4 +1,4 @@
-#include "harness/diag.h"
+#include "base/diag.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "harness/jsonpos.h"
+#include "base/jsonpos.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "harness/clientlog.h"
+#include "sim/lab/clientlog.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
-#include "harness/jsonv.h"
+#include "base/jsonv.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/jsonpos.h"
-#include "sim/base/dur.h"
+#include "base/jsonpos.h"
+#include "base/dur.h"
 
 cJSON *jsonv_parse(const char *text, const char *file, diag_t *d) {
   const char *end = NULL;

@@ -1,4 +1,4 @@
-#include "sim/base/rd.h"
+#include "base/rd.h"
 
 rd_t rd_make(const void *data, size_t len) {
   rd_t r = {.base = data, .len = data ? len : 0, .off = 0, .bad = data == NULL};

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/diag.h"
+#include "base/diag.h"
 
 typedef struct jsonv {
   const char *text; /* the original file text, for positions */

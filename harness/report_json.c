@@ -1,4 +1,4 @@
-#include "reports/report_json.h"
+#include "harness/report_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "sim/base/strv.h"
+#include "base/strv.h"
 
 #include <stdlib.h>
 #include <string.h>

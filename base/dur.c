@@ -1,4 +1,4 @@
-#include "sim/base/dur.h"
+#include "base/dur.h"
 
 #include <math.h>
 #include <stdlib.h>
