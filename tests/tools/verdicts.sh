@@ -17,8 +17,9 @@ one() { # NAME PROFILE [ARGS...]
   shift 2
   "$BCSIM" run -q "$@" --client "$profile" --out "$OUT/runs/$name" "$SRC/scenarios/" > "$OUT/runs/$name.txt" 2>&1
   rc=$?
-  if [ $rc -gt 1 ]; then # 0 pass, 1 a conformance failure: both are verdicts
-    echo "verdicts.sh: $name: bcsim run exited $rc: see $OUT/runs/$name.txt" >&2
+  # Any verdict is one (a defect may well make a scenario err); no report is not.
+  if [ ! -f "$OUT/runs/$name/report.json" ]; then
+    echo "verdicts.sh: $name: bcsim run exited $rc and wrote no report: see $OUT/runs/$name.txt" >&2
     return 1
   fi
   "$BCSIM" report verdicts "$OUT/runs/$name" > "$OUT/$name.txt"
