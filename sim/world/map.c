@@ -73,6 +73,8 @@ const map_party_t map_parties[] = {
      MAP_DOMAIN_CLOUD},
     {"se2", "se2", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21",
      MAP_DOMAIN_CLOUD},
+    {"se3", "se3", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.22", "2001:db8:100::22",
+     MAP_DOMAIN_CLOUD},
     {"cloud-sp", "samlsp", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30",
      "2001:db8:100::30", MAP_DOMAIN_CLOUD},
     {"portal", "portal", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40",
