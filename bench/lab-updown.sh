@@ -4,7 +4,7 @@
 # commands. Each side runs N times in a private user, mount and network
 # namespace of its own, so the host sees no namespace, link or mount of it;
 # the times are taken inside, without the namespace's own start-up.
-# Usage: lab-updown.sh BUILD   (lab-updown.sh --inside N runs in the namespaces)
+# Usage: lab-updown.sh BUILD   (lab-updown.sh --inside N DIR runs in the namespaces)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -17,9 +17,9 @@ if [ "${1:-}" = --inside ]; then
   mount -t tmpfs -o size=1m,mode=755 bench-run /run
   for ((i = 0; i < $2; i++)); do
     t0=$(us)
-    sh "$HERE/lab-iproute2.sh" up
+    sh "$HERE/lab-iproute2.sh" up "$3"
     t1=$(us)
-    sh "$HERE/lab-iproute2.sh" down
+    sh "$HERE/lab-iproute2.sh" down "$3"
     t2=$(us)
     echo "$(((t1 - t0))) $(((t2 - t1))) $(((t2 - t0)))"
   done
@@ -28,11 +28,17 @@ fi
 
 BUILD=${1:-build}
 echo "== 1. Lab up and down: bcsim (netlink) vs an iproute2 script (44 ip commands up, 4 down)"
-need ip unshare || exit 0
+need ip unshare jq || exit 0
 bench_tmpdir
+# The script's links and routes: the world's tables, as `ip` takes them, made before any timing.
+"$BUILD/bcsim" list --world > "$T/world.json"
+jq -r '.links[] | "\(.a) \(.ifname) \(.a4) \(.a6)", "\(.b) \(.ifname) \(.b4) \(.b6)"' "$T/world.json" > "$T/links.txt"
+jq -r '.routes[] | "\(.host) \(if .dst == "0.0.0.0/0" then "default" else .dst end) \(.via)"' "$T/world.json" > "$T/routes.txt"
+jq -r '.links[] | "\(.a) \(.ifname) \(.b)"' "$T/world.json" > "$T/veths.txt"
+jq -r '.hosts[]' "$T/world.json" > "$T/hosts.txt"
 # In turn, bcsim first; both sides are lab-heavy.
 lab "$BUILD/bcsim" bench-lab "$RUNS" > "$T/bcsim.txt"
-lab unshare --user --map-root-user --mount --net --pid --fork --kill-child bash "$HERE/lab-updown.sh" --inside "$RUNS" > "$T/ip.txt"
+lab unshare --user --map-root-user --mount --net --pid --fork --kill-child bash "$HERE/lab-updown.sh" --inside "$RUNS" "$T" > "$T/ip.txt"
 field() { awk -v w="$1" '$1 == w { print $3 }' "$T/bcsim.txt"; }
 col() { awk -v c="$1" '{ print $c / 1000 }' "$T/ip.txt" | median; }
 bs=$(field set-up) bt=$(field teardown) ball=$(field total)

@@ -1,29 +1,33 @@
 /* catalogue: every action a scenario timeline can take, with its targets
- * and typed parameters. The loader validates steps against it, `bcsim list`
- * prints it, and docs/scenario-format.md describes it. Pure data. */
+ * and typed parameters, as the judge sees them: a view of the world's fault
+ * table (sim/world/map.h), which is their one home. The loader validates
+ * steps against it, `bcsim list` prints it, and docs/scenario-format.md
+ * describes it. Pure data. */
 #ifndef BC_CATALOGUE_H
 #define BC_CATALOGUE_H
-#include <cjson/cJSON.h>
 #include <stdbool.h>
 
-typedef enum { CAT_DUR, CAT_INT, CAT_STR } cat_type_t;
+#include "sim/world/map.h"
 
-typedef struct cat_param {
-  const char *name;
-  cat_type_t type;
-  const char *doc;
-} cat_param_t;
+typedef map_param_type_t cat_type_t;
+#define CAT_DUR MAP_PARAM_DUR
+#define CAT_INT MAP_PARAM_INT
+#define CAT_STR MAP_PARAM_STR
+typedef map_param_t cat_param_t;
 
 typedef struct cat_action {
   const char *name;
-  const char *targets;      /* comma-separated */
+  const char *targets;       /* comma-separated, from the world's tables */
   const cat_param_t *params; /* NULL-terminated by name, or NULL */
   const char *doc;
-  bool before_client;       /* only at 0s: it changes what the client is handed */
+  bool before_client;        /* only at 0s: it changes what the client is handed */
+  const map_fault_t *fault;  /* its row in the world's fault table */
 } cat_action_t;
 
-extern const cat_action_t cat_actions[];
-extern const int cat_n_actions;
+/* The actions, in the fault table's order (built on first use; static storage). */
+const cat_action_t *cat_table(void);
+#define cat_actions (cat_table())
+#define cat_n_actions map_n_faults
 
 const cat_action_t *cat_find(const char *name);
 bool cat_target_allowed(const cat_action_t *a, const char *target);

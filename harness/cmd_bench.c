@@ -288,8 +288,9 @@ static const char bench_dns_help[] =
     "Brings a world up in a lab of its own, as bcsim serve does, and writes the\n"
     "names its corporate resolver answers for into DIR/zone.hosts (hosts format:\n"
     "\"ADDRESS NAME\" a line). Then it runs the shell command RIVAL in the\n"
-    "datacenter host (where the resolver is; 198.51.100.54 and 2001:db8:200::54\n"
-    "are left free for it) and the shell command MEASURE in the client host,\n"
+    "datacenter host (where the resolver is; the spare addresses whose purpose is\n"
+    "\"bench-rival\" in `bcsim list --world` are left free for it) and the shell\n"
+    "command MEASURE in the client host,\n"
     "without capabilities, as a client runs. Both see BENCH_DIR, BENCH_DOMAIN (the\n"
     "zone's origin), BENCH_RESOLVER (the world's resolver) and BENCH_RIVAL (the\n"
     "free address). When MEASURE exits, RIVAL gets SIGTERM and the lab goes;\n"
@@ -297,8 +298,9 @@ static const char bench_dns_help[] =
     "\n"
     "bench/dns.sh uses it to put the world's resolver beside dnsmasq.\n";
 
-#define BENCH_RIVAL_V4 "198.51.100.54"
-#define BENCH_RIVAL_V6 "2001:db8:200::54"
+/* Where the rival resolver listens: an address of the world's tables that no party has. */
+#define BENCH_RIVAL_V4 (map_spare("bench-rival")->v4)
+#define BENCH_RIVAL_V6 (map_spare("bench-rival")->v6)
 #define BENCH_DNS_DEADLINE_MS (30L * 60 * 1000)
 
 /* The world's services report here; the benchmark keeps none of it. */

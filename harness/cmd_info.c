@@ -22,6 +22,7 @@
 #include "harness/vendor.h"
 #include "harness/scenario.h"
 #include "harness/events.h"
+#include "harness/mapview.h"
 #include "harness/spec.h"
 #include "harness/specdoc.h"
 #include "reports/certificate.h"
@@ -247,13 +248,16 @@ static const char list_help[] =
     "       bcsim list --json [DIR]\n"
     "       bcsim list --actions\n"
     "       bcsim list --events\n"
+    "       bcsim list --world\n"
     "       bcsim list --requirements [SPEC [DIR]]\n"
     "\n"
     "Shows the scenarios of DIR (default: the shipped scenarios/) with their titles\n"
     "and tags; --json adds each scenario's requirements and the fault catalogue\n"
     "(targets and parameters); --actions prints the fault names; --events prints\n"
     "every event type checks can name, with its fields, their types (which are DNS\n"
-    "names), its level and what it means; --requirements\n"
+    "names), its level and what it means; --world prints the world's tables (hosts,\n"
+    "links, routes, segments, parties with their roles, addresses and DNS names) as\n"
+    "JSON; --requirements\n"
     "prints the requirement matrix of docs/SPEC.md and exits 2 if a requirement is\n"
     "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
 
@@ -309,6 +313,14 @@ int cmd_list(int argc, char **argv) {
   }
   if (argc > 1 && strcmp(argv[1], "--events") == 0) {
     print_event_schemas();
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--world") == 0) {
+    cJSON *world = mapview_world();
+    char *text = cJSON_Print(world);
+    printf("%s\n", text ? text : "{}");
+    cJSON_free(text);
+    cJSON_Delete(world);
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "--actions") == 0) {

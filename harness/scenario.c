@@ -202,7 +202,15 @@ static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_s
   if (!cat_target_allowed(def, st->target)) {
     snprintf(apath, sizeof apath, "%s/target", path);
     snprintf(msg, sizeof msg, "action \"%s\" cannot target \"%s\"", st->action, st->target);
-    snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
+    /* The nearest of the targets this action takes, from the world's tables. */
+    char list[512];
+    const char *names[64];
+    size_t n = 0;
+    snprintf(list, sizeof list, "%s", def->targets);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t && n < 64; t = strtok_r(NULL, ",", &save)) names[n++] = t;
+    const char *near = diag_nearest(st->target, names, n);
+    if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? targets for %s: %s", near, st->action, def->targets);
+    else snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
     return jsonv_fail(v, apath, false, hint, msg);
   }
   if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;

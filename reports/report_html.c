@@ -275,15 +275,15 @@ static void write_judged(FILE *o, const cJSON *report) {
 enum { LANE_CLIENT, LANE_RESOLVER, LANE_CLOUD, LANE_PCC, LANE_PSE, LANE_APP, LANE_OTHER, N_LANES };
 static const char *const lane_names[N_LANES] = {"client", "resolver", "cloud", "PCC", "PSE", "app", "other"};
 
-static int lane_of(const char *party) {
-  if (strcmp(party, "client") == 0) return LANE_CLIENT;
-  if (strcmp(party, "dns") == 0 || strcmp(party, "public-dns") == 0) return LANE_RESOLVER;
-  if (strncmp(party, "pcc", 3) == 0) return LANE_PCC;
-  if (strncmp(party, "pse", 3) == 0) return LANE_PSE;
-  if (strncmp(party, "app", 3) == 0) return LANE_APP;
-  static const char *const cloud[] = {"broker", "se1", "se2", "cloud-sp", "portal"};
-  for (size_t i = 0; i < sizeof cloud / sizeof cloud[0]; i++)
-    if (strcmp(party, cloud[i]) == 0) return LANE_CLOUD;
+/* The lane of a role (the world's tables give every address and service one; events carry it). */
+static int lane_of(const char *role) {
+  static const struct {
+    const char *role;
+    int lane;
+  } lanes[] = {{"client", LANE_CLIENT}, {"resolver", LANE_RESOLVER}, {"public-dns", LANE_RESOLVER}, {"cloud", LANE_CLOUD},
+               {"pcc", LANE_PCC},       {"pse", LANE_PSE},           {"app", LANE_APP}};
+  for (size_t i = 0; i < sizeof lanes / sizeof lanes[0]; i++)
+    if (strcmp(role, lanes[i].role) == 0) return lanes[i].lane;
   return LANE_OTHER;
 }
 
@@ -308,9 +308,7 @@ static bool event_row(const cJSON *e, row_t *r) {
   memset(r, 0, sizeof *r);
   r->t = num(e, "t", 0);
   r->colour = "#333";
-  int src = lane_of(report_str(e, "src_name")), dst = lane_of(report_str(e, "dst_name"));
-  if (strcmp(report_str(e, "src"), "192.0.2.10") == 0 || strcmp(report_str(e, "src"), "2001:db8:1::10") == 0) src = LANE_CLIENT;
-  if (strcmp(report_str(e, "dst"), "192.0.2.10") == 0 || strcmp(report_str(e, "dst"), "2001:db8:1::10") == 0) dst = LANE_CLIENT;
+  int src = lane_of(report_str(e, "src_role")), dst = lane_of(report_str(e, "dst_role"));
   if (strcmp(type, "dns.query") == 0) {
     *r = (row_t){ROW_ARROW, r->t, src, dst, "#1565c0", ""};
     snprintf(r->label, sizeof r->label, "%s%s %s", strcmp(report_str(e, "proto"), "tcp") == 0 ? "TCP " : "", report_str(e, "qtype"),
@@ -340,7 +338,7 @@ static bool event_row(const cJSON *e, row_t *r) {
     *r = (row_t){ROW_BAND, r->t, 0, 0, strcmp(type, "harness.error") == 0 ? "#e1bee7" : "#eeeeee", ""};
     snprintf(r->label, sizeof r->label, "%s %s", type, *report_str(e, "message") ? report_str(e, "message") : report_str(e, "target"));
   } else if (strcmp(type, "svc.http.request") == 0) {
-    *r = (row_t){ROW_MARK, r->t, lane_of(report_str(e, "from")), 0, "#6d4c41", ""};
+    *r = (row_t){ROW_MARK, r->t, lane_of(report_str(e, "service_role")), 0, "#6d4c41", ""};
     snprintf(r->label, sizeof r->label, "%s: %s %s %d", report_str(e, "from"), report_str(e, "method"), report_str(e, "path"),
              (int)num(e, "status", 0));
   } else if (strncmp(type, "client.", 7) == 0 || strcmp(type, "probe.result") == 0) {

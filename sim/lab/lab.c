@@ -23,47 +23,9 @@ struct lab {
   int ns[LAB_N_HOSTS];
 };
 
-static const char *const host_names[LAB_N_HOSTS] = {"client", "router", "internet", "datacenter"};
-
-const char *lab_host_name(lab_host_t h) { return h < LAB_N_HOSTS ? host_names[h] : "?"; }
-const char *lab_client_ifname(void) { return "lan0"; }
-
-int lab_host_by_name(const char *name) {
-  for (int i = 0; i < LAB_N_HOSTS; i++)
-    if (strcmp(name, host_names[i]) == 0) return i;
-  return -1;
-}
-
-/* One link: a veth whose ends land directly in two hosts. */
-typedef struct link_def {
-  lab_host_t a, b;
-  const char *ifname; /* same name on both ends: each lives in its own namespace */
-  const char *a4, *b4, *a6, *b6;
-} link_def_t;
-
-static const link_def_t links[] = {
-    {LAB_CLIENT, LAB_ROUTER, "lan0", "192.0.2.10/26", "192.0.2.1/26", "2001:db8:1::10/64", "2001:db8:1::1/64"},
-    {LAB_INTERNET, LAB_ROUTER, "isp0", "192.0.2.66/30", "192.0.2.65/30", "2001:db8:f1::2/64", "2001:db8:f1::1/64"},
-    {LAB_DATACENTER, LAB_ROUTER, "wan0", "192.0.2.70/30", "192.0.2.69/30", "2001:db8:f2::2/64", "2001:db8:f2::1/64"},
-};
-
-typedef struct route_def {
-  lab_host_t host;
-  const char *dst, *via;
-} route_def_t;
-
-static const route_def_t routes[] = {
-    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1"},
-    {LAB_CLIENT, "::/0", "2001:db8:1::1"},
-    {LAB_INTERNET, "0.0.0.0/0", "192.0.2.65"},
-    {LAB_INTERNET, "::/0", "2001:db8:f1::1"},
-    {LAB_DATACENTER, "0.0.0.0/0", "192.0.2.69"},
-    {LAB_DATACENTER, "::/0", "2001:db8:f2::1"},
-    {LAB_ROUTER, "203.0.113.0/24", "192.0.2.66"},
-    {LAB_ROUTER, "2001:db8:100::/64", "2001:db8:f1::2"},
-    {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70"},
-    {LAB_ROUTER, "2001:db8:200::/64", "2001:db8:f2::2"},
-};
+const char *lab_host_name(lab_host_t h) { return map_host_name(h); }
+const char *lab_client_ifname(void) { return map_client_link()->ifname; }
+int lab_host_by_name(const char *name) { return map_host_by_name(name); }
 
 static int enter(int fd) { return setns(fd, CLONE_NEWNET); }
 
@@ -149,7 +111,7 @@ out:
   return rc;
 }
 
-static int make_veth(struct nl_sock *sk, lab_t *lab, const link_def_t *l) {
+static int make_veth(struct nl_sock *sk, lab_t *lab, const map_link_t *l) {
   struct rtnl_link *veth = rtnl_link_veth_alloc();
   int rc = -1;
   if (!veth) goto out;
@@ -172,21 +134,21 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
   if (enter(lab->ns[h]) < 0) goto out;
   sk = nl_open();
   if (!sk || link_up(sk, "lo", NULL) < 0) goto out;
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    const link_def_t *l = &links[i];
+  for (int i = 0; i < map_n_links; i++) {
+    const map_link_t *l = &map_links[i];
     if (l->a != h && l->b != h) continue;
     int idx = 0;
     if (link_up(sk, l->ifname, &idx) < 0 ||
         add_addr(sk, idx, l->a == h ? l->a4 : l->b4) < 0 ||
         add_addr(sk, idx, l->a == h ? l->a6 : l->b6) < 0) {
-      snprintf(err, errlen, "configuring %s on %s failed", l->ifname, host_names[h]);
+      snprintf(err, errlen, "configuring %s on %s failed", l->ifname, map_host_name(h));
       goto out;
     }
   }
-  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-    if (routes[i].host != h) continue;
-    if (change_route(sk, routes[i].dst, routes[i].via, 0, true) < 0) {
-      snprintf(err, errlen, "route %s via %s on %s failed", routes[i].dst, routes[i].via, host_names[h]);
+  for (int i = 0; i < map_n_routes; i++) {
+    if (map_routes[i].host != h) continue;
+    if (change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true) < 0) {
+      snprintf(err, errlen, "route %s via %s on %s failed", map_routes[i].dst, map_routes[i].via, map_host_name(h));
       goto out;
     }
   }
@@ -197,7 +159,7 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
   }
   rc = 0;
 out:
-  if (rc != 0 && !err[0]) snprintf(err, errlen, "configuring host %s failed: %s", host_names[h], strerror(errno));
+  if (rc != 0 && !err[0]) snprintf(err, errlen, "configuring host %s failed: %s", map_host_name(h), strerror(errno));
   if (sk) nl_socket_free(sk);
   if (enter(lab->home) < 0) rc = -1;
   return rc;
@@ -214,7 +176,7 @@ lab_t *lab_new(char *err, size_t errlen) {
   if (lab->home < 0) goto out;
   for (int i = 0; i < LAB_N_HOSTS; i++) {
     if (unshare(CLONE_NEWNET) < 0) {
-      snprintf(err, errlen, "creating the %s network namespace: %s", host_names[i], strerror(errno));
+      snprintf(err, errlen, "creating the %s network namespace: %s", map_host_name((lab_host_t)i), strerror(errno));
       goto out;
     }
     lab->ns[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -228,15 +190,15 @@ lab_t *lab_new(char *err, size_t errlen) {
         write_sysctl("/proc/sys/net/ipv6/conf/all/accept_dad", "0") < 0 ||
         write_sysctl("/proc/sys/net/ipv6/conf/default/keep_addr_on_down", "1") < 0 ||
         write_sysctl("/proc/sys/net/ipv6/conf/all/keep_addr_on_down", "1") < 0 || enter(lab->home) < 0) {
-      snprintf(err, errlen, "setting up the %s network namespace: %s", host_names[i], strerror(errno));
+      snprintf(err, errlen, "setting up the %s network namespace: %s", map_host_name((lab_host_t)i), strerror(errno));
       goto out;
     }
   }
   sk = nl_open();
   if (!sk) goto out;
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    if (make_veth(sk, lab, &links[i]) < 0) {
-      snprintf(err, errlen, "creating veth %s: netlink refused", links[i].ifname);
+  for (int i = 0; i < map_n_links; i++) {
+    if (make_veth(sk, lab, &map_links[i]) < 0) {
+      snprintf(err, errlen, "creating veth %s: netlink refused", map_links[i].ifname);
       goto out;
     }
   }
@@ -378,8 +340,8 @@ static int restore_routes(void *p) {
   lab_host_t h = *(lab_host_t *)p;
   struct nl_sock *sk = nl_open();
   if (!sk) return -1;
-  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-    if (routes[i].host == h) (void)change_route(sk, routes[i].dst, routes[i].via, 0, true);
+  for (int i = 0; i < map_n_routes; i++)
+    if (map_routes[i].host == h) (void)change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true);
   nl_socket_free(sk);
   return 0;
 }
@@ -388,9 +350,9 @@ int lab_link_set(lab_t *lab, const char *ifname, bool up) {
   link_args_t a = {ifname, up};
   if (lab_within(lab, LAB_ROUTER, do_link_set, &a) < 0) return -1;
   if (!up) return 0;
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    if (strcmp(links[i].ifname, ifname) != 0) continue;
-    lab_host_t ends[2] = {links[i].a, links[i].b};
+  for (int i = 0; i < map_n_links; i++) {
+    if (strcmp(map_links[i].ifname, ifname) != 0) continue;
+    lab_host_t ends[2] = {map_links[i].a, map_links[i].b};
     for (int k = 0; k < 2; k++)
       if (lab_within(lab, ends[k], restore_routes, &ends[k]) < 0) return -1;
   }

@@ -6,9 +6,7 @@
  * Links are veth pairs made through netlink (libnl-route-3). Must run inside
  * the user+net namespace that sandbox.c sets up; the lab has no link to the
  * host's network at all, so it has no route out.
- *
- *   client 192.0.2.10 --lan0-- router --isp0-- internet (203.0.113.0/24, 2001:db8:100::/64)
- *                                   \--wan0-- datacenter (198.51.100.0/24, 2001:db8:200::/64)
+ * The hosts, links and routes are rows of the world's tables (sim/world/map.h).
  */
 #ifndef BC_LAB_H
 #define BC_LAB_H
@@ -16,7 +14,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-typedef enum { LAB_CLIENT, LAB_ROUTER, LAB_INTERNET, LAB_DATACENTER, LAB_N_HOSTS } lab_host_t;
+#include "sim/world/map.h"
+
 
 typedef struct lab lab_t;
 
@@ -42,7 +41,7 @@ int lab_enter(lab_t *lab, lab_host_t h);
 int lab_netns_fd(const lab_t *lab, lab_host_t h);
 /* Runs fn inside a host's namespace and comes back (for libpcap and the like). */
 int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg);
-/* A route fault on the router for prefix ("203.0.113.0/24"): a blackhole
+/* A route fault on the router for a prefix (a segment's, or a party's /32 or /128): a blackhole
  * silently drops traffic, as in a real outage; unreachable makes the router
  * answer ICMP unreachable. on=false removes it. 0 or -1. */
 typedef enum { LAB_ROUTE_BLACKHOLE, LAB_ROUTE_UNREACHABLE } lab_route_fault_t;

@@ -225,6 +225,18 @@ fail:
 
 /* ---- request routing per role ---- */
 
+/* The Service Edges the broker hands out, nearest first: a few, as ZPA's
+ * does, not every one; and never one whose service is down (svc.down), which
+ * the cloud knows of its own. A path fault it cannot see. */
+#define BROKER_ROUTE_SES 2
+static cJSON *route_list(const svc_env_t *env) {
+  cJSON *list = cJSON_CreateArray();
+  for (int k = 0; k < env->n_service_edges && cJSON_GetArraySize(list) < BROKER_ROUTE_SES; k++)
+    if (!env->service_edge_svcs[k] || env->service_edge_svcs[k]->outages == 0)
+      cJSON_AddItemToArray(list, cJSON_CreateString(env->service_edges[k]));
+  return list;
+}
+
 static cJSON *name_list(const char names[][256], int n) {
   cJSON *a = cJSON_CreateArray();
   for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(names[i]));
@@ -290,7 +302,7 @@ static void svc_route(svc_t *s, struct evhttp_request *req) {
   }
   if (s->role == SVC_BROKER && cmd == EVHTTP_REQ_POST && strcmp(uri, "/v1/route") == 0) {
     cJSON *b = cJSON_CreateObject();
-    cJSON_AddItemToObject(b, "service_edges", name_list(s->env->service_edges, s->env->n_service_edges));
+    cJSON_AddItemToObject(b, "service_edges", route_list(s->env));
     log_request(s, req, 200, "route");
     reply_json(req, 200, b);
     return;

@@ -24,7 +24,7 @@
 
 #include "sim/lab/lab.h"
 
-typedef enum { SVC_BROKER, SVC_SE, SVC_PCC, SVC_PSE, SVC_PORTAL, SVC_CLOUD_SP } svc_role_t;
+/* svc_role_t, how an HTTPS party behaves, is a column of the world's party table (sim/world/map.h). */
 
 typedef void (*svc_log_fn)(void *arg, const char *service, const char *type, cJSON *fields);
 
@@ -38,6 +38,7 @@ typedef struct svc_env {
   bool new_user_enrollment; /* the admin allows BC enrollment of new users */
   char broker[256];
   char service_edges[4][256];
+  const struct svc *service_edge_svcs[4]; /* each one's service, for whether it is up */
   int n_service_edges;
   char pses[4][256];
   int n_pses;
@@ -56,6 +57,7 @@ typedef struct svc {
   char addr[INET6_ADDRSTRLEN]; /* its IPv4 service address */
   const svc_env_t *env;
   int tunnels; /* tunnels opened so far: the id of the next one */
+  int outages; /* svc.down faults on it now: the broker routes around a Service Edge that has any */
   /* A tunnel is its connection: requests for it on any other are refused. */
   struct evhttp_connection *tunnel_conn[64]; /* by tunnel number, modulo 64 */
   int64_t tunnel_opened_us[64], tunnel_signalled_us[64];

@@ -24,104 +24,23 @@
 #include "sim/pki/pki.h"
 #include "sim/svc/services.h"
 #include "sim/svc/tls_ep.h"
+#include "sim/world/map.h"
 #include "sim/world/tenant.h"
+#include "sim/world/world_int.h"
 
 #define APP_PORT 7000
-
-typedef enum { KIND_HTTPS, KIND_APP, KIND_DNS } party_kind_t;
-typedef enum { DOM_CLOUD, DOM_BC } party_domain_t;
-
-typedef struct party_def {
-  const char *name;  /* as scenarios name it */
-  const char *label; /* its DNS label under its domain */
-  party_kind_t kind;
-  svc_role_t svc; /* how its HTTPS service behaves */
-  lab_host_t host;
-  const char *v4, *v6;
-  party_domain_t domain;
-  bool is_pcc;
-  const char *role; /* what checks and reports group it by: cloud, pcc, pse, app, resolver, public-dns */
-} party_def_t;
-
-static const party_def_t parties[] = {
-    {"broker", "broker", KIND_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10", DOM_CLOUD, false, "cloud"},
-    {"se1", "se1", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20", DOM_CLOUD, false, "cloud"},
-    {"se2", "se2", KIND_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21", DOM_CLOUD, false, "cloud"},
-    {"cloud-sp", "samlsp", KIND_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30", "2001:db8:100::30", DOM_CLOUD, false, "cloud"},
-    {"portal", "portal", KIND_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40", DOM_CLOUD, false, "cloud"},
-    {"public-dns", "ns", KIND_DNS, SVC_SE, LAB_INTERNET, "203.0.113.53", "2001:db8:100::53", DOM_CLOUD, false, "public-dns"},
-    {"pcc1", "pcc1", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11", DOM_BC, true, "pcc"},
-    {"pcc2", "pcc2", KIND_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12", DOM_BC, true, "pcc"},
-    {"pse1", "pse1", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21", DOM_BC, false, "pse"},
-    {"pse2", "pse2", KIND_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22", DOM_BC, false, "pse"},
-    {"app1", "app1", KIND_APP, SVC_SE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80", DOM_BC, false, "app"},
-    {"dns", "dns", KIND_DNS, SVC_SE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53", DOM_BC, false, "resolver"},
-};
-#define N_PARTIES (sizeof parties / sizeof parties[0])
-
-static size_t party_index(const char *name) {
-  for (size_t i = 0; i < N_PARTIES; i++)
-    if (strcmp(parties[i].name, name) == 0) return i;
-  abort(); /* a name below is not in the table: a bug in this file */
-}
-#define PUBLIC_DNS party_index("public-dns")
-#define CORP_DNS party_index("dns")
 #define FORWARD_TIMEOUT_MS 500
-#define DEFAULT_WRONG_ADDR "198.51.100.66" /* in the datacenter's range, but nobody's */
 
-static const struct {
-  const char *addr, *name;
-} fixed_names[] = {
-    {"192.0.2.10", "client"}, {"2001:db8:1::10", "client"}, {"192.0.2.1", "router"},
-    {"2001:db8:1::1", "router"},
-};
-
-/* The role of an address's owner, as world_addr_name names it. */
-static const char *addr_role(const char *addr) {
-  for (size_t i = 0; i < N_PARTIES; i++)
-    if (strcmp(parties[i].v4, addr) == 0 || strcmp(parties[i].v6, addr) == 0) return parties[i].role;
-  for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0]; i++)
-    if (strcmp(fixed_names[i].addr, addr) == 0) return fixed_names[i].name; /* client, router */
-  return NULL;
-}
-
-static const struct {
-  const char *target, *v4, *v6;
-} host_prefixes[] = {
-    {"internet", "203.0.113.0/24", "2001:db8:100::/64"},
-    {"cloud", "203.0.113.0/24", "2001:db8:100::/64"},
-    {"datacenter", "198.51.100.0/24", "2001:db8:200::/64"},
-};
-
-struct world {
-  uint64_t seed;
-  pki_cert_t *fault_certs[N_PARTIES][3]; /* certificates a certificate fault serves, one per name */
-  pki_cert_t *rogue_ca;                  /* tls.untrusted-ca */
-  pki_cert_t *impostor_ca;               /* tls.wrong-key: the BC SP CA's name, another key */
-  struct event_base *base;
-  lab_t *lab;
-  world_log_fn log;
-  void *log_arg;
-  char bc_domain[128], cloud_domain[128];
-  char config_path[600], state_dir[600], resolv_path[600], trust_path[600];
-  tenant_t *tenant; /* the keys, the settings, the signed config */
-  char device_token[64];
-  const pki_cert_t *bc_ca, *cloud_ca; /* the tenant's */
-  pki_cert_t *certs[N_PARTIES][3];
-  svc_env_t env;
-  svc_t svcs[N_PARTIES];
-  tls_ep_t *eps[N_PARTIES];
-  app_server_t *app;
-  zone_t *zone, *public_zone;
-  dns_server_t *dns, *public_dns;
-};
+/* A party's index in the world's table: the world keeps its per-party state at the same index. */
+static size_t party_index(const map_party_t *p) { return (size_t)(p - map_parties); }
+#define PUBLIC_DNS party_index(map_party_of_role(ROLE_PUBLIC_DNS))
+#define CORP_DNS party_index(map_party_of_role(ROLE_RESOLVER))
 
 const char *world_addr_name(const world_t *w, const char *addr) {
-  for (size_t i = 0; i < N_PARTIES; i++)
-    if (strcmp(parties[i].v4, addr) == 0 || strcmp(parties[i].v6, addr) == 0) return parties[i].name;
-  for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0]; i++)
-    if (strcmp(fixed_names[i].addr, addr) == 0) return fixed_names[i].name;
-  return NULL;
+  (void)w;
+  const char *name;
+  map_role_t role;
+  return map_addr_owner(addr, &name, &role) ? name : NULL;
 }
 
 const char *world_config_path(const world_t *w) { return w->config_path; }
@@ -129,15 +48,17 @@ const char *world_state_dir(const world_t *w) { return w->state_dir; }
 const char *world_resolv_path(const world_t *w) { return w->resolv_path; }
 
 /* Services report here; the address of the peer is named before it is logged. */
-static void on_service_log(void *arg, const char *service, const char *type, cJSON *fields) {
+void world_service_log(void *arg, const char *service, const char *type, cJSON *fields) {
   world_t *w = arg;
-  for (size_t i = 0; i < N_PARTIES; i++)
-    if (strcmp(parties[i].name, service) == 0) cJSON_AddStringToObject(fields, "service_role", parties[i].role);
+  const map_party_t *self = map_party(service);
+  if (self) cJSON_AddStringToObject(fields, "service_role", map_role_name(self->role));
   const char *peer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fields, "peer"));
   if (peer) {
-    const char *name = world_addr_name(w, peer), *role = addr_role(peer);
-    cJSON_AddStringToObject(fields, "peer_name", name ? name : "unknown");
-    cJSON_AddStringToObject(fields, "peer_role", role ? role : "unknown");
+    const char *name;
+    map_role_t role;
+    bool known = map_addr_owner(peer, &name, &role);
+    cJSON_AddStringToObject(fields, "peer_name", known ? name : "unknown");
+    cJSON_AddStringToObject(fields, "peer_role", known ? map_role_name(role) : "unknown");
   }
   w->log(w->log_arg, service, type, fields);
 }
@@ -160,11 +81,11 @@ static void on_dns_log(void *arg, const zone_answer_info_t *info, const char *pr
   cJSON_AddNumberToObject(f, "answers", info->n_answers);
   cJSON_AddStringToObject(f, "proto", proto);
   cJSON_AddStringToObject(f, "peer", peer);
-  on_service_log(ctx->w, ctx->service, "svc.dns.query", f);
+  world_service_log(ctx->w, ctx->service, "svc.dns.query", f);
 }
 
-static void party_fqdn(const world_t *w, const party_def_t *p, char *out, size_t len) {
-  snprintf(out, len, "%s.%s", p->label, p->domain == DOM_BC ? w->bc_domain : w->cloud_domain);
+void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len) {
+  snprintf(out, len, "%s.%s", p->label, p->domain == MAP_DOMAIN_BC ? w->bc_domain : w->cloud_domain);
 }
 
 /* A socket bound to addr:port in host; SOCK_STREAM sockets also listen. */
@@ -187,7 +108,7 @@ static int bound_socket(world_t *w, lab_host_t host, const char *addr, int type,
   return fd;
 }
 
-static int write_text(const char *path, const char *text) {
+int world_write_text(const char *path, const char *text) {
   FILE *f = fopen(path, "we");
   if (!f) return -1;
   int ok = fputs(text, f) >= 0;
@@ -196,30 +117,8 @@ static int write_text(const char *path, const char *text) {
 
 static int write_json(const char *path, const cJSON *obj) {
   char *text = cJSON_Print(obj);
-  int rc = text ? write_text(path, text) : -1;
+  int rc = text ? world_write_text(path, text) : -1;
   cJSON_free(text);
-  return rc;
-}
-
-int world_config_fault(world_t *w, const char *action, char *err, size_t errlen) {
-  int rc = -1;
-  EVP_PKEY *other = NULL;
-  char *edited = NULL;
-  if (strcmp(action, "config.tampered") == 0) {
-    /* Edited after signing: the signature and signer stay, the bytes change. */
-    cJSON *settings = cJSON_Parse(tenant_settings(w->tenant));
-    cJSON_ReplaceItemInObject(settings, "pcc_dns_name", cJSON_CreateString("any2bcp.attacker.example"));
-    edited = cJSON_PrintUnformatted(settings);
-    cJSON_Delete(settings);
-    rc = edited ? tenant_write_signed(w->config_path, tenant_settings(w->tenant), edited, tenant_signer(w->tenant)->key) : -1;
-  } else if (strcmp(action, "config.wrong-signer") == 0) {
-    /* A valid signature, by a key the thumbprint does not name. */
-    other = EVP_EC_gen("P-256");
-    rc = other ? tenant_write_signed(w->config_path, tenant_settings(w->tenant), tenant_settings(w->tenant), other) : -1;
-  }
-  if (rc < 0) snprintf(err, errlen, "applying %s to the BC config failed", action);
-  EVP_PKEY_free(other);
-  cJSON_free(edited);
   return rc;
 }
 
@@ -246,7 +145,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   snprintf(path, sizeof path, "%s/world/thumbprint.txt", run_dir);
   char line[80];
   snprintf(line, sizeof line, "%s\n", tenant_thumbprint(w->tenant));
-  if (write_text(path, line) < 0) goto out;
+  if (world_write_text(path, line) < 0) goto out;
   snprintf(path, sizeof path, "%s/world/bc-sp-ca.pem", run_dir);
   if (pki_write_cert(w->bc_ca, path) < 0) goto out;
   if (pki_write_cert(w->cloud_ca, w->trust_path) < 0) goto out;
@@ -262,7 +161,9 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   }
   /* Short resolver timeouts keep scenarios to seconds; the client still uses
    * the ordinary system resolver through this file. */
-  if (write_text(w->resolv_path, "nameserver 198.51.100.53\noptions timeout:1 attempts:2\n") < 0) goto out;
+  char resolv[128];
+  snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:1 attempts:2\n", map_party_of_role(ROLE_RESOLVER)->v4);
+  if (world_write_text(w->resolv_path, resolv) < 0) goto out;
   rc = 0;
 out:
   free(cloud_pem);
@@ -271,16 +172,16 @@ out:
 }
 
 static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
-  const party_def_t *p = &parties[i];
+  const map_party_t *p = &map_parties[i];
   char fqdn[300], c2[300], c2site[300];
-  party_fqdn(w, p, fqdn, sizeof fqdn);
+  world_party_fqdn(w, p, fqdn, sizeof fqdn);
   snprintf(c2, sizeof c2, "c2.%s", w->bc_domain);
   snprintf(c2site, sizeof c2site, "c2site.%s", w->bc_domain);
   tls_ep_cert_t certs[3];
   int n = 0;
   char bcpsp[300];
   snprintf(bcpsp, sizeof bcpsp, "bcpsp.%s", w->bc_domain);
-  if (p->domain == DOM_CLOUD) {
+  if (p->domain == MAP_DOMAIN_CLOUD) {
     const char *names[] = {fqdn};
     w->certs[i][0] = pki_issue(w->cloud_ca, names, 1, -3600, 365);
     certs[n++] = (tls_ep_cert_t){fqdn, w->certs[i][0]};
@@ -291,7 +192,7 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
     w->certs[i][1] = pki_issue(w->bc_ca, n2, 1, -3600, 365);
     certs[n++] = (tls_ep_cert_t){c2, w->certs[i][0]};
     certs[n++] = (tls_ep_cert_t){c2site, w->certs[i][1]};
-    if (p->is_pcc) {
+    if (p->role == ROLE_PCC) {
       /* The PCC also hosts the BC SP (local SAML): bcpsp.<bc_domain>. */
       const char *n3[] = {bcpsp};
       w->certs[i][2] = pki_issue(w->bc_ca, n3, 1, -3600, 365);
@@ -319,7 +220,7 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
     snprintf(err, errlen, "binding %s:443 failed: %s", p->name, strerror(errno));
     return -1;
   }
-  w->eps[i] = tls_ep_new(w->base, p->name, fd, certs, n, svc_handle, s, on_service_log, w);
+  w->eps[i] = tls_ep_new(w->base, p->name, fd, certs, n, svc_handle, s, world_service_log, w);
   if (!w->eps[i] || tls_ep_add_socket(w->eps[i], fd6) < 0) {
     snprintf(err, errlen, "starting the %s HTTPS service failed", p->name);
     return -1;
@@ -327,11 +228,8 @@ static int start_https(world_t *w, size_t i, char *err, size_t errlen) {
   return 0;
 }
 
-static void on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
-                     size_t qlen);
-
 static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
-  const party_def_t *p = &parties[i];
+  const map_party_t *p = &map_parties[i];
   bool corp = i == CORP_DNS;
   dns_log_ctx_t *ctx = corp ? &corp_log : &public_log;
   ctx->w = w;
@@ -346,14 +244,14 @@ static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
     return -1;
   }
   dns_server_seed(d, w->seed ^ (uint64_t)i);
-  dns_server_set_spoofer(d, on_spoof, w);
+  dns_server_set_spoofer(d, world_on_spoof, w);
   if (corp) {
     w->dns = d;
     /* The forwarder's socket lives in the datacenter, like the resolver. */
     struct sockaddr_storage up;
     socklen_t ul;
     int fd = lab_socket(w->lab, p->host, AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0 || lab_sockaddr(parties[PUBLIC_DNS].v4, 53, &up, &ul) < 0 || connect(fd, (struct sockaddr *)&up, ul) < 0 ||
+    if (fd < 0 || lab_sockaddr(map_parties[PUBLIC_DNS].v4, 53, &up, &ul) < 0 || connect(fd, (struct sockaddr *)&up, ul) < 0 ||
         dns_server_set_upstream(d, fd, FORWARD_TIMEOUT_MS) < 0) {
       if (fd >= 0) close(fd);
       snprintf(err, errlen, "connecting the corporate resolver to the public DNS failed");
@@ -365,10 +263,62 @@ static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
   return 0;
 }
 
+/* A party's addresses in its host, its names in the zones, and what the services must know of it. */
+static int add_party(world_t *w, const map_party_t *p, char *err, size_t errlen) {
+  char fqdn[300], pcc[300];
+  svc_env_t *env = &w->env;
+  if (lab_add_service_addr(w->lab, p->host, p->v4) < 0 || lab_add_service_addr(w->lab, p->host, p->v6) < 0) {
+    snprintf(err, errlen, "adding the addresses of %s failed", p->name);
+    return -1;
+  }
+  world_party_fqdn(w, p, fqdn, sizeof fqdn);
+  /* The site's resolver answers for the BC domain itself; the public DNS for both. */
+  zone_t *zones[2] = {p->domain == MAP_DOMAIN_BC ? w->zone : NULL, w->public_zone};
+  for (int k = 0; k < 2; k++) {
+    zone_t *z = zones[k];
+    if (!z) continue;
+    if (zone_add_addr(z, fqdn, p->v4) < 0 || zone_add_addr(z, fqdn, p->v6) < 0) return -1;
+    if (p->role != ROLE_PCC) continue;
+    const char *pcc_names[] = {"any2bcp", "bcpsp"}; /* the PCCs' DNS name, and the BC SP they host */
+    for (int n = 0; n < 2; n++) {
+      snprintf(pcc, sizeof pcc, "%s.%s", pcc_names[n], w->bc_domain);
+      if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) return -1;
+    }
+  }
+  size_t max_ses = sizeof env->service_edges / sizeof env->service_edges[0];
+  size_t max_pses = sizeof env->pses / sizeof env->pses[0];
+  if ((p->svc == SVC_SE && (size_t)env->n_service_edges >= max_ses) || (p->svc == SVC_PSE && (size_t)env->n_pses >= max_pses)) {
+    snprintf(err, errlen, "%s: more Service Edges or PSEs than the services hold", p->name);
+    return -1;
+  }
+  if (p->svc == SVC_SE) {
+    env->service_edge_svcs[env->n_service_edges] = &w->svcs[party_index(p)];
+    world_party_fqdn(w, p, env->service_edges[env->n_service_edges++], sizeof env->service_edges[0]);
+  }
+  if (p->svc == SVC_PSE) world_party_fqdn(w, p, env->pses[env->n_pses++], sizeof env->pses[0]);
+  if (p->svc == SVC_BROKER) world_party_fqdn(w, p, env->broker, sizeof env->broker);
+  if (p->serves == MAP_SERVES_APP) env->app_addr = p->v4;
+  return 0;
+}
+
+/* Starts what a party serves. */
+static int start_party(world_t *w, size_t i, char *err, size_t errlen) {
+  const map_party_t *p = &map_parties[i];
+  if (p->serves == MAP_SERVES_HTTPS) return start_https(w, i, err, errlen);
+  if (p->serves == MAP_SERVES_DNS) return start_dns(w, i, err, errlen);
+  int fd = bound_socket(w, p->host, p->v4, SOCK_STREAM, APP_PORT);
+  w->app = fd >= 0 ? app_server_new(&w->env, fd) : NULL;
+  if (!w->app) {
+    snprintf(err, errlen, "starting the app server failed");
+    return -1;
+  }
+  return 0;
+}
+
 world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts, world_log_fn log,
                    void *log_arg, char *err, size_t errlen) {
   world_t *w = calloc(1, sizeof *w);
-  char path[700], fqdn[300];
+  char path[700];
   bool ok = false;
   err[0] = 0;
   if (!w) goto out;
@@ -408,9 +358,9 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   env->base = base;
   env->lab = lab;
   env->device_token = w->device_token;
-  env->log = on_service_log;
+  env->log = world_service_log;
   env->log_arg = w;
-  env->app_name = "app1";
+  env->app_name = map_party_of_role(ROLE_APP)->name;
   env->app_port = APP_PORT;
   env->pse_exit_after_ms = opts->pse_exit_after_ms;
   env->pse_exit_check_ms = opts->pse_exit_check_ms;
@@ -423,45 +373,10 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   if (!w->zone || !w->public_zone || zone_add_origin(w->zone, w->bc_domain) < 0 ||
       zone_add_origin(w->public_zone, w->bc_domain) < 0 || zone_add_origin(w->public_zone, w->cloud_domain) < 0)
     goto out;
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    const party_def_t *p = &parties[i];
-    if (lab_add_service_addr(lab, p->host, p->v4) < 0 || lab_add_service_addr(lab, p->host, p->v6) < 0) {
-      snprintf(err, errlen, "adding the addresses of %s failed", p->name);
-      goto out;
-    }
-    party_fqdn(w, p, fqdn, sizeof fqdn);
-    zone_t *home = p->domain == DOM_BC ? w->zone : NULL;
-    for (int k = 0; k < 2; k++) {
-      zone_t *z = k == 0 ? home : w->public_zone;
-      if (!z) continue;
-      if (zone_add_addr(z, fqdn, p->v4) < 0 || zone_add_addr(z, fqdn, p->v6) < 0) goto out;
-      if (p->is_pcc) {
-        char pcc[300];
-        snprintf(pcc, sizeof pcc, "any2bcp.%s", w->bc_domain);
-        if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) goto out;
-        snprintf(pcc, sizeof pcc, "bcpsp.%s", w->bc_domain);
-        if (zone_add_addr(z, pcc, p->v4) < 0 || zone_add_addr(z, pcc, p->v6) < 0) goto out;
-      }
-    }
-    if (p->svc == SVC_SE && p->kind == KIND_HTTPS)
-      party_fqdn(w, p, env->service_edges[env->n_service_edges++], sizeof env->service_edges[0]);
-    if (p->svc == SVC_PSE) party_fqdn(w, p, env->pses[env->n_pses++], sizeof env->pses[0]);
-    if (p->svc == SVC_BROKER) party_fqdn(w, p, env->broker, sizeof env->broker);
-    if (p->kind == KIND_APP) env->app_addr = p->v4;
-  }
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    const party_def_t *p = &parties[i];
-    if (p->kind == KIND_HTTPS && start_https(w, i, err, errlen) < 0) goto out;
-    if (p->kind == KIND_APP) {
-      int fd = bound_socket(w, p->host, p->v4, SOCK_STREAM, APP_PORT);
-      w->app = fd >= 0 ? app_server_new(env, fd) : NULL;
-      if (!w->app) {
-        snprintf(err, errlen, "starting the app server failed");
-        goto out;
-      }
-    }
-    if (p->kind == KIND_DNS && start_dns(w, i, err, errlen) < 0) goto out;
-  }
+  for (size_t i = 0; i < (size_t)map_n_parties; i++)
+    if (add_party(w, &map_parties[i], err, errlen) < 0) goto out;
+  for (size_t i = 0; i < (size_t)map_n_parties; i++)
+    if (start_party(w, i, err, errlen) < 0) goto out;
   ok = true;
 out:
   if (!ok) {
@@ -474,13 +389,13 @@ out:
 
 void world_free(world_t *w) {
   if (!w) return;
-  for (size_t i = 0; i < N_PARTIES; i++) {
+  for (size_t i = 0; i < (size_t)map_n_parties; i++) {
     tls_ep_free(w->eps[i]);
     pki_cert_free(w->certs[i][0]);
     pki_cert_free(w->certs[i][1]);
     pki_cert_free(w->certs[i][2]);
   }
-  for (size_t i = 0; i < N_PARTIES; i++)
+  for (size_t i = 0; i < (size_t)map_n_parties; i++)
     for (int k = 0; k < 3; k++) pki_cert_free(w->fault_certs[i][k]);
   pki_cert_free(w->rogue_ca);
   pki_cert_free(w->impostor_ca);
@@ -493,306 +408,11 @@ void world_free(world_t *w) {
   free(w);
 }
 
-/* ---- faults ---- */
-
-/* The parties a target names: one party, a group, or a whole host. */
-static int resolve_target(const char *target, size_t out[], int max) {
-  static const struct {
-    const char *group, *members;
-  } groups[] = {{"ses", ",se1,se2,"}, {"pccs", ",pcc1,pcc2,"}, {"pses", ",pse1,pse2,"}};
-  int n = 0;
-  for (size_t i = 0; i < N_PARTIES && n < max; i++) {
-    const party_def_t *p = &parties[i];
-    char needle[80];
-    snprintf(needle, sizeof needle, ",%s,", p->name);
-    bool hit = strcmp(target, p->name) == 0;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
-      hit = hit || (strcmp(target, groups[g].group) == 0 && strstr(groups[g].members, needle));
-    hit = hit || ((strcmp(target, "cloud") == 0 || strcmp(target, "internet") == 0) && p->host == LAB_INTERNET);
-    hit = hit || (strcmp(target, "datacenter") == 0 && p->host == LAB_DATACENTER);
-    if (hit) out[n++] = i;
-  }
-  return n;
-}
-
-static const char *param_str(const cJSON *params, const char *key, const char *fallback) {
-  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, key));
-  return v ? v : fallback;
-}
-
-static int param_int(const cJSON *params, const char *key, int fallback) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-  return cJSON_IsNumber(v) ? v->valueint : fallback;
-}
-
-static int64_t param_dur(const cJSON *params, const char *key, int64_t fallback) {
-  int64_t ms;
-  const char *v = param_str(params, key, NULL);
-  return v && dur_parse(v, &ms) ? ms : fallback;
-}
-
-static int dns_fault(world_t *w, const char *kind, const char *target, const cJSON *params, bool on, char *err,
-                     size_t errlen) {
-  dns_fault_spec_t f = {0};
-  snprintf(f.kind, sizeof f.kind, "%s", kind);
-  snprintf(f.name, sizeof f.name, "%s", param_str(params, "name", ""));
-  f.delay_ms = param_dur(params, "delay", 1000);
-  f.ttl = param_int(params, "ttl", 0);
-  f.keep = param_int(params, strcmp(kind, "loss") == 0 ? "percent" : "keep", 1);
-  f.first = param_int(params, "first", 0);
-  snprintf(f.address, sizeof f.address, "%s", param_str(params, "address", DEFAULT_WRONG_ADDR));
-  snprintf(f.mode, sizeof f.mode, "%s", param_str(params, "mode", "wrong-id"));
-  dns_server_t *d = strcmp(target, "public-dns") == 0 ? w->public_dns : w->dns;
-  if (dns_server_fault(d, &f, on) < 0) {
-    snprintf(err, errlen, "too many DNS faults at once on %s", target);
-    return -1;
-  }
-  return 0;
-}
-
-/* The forged answer of dns.spoof, sent from the resolver's own address. */
-static void on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
-                     size_t qlen) {
-  world_t *w = arg;
-  ldns_pkt *q = NULL;
-  uint8_t *wire = NULL;
-  size_t len = 0;
-  char err[256] = "", qname[300];
-  if (strchr(client, ':') || ldns_wire2pkt(&q, query, qlen) != LDNS_STATUS_OK) goto out;
-  ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-  char *owner = ldns_rdf2str(ldns_rr_owner(qrr));
-  bool wrong_question = strcmp(f->mode, "wrong-question") == 0;
-  snprintf(qname, sizeof qname, "%s%s", wrong_question ? "spoofed." : "", owner ? owner : ".");
-  free(owner);
-  char rr_text[400];
-  snprintf(rr_text, sizeof rr_text, "%s 60 IN A %s", qname, f->address);
-  ldns_rr *answer = NULL, *question = NULL;
-  if (ldns_rr_new_frm_str(&answer, rr_text, 0, NULL, NULL) != LDNS_STATUS_OK) goto out;
-  snprintf(rr_text, sizeof rr_text, "%s IN A", qname);
-  if (ldns_rr_new_question_frm_str(&question, rr_text, NULL, NULL) != LDNS_STATUS_OK) {
-    ldns_rr_free(answer);
-    goto out;
-  }
-  ldns_pkt *forged = ldns_pkt_new();
-  ldns_pkt_set_id(forged, wrong_question ? ldns_pkt_id(q) : (uint16_t)(ldns_pkt_id(q) ^ 0x5a5a));
-  ldns_pkt_set_qr(forged, true);
-  ldns_pkt_set_aa(forged, true);
-  ldns_pkt_set_rd(forged, true);
-  ldns_pkt_set_ra(forged, true);
-  ldns_pkt_push_rr(forged, LDNS_SECTION_QUESTION, question);
-  ldns_pkt_push_rr(forged, LDNS_SECTION_ANSWER, answer);
-  if (ldns_pkt2wire(&wire, forged, &len) == LDNS_STATUS_OK &&
-      inject_udp(w->lab, LAB_DATACENTER, parties[CORP_DNS].v4, 53, client, port, wire, len, err, sizeof err) == 0) {
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "service", "dns");
-    cJSON_AddStringToObject(ev, "mode", f->mode);
-    cJSON_AddStringToObject(ev, "address", f->address);
-    cJSON_AddStringToObject(ev, "qname", qname);
-    cJSON_AddStringToObject(ev, "peer", client);
-    on_service_log(w, "dns", "svc.dns.spoof", ev);
-  } else {
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "message", err[0] ? err : "building the forged answer failed");
-    w->log(w->log_arg, "harness", "harness.warning", ev);
-  }
-  ldns_pkt_free(forged);
-out:
-  free(wire);
-  ldns_pkt_free(q);
-}
-
-/* Certificates a certificate fault serves in place of the real ones. */
-static int cert_fault(world_t *w, size_t i, const char *kind, char *err, size_t errlen) {
-  const party_def_t *p = &parties[i];
-  char fqdn[300], c2[300], c2site[300], bcpsp[300], wrong[300];
-  party_fqdn(w, p, fqdn, sizeof fqdn);
-  snprintf(c2, sizeof c2, "c2.%s", w->bc_domain);
-  snprintf(c2site, sizeof c2site, "c2site.%s", w->bc_domain);
-  snprintf(bcpsp, sizeof bcpsp, "bcpsp.%s", w->bc_domain);
-  snprintf(wrong, sizeof wrong, "wrong.%s", p->domain == DOM_BC ? w->bc_domain : w->cloud_domain);
-  const pki_cert_t *ca = p->domain == DOM_BC ? w->bc_ca : w->cloud_ca;
-  long not_before = -3600;
-  int days = 365;
-  if (strcmp(kind, "untrusted-ca") == 0) {
-    if (!w->rogue_ca) w->rogue_ca = pki_ca_new("Rogue CA (bcsim lab)");
-    ca = w->rogue_ca;
-  } else if (strcmp(kind, "wrong-key") == 0) {
-    if (!w->impostor_ca) {
-      X509_NAME *name = X509_get_subject_name((p->domain == DOM_BC ? w->bc_ca : w->cloud_ca)->cert);
-      char cn[256] = "";
-      X509_NAME_get_text_by_NID(name, NID_commonName, cn, sizeof cn);
-      w->impostor_ca = pki_ca_new(cn); /* same name, another key */
-    }
-    ca = w->impostor_ca;
-  } else if (strcmp(kind, "expired") == 0) {
-    not_before = -400L * 86400;
-    days = 30;
-  } else if (strcmp(kind, "not-yet-valid") == 0) {
-    not_before = 86400;
-  }
-  if (!ca) goto fail;
-  bool wrong_name = strcmp(kind, "wrong-name") == 0;
-  tls_ep_cert_t certs[3];
-  int n = 0;
-  const char *names[3] = {fqdn, NULL, NULL};
-  if (p->domain == DOM_BC) {
-    names[0] = c2;
-    names[1] = c2site;
-    if (p->is_pcc) names[2] = bcpsp;
-  }
-  for (int k = 0; k < 3 && names[k]; k++) {
-    /* Each name gets its own faulty certificate: only the fault may be wrong, never the name by accident. */
-    const char *issued_for[1] = {wrong_name ? wrong : names[k]};
-    pki_cert_free(w->fault_certs[i][k]);
-    w->fault_certs[i][k] = pki_issue(ca, issued_for, 1, not_before, days);
-    if (!w->fault_certs[i][k]) goto fail;
-    certs[n++] = (tls_ep_cert_t){names[k], w->fault_certs[i][k]};
-  }
-  if (tls_ep_set_override(w->eps[i], certs, n) < 0) goto fail;
-  return 0;
-fail:
-  snprintf(err, errlen, "preparing the %s certificates of %s failed", kind, p->name);
-  return -1;
-}
-
-static int nft_for_parties(world_t *w, const char *chain_kind, const char *target, const size_t *idx, int n,
-                           const char *rule4, const char *rule6, bool per_host, bool on, char *err, size_t errlen) {
-  char rules[4096] = "", chain[96];
-  size_t used = 0;
-  lab_host_t host = LAB_ROUTER;
-  for (int k = 0; k < n; k++) {
-    const party_def_t *p = &parties[idx[k]];
-    if (per_host) host = p->host;
-    used += (size_t)snprintf(rules + used, sizeof rules - used, rule4, p->v4);
-    used += (size_t)snprintf(rules + used, sizeof rules - used, rule6, p->v6);
-  }
-  snprintf(chain, sizeof chain, "f_%s_%s", chain_kind, target);
-  for (char *c = chain; *c; c++)
-    if (*c == '-' || *c == '.') *c = '_';
-  if (per_host) {
-    /* svc.down: the host(s) of the parties refuse, as a closed port would. */
-    for (int h = LAB_INTERNET; h <= LAB_DATACENTER; h++) {
-      char hr[4096] = "";
-      size_t hu = 0;
-      for (int k = 0; k < n; k++) {
-        const party_def_t *p = &parties[idx[k]];
-        if ((int)p->host != h) continue;
-        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule4, p->v4);
-        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule6, p->v6);
-      }
-      if (!hu) continue;
-      int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, "input", hr, err, errlen)
-                  : nft_fault_del(w->lab, (lab_host_t)h, chain, err, errlen);
-      if (rc < 0) return -1;
-    }
-    return 0;
-  }
-  return on ? nft_fault_add(w->lab, host, chain, "forward", rules, err, errlen)
-            : nft_fault_del(w->lab, host, chain, err, errlen);
-}
-
-static int route_fault(world_t *w, const char *target, const size_t *idx, int n, lab_route_fault_t kind, bool on,
-                       char *err, size_t errlen) {
-  char p4[64], p6[64];
-  for (size_t i = 0; i < sizeof host_prefixes / sizeof host_prefixes[0]; i++) {
-    if (strcmp(host_prefixes[i].target, target) != 0) continue;
-    if (lab_route_fault(w->lab, host_prefixes[i].v4, kind, on) < 0 ||
-        lab_route_fault(w->lab, host_prefixes[i].v6, kind, on) < 0)
-      goto fail;
-    return 0;
-  }
-  for (int k = 0; k < n; k++) {
-    snprintf(p4, sizeof p4, "%s/32", parties[idx[k]].v4);
-    snprintf(p6, sizeof p6, "%s/128", parties[idx[k]].v6);
-    if (lab_route_fault(w->lab, p4, kind, on) < 0 || lab_route_fault(w->lab, p6, kind, on) < 0) goto fail;
-  }
-  return 0;
-fail:
-  snprintf(err, errlen, "%s the route fault for %s failed", on ? "adding" : "removing", target);
-  return -1;
-}
-
-int world_fault(world_t *w, const char *action, const char *target, const cJSON *params, bool on, char *err,
-                size_t errlen) {
-  size_t idx[N_PARTIES];
-  int n = resolve_target(target, idx, (int)N_PARTIES);
-  err[0] = 0;
-  if (strncmp(action, "dns.", 4) == 0) return dns_fault(w, action + 4, target, params, on, err, errlen);
-  if (strcmp(action, "net.link-down") == 0) {
-    if (lab_link_set(w->lab, target, !on) < 0) {
-      snprintf(err, errlen, "setting link %s %s failed", target, on ? "down" : "up");
-      return -1;
-    }
-    return 0;
-  }
-  if (strcmp(action, "net.blackhole") == 0) return route_fault(w, target, idx, n, LAB_ROUTE_BLACKHOLE, on, err, errlen);
-  if (strcmp(action, "net.unreachable") == 0)
-    return route_fault(w, target, idx, n, LAB_ROUTE_UNREACHABLE, on, err, errlen);
-  if (strcmp(action, "net.reject") == 0)
-    return nft_for_parties(w, "reject", target, idx, n, "ip daddr %s meta l4proto tcp reject with tcp reset\n",
-                           "ip6 daddr %s meta l4proto tcp reject with tcp reset\n", false, on, err, errlen);
-  if (strcmp(action, "tls.stall") == 0)
-    /* The handshake completes in the kernel; the ClientHello never arrives. */
-    return nft_for_parties(w, "stall", target, idx, n, "ip daddr %s tcp dport 443 ip length > 100 drop\n",
-                           "ip6 daddr %s tcp dport 443 ip6 length > 80 drop\n", false, on, err, errlen);
-  if (strcmp(action, "svc.down") == 0)
-    return nft_for_parties(w, "down", target, idx, n, "ip daddr %s tcp dport 443 reject with tcp reset\n",
-                           "ip6 daddr %s tcp dport 443 reject with tcp reset\n", true, on, err, errlen);
-  for (int k = 0; k < n; k++) {
-    size_t i = idx[k];
-    const party_def_t *p = &parties[i];
-    if (p->kind == KIND_DNS) {
-      if (strcmp(action, "net.delay") == 0 || strcmp(action, "net.loss") == 0) {
-        if (dns_fault(w, strcmp(action, "net.delay") == 0 ? "slow" : "loss", p->name, params, on, err, errlen) < 0)
-          return -1;
-      }
-      continue;
-    }
-    svc_t *s = &w->svcs[i];
-    if (strcmp(action, "net.delay") == 0) {
-      s->delay_ms = on ? param_dur(params, "delay", 1000) : 0;
-    } else if (strcmp(action, "net.loss") == 0) {
-      s->loss_percent = on ? param_int(params, "percent", 50) : 0;
-      s->rng = w->seed ^ ((uint64_t)i << 32);
-    } else if (strcmp(action, "svc.http-error") == 0) {
-      s->http_status = on ? param_int(params, "status", 503) : 0;
-      snprintf(s->http_body, sizeof s->http_body, "%s", param_str(params, "body", ""));
-    } else if (strncmp(action, "tls.", 4) == 0 && p->kind == KIND_HTTPS) {
-      const char *kind = action + 4;
-      if (strcmp(kind, "alert") == 0 || strcmp(kind, "no-sni-match") == 0 || strcmp(kind, "close") == 0 ||
-          strcmp(kind, "old-version") == 0) {
-        tls_ep_mode_t mode = strcmp(kind, "alert") == 0          ? TLS_EP_ALERT
-                             : strcmp(kind, "no-sni-match") == 0 ? TLS_EP_NO_SNI
-                             : strcmp(kind, "close") == 0        ? TLS_EP_CLOSE
-                                                                 : TLS_EP_OLD_VERSION;
-        int alert = tls_ep_alert_code(param_str(params, "alert", "handshake_failure"));
-        if (alert < 0) {
-          snprintf(err, errlen, "unknown TLS alert \"%s\"", param_str(params, "alert", ""));
-          return -1;
-        }
-        tls_ep_set_mode(w->eps[i], on ? mode : TLS_EP_HONEST, alert);
-      } else if (on) {
-        if (cert_fault(w, i, kind, err, errlen) < 0) return -1;
-      } else {
-        tls_ep_set_override(w->eps[i], NULL, 0);
-      }
-    } else if (p->kind == KIND_HTTPS || strncmp(action, "tls.", 4) != 0) {
-      snprintf(err, errlen, "%s is not implemented for %s", action, p->name);
-      return -1;
-    }
-  }
-  if (n == 0) {
-    snprintf(err, errlen, "%s: no party is called \"%s\"", action, target);
-    return -1;
-  }
-  return 0;
-}
-
 int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6) {
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    if (strcmp(parties[i].name, name) == 0) {
-      *v4 = parties[i].v4;
-      *v6 = parties[i].v6;
+  for (size_t i = 0; i < (size_t)map_n_parties; i++) {
+    if (strcmp(map_parties[i].name, name) == 0) {
+      *v4 = map_parties[i].v4;
+      *v6 = map_parties[i].v6;
       return 0;
     }
   }
@@ -803,43 +423,52 @@ const zone_t *world_resolver_zone(const world_t *w) { return w->zone; }
 
 cJSON *world_describe(const world_t *w) {
   cJSON *list = cJSON_CreateArray();
-  for (size_t i = 0; i < N_PARTIES; i++) {
+  for (size_t i = 0; i < (size_t)map_n_parties; i++) {
     char fqdn[300];
-    snprintf(fqdn, sizeof fqdn, "%s.%s", parties[i].label,
-             parties[i].domain == DOM_BC ? w->bc_domain : w->cloud_domain);
+    snprintf(fqdn, sizeof fqdn, "%s.%s", map_parties[i].label,
+             map_parties[i].domain == MAP_DOMAIN_BC ? w->bc_domain : w->cloud_domain);
     cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "name", parties[i].name);
-    cJSON_AddStringToObject(p, "role", parties[i].role);
+    cJSON_AddStringToObject(p, "name", map_parties[i].name);
+    cJSON_AddStringToObject(p, "role", map_role_name(map_parties[i].role));
     cJSON_AddStringToObject(p, "dns_name", fqdn);
-    cJSON_AddStringToObject(p, "host", lab_host_name(parties[i].host));
-    cJSON_AddStringToObject(p, "v4", parties[i].v4);
-    cJSON_AddStringToObject(p, "v6", parties[i].v6);
+    cJSON_AddStringToObject(p, "host", lab_host_name(map_parties[i].host));
+    cJSON_AddStringToObject(p, "v4", map_parties[i].v4);
+    cJSON_AddStringToObject(p, "v6", map_parties[i].v6);
     cJSON_AddItemToArray(list, p);
   }
   return list;
 }
 
 int world_wire_parties(const world_t *w, wire_party_t *out, int max) {
+  (void)w;
   int n = 0;
-  for (size_t i = 0; i < N_PARTIES; i++) {
-    const char *addrs[2] = {parties[i].v4, parties[i].v6};
+  for (int i = 0; i < map_n_parties; i++) {
+    const char *addrs[2] = {map_parties[i].v4, map_parties[i].v6};
     for (int k = 0; k < 2 && n < max; k++, n++) {
       snprintf(out[n].addr, sizeof out[n].addr, "%s", addrs[k]);
-      snprintf(out[n].name, sizeof out[n].name, "%s", parties[i].name);
-      snprintf(out[n].role, sizeof out[n].role, "%s", parties[i].role);
+      snprintf(out[n].name, sizeof out[n].name, "%s", map_parties[i].name);
+      snprintf(out[n].role, sizeof out[n].role, "%s", map_role_name(map_parties[i].role));
     }
   }
-  for (size_t i = 0; i < sizeof fixed_names / sizeof fixed_names[0] && n < max; i++, n++) {
-    snprintf(out[n].addr, sizeof out[n].addr, "%s", fixed_names[i].addr);
-    snprintf(out[n].name, sizeof out[n].name, "%s", fixed_names[i].name);
-    snprintf(out[n].role, sizeof out[n].role, "%s", fixed_names[i].name);
+  /* The named ends of links: the client and the router. */
+  for (int i = 0; i < map_n_links; i++) {
+    const map_link_t *l = &map_links[i];
+    const char *ends[2][3] = {{l->a_name, l->a4, l->a6}, {l->b_name, l->b4, l->b6}};
+    for (int e = 0; e < 2; e++) {
+      for (int k = 1; k < 3 && ends[e][0] && n < max; k++, n++) {
+        snprintf(out[n].addr, sizeof out[n].addr, "%.*s", (int)strcspn(ends[e][k], "/"), ends[e][k]);
+        snprintf(out[n].name, sizeof out[n].name, "%s", ends[e][0]);
+        snprintf(out[n].role, sizeof out[n].role, "%s", ends[e][0]);
+      }
+    }
   }
   return n;
 }
 
 int world_target_parties(const world_t *w, const char *target, const char **names, int max) {
-  size_t idx[N_PARTIES];
-  int n = resolve_target(target, idx, max < (int)N_PARTIES ? max : (int)N_PARTIES);
-  for (int k = 0; k < n; k++) names[k] = parties[idx[k]].name;
-  return n;
+  (void)w;
+  map_target_set_t set;
+  int n = map_target_parties(target, &set);
+  for (int k = 0; k < n && k < max; k++) names[k] = set.parties[k]->name;
+  return n < max ? n : max;
 }

@@ -5,9 +5,8 @@
  * what a client is handed at install time (the BC config file, its state dir)
  * plus the resolv.conf the client host uses.
  *
- *   internet:   broker, se1, se2 (ZPA cloud, cloud CA)     203.0.113.0/24
- *   datacenter: pcc1, pcc2, pse1, pse2 (BC SP CA), app1,
- *               corporate DNS (serves the BC and cloud names) 198.51.100.0/24
+ * Which parties there are, where, with which addresses and names, is the
+ * world's table (sim/world/map.h): the world starts one service per row.
  */
 #ifndef BC_WORLD_H
 #define BC_WORLD_H

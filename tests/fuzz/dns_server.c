@@ -16,10 +16,10 @@ static void make_zone(void) {
   FUZZ_REQUIRE(zone != NULL);
   FUZZ_REQUIRE(zone_add_origin(zone, "bc.example.com") == 0);
   FUZZ_REQUIRE(zone_add_origin(zone, "example.com") == 0);
-  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "198.51.100.11") == 0);
-  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "198.51.100.12") == 0);
-  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "2001:db8:200::11") == 0);
-  FUZZ_REQUIRE(zone_add_addr(zone, "broker.example.com", "203.0.113.10") == 0);
+  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "198.18.1.11") == 0);
+  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "198.18.1.12") == 0);
+  FUZZ_REQUIRE(zone_add_addr(zone, "any2bcp.bc.example.com", "2001:2:0:200::11") == 0);
+  FUZZ_REQUIRE(zone_add_addr(zone, "broker.example.com", "198.18.2.10") == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   case 1: pol.rcode = 1 + how / 8 % 15; break;
   case 2: pol.nodata = 1; break;
   case 3: pol.truncate = 1; break;
-  case 4: pol.wrong_addr = (how & 0x80) ? "2001:db8::666" : "192.0.2.66"; break;
+  case 4: pol.wrong_addr = (how & 0x80) ? "2001:2::666" : "198.18.0.66"; break;
   case 5: pol.keep = 1 + how / 8 % 3; break;
   case 6: pol.ttl = how / 8; pol.ttl_set = 1; break;
   default: break; /* honest */

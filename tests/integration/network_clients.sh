@@ -45,7 +45,10 @@ first_wave_up() { # RUN_DIR PID: waits until JOBS of the run's clients (or all, 
 }
 HOSTCAP=
 if [ "$(id -u)" = 0 ] && command -v dumpcap > /dev/null; then
-  dumpcap -q -i any -f "net 192.0.2.0/24 or net 198.51.100.0/24 or net 203.0.113.0/24 or ip6 net 2001:db8::/32" \
+  # Every address of the lab, from the world's tables: its segments' prefixes, its links' ends, its spare addresses.
+  filter=$("$BCSIM" list --world | jq -r '[(.segments[] | "net \(.v4)", "ip6 net \(.v6)"),
+    (.links[] | .a4, .b4, .a6, .b6 | "host \(sub("/.*"; ""))"), (.spares[] | "host \(.v4)", "host \(.v6)")] | unique | join(" or ")')
+  dumpcap -q -i any -f "$filter" \
     -w "$DIR/host.pcapng" > "$DIR/dumpcap.txt" 2>&1 &
   HOSTCAP=$!
   # dumpcap writes the file's header once it captures; the bound only keeps a broken dumpcap from hanging the test.

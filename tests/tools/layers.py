@@ -14,10 +14,11 @@ import sys
 # The one home of the rule: which libraries each library may use.
 ALLOWED = {
     "bcbase": set(),
+    "bcmap": set(),
     "bcdecode": {"bcbase"},
-    "bcworld": {"bcdecode", "bcbase"},
-    "bcjudge": {"bcbase"},
-    "bcplay": {"bcjudge", "bcworld", "bcdecode", "bcbase"},
+    "bcworld": {"bcmap", "bcdecode", "bcbase"},
+    "bcjudge": {"bcmap", "bcbase"},
+    "bcplay": {"bcjudge", "bcworld", "bcmap", "bcdecode", "bcbase"},
     "bcreports": {"bcjudge", "bcbase"},
     "bcclient": set(),
 }

@@ -65,7 +65,7 @@ static size_t frame_v4(int tcp, const uint8_t *payload, size_t plen, uint16_t dp
   put16(ip + 2, (uint16_t)(20 + l4 + plen));
   ip[8] = 64;
   ip[9] = tcp ? 6 : 17;
-  uint8_t src[4] = {192, 0, 2, 10}, dst[4] = {198, 51, 100, 11};
+  uint8_t src[4] = {198, 18, 0, 10}, dst[4] = {198, 18, 1, 11};
   memcpy(ip + 12, src, 4);
   memcpy(ip + 16, dst, 4);
   uint8_t *t = ip + 20;
@@ -90,8 +90,8 @@ static size_t frame_v6_syn(uint8_t *out) {
   put16(ip + 4, 20);
   ip[6] = 6;
   ip[7] = 64;
-  ip[8] = 0x20; ip[9] = 0x01; ip[10] = 0x0d; ip[11] = 0xb8; ip[23] = 0x10;
-  ip[24] = 0x20; ip[25] = 0x01; ip[26] = 0x0d; ip[27] = 0xb8; ip[39] = 0x11;
+  ip[8] = 0x20; ip[9] = 0x01; ip[10] = 0x00; ip[11] = 0x02; ip[23] = 0x10;
+  ip[24] = 0x20; ip[25] = 0x01; ip[26] = 0x00; ip[27] = 0x02; ip[39] = 0x11;
   uint8_t *t = ip + 40;
   put16(t, 40001);
   put16(t + 2, 443);
@@ -144,8 +144,8 @@ static void test_offline_capture(void **state) {
   assert_int_equal(pcap_next_ex(p, &h, &data), 1);
   assert_int_equal(pkt_decode(data, h->caplen, pcap_datalink(p), &v), 0);
   assert_int_equal(v.family, 4);
-  assert_string_equal(v.src, "192.0.2.10");
-  assert_string_equal(v.dst, "198.51.100.11");
+  assert_string_equal(v.src, "198.18.0.10");
+  assert_string_equal(v.dst, "198.18.1.11");
   assert_int_equal(v.dport, 443);
   assert_int_equal(tls_decode_client_hello(v.payload, v.payload_len, &th), 0);
   assert_true(th.has_sni);
@@ -165,7 +165,7 @@ static void test_offline_capture(void **state) {
   assert_int_equal(pcap_next_ex(p, &h, &data), 1);
   assert_int_equal(pkt_decode(data, h->caplen, pcap_datalink(p), &v), 0);
   assert_int_equal(v.family, 6);
-  assert_string_equal(v.dst, "2001:db8::11");
+  assert_string_equal(v.dst, "2001:2::11");
   assert_int_equal(v.tcp_flags & PKT_TCP_SYN, PKT_TCP_SYN);
 
   assert_int_equal(pcap_next_ex(p, &h, &data), 1);

@@ -42,8 +42,8 @@ static void test_scalars_and_dns_names(void **state) {
   assert_true(matches(hello, "{\"sni\": \"SE1.zpa.example.net\"}"));
   assert_false(matches(hello, "{\"sni\": \"SE2.zpa.example.net\"}"));
   /* An address list matches when one element does. */
-  const char *ans = "{\"type\": \"dns.answer\", \"addrs\": [\"198.51.100.11\", \"198.51.100.12\"]}";
-  assert_true(matches(ans, "{\"addrs\": \"198.51.100.12\"}"));
+  const char *ans = "{\"type\": \"dns.answer\", \"addrs\": [\"198.18.1.11\", \"198.18.1.12\"]}";
+  assert_true(matches(ans, "{\"addrs\": \"198.18.1.12\"}"));
   assert_false(matches(ans, "{\"addrs\": \"203.0.113.*\"}"));
 }
 
@@ -271,8 +271,8 @@ static void test_events_conform(void **state) {
   char why[256];
   cJSON *e = cJSON_Parse("{\"t\": 1.5, \"from\": \"wire\", \"type\": \"tls.client_hello\", \"sni\": \"c2.x\", "
                          "\"has_sni\": true, \"max_version\": \"1.3\", \"min_version\": \"1.2\", \"alpn\": \"\", "
-                         "\"src\": \"192.0.2.10\", \"src_name\": \"client\", \"src_role\": \"client\", \"sport\": 40000, "
-                         "\"dst\": \"198.51.100.11\", \"dst_name\": \"pcc1\", \"dst_role\": \"pcc\", \"dport\": 443}");
+                         "\"src\": \"198.18.0.10\", \"src_name\": \"client\", \"src_role\": \"client\", \"sport\": 40000, "
+                         "\"dst\": \"198.18.1.11\", \"dst_name\": \"pcc1\", \"dst_role\": \"pcc\", \"dport\": 443}");
   assert_true(events_conforms(e, why, sizeof why));
   /* A producer that emits an undeclared field. */
   cJSON_AddStringToObject(e, "cipher", "x");

@@ -80,7 +80,7 @@ static cJSON *events(void *ctx, const char *path) {
   loads++;
   assert_string_equal(path, "s1/events.jsonl");
   return cJSON_Parse("[{\"t\": 0.5, \"from\": \"wire\", \"type\": \"tls.client_hello\", \"sni\": \"c2site.bc\","
-                     " \"has_sni\": true, \"src\": \"192.0.2.10\", \"src_name\": \"unknown\", \"dst\": \"198.51.100.11\","
+                     " \"has_sni\": true, \"src\": \"198.18.0.10\", \"src_name\": \"unknown\", \"dst\": \"198.18.1.11\","
                      " \"dst_name\": \"pcc1\"},"
                      " {\"t\": 1.0, \"from\": \"harness\", \"type\": \"fault.on\", \"name\": \"net.blackhole\","
                      " \"target\": \"internet\", \"step\": \"x\"}]");

@@ -23,7 +23,7 @@
 
 #include "sim/client/resolve.h"
 
-#define ANSWER_ADDR "192.0.2.77"
+#define ANSWER_ADDR "198.18.0.77"
 
 typedef struct fixture {
   struct event_base *base;

@@ -15,10 +15,10 @@ static zone_t *make_zone(void) {
   zone_t *z = zone_new(60);
   assert_non_null(z);
   assert_int_equal(zone_add_origin(z, "bc.example.com"), 0);
-  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "198.51.100.11"), 0);
-  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "198.51.100.12"), 0);
-  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "2001:db8:200::11"), 0);
-  assert_int_equal(zone_add_addr(z, "broker.zpa.example.net", "203.0.113.10"), 0);
+  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "198.18.1.11"), 0);
+  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "198.18.1.12"), 0);
+  assert_int_equal(zone_add_addr(z, "any2bcp.bc.example.com", "2001:2:0:200::11"), 0);
+  assert_int_equal(zone_add_addr(z, "broker.zpa.example.net", "198.18.2.10"), 0);
   assert_int_equal(zone_add_addr(z, "x", "not-an-address"), -1);
   return z;
 }
@@ -56,8 +56,8 @@ static void test_pcc_name_has_every_pcc(void **state) {
   assert_int_equal(ldns_rr_list_rr_count(ans), 2);
   char *first = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ans, 0), 0));
   char *second = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ans, 1), 0));
-  assert_string_equal(first, "198.51.100.11");
-  assert_string_equal(second, "198.51.100.12");
+  assert_string_equal(first, "198.18.1.11");
+  assert_string_equal(second, "198.18.1.12");
   assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ans, 0)), 60);
   assert_string_equal(info.qname, "any2bcp.bc.example.com");
   assert_string_equal(info.qtype, "A");
@@ -132,11 +132,11 @@ static void test_policies(void **state) {
   assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 1);
   assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(a), 0)), 5);
   ldns_pkt_free(a);
-  p = (zone_policy_t){.wrong_addr = "198.51.100.66"};
+  p = (zone_policy_t){.wrong_addr = "198.18.1.66"};
   a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_A, &p, &info);
   assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(a)), 1);
   char *addr = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(a), 0), 0));
-  assert_string_equal(addr, "198.51.100.66");
+  assert_string_equal(addr, "198.18.1.66");
   free(addr);
   ldns_pkt_free(a);
   a = ask_with(z, "any2bcp.bc.example.com", LDNS_RR_TYPE_AAAA, &p, &info);

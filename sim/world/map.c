@@ -1,0 +1,290 @@
+#include "sim/world/map.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- hosts, links, routes ---- */
+
+static const char *const host_names[LAB_N_HOSTS] = {"client", "router", "internet", "datacenter"};
+
+const char *map_host_name(lab_host_t h) { return h < LAB_N_HOSTS ? host_names[h] : "?"; }
+
+int map_host_by_name(const char *name) {
+  for (int i = 0; i < LAB_N_HOSTS; i++)
+    if (strcmp(name, host_names[i]) == 0) return i;
+  return -1;
+}
+
+/*   client --lan0-- router --isp0-- internet (the ZPA cloud and public DNS)
+ *                         \--wan0-- datacenter (PCCs, PSEs, the app, the site's resolver)
+ * The client's link comes first: it is the one captured. */
+const map_link_t map_links[] = {
+    {LAB_CLIENT, LAB_ROUTER, "lan0", "192.0.2.10/26", "192.0.2.1/26", "2001:db8:1::10/64", "2001:db8:1::1/64", "client",
+     "router"},
+    {LAB_INTERNET, LAB_ROUTER, "isp0", "192.0.2.66/30", "192.0.2.65/30", "2001:db8:f1::2/64", "2001:db8:f1::1/64", NULL,
+     NULL},
+    {LAB_DATACENTER, LAB_ROUTER, "wan0", "192.0.2.70/30", "192.0.2.69/30", "2001:db8:f2::2/64", "2001:db8:f2::1/64",
+     NULL, NULL},
+};
+const int map_n_links = sizeof map_links / sizeof map_links[0];
+
+const map_link_t *map_client_link(void) { return &map_links[0]; }
+
+const map_route_t map_routes[] = {
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1"},
+    {LAB_CLIENT, "::/0", "2001:db8:1::1"},
+    {LAB_INTERNET, "0.0.0.0/0", "192.0.2.65"},
+    {LAB_INTERNET, "::/0", "2001:db8:f1::1"},
+    {LAB_DATACENTER, "0.0.0.0/0", "192.0.2.69"},
+    {LAB_DATACENTER, "::/0", "2001:db8:f2::1"},
+    {LAB_ROUTER, "203.0.113.0/24", "192.0.2.66"},
+    {LAB_ROUTER, "2001:db8:100::/64", "2001:db8:f1::2"},
+    {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70"},
+    {LAB_ROUTER, "2001:db8:200::/64", "2001:db8:f2::2"},
+};
+const int map_n_routes = sizeof map_routes / sizeof map_routes[0];
+
+/* "cloud" and "internet" are one network today: the ZPA cloud shares the internet host. */
+const map_segment_t map_segments[] = {
+    {"internet", "203.0.113.0/24", "2001:db8:100::/64", LAB_INTERNET},
+    {"cloud", "203.0.113.0/24", "2001:db8:100::/64", LAB_INTERNET},
+    {"datacenter", "198.51.100.0/24", "2001:db8:200::/64", LAB_DATACENTER},
+};
+const int map_n_segments = sizeof map_segments / sizeof map_segments[0];
+enum { SEG_INTERNET, SEG_CLOUD, SEG_DATACENTER }; /* map_segments' order */
+
+const map_segment_t *map_segment(const char *name) {
+  for (int i = 0; i < map_n_segments; i++)
+    if (strcmp(map_segments[i].name, name) == 0) return &map_segments[i];
+  return NULL;
+}
+
+/* ---- parties ---- */
+
+static const char *const role_names[MAP_N_ROLES] = {"client", "router", "cloud", "public-dns",
+                                                     "resolver", "pcc", "pse", "app"};
+
+const char *map_role_name(map_role_t r) { return r < MAP_N_ROLES ? role_names[r] : "?"; }
+
+const map_party_t map_parties[] = {
+    {"broker", "broker", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10",
+     MAP_DOMAIN_CLOUD},
+    {"se1", "se1", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20",
+     MAP_DOMAIN_CLOUD},
+    {"se2", "se2", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21",
+     MAP_DOMAIN_CLOUD},
+    {"se3", "se3", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.22", "2001:db8:100::22",
+     MAP_DOMAIN_CLOUD},
+    {"cloud-sp", "samlsp", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30",
+     "2001:db8:100::30", MAP_DOMAIN_CLOUD},
+    {"portal", "portal", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40",
+     MAP_DOMAIN_CLOUD},
+    {"public-dns", "ns", ROLE_PUBLIC_DNS, NULL, MAP_SERVES_DNS, SVC_NONE, LAB_INTERNET, "203.0.113.53",
+     "2001:db8:100::53", MAP_DOMAIN_CLOUD},
+    {"pcc1", "pcc1", ROLE_PCC, "pccs", MAP_SERVES_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11",
+     MAP_DOMAIN_BC},
+    {"pcc2", "pcc2", ROLE_PCC, "pccs", MAP_SERVES_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12",
+     MAP_DOMAIN_BC},
+    {"pse1", "pse1", ROLE_PSE, "pses", MAP_SERVES_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21",
+     MAP_DOMAIN_BC},
+    {"pse2", "pse2", ROLE_PSE, "pses", MAP_SERVES_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22",
+     MAP_DOMAIN_BC},
+    {"app1", "app1", ROLE_APP, NULL, MAP_SERVES_APP, SVC_NONE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80",
+     MAP_DOMAIN_BC},
+    {"dns", "dns", ROLE_RESOLVER, NULL, MAP_SERVES_DNS, SVC_NONE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53",
+     MAP_DOMAIN_BC},
+};
+const int map_n_parties = sizeof map_parties / sizeof map_parties[0];
+
+const map_party_t *map_party(const char *name) {
+  for (int i = 0; i < map_n_parties; i++)
+    if (strcmp(map_parties[i].name, name) == 0) return &map_parties[i];
+  return NULL;
+}
+
+const map_party_t *map_party_of_role(map_role_t r) {
+  for (int i = 0; i < map_n_parties; i++)
+    if (map_parties[i].role == r) return &map_parties[i];
+  return NULL;
+}
+
+/* Whether a link end's "addr/len" is addr. */
+static bool end_is(const char *end, const char *addr) {
+  size_t n = strlen(addr);
+  return strncmp(end, addr, n) == 0 && end[n] == '/';
+}
+
+bool map_addr_owner(const char *addr, const char **name, map_role_t *role) {
+  for (int i = 0; i < map_n_parties; i++) {
+    if (strcmp(map_parties[i].v4, addr) == 0 || strcmp(map_parties[i].v6, addr) == 0) {
+      *name = map_parties[i].name;
+      *role = map_parties[i].role;
+      return true;
+    }
+  }
+  for (int i = 0; i < map_n_links; i++) {
+    const map_link_t *l = &map_links[i];
+    if (l->a_name && (end_is(l->a4, addr) || end_is(l->a6, addr))) {
+      *name = l->a_name;
+      *role = l->a == LAB_CLIENT ? ROLE_CLIENT : ROLE_ROUTER;
+      return true;
+    }
+    if (l->b_name && (end_is(l->b4, addr) || end_is(l->b6, addr))) {
+      *name = l->b_name;
+      *role = l->b == LAB_CLIENT ? ROLE_CLIENT : ROLE_ROUTER;
+      return true;
+    }
+  }
+  return false;
+}
+
+const map_spare_t map_spares[] = {
+    {"wrong-address", LAB_DATACENTER, "198.51.100.66", "2001:db8:200::66"},
+    {"bench-rival", LAB_DATACENTER, "198.51.100.54", "2001:db8:200::54"},
+};
+
+const int map_n_spares = sizeof map_spares / sizeof map_spares[0];
+
+const map_spare_t *map_spare(const char *purpose) {
+  for (int i = 0; i < map_n_spares; i++)
+    if (strcmp(map_spares[i].purpose, purpose) == 0) return &map_spares[i];
+  return NULL;
+}
+
+/* ---- targets ---- */
+
+int map_target_parties(const char *target, map_target_set_t *out) {
+  const map_segment_t *seg = map_segment(target);
+  out->n = 0;
+  for (int i = 0; i < map_n_parties && out->n < (int)(sizeof out->parties / sizeof out->parties[0]); i++) {
+    const map_party_t *p = &map_parties[i];
+    bool hit = strcmp(target, p->name) == 0 || (p->group && strcmp(target, p->group) == 0) || (seg && p->host == seg->host);
+    if (hit) out->parties[out->n++] = p;
+  }
+  return out->n;
+}
+
+/* ---- faults ---- */
+
+static const map_param_t p_name[] = {{"name", MAP_PARAM_STR, "query names it applies to (glob, default *)"}, {0}};
+static const map_param_t p_slow[] = {{"name", MAP_PARAM_STR, "query names (glob)"}, {"delay", MAP_PARAM_DUR, "added delay"},
+                                     {0}};
+static const map_param_t p_ttl[] = {{"name", MAP_PARAM_STR, "query names (glob)"}, {"ttl", MAP_PARAM_INT, "TTL in seconds"},
+                                    {0}};
+static const map_param_t p_wrong[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
+                                      {"address", MAP_PARAM_STR, "the address to answer with"}, {0}};
+static const map_param_t p_partial[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
+                                        {"keep", MAP_PARAM_INT, "how many addresses to keep (default 1)"}, {0}};
+static const map_param_t p_spoof[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
+                                      {"mode", MAP_PARAM_STR, "wrong-id or wrong-question"},
+                                      {"address", MAP_PARAM_STR, "the forged answer's address"}, {0}};
+static const map_param_t p_alert[] = {{"alert", MAP_PARAM_STR, "handshake_failure, internal_error, access_denied, ..."},
+                                      {0}};
+static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay"}, {0}};
+static const map_param_t p_loss[] = {
+    {"percent", MAP_PARAM_INT, "share of requests lost, 0-100 (seeded)"},
+    {"name", MAP_PARAM_STR, "for a DNS target: the query names it applies to (glob)"},
+    {"first", MAP_PARAM_INT, "for a DNS target: the first N matching queries are lost for certain"},
+    {0}};
+static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status"}, {"body", MAP_PARAM_STR, "response body"},
+                                     {0}};
+
+#define DNS_ROLES (MAP_ROLE_BIT(ROLE_RESOLVER) | MAP_ROLE_BIT(ROLE_PUBLIC_DNS))
+#define TLS_ROLES (MAP_ROLE_BIT(ROLE_CLOUD) | MAP_ROLE_BIT(ROLE_PCC) | MAP_ROLE_BIT(ROLE_PSE))
+#define NET_ROLES (TLS_ROLES | DNS_ROLES | MAP_ROLE_BIT(ROLE_APP))
+#define ALL_SEGMENTS (MAP_SEGMENT_BIT(SEG_INTERNET) | MAP_SEGMENT_BIT(SEG_CLOUD) | MAP_SEGMENT_BIT(SEG_DATACENTER))
+#define DNS_FAULT(name, params, doc) {name, DNS_ROLES, 0, false, false, params, doc, FAULT_DNS}
+#define TLS_FAULT(name, params, doc, handler) {name, TLS_ROLES, 0, false, false, params, doc, handler}
+#define NET_FAULT(name, params, doc, handler) {name, NET_ROLES, ALL_SEGMENTS, false, false, params, doc, handler}
+
+const map_fault_t map_faults[] = {
+    DNS_FAULT("dns.nxdomain", p_name, "answers NXDOMAIN"),
+    DNS_FAULT("dns.servfail", p_name, "answers SERVFAIL"),
+    DNS_FAULT("dns.refused", p_name, "answers REFUSED"),
+    DNS_FAULT("dns.nodata", p_name, "answers NOERROR with no records"),
+    DNS_FAULT("dns.drop", p_name, "does not answer (the client times out)"),
+    DNS_FAULT("dns.truncate", p_name, "UDP answers carry the TC bit and no records; TCP works"),
+    DNS_FAULT("dns.wrong-address", p_wrong, "answers with an address no PCC has"),
+    DNS_FAULT("dns.partial", p_partial, "answers with only some of the addresses"),
+    DNS_FAULT("dns.slow", p_slow, "answers late"),
+    DNS_FAULT("dns.ttl", p_ttl, "answers with another TTL"),
+    DNS_FAULT("dns.spoof", p_spoof, "a forged answer (libnet) races the real one"),
+    TLS_FAULT("tls.untrusted-ca", NULL, "certificate from a CA the client does not trust", FAULT_TLS_CERT),
+    TLS_FAULT("tls.expired", NULL, "expired certificate", FAULT_TLS_CERT),
+    TLS_FAULT("tls.not-yet-valid", NULL, "certificate valid only from tomorrow", FAULT_TLS_CERT),
+    TLS_FAULT("tls.wrong-name", NULL, "certificate for another name", FAULT_TLS_CERT),
+    TLS_FAULT("tls.wrong-key", NULL, "chain with the BC SP CA's name but another key", FAULT_TLS_CERT),
+    TLS_FAULT("tls.no-sni-match", NULL, "no certificate for the SNI: unrecognized_name alert", FAULT_TLS_MODE),
+    TLS_FAULT("tls.alert", p_alert, "fatal alert on the ClientHello", FAULT_TLS_MODE),
+    TLS_FAULT("tls.stall", NULL, "TCP accepted, no ServerHello ever", FAULT_TLS_STALL),
+    TLS_FAULT("tls.close", NULL, "connection closed mid-handshake, without an alert", FAULT_TLS_MODE),
+    TLS_FAULT("tls.old-version", NULL, "offers only TLS 1.0 and 1.1", FAULT_TLS_MODE),
+    {"net.link-down", 0, 0, true, false, NULL, "a lab link goes down (the router's end)", FAULT_LINK},
+    NET_FAULT("net.blackhole", NULL, "the router silently drops traffic to the target", FAULT_BLACKHOLE),
+    NET_FAULT("net.unreachable", NULL, "the router answers ICMP unreachable", FAULT_UNREACHABLE),
+    NET_FAULT("net.reject", NULL, "TCP connects get a RST (nftables on the router)", FAULT_REJECT),
+    NET_FAULT("net.inject-rst", NULL, "a forged RST (libnet) ends the client's live connection to the target",
+              FAULT_INJECT_RST),
+    NET_FAULT("net.delay", p_delay, "the target answers late", FAULT_DELAY),
+    NET_FAULT("net.loss", p_loss, "the target loses a share of requests (seeded)", FAULT_LOSS),
+    {"svc.down", TLS_ROLES, MAP_SEGMENT_BIT(SEG_CLOUD), false, false, NULL, "the service is down: its port is closed",
+     FAULT_SVC_DOWN},
+    {"svc.http-error", TLS_ROLES, MAP_SEGMENT_BIT(SEG_CLOUD), false, false, p_http,
+     "the service answers every request with an HTTP error", FAULT_HTTP_ERROR},
+    {"config.tampered", 0, 0, false, true, NULL, "the BC config handed to a new client is edited after signing",
+     FAULT_CONFIG},
+    {"config.wrong-signer", 0, 0, false, true, NULL, "the BC config handed to a new client is signed by another key",
+     FAULT_CONFIG},
+    {"probe.app", MAP_ROLE_BIT(ROLE_APP), 0, false, false, NULL,
+     "runs the client profile's probe command inside the client host", FAULT_PROBE},
+};
+const int map_n_faults = sizeof map_faults / sizeof map_faults[0];
+
+const map_fault_t *map_fault(const char *name) {
+  for (int i = 0; i < map_n_faults; i++)
+    if (strcmp(map_faults[i].name, name) == 0) return &map_faults[i];
+  return NULL;
+}
+
+/* Whether every member of a group has a role the fault may target. */
+static bool group_allowed(const map_fault_t *f, const char *group) {
+  int members = 0;
+  for (int i = 0; i < map_n_parties; i++) {
+    if (!map_parties[i].group || strcmp(map_parties[i].group, group) != 0) continue;
+    if (!(f->roles & MAP_ROLE_BIT(map_parties[i].role))) return false;
+    members++;
+  }
+  return members > 0;
+}
+
+bool map_fault_allows(const map_fault_t *f, const char *target) {
+  if (f->config && strcmp(target, "config") == 0) return true;
+  for (int i = 0; i < map_n_links && f->links; i++)
+    if (strcmp(map_links[i].ifname, target) == 0) return true;
+  for (int i = 0; i < map_n_segments; i++)
+    if ((f->segments & MAP_SEGMENT_BIT(i)) && strcmp(map_segments[i].name, target) == 0) return true;
+  const map_party_t *p = map_party(target);
+  if (p) return (f->roles & MAP_ROLE_BIT(p->role)) != 0;
+  return group_allowed(f, target);
+}
+
+static void add_name(char *out, size_t len, const char *name) {
+  size_t used = strlen(out);
+  snprintf(out + used, len - used, "%s%s", used ? "," : "", name);
+}
+
+void map_fault_targets(const map_fault_t *f, char *out, size_t len) {
+  out[0] = 0;
+  for (int i = 0; i < map_n_segments; i++)
+    if (f->segments & MAP_SEGMENT_BIT(i)) add_name(out, len, map_segments[i].name);
+  for (int i = 0; i < map_n_parties; i++) {
+    const map_party_t *p = &map_parties[i];
+    if (!(f->roles & MAP_ROLE_BIT(p->role))) continue;
+    add_name(out, len, p->name);
+    /* A group follows its last member. */
+    bool last = p->group && (i + 1 == map_n_parties || !map_parties[i + 1].group || strcmp(map_parties[i + 1].group, p->group) != 0);
+    if (last && group_allowed(f, p->group)) add_name(out, len, p->group);
+  }
+  for (int i = 0; i < map_n_links && f->links; i++) add_name(out, len, map_links[i].ifname);
+  if (f->config) add_name(out, len, "config");
+}

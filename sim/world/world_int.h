@@ -1,0 +1,49 @@
+/* world_int: what the world's own files share (world.c builds and serves
+ * the world, faults.c switches its faults). Not for anyone else. */
+#ifndef BC_WORLD_INT_H
+#define BC_WORLD_INT_H
+#include <event2/event.h>
+
+#include "sim/dns/dns_server.h"
+#include "sim/dns/zone.h"
+#include "sim/lab/lab.h"
+#include "sim/pki/pki.h"
+#include "sim/svc/services.h"
+#include "sim/svc/tls_ep.h"
+#include "sim/world/map.h"
+#include "sim/world/tenant.h"
+#include "sim/world/world.h"
+
+struct world {
+  uint64_t seed;
+  pki_cert_t *fault_certs[MAP_MAX_PARTIES][3]; /* certificates a certificate fault serves, one per name */
+  pki_cert_t *rogue_ca;                  /* tls.untrusted-ca */
+  pki_cert_t *impostor_ca;               /* tls.wrong-key: the BC SP CA's name, another key */
+  struct event_base *base;
+  lab_t *lab;
+  world_log_fn log;
+  void *log_arg;
+  char bc_domain[128], cloud_domain[128];
+  char config_path[600], state_dir[600], resolv_path[600], trust_path[600];
+  tenant_t *tenant; /* the keys, the settings, the signed config */
+  char device_token[64];
+  const pki_cert_t *bc_ca, *cloud_ca; /* the tenant's */
+  pki_cert_t *certs[MAP_MAX_PARTIES][3];
+  svc_env_t env;
+  svc_t svcs[MAP_MAX_PARTIES];
+  tls_ep_t *eps[MAP_MAX_PARTIES];
+  app_server_t *app;
+  zone_t *zone, *public_zone;
+  dns_server_t *dns, *public_dns;
+};
+
+/* Logs a service's event with the roles of the service and its peer; takes ownership of fields. */
+void world_service_log(void *arg, const char *service, const char *type, cJSON *fields);
+/* A party's DNS name under its domain. */
+void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len);
+/* Writes text to path. 0 or -1. */
+int world_write_text(const char *path, const char *text);
+/* dns.spoof's forged answer, sent from the resolver's own address (the DNS server's spoofer). */
+void world_on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
+                    size_t qlen);
+#endif
