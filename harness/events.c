@@ -6,7 +6,7 @@
 
 /* Read from the producers: sim/decode/wire.c (the wire), sim/world/world.c,
  * sim/svc/services.c and sim/svc/tls_ep.c (the services), harness/runner.c
- * (the harness). A field added there must be added here, or the
+ * and the modules it lists (the harness). A field added there must be added here, or the
  * events_schema test fails on the next run of the suite. */
 
 #define END {NULL, 0, false, NULL}
