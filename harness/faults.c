@@ -80,8 +80,10 @@ int faults_switch(faults_t *f, const char *step_id, const char *action, const ch
   cJSON_AddNumberToObject(e, "at_ms", (double)at_ms);
   if (params && params->child) cJSON_AddItemToObject(e, "params", cJSON_Duplicate(params, 1));
   record_harness(f->rec, on ? "fault.on" : "fault.off", e);
-  if (strcmp(action, "net.inject-rst") == 0) return on ? inject_rst(f, target, err, errlen) : 0;
-  if (strncmp(action, "config.", 7) == 0) return 0; /* applied before the client started */
+  /* Whose fault it is, the world's fault table says. */
+  const map_fault_t *row = map_fault(action);
+  if (row && row->handler == FAULT_INJECT_RST) return on ? inject_rst(f, target, err, errlen) : 0;
+  if (row && row->handler == FAULT_CONFIG) return 0; /* applied before the client started */
   return world_fault(stage_world(f->stage), action, target, params, on, err, errlen);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "sim/world/map.h"
 
 #define MAX_TIMERS 1024
 
@@ -43,7 +44,10 @@ void steps_free(steps_t *s) {
   free(s);
 }
 
-static bool is_probe(const sc_step_t *st) { return strcmp(st->action, "probe.app") == 0; }
+static bool is_probe(const sc_step_t *st) {
+  const map_fault_t *row = map_fault(st->action);
+  return row && row->handler == FAULT_PROBE;
+}
 
 /* The harness could not apply a step: nothing can be judged, so the play ends. */
 static void fail(steps_t *s, const char *err) {

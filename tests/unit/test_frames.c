@@ -96,6 +96,17 @@ static int load_parties(const char *name, wire_party_t *out) {
   return n;
 }
 
+/* The IPv4 address a party had in fixture name's world (recorded with it, so
+ * the fixture stays whole if the world's table changes later). */
+static const char *fixture_v4(const char *name, const char *party) {
+  static wire_party_t parties[MAX_PARTIES];
+  int n = load_parties(name, parties);
+  for (int i = 0; i < n; i++)
+    if (strcmp(parties[i].name, party) == 0 && !strchr(parties[i].addr, ':')) return parties[i].addr;
+  fail_msg("fixture %s has no IPv4 address for %s", name, party);
+  return "";
+}
+
 /* Plays the first max_frames frames of fixture name through a new decoder
  * into s; times are microseconds since the first frame. */
 static void play(const char *name, int max_frames, seen_t *s) {
@@ -139,7 +150,7 @@ static void test_dns_query_and_answer(void **state) {
   assert_string_equal(str(&s, 1, "dst_name"), "client");
   const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(s.fields[1], "addrs");
   assert_int_equal(cJSON_GetArraySize(addrs), 1);
-  assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(addrs, 0)), "203.0.113.10");
+  assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(addrs, 0)), fixture_v4("dns", "broker"));
   assert_string_equal(str(&s, 2, "qname"), "any2bcp.bc.example.com");
   assert_string_equal(str(&s, 3, "qname"), "any2bcp.bc.example.com");
   assert_true(num(&s, 3, "id") == num(&s, 2, "id"));

@@ -61,7 +61,7 @@ static void seen_free(seen_t *s) {
 }
 
 static const wire_party_t parties[] = {
-    {"192.0.2.10", "client", "client"}, {"198.51.100.11", "pcc1", "pcc"}, {"198.51.100.53", "dns", "resolver"}};
+    {"198.18.0.10", "client", "client"}, {"198.18.1.11", "pcc1", "pcc"}, {"198.18.1.53", "dns", "resolver"}};
 
 /* ---- frames ---- */
 
@@ -86,7 +86,7 @@ static void tcp(wire_t *w, bool up, uint16_t cport, uint16_t sport, const char *
   put16(ip + 2, (uint16_t)(40 + n));
   ip[8] = 64;
   ip[9] = 6;
-  uint8_t client[4] = {192, 0, 2, 10}, srv[4];
+  uint8_t client[4] = {198, 18, 0, 10}, srv[4];
   inet_pton(AF_INET, server, srv);
   memcpy(ip + 12, up ? client : srv, 4);
   memcpy(ip + 16, up ? srv : client, 4);
@@ -212,7 +212,7 @@ static void handshake(tls_pair_t *p, conn_t *c, size_t client_mss) {
 static void test_tls13_hello_and_app_data(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40000, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40000, "198.18.1.11", 443);
   tls_pair_t p = tls_pair(true, 0);
   handshake(&p, &c, 100);
   assert_int_equal(SSL_is_init_finished(p.c), 1);
@@ -241,7 +241,7 @@ static void test_tls13_hello_and_app_data(void **state) {
 static void test_close_notify_is_no_data(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40007, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40007, "198.18.1.11", 443);
   tls_pair_t p = tls_pair(true, 0);
   handshake(&p, &c, 1400);
   uint8_t buf[4096];
@@ -259,7 +259,7 @@ static void test_close_notify_is_no_data(void **state) {
 static void test_refused_certificate_sends_no_data(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40001, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40001, "198.18.1.11", 443);
   tls_pair_t p = tls_pair(false, 0);
   handshake(&p, &c, 1400);
   assert_int_equal(SSL_is_init_finished(p.c), 0);
@@ -274,7 +274,7 @@ static void test_refused_certificate_sends_no_data(void **state) {
 static void test_tls12_app_data(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40002, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40002, "198.18.1.11", 443);
   tls_pair_t p = tls_pair(true, TLS1_2_VERSION);
   handshake(&p, &c, 1400);
   assert_string_equal(str(first(&s, "tls.server_hello"), "version"), "1.2");
@@ -293,22 +293,22 @@ static void test_tls12_app_data(void **state) {
 static void test_retransmissions_are_not_attempts(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  tcp(w, true, 40003, 443, "198.51.100.11", 7000, SYN, NULL, 0);
-  tcp(w, true, 40003, 443, "198.51.100.11", 7000, SYN, NULL, 0); /* the SYN again */
-  tcp(w, false, 40003, 443, "198.51.100.11", 90000, SYN | ACK, NULL, 0);
-  conn_t c = {w, 40003, "198.51.100.11", 443, 7001, 90001};
+  tcp(w, true, 40003, 443, "198.18.1.11", 7000, SYN, NULL, 0);
+  tcp(w, true, 40003, 443, "198.18.1.11", 7000, SYN, NULL, 0); /* the SYN again */
+  tcp(w, false, 40003, 443, "198.18.1.11", 90000, SYN | ACK, NULL, 0);
+  conn_t c = {w, 40003, "198.18.1.11", 443, 7001, 90001};
   tls_pair_t p = tls_pair(true, 0);
   uint8_t hello[4096];
   SSL_do_handshake(p.c);
   size_t n = flight(p.c, p.s, hello, sizeof hello);
   send_bytes(&c, true, hello, n, 1400);
-  tcp(w, true, 40003, 443, "198.51.100.11", 7001, PSH | ACK, hello, n); /* the stall: sent again */
-  tcp(w, true, 40003, 443, "198.51.100.11", 7001, PSH | ACK, hello, n);
+  tcp(w, true, 40003, 443, "198.18.1.11", 7001, PSH | ACK, hello, n); /* the stall: sent again */
+  tcp(w, true, 40003, 443, "198.18.1.11", 7001, PSH | ACK, hello, n);
   assert_int_equal(count(&s, "tcp.connect"), 1);
   assert_int_equal(count(&s, "tls.client_hello"), 1);
   assert_int_equal(count(&s, "tcp.retransmission"), 3);
   /* A new connection on the same ports (another initial sequence number) is a new attempt. */
-  tcp(w, true, 40003, 443, "198.51.100.11", 123456, SYN, NULL, 0);
+  tcp(w, true, 40003, 443, "198.18.1.11", 123456, SYN, NULL, 0);
   assert_int_equal(count(&s, "tcp.connect"), 2);
   tls_pair_free(&p);
   wire_free(w);
@@ -319,7 +319,7 @@ static void test_retransmissions_are_not_attempts(void **state) {
 static void test_reordered_server_flight(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40004, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40004, "198.18.1.11", 443);
   tls_pair_t p = tls_pair(true, 0);
   uint8_t buf[16384];
   SSL_do_handshake(p.c);
@@ -328,9 +328,9 @@ static void test_reordered_server_flight(void **state) {
   size_t n = flight(p.s, p.c, buf, sizeof buf);
   assert_true(n > 200);
   size_t half = 60; /* inside the ServerHello */
-  tcp(w, false, 40004, 443, "198.51.100.11", c.sseq + (uint32_t)half, PSH | ACK, buf + half, n - half);
+  tcp(w, false, 40004, 443, "198.18.1.11", c.sseq + (uint32_t)half, PSH | ACK, buf + half, n - half);
   assert_int_equal(count(&s, "tls.server_hello"), 0); /* a hole before it */
-  tcp(w, false, 40004, 443, "198.51.100.11", c.sseq, PSH | ACK, buf, half);
+  tcp(w, false, 40004, 443, "198.18.1.11", c.sseq, PSH | ACK, buf, half);
   assert_int_equal(count(&s, "tls.server_hello"), 1);
   tls_pair_free(&p);
   wire_free(w);
@@ -355,7 +355,7 @@ static size_t dns_query(const char *name, uint16_t id, uint8_t *out) {
 static void test_dns_over_tcp(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40005, "198.51.100.53", 53);
+  conn_t c = open_conn(w, 40005, "198.18.1.53", 53);
   uint8_t seg[1024];
   size_t n = dns_query("any2bcp.bc.example.com", 1, seg);
   n += dns_query("any2bcp.bc.example.com", 2, seg + n);
@@ -375,15 +375,15 @@ static void test_dns_over_tcp(void **state) {
 static void test_live_connections(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40006, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40006, "198.18.1.11", 443);
   uint8_t data[10] = {0};
   send_bytes(&c, false, data, sizeof data, 1400);
   wire_conn_t live[4];
-  assert_int_equal(wire_live_conns(w, "198.51.100.11", live, 4), 1);
+  assert_int_equal(wire_live_conns(w, "198.18.1.11", live, 4), 1);
   assert_int_equal(live[0].server_next_seq, 50001 + 10);
   assert_int_equal(live[0].cport, 40006);
-  tcp(w, true, 40006, 443, "198.51.100.11", c.cseq, FIN | ACK, NULL, 0);
-  assert_int_equal(wire_live_conns(w, "198.51.100.11", live, 4), 0);
+  tcp(w, true, 40006, 443, "198.18.1.11", c.cseq, FIN | ACK, NULL, 0);
+  assert_int_equal(wire_live_conns(w, "198.18.1.11", live, 4), 0);
   wire_free(w);
   seen_free(&s);
 }
@@ -393,12 +393,12 @@ static void test_live_connections(void **state) {
 static void test_hole_never_filled(void **state) {
   seen_t s = {0};
   wire_t *w = wire_new(parties, 3, on_event, &s);
-  conn_t c = open_conn(w, 40008, "198.51.100.11", 443);
+  conn_t c = open_conn(w, 40008, "198.18.1.11", 443);
   uint8_t data[100] = {23, 3, 3, 0, 95};
   c.sseq += 100; /* these 100 bytes of the server's were lost by the capture */
   for (int i = 0; i < 20; i++) send_bytes(&c, false, data, sizeof data, 1400);
   wire_conn_t live[2];
-  assert_int_equal(wire_live_conns(w, "198.51.100.11", live, 2), 1);
+  assert_int_equal(wire_live_conns(w, "198.18.1.11", live, 2), 1);
   assert_int_equal(live[0].server_next_seq, c.sseq);
   /* The other direction goes on: a ClientHello still counts once, and its repeat is a retransmission. */
   tls_pair_t p = tls_pair(true, 0);
@@ -406,7 +406,7 @@ static void test_hole_never_filled(void **state) {
   SSL_do_handshake(p.c);
   size_t n = flight(p.c, p.s, hello, sizeof hello);
   send_bytes(&c, true, hello, n, 1400);
-  tcp(w, true, 40008, 443, "198.51.100.11", c.cseq - (uint32_t)n, PSH | ACK, hello, n);
+  tcp(w, true, 40008, 443, "198.18.1.11", c.cseq - (uint32_t)n, PSH | ACK, hello, n);
   assert_int_equal(count(&s, "tls.client_hello"), 1);
   assert_int_equal(count(&s, "tcp.retransmission"), 1);
   tls_pair_free(&p);
@@ -424,7 +424,7 @@ static void test_flood_and_garbage(void **state) {
   uint8_t junk[3000];
   for (int i = 0; i < 3000; i++) {
     uint16_t port = (uint16_t)(20000 + i);
-    conn_t c = open_conn(w, port, i % 2 ? "198.51.100.11" : "198.51.100.53", i % 2 ? 443 : 53);
+    conn_t c = open_conn(w, port, i % 2 ? "198.18.1.11" : "198.18.1.53", i % 2 ? 443 : 53);
     size_t n = (size_t)(rand_r(&seed) % sizeof junk);
     for (size_t k = 0; k < n; k++) junk[k] = (uint8_t)rand_r(&seed);
     if (i % 3 == 0) junk[0] = 22; /* looks like TLS */
@@ -448,11 +448,11 @@ static void test_stamps_that_do_not_fit(void **state) {
 
 /* world/parties.json, written and read back: what rejudge names is what the run named. */
 static void test_parties_round_trip(void **state) {
-  wire_party_t in[2] = {{"198.51.100.11", "pcc1", "pcc"}, {"2001:db8:200::12", "pcc2", "pcc"}}, out[4];
+  wire_party_t in[2] = {{"198.18.1.11", "pcc1", "pcc"}, {"2001:2:0:200::12", "pcc2", "pcc"}}, out[4];
   cJSON *json = wire_parties_to_json(in, 2);
   cJSON_AddItemToArray(json, cJSON_CreateString("not a party")); /* skipped, not fatal */
   assert_int_equal(wire_parties_from_json(json, out, 4), 2);
-  assert_string_equal(out[1].addr, "2001:db8:200::12");
+  assert_string_equal(out[1].addr, "2001:2:0:200::12");
   assert_string_equal(out[1].name, "pcc2");
   assert_string_equal(out[0].role, "pcc");
   assert_int_equal(wire_parties_from_json(json, out, 1), 1); /* never more than room */
