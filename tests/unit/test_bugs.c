@@ -1,6 +1,7 @@
 /* The reference client's defects as named knobs (sim/client/bugs.h): the
  * table names every field once, --defect lists combine, unknown or empty
- * names are refused without touching what was on. */
+ * names are refused without touching what was on, and the shipped profile
+ * that combines two defects turns both knobs on. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 
 #include <string.h>
 
+#include "harness/profile.h"
 #include "sim/client/bugs.h"
 
 static int count_on(const cc_bugs_t *b) {
@@ -73,11 +75,35 @@ static void test_unknown_and_empty_names_change_nothing(void **state) {
   assert_string_equal(err, "unknown defect \"nosuch\"");
 }
 
+/* The profile that combines two defects: the command it runs, read as the
+ * client reads --defect, turns both knobs on and no other. */
+static void test_combined_profile_turns_both_on(void **state) {
+  diag_t d;
+  profile_t *p = profile_load(BCSIM_SOURCE_DIR "/fixtures/clients/combined-wrong-sni-old-tls.json", &d);
+  if (!p) diag_print(&d, stderr);
+  assert_non_null(p);
+  cc_bugs_t b = {0};
+  char err[256];
+  int given = 0;
+  for (int i = 0; i + 1 < p->argc; i++) {
+    if (strcmp(p->argv[i], "--defect") != 0) continue;
+    assert_int_equal(cc_bugs_enable(&b, p->argv[i + 1], err, sizeof err), 0);
+    given++;
+  }
+  assert_int_equal(given, 1);
+  assert_true(b.wrong_sni);
+  assert_true(b.old_tls);
+  assert_int_equal(count_on(&b), 2);
+  assert_string_equal(p->argv[1], "run"); /* the reference's command, extended */
+  profile_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_name_is_one_field),
       cmocka_unit_test(test_lists_combine),
       cmocka_unit_test(test_unknown_and_empty_names_change_nothing),
+      cmocka_unit_test(test_combined_profile_turns_both_on),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

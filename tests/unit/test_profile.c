@@ -1,13 +1,15 @@
 /* Client profiles that extend another: the profile's keys replace the
  * base's, "timers" merge timer by timer, "args" are appended to the
  * command; a missing, looping or misplaced base is refused at the file,
- * line and column of its "extends"; and a certificate hashes the bases. */
+ * line and column of its "extends"; a certificate hashes the bases; and
+ * every shipped defect profile is the reference plus its --defect. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +149,43 @@ static void test_bad_bases_are_refused_where_they_are_named(void **state) {
   refused("{\"name\": \"c\", \"args\": [\"--x\"]}", files, "dir/child.json", 1, 1, "\"command\" must be");
 }
 
+/* The shipped defect profiles are the reference's command plus --defect NAME,
+ * with its probe and timers: what a 45-line copy of it used to say. */
+static void test_shipped_defects_extend_reference(void **state) {
+  diag_t d;
+  profile_t *ref = profile_load(BCSIM_SOURCE_DIR "/fixtures/clients/reference.json", &d);
+  assert_non_null(ref);
+  DIR *dir = opendir(BCSIM_SOURCE_DIR "/fixtures/clients");
+  assert_non_null(dir);
+  int n = 0;
+  for (struct dirent *e = readdir(dir); e; e = readdir(dir)) {
+    size_t len = strlen(e->d_name);
+    if (strncmp(e->d_name, "defect-", 7) != 0 || len < 12 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+    char path[1024], name[256];
+    snprintf(path, sizeof path, "%s/fixtures/clients/%s", BCSIM_SOURCE_DIR, e->d_name);
+    snprintf(name, sizeof name, "%.*s", (int)(len - 12), e->d_name + 7);
+    profile_t *p = profile_load(path, &d);
+    if (!p) diag_print(&d, stderr);
+    assert_non_null(p);
+    assert_int_equal(p->argc, ref->argc + 2);
+    for (int i = 0; i < ref->argc; i++) assert_string_equal(p->argv[i], ref->argv[i]);
+    assert_string_equal(p->argv[ref->argc], "--defect");
+    assert_string_equal(p->argv[ref->argc + 1], name);
+    assert_int_equal(p->probe_argc, ref->probe_argc);
+    for (int i = 0; i < ref->probe_argc; i++) assert_string_equal(p->probe_argv[i], ref->probe_argv[i]);
+    assert_int_equal(p->n_timers, ref->n_timers);
+    for (int i = 0; i < ref->n_timers; i++) assert_int_equal(timer(p, ref->timers[i].name), ref->timers[i].value);
+    assert_true(p->violates[0] != 0);
+    assert_true(p->speaks_session);
+    assert_int_equal(p->n_bases, 1);
+    profile_free(p);
+    n++;
+  }
+  closedir(dir);
+  assert_true(n > 0);
+  profile_free(ref);
+}
+
 static void write_file(const char *dir, const char *name, const char *text) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -207,6 +246,7 @@ int main(void) {
       cmocka_unit_test(test_keys_replace_timers_merge_args_append),
       cmocka_unit_test(test_command_replaces_and_chains_add_up),
       cmocka_unit_test(test_bad_bases_are_refused_where_they_are_named),
+      cmocka_unit_test(test_shipped_defects_extend_reference),
       cmocka_unit_test(test_bases_are_artefacts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
