@@ -105,14 +105,22 @@ artefacts_t *artefacts_new(const profile_t *p, const char *const *exclude, int n
       for (size_t k = 0; k < g.gl_pathc && !full; k++) full = add(a, g.gl_pathv[k]) < 0;
     globfree(&g);
     if (full) {
-      diag_set(d, p->path, p->artefact_line[i], p->artefact_col[i], "name fewer files, or folders with fewer files",
+      diag_set(d, p->artefacts_file, p->artefact_line[i], p->artefact_col[i], "name fewer files, or folders with fewer files",
                "more than %d artefacts", ARTEFACTS_MAX);
       goto out;
     }
     if (a->n == before) {
-      diag_set(d, p->path, p->artefact_line[i], p->artefact_col[i],
+      diag_set(d, p->artefacts_file, p->artefact_line[i], p->artefact_col[i],
                "artefacts are paths or globs relative to the profile's folder (docs/client-profile.md)",
                "artefact \"%s\" matches no file below %s", p->artefacts[i], p->dir);
+      goto out;
+    }
+  }
+  /* The profiles it extends are the client's files too: what they say is
+   * part of the profile. (Without "artefacts" they lie in the folder.) */
+  for (int i = 0; a->declared && i < p->n_bases; i++) {
+    if (add(a, p->bases[i]) < 0) {
+      diag_set(d, p->path, 0, 0, "name fewer files, or folders with fewer files", "more than %d artefacts", ARTEFACTS_MAX);
       goto out;
     }
   }

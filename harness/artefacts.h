@@ -3,8 +3,9 @@
  * The program a profile runs may be an interpreter (/usr/bin/python3): its
  * hash says nothing about the client. So a certificate also hashes the
  * client's code: the files the profile's "artefacts" globs name (relative to
- * the profile's folder; a folder stands for every file below it), or, when
- * it declares none, every file below the profile's folder. The folders bcsim
+ * the profile's folder; a folder stands for every file below it) and the
+ * profiles it extends, or, when it declares none, every file below the
+ * profile's folder. The folders bcsim
  * writes (the run's --out folder, its state folder) are never artefacts:
  * bcsim run lists and hashes the artefacts before any lab starts
  * (certificate_artefacts), and what it writes must not be among them. */

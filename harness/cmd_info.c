@@ -39,9 +39,10 @@ static const char validate_help[] =
     "\n"
     "Checks scenario files, client profiles and vendor profiles without running\n"
     "anything. Each file's kind is told by its content (a client profile has a\n"
-    "\"command\", a vendor profile \"expected_failures\" or \"disabled\"), or set with\n"
-    "--as. Every problem of a file is reported in one run, as file:line:col with a\n"
-    "hint. Scenario match fields and values are held to the event schemas (bcsim\n"
+    "\"command\" or \"extends\", a vendor profile \"expected_failures\" or\n"
+    "\"disabled\"), or set with --as. Every problem of a file is reported in one\n"
+    "run, as file:line:col with a hint; a client profile's bases are checked with\n"
+    "it. Scenario match fields and values are held to the event schemas (bcsim\n"
     "list --events), requirement IDs to docs/SPEC.md; a window or anchor past the\n"
     "scenario's duration is a warning, which does not change the exit code. A\n"
     "vendor profile's waivers are judged against docs/SPEC.md and the shipped\n"
@@ -54,7 +55,7 @@ typedef enum { KIND_SCENARIO, KIND_CLIENT, KIND_VENDOR } file_kind_t;
 static file_kind_t kind_of(const char *path) {
   cJSON *j = cli_read_json(path);
   file_kind_t k = KIND_SCENARIO; /* unparseable files get the scenario loader's line:col */
-  if (cJSON_GetObjectItemCaseSensitive(j, "command")) k = KIND_CLIENT;
+  if (cJSON_GetObjectItemCaseSensitive(j, "command") || cJSON_GetObjectItemCaseSensitive(j, "extends")) k = KIND_CLIENT;
   else if (cJSON_GetObjectItemCaseSensitive(j, "expected_failures") || cJSON_GetObjectItemCaseSensitive(j, "disabled"))
     k = KIND_VENDOR;
   cJSON_Delete(j);

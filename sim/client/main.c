@@ -1,8 +1,8 @@
 /* bcsim-client: the reference Business Continuity client.
  *
  *   bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS]
- *                    [--retries N] [--backoff MS] [--probe-port P] [--defect NAME]
- *                    [--thumbprint B64] [--trust PEM]
+ *                    [--retries N] [--backoff MS] [--probe-port P]
+ *                    [--defect NAME[,NAME...]]... [--thumbprint B64] [--trust PEM]
  *
  * With no enrollment in the state dir the client is a new user: it needs the
  * thumbprint, authenticates at the cloud SP or, failing that, at the BC SP,
@@ -15,8 +15,9 @@
  * edited byte makes the client refuse it.
  *
  * A conforming implementation of docs/protocol.md, written apart from the
- * simulator (see docs/architecture.md). --defect breaks one requirement on
- * purpose, so the suite can show that it catches such a client. */
+ * simulator (see docs/architecture.md). --defect turns on deliberate
+ * defects (sim/client/bugs.h), so the suite can show that it catches such a
+ * client; several combine. */
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -30,42 +31,6 @@
 #include "sim/client/cconfig.h"
 #include "sim/client/session.h"
 
-static const struct {
-  const char *name;
-  cc_defect_t defect;
-  const char *what;
-} defects[] = {
-    {"wrong-sni", CC_DEFECT_WRONG_SNI, "sends SNI c2site.<bc_domain> although enrolled"},
-    {"no-sni", CC_DEFECT_NO_SNI, "sends no SNI to PCCs and PSEs"},
-    {"skip-verify", CC_DEFECT_SKIP_VERIFY, "accepts any certificate"},
-    {"ignore-expiry", CC_DEFECT_IGNORE_EXPIRY, "ignores the certificate's validity period"},
-    {"ignore-name", CC_DEFECT_IGNORE_NAME, "ignores the certificate's name"},
-    {"early-send", CC_DEFECT_EARLY_SEND, "sends its request before checking the certificate"},
-    {"old-tls", CC_DEFECT_OLD_TLS, "offers TLS 1.0 and 1.1"},
-    {"no-stall-timeout", CC_DEFECT_NO_STALL_TIMEOUT, "waits forever for a ServerHello"},
-    {"first-pcc-only", CC_DEFECT_FIRST_PCC_ONLY, "tries only the first PCC address"},
-    {"no-tcp-fallback", CC_DEFECT_NO_TCP_FALLBACK, "never retries a truncated DNS answer over TCP"},
-    {"accept-spoofed", CC_DEFECT_ACCEPT_SPOOFED, "takes the first DNS answer that arrives, matching or not"},
-    {"ignore-ttl", CC_DEFECT_IGNORE_TTL, "keeps PCC addresses forever, whatever their TTL"},
-    {"eager-failover", CC_DEFECT_EAGER_FAILOVER, "enters BC on the first lost keepalive"},
-    {"never-failover", CC_DEFECT_NEVER_FAILOVER, "retries the cloud forever, never the PCC"},
-    {"never-failback", CC_DEFECT_NEVER_FAILBACK, "ignores the PSE's exit signal"},
-    {"tight-loop", CC_DEFECT_TIGHT_LOOP, "retries without any backoff"},
-    {"unknown-server", CC_DEFECT_UNKNOWN_SERVER, "falls back to a built-in PCC address that DNS did not give"},
-    {"no-pinning", CC_DEFECT_NO_PINNING, "does not compare the config's signer with the thumbprint"},
-    {"accept-tampered", CC_DEFECT_ACCEPT_TAMPERED, "does not verify the config's signature"},
-    {"skip-cloud-sp", CC_DEFECT_SKIP_CLOUD_SP, "a new user goes straight to the BC SP"},
-    {"enroll-storm", CC_DEFECT_ENROLL_STORM, "retries a refused enrollment at once, at every PCC"},
-    {"resolve-refused", CC_DEFECT_RESOLVE_REFUSED, "refuses the config, but still looks up the PCC name it names"},
-    {"wrong-pcc-name", CC_DEFECT_WRONG_PCC_NAME, "resolves the SNI name c2.<bc_domain> instead of the PCC DNS name"},
-    {"skip-first-address", CC_DEFECT_SKIP_FIRST_ADDRESS, "never tries the first PCC address (an off-by-one)"},
-    {"dns-give-up", CC_DEFECT_DNS_GIVE_UP, "never retries a failed lookup of the PCC name"},
-    {"trust-ca-name", CC_DEFECT_TRUST_CA_NAME, "trusts any chain whose CA has the BC SP CA's name, whatever its key"},
-    {"skip-same-se", CC_DEFECT_SKIP_SAME_SE, "after losing its tunnel goes to the next Service Edge at once"},
-    {"ignore-redirect", CC_DEFECT_IGNORE_REDIRECT, "never follows the PCC's redirect to a PSE"},
-    {"offline-gate", CC_DEFECT_OFFLINE_GATE, "enters BC only while public names resolve"},
-};
-
 static void on_stop(evutil_socket_t fd, short what, void *arg) { event_base_loopexit(arg, NULL); }
 
 static int parse_ms(const char *text, int *out) {
@@ -74,6 +39,16 @@ static int parse_ms(const char *text, int *out) {
   if (!*text || *end || v < 0 || v > 86400000) return -1;
   *out = (int)v;
   return 0;
+}
+
+/* --defect LIST: turns those defects on. -1 after saying which name is
+ * wrong and listing every one there is. */
+static int enable_defects(cc_bugs_t *bugs, const char *list) {
+  char err[300];
+  if (cc_bugs_enable(bugs, list, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "bcsim-client: --defect: %s\n  hint: the defects are (several combine: --defect a,b):\n", err);
+  for (size_t i = 0; cc_bug_at(i); i++) fprintf(stderr, "    %-20s %s\n", cc_bug_at(i)->name, cc_bug_at(i)->what);
+  return -1;
 }
 
 /* Loads the config as cc_config_load does; returns 0, or the exit code:
@@ -105,7 +80,7 @@ static int cmd_run(int argc, char **argv) {
       {0, 0, 0, 0}};
   const char *config = NULL, *state = NULL, *thumbprint = NULL, *trust = NULL;
   cc_timers_t t = {60000, 10000, 2, 1000}; /* the vendor's documented 60 s idle check */
-  cc_defect_t defect = CC_DEFECT_NONE;
+  cc_bugs_t bugs = {0};
   int probe_port = 0, c, bad = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -119,35 +94,23 @@ static int cmd_run(int argc, char **argv) {
       case 'r': bad |= parse_ms(optarg, &t.retries); break;
       case 'b': bad |= parse_ms(optarg, &t.backoff_ms); break;
       case 'p': bad |= parse_ms(optarg, &probe_port); break;
-      case 'd': {
-        int found = 0;
-        for (size_t i = 0; i < sizeof defects / sizeof defects[0]; i++) {
-          if (strcmp(optarg, defects[i].name) == 0) {
-            defect = defects[i].defect;
-            found = 1;
-          }
-        }
-        if (!found) {
-          fprintf(stderr, "bcsim-client: unknown defect \"%s\"; known:", optarg);
-          for (size_t i = 0; i < sizeof defects / sizeof defects[0]; i++) fprintf(stderr, " %s", defects[i].name);
-          fprintf(stderr, "\n");
-          return 2;
-        }
+      case 'd':
+        if (enable_defects(&bugs, optarg) < 0) return 2;
         break;
-      }
       default: bad = 1;
     }
   }
   if (bad || !config || !state || t.timeout_ms == 0 || t.keepalive_ms == 0 || t.retries == 0) {
     fprintf(stderr, "usage: bcsim-client run --config FILE --state DIR [--keepalive MS] [--timeout MS] "
-                    "[--retries N>0] [--backoff MS] [--probe-port P] [--defect NAME] [--thumbprint B64] [--trust PEM]\n");
+                    "[--retries N>0] [--backoff MS] [--probe-port P] [--defect NAME[,NAME...]]... [--thumbprint B64] "
+                    "[--trust PEM]\n");
     return 2;
   }
   cc_config_t cfg;
-  int refused = load_config(&cfg, config, state, defect == CC_DEFECT_NO_PINNING ? NULL : thumbprint, trust,
-                            defect == CC_DEFECT_ACCEPT_TAMPERED, defect == CC_DEFECT_RESOLVE_REFUSED);
+  int refused = load_config(&cfg, config, state, bugs.no_pinning ? NULL : thumbprint, trust, bugs.accept_tampered,
+                            bugs.resolve_refused);
   if (refused) return refused;
-  if (!cfg.enrolled && !thumbprint && defect != CC_DEFECT_NO_PINNING) {
+  if (!cfg.enrolled && !thumbprint && !bugs.no_pinning) {
     fprintf(stderr, "bcsim-client: a new user needs the thumbprint (--thumbprint) to trust the BC config\n");
     cc_config_clear(&cfg);
     return 2;
@@ -155,12 +118,14 @@ static int cmd_run(int argc, char **argv) {
   int rc = 1;
   struct event_base *base = event_base_new();
   struct event *term = base ? evsignal_new(base, SIGTERM, on_stop, base) : NULL;
-  cc_session_t *s = base ? cc_session_new(base, &cfg, t, defect, probe_port) : NULL;
+  cc_session_t *s = base ? cc_session_new(base, &cfg, t, &bugs, probe_port) : NULL;
   if (s && term && event_add(term, NULL) == 0) {
     signal(SIGPIPE, SIG_IGN);
+    char names[1024];
+    int n_bugs = cc_bugs_names(&bugs, names, sizeof names);
     fprintf(stderr, "bcsim-client: started (keepalive %d ms, timeout %d ms, retries %d, backoff %d ms%s%s)\n",
-            t.keepalive_ms, t.timeout_ms, t.retries, t.backoff_ms, defect ? ", defect " : "",
-            defect ? defects[defect - 1].name : "");
+            t.keepalive_ms, t.timeout_ms, t.retries, t.backoff_ms,
+            n_bugs == 0 ? "" : n_bugs == 1 ? ", defect " : ", defects ", names);
     cc_session_start(s);
     event_base_dispatch(base);
     rc = 0;
