@@ -21,8 +21,6 @@ extern char cli_srcdir[PATH_MAX]; /* the source tree: fixtures, scenarios, docs 
 void cli_find_dirs(void);
 /* mkdir -p. 0 or -1 (errno set). */
 int cli_mkdirs(const char *path);
-/* A parsed JSON file, or NULL. */
-cJSON *cli_read_json(const char *path);
 /* Copies the files and folders below from into to (created). 0 or -1. */
 int cli_copy_tree(const char *from, const char *to);
 /* Prints a subcommand's help text: to stdout with exit 0 for --help, else to stderr with exit 2. */

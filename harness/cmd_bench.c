@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/cli.h"
 #include "sim/lab/spawn.h"
 #include "base/dur.h"
@@ -310,11 +311,12 @@ static void discard_log(void *arg, const char *src, const char *type, cJSON *fie
 static int write_hosts(const world_t *w, const char *dir) {
   char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/zone.hosts", dir);
-  FILE *f = fopen(path, "we");
-  if (!f) return -1;
+  files_atomic_t *a = files_atomic_new(path, 0666);
+  if (!a) return -1;
   const char *name, *addr;
-  for (int i = 0; zone_record(world_resolver_zone(w), i, &name, &addr) == 0; i++) fprintf(f, "%s %s\n", addr, name);
-  return fclose(f) == 0 ? 0 : -1;
+  for (int i = 0; zone_record(world_resolver_zone(w), i, &name, &addr) == 0; i++)
+    fprintf(files_atomic_stream(a), "%s %s\n", addr, name);
+  return files_atomic_commit(a);
 }
 
 /* Starts `sh -c cmd` in host h with the lab's privileges (a server of the

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/catalogue.h"
 #include "harness/check.h"
 #include "harness/cli.h"
@@ -52,7 +53,7 @@ static const char validate_help[] =
 typedef enum { KIND_SCENARIO, KIND_CLIENT, KIND_VENDOR } file_kind_t;
 
 static file_kind_t kind_of(const char *path) {
-  cJSON *j = cli_read_json(path);
+  cJSON *j = files_read_json(path);
   file_kind_t k = KIND_SCENARIO; /* unparseable files get the scenario loader's line:col */
   if (cJSON_GetObjectItemCaseSensitive(j, "command")) k = KIND_CLIENT;
   else if (cJSON_GetObjectItemCaseSensitive(j, "expected_failures") || cJSON_GetObjectItemCaseSensitive(j, "disabled"))
@@ -126,7 +127,7 @@ int cmd_validate(int argc, char **argv) {
  * scenario. Inconsistencies are errors (exit 2): a requirement nothing
  * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
 static int list_requirements(const char *spec_path, const char *scen_dir, bool built_from) {
-  char *spec = scenario_read_file(spec_path);
+  char *spec = files_read(spec_path, FILES_INPUT_MAX, NULL);
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0, bad = 0;
   if (!spec) {

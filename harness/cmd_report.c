@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/files.h"
 #include "harness/cli.h"
 #include "harness/scenario.h"
 #include "reports/certificate.h"
@@ -70,7 +71,7 @@ static cJSON *merge_certificates(char **dirs, int n_dirs, const cJSON *merged, i
   for (int i = 0; i < n_dirs; i++) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/certificate.json", dirs[i]);
-    have += (certs[i] = cli_read_json(path)) != NULL;
+    have += (certs[i] = files_read_json(path)) != NULL;
   }
   if (have == n_dirs) {
     char date[32], err[512];
@@ -100,7 +101,7 @@ static int merge(const char *out, char **dirs, int n_dirs, const char *sign_key)
   for (int i = 0; i < n_dirs; i++) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/report.json", dirs[i]);
-    reports[i] = cli_read_json(path);
+    reports[i] = files_read_json(path);
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(reports[i], "schema_version");
     if (!reports[i] || !cJSON_IsNumber(version) || version->valueint != REPORT_SCHEMA_VERSION) {
       fprintf(stderr, "%s: error: %s\n  hint: give the --out folders of bcsim run\n", path,
@@ -203,7 +204,7 @@ out:
 static int verdicts(const char *dir) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/report.json", dir);
-  cJSON *report = cli_read_json(path);
+  cJSON *report = files_read_json(path);
   if (!report) {
     fprintf(stderr, "%s: error: missing or not JSON\n  hint: give the --out folder of bcsim run\n", path);
     return EXIT_USAGE;

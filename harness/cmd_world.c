@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/catalogue.h"
 #include "harness/cli.h"
 #include "harness/control.h"
@@ -153,7 +154,7 @@ int cmd_serve(int argc, char **argv) {
   }
   snprintf(run_dir, sizeof run_dir, "%s/serve", dir);
   snprintf(path, sizeof path, "%s/lab.json", run_dir);
-  cJSON *old = cli_read_json(path);
+  cJSON *old = files_read_json(path);
   const cJSON *old_pid = cJSON_GetObjectItemCaseSensitive(old, "pid");
   if (cJSON_IsNumber(old_pid) && kill(old_pid->valueint, 0) == 0) {
     fprintf(stderr, "error: world \"%s\" is already served (lab pid %d)\n  hint: stop that bcsim serve first\n", w.world,
@@ -184,11 +185,11 @@ int cmd_serve(int argc, char **argv) {
     goto out;
   }
   /* Up when the lab publishes itself; a lab that dies first says why in its log. */
-  for (int waited = 0; !(info = cli_read_json(path)) && !stop_requested; waited += 20) {
+  for (int waited = 0; !(info = files_read_json(path)) && !stop_requested; waited += 20) {
     int lab_code;
     bool exited = sandbox_poll(pid, &lab_code);
     if (exited || waited > 30000) {
-      char *text = scenario_read_file(log);
+      char *text = files_read(log, FILES_INPUT_MAX, NULL);
       fprintf(stderr, "error: the world did not come up%s: %s\n", exited ? "" : " within 30 s",
               text ? text : "(no lab.log)");
       free(text);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/cli.h"
 #include "harness/report_json.h"
 #include "base/dur.h"
@@ -107,18 +108,6 @@ static long elapsed_ms(const struct timespec *since) {
   return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-static void tail_file(const char *path, char *out, size_t outlen) {
-  char *text = scenario_read_file(path);
-  out[0] = 0;
-  if (!text) return;
-  size_t n = strlen(text);
-  const char *start = n > outlen - 1 ? text + n - (outlen - 1) : text;
-  snprintf(out, outlen, "%s", start);
-  n = strlen(out);
-  while (n && out[n - 1] == '\n') out[--n] = 0;
-  free(text);
-}
-
 /* Starts one scenario in its own sandboxed lab. Returns its pid, or 0 with
  * job->result set when it could not even start. */
 static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
@@ -173,10 +162,10 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
 static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
   char path[PATH_MAX + 32], detail[1200], msg[1400];
   snprintf(path, sizeof path, "%s/result.json", slot->dir);
-  cJSON *res = cli_read_json(path);
+  cJSON *res = files_read_json(path);
   if (res) return res;
   snprintf(path, sizeof path, "%s/lab.log", slot->dir);
-  tail_file(path, detail, 700);
+  files_tail(path, detail, 700);
   if (code == SANDBOX_EXIT_DEADLINE)
     snprintf(msg, sizeof msg, "the lab did not finish within %lld ms of its %lld ms scenario and was killed; lab.log says: %s",
              (long long)LABS_DEADLINE_SLACK_MS, (long long)sc->duration_ms, detail[0] ? detail : "(nothing)");

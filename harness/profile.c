@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/files.h"
 #include "base/jsonpos.h"
 #include "base/jsonv.h"
 #include "base/strv.h"
@@ -140,7 +141,7 @@ out:
 }
 
 profile_t *profile_load(const char *path, diag_t *d) {
-  char *text = scenario_read_file(path);
+  char *text = files_read(path, FILES_INPUT_MAX, NULL);
   if (!text) {
     diag_set(d, path, 0, 0, "profiles live in fixtures/clients/", "cannot read client profile: %s",
              strerror(errno ? errno : EIO));

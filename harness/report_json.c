@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/files.h"
 #include "harness/buildinfo.h"
 #include "harness/spec.h"
 
@@ -228,18 +228,4 @@ int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max) {
   return n;
 }
 
-int report_write_file(const cJSON *obj, const char *path) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  char *text = cJSON_Print(obj);
-  FILE *f = text ? fopen(tmp, "we") : NULL;
-  int rc = -1;
-  if (!f) goto out;
-  if (fputs(text, f) >= 0 && fputc('\n', f) != EOF) rc = 0;
-  if (fclose(f) != 0) rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) unlink(tmp);
-out:
-  cJSON_free(text);
-  return rc;
-}
+int report_write_file(const cJSON *obj, const char *path) { return files_write_json(path, obj, 0666); }

@@ -45,6 +45,7 @@ double report_check_at(const cJSON *check);
 /* A scenario's checks in the order their evidence happened (stable; checks
  * with no time last, in file order) into out (room for max). Returns how many. */
 int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max);
-/* Writes atomically (temporary file, then rename). 0 or -1. */
+/* Writes a result or report file atomically (files_write_json: a temporary
+ * file, synced, then renamed). 0 or -1. */
 int report_write_file(const cJSON *obj, const char *path);
 #endif

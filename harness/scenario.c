@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/files.h"
 #include "base/jsonpos.h"
 #include "harness/window.h"
 #include "harness/catalogue.h"
@@ -781,24 +782,7 @@ out:
 
 scenario_t *scenario_parse(const char *text, const char *path, diag_t *d) { return scenario_parse_opts(text, path, NULL, d); }
 
-char *scenario_read_file(const char *path) {
-  FILE *f = fopen(path, "rbe");
-  char *buf = NULL, *result = NULL;
-  if (!f) goto out;
-  if (fseek(f, 0, SEEK_END) != 0) goto out;
-  long n = ftell(f);
-  if (n < 0 || n > (1 << 22)) goto out; /* 4 MiB: no scenario is that big */
-  rewind(f);
-  buf = malloc((size_t)n + 1);
-  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) goto out;
-  buf[n] = 0;
-  result = buf;
-  buf = NULL;
-out:
-  if (f) fclose(f);
-  free(buf);
-  return result;
-}
+char *scenario_read_file(const char *path) { return files_read(path, FILES_INPUT_MAX, NULL); }
 
 scenario_t *scenario_load_opts(const char *path, const scenario_opts_t *o, diag_t *d) {
   char *text = scenario_read_file(path);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/check.h"
+#include "base/files.h"
 #include "base/jsonpos.h"
 #include "base/jsonv.h"
 #include "harness/spec.h"
@@ -86,7 +87,7 @@ out:
 }
 
 vendor_t *vendor_load(const char *path, diag_t *d) {
-  char *text = scenario_read_file(path);
+  char *text = files_read(path, FILES_INPUT_MAX, NULL);
   if (!text) {
     diag_set(d, path, 0, 0, "vendor profiles live in fixtures/vendors/", "cannot read the vendor profile");
     return NULL;

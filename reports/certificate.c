@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/files.h"
 #include "harness/buildinfo.h"
 #include "harness/scenario.h"
 #include "harness/check.h"
@@ -851,7 +852,7 @@ out:
 
 int certificate_verify(const char *cert_path, const char *sig_path, const certificate_verify_opts_t *opts, FILE *o) {
   size_t len = 0, slen = 0;
-  char *data = signature_read_file(cert_path, &len), *sigtext = signature_read_file(sig_path, &slen);
+  char *data = files_read(cert_path, FILES_INPUT_MAX, &len), *sigtext = files_read(sig_path, FILES_INPUT_MAX, &slen);
   int rc = certificate_verify_text(data, len, cert_path, sigtext, sig_path, opts, o);
   free(data);
   free(sigtext);
