@@ -111,9 +111,8 @@ static const char *recorded_verdict(const cJSON *result, const char *id) {
 /* Judges ev as the runner does (a harness error leaves nothing judged). */
 static verdict_t judge(const evidence_t *ev, const tl_t *tl, bool speaks_session, check_result_t *res) {
   verdict_t v = check_eval_all(ev->sc, tl, speaks_session, res);
-  if (!ev->harness_failed) return v;
-  for (int i = 0; i < ev->sc->n_checks; i++) res[i].verdict = VERDICT_ERROR;
-  return VERDICT_ERROR;
+  for (int i = 0; ev->harness_failed && i < ev->sc->n_checks; i++) res[i].verdict = VERDICT_ERROR;
+  return verdict_of_scenario_run(v, ev->harness_failed);
 }
 
 static const char *with_file(const char *id, char **with, int n_with) {

@@ -37,15 +37,19 @@ static char seed_arg[32], scale_arg[32], levels_arg[32];
 static int verbosity = 1;  /* 0 -q: the summary only; 1: a line per scenario and its first failure; 2 -v: every check */
 static bool progress_bar;  /* stdout is a terminal: keep a live progress line at the bottom */
 
+/* How the console heads a scenario's line, by its verdict. A scenario is never xfail or xpass (only
+ * its checks are), so those would be an error, as a verdict that is none is. */
+static const char *const console_label[] = {[VERDICT_PASS] = "PASS",         [VERDICT_FAIL] = "FAIL",
+                                            [VERDICT_ERROR] = "ERROR",       [VERDICT_UNSUPPORTED] = "UNSUP",
+                                            [VERDICT_XFAIL] = "ERROR",       [VERDICT_XPASS] = "ERROR",
+                                            [VERDICT_DISABLED] = "SKIP"};
+
 static void print_scenario_line(const cJSON *s) {
   if (verbosity == 0) return;
-  const char *v = report_str(s, "verdict");
   const cJSON *dur = cJSON_GetObjectItemCaseSensitive(s, "duration_s");
   if (progress_bar) fputs("\r\033[K", stdout);
-  printf("%-5s %s (%.1fs)\n",
-         strcmp(v, "pass") == 0 ? "PASS" : strcmp(v, "fail") == 0 ? "FAIL" : strcmp(v, "disabled") == 0 ? "SKIP"
-         : strcmp(v, "unsupported") == 0 ? "UNSUP" : "ERROR",
-         report_str(s, "id"), cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
+  printf("%-5s %s (%.1fs)\n", console_label[report_verdict(s)], report_str(s, "id"),
+         cJSON_IsNumber(dur) ? dur->valuedouble : 0.0);
   if (*report_str(s, "error")) printf("      error: %s\n", report_str(s, "error"));
   if (*report_str(s, "reason")) printf("      %s\n", report_str(s, "reason"));
   static const char *const logs[][2] = {{"client_log", "client.log was cut: the client wrote"},
@@ -75,7 +79,7 @@ static void print_scenario_line(const cJSON *s) {
     verdict_t cv;
     if (!verdict_parse(report_str(order[i], "verdict"), &cv) || !verdict_noteworthy(cv)) continue;
     noteworthy++;
-    if (lead < 0 || (cv == VERDICT_FAIL && strcmp(report_str(order[lead], "verdict"), "fail") != 0)) lead = i;
+    if (lead < 0 || (cv == VERDICT_FAIL && report_verdict(order[lead]) != VERDICT_FAIL)) lead = i;
   }
   for (int i = 0; i < n; i++) {
     const cJSON *c = order[i];
@@ -376,13 +380,11 @@ static cJSON *repeat_result(cJSON **runs, int n_runs) {
   bool differ = false;
   for (int k = 0; k < n_runs; k++) {
     if (!runs[k]) continue;
-    const char *v = report_str(runs[k], "verdict");
-    cJSON_AddItemToArray(verdicts, cJSON_CreateString(v));
-    differ = differ || strcmp(v, report_str(first, "verdict")) != 0;
-    verdict_t vd = VERDICT_ERROR;
-    (void)verdict_parse(v, &vd);
-    if (verdict_severity(vd) > verdict_severity(worst)) worst = vd;
-    passed += strcmp(v, "pass") == 0;
+    verdict_t v = report_verdict(runs[k]);
+    cJSON_AddItemToArray(verdicts, cJSON_CreateString(report_str(runs[k], "verdict")));
+    differ = differ || v != report_verdict(first);
+    worst = verdict_worse(worst, v);
+    passed += v == VERDICT_PASS;
     ran++;
   }
   cJSON_AddNumberToObject(rep, "runs", ran);
@@ -631,10 +633,10 @@ int cmd_run(int argc, char **argv) {
   if (ctx.vendor) vendor_warn_unused(ctx.vendor, stderr);
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(report, "summary");
   const cJSON *cks = cJSON_GetObjectItemCaseSensitive(sum, "checks");
-  int xpass = cJSON_GetObjectItemCaseSensitive(cks, "xpass")->valueint;
-  int xfail = cJSON_GetObjectItemCaseSensitive(cks, "xfail")->valueint;
-  int unsup = cJSON_GetObjectItemCaseSensitive(cks, "unsupported")->valueint;
-  int disabled = cJSON_GetObjectItemCaseSensitive(cks, "disabled")->valueint;
+  int xpass = cJSON_GetObjectItemCaseSensitive(cks, verdict_name(VERDICT_XPASS))->valueint;
+  int xfail = cJSON_GetObjectItemCaseSensitive(cks, verdict_name(VERDICT_XFAIL))->valueint;
+  int unsup = cJSON_GetObjectItemCaseSensitive(cks, verdict_name(VERDICT_UNSUPPORTED))->valueint;
+  int disabled = cJSON_GetObjectItemCaseSensitive(cks, verdict_name(VERDICT_DISABLED))->valueint;
   if (n_runs > 1 && verbosity > 0) {
     printf("pass rate over %d runs:\n", n_runs);
     for (int i = 0; i < n_sc; i++) {

@@ -29,6 +29,7 @@
 #include "harness/profile.h"
 #include "reports/outputs.h"
 #include "harness/report_json.h"
+#include "harness/verdict.h"
 
 #define MAX_DEFECTS 64
 /* Labs one defect runs at once: its "catch" scenarios come first and usually catch it, so more
@@ -61,7 +62,8 @@ typedef struct defect {
 typedef struct catch {
   char by[512];    /* the failing checks of the requirement it violates, space-separated: it was caught */
   char other[512]; /* the other failing checks, "id [requirement]" */
-  char verdict[16];
+  bool ran;
+  verdict_t verdict;
 } catch_t;
 
 typedef struct selftest {
@@ -87,7 +89,7 @@ static bool note_failures(const cJSON *result, char *list, size_t len, const cha
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(result, "checks");
   for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
     const char *r = report_str(c, "requirement");
-    if (strcmp(report_str(c, "verdict"), "fail") != 0 || !*r) continue;
+    if (report_verdict(c) != VERDICT_FAIL || !*r) continue;
     found = found || strcmp(r, want) == 0;
     char needle[80], padded[1100];
     snprintf(needle, sizeof needle, " %s ", r);
@@ -174,10 +176,11 @@ static void matrix_done(void *arg, lab_job_t *job) {
   selftest_t *st = arg;
   catch_t *c = &st->matrix[job->tag];
   const defect_t *d = &st->d[job->tag / st->n];
-  snprintf(c->verdict, sizeof c->verdict, "%s", report_str(job->result, "verdict"));
+  c->ran = true;
+  c->verdict = report_verdict(job->result);
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(job->result, "checks");
   for (const cJSON *k = cs ? cs->child : NULL; k; k = k->next) {
-    if (strcmp(report_str(k, "verdict"), "fail") != 0) continue;
+    if (report_verdict(k) != VERDICT_FAIL) continue;
     char item[SC_NAME * 2 + 8];
     snprintf(item, sizeof item, "%s [%s]", report_str(k, "id"), report_check_proves(k));
     if (strcmp(report_str(k, "requirement"), d->p->violates) == 0) list_add(c->by, sizeof c->by, report_str(k, "id"));
@@ -208,7 +211,7 @@ static void print_matrix(const selftest_t *st) {
   for (int i = 0; i < st->n; i++) {
     int caught = 0, ran = 0;
     for (int k = 0; k < st->nd; k++) {
-      ran += st->matrix[k * st->n + i].verdict[0] != 0;
+      ran += st->matrix[k * st->n + i].ran;
       caught += st->matrix[k * st->n + i].by[0] != 0;
     }
     printf("\n%s (%s): reference %s; catches %d of %d defects\n", st->scs[i]->id, st->scs[i]->path,
@@ -222,8 +225,8 @@ static void print_matrix(const selftest_t *st) {
       if (!c->by[0] && c->other[0])
         printf("  not caught %-28s %-10s (it failed other checks: %s)\n", st->d[k].p->name, st->d[k].p->violates,
                c->other);
-      else if (!c->by[0] && c->verdict[0] && strcmp(c->verdict, "pass") != 0)
-        printf("  not caught %-28s %-10s (verdict %s)\n", st->d[k].p->name, st->d[k].p->violates, c->verdict);
+      else if (!c->by[0] && c->ran && c->verdict != VERDICT_PASS)
+        printf("  not caught %-28s %-10s (verdict %s)\n", st->d[k].p->name, st->d[k].p->violates, verdict_name(c->verdict));
     }
     if (!caught) fprintf(stderr, "%s: warning: catches none of the %d defects\n  hint: a check that no defect can fail "
                          "proves little; `bcsim selftest` with the whole suite shows which scenarios catch what\n",
@@ -379,10 +382,11 @@ int cmd_selftest(int argc, char **argv) {
   for (int i = 0; i < st.n; i++) {
     if (!st.ref_results[i]) continue;
     const char *v = report_str(st.ref_results[i], "verdict");
+    verdict_t vd = report_verdict(st.ref_results[i]);
     if (st.ref_verdict) snprintf(st.ref_verdict[i], sizeof st.ref_verdict[i], "%s", v);
-    ref_pass += strcmp(v, "pass") == 0;
-    ref_ok += strcmp(v, "pass") == 0 || (network_only && strcmp(v, "unsupported") == 0);
-    if (strcmp(v, "pass") != 0) printf("  %-36s %s\n", report_str(st.ref_results[i], "id"), v);
+    ref_pass += vd == VERDICT_PASS;
+    ref_ok += vd == VERDICT_PASS || (network_only && vd == VERDICT_UNSUPPORTED);
+    if (vd != VERDICT_PASS) printf("  %-36s %s\n", report_str(st.ref_results[i], "id"), v);
     note_failures(st.ref_results[i], ref_failed, sizeof ref_failed, "");
     report_add(report, st.ref_results[i]);
     st.ref_results[i] = NULL;

@@ -210,13 +210,12 @@ void vendor_apply(vendor_t *v, cJSON *res) {
       set_waiver(c, LIST_XFAIL, e);
     }
   }
-  const char *sv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "verdict"));
-  if (sv && strcmp(sv, "error") == 0) return; /* the harness failed: nothing to grade */
+  /* The scenario again, by the one scenario rule (harness/verdict.h), over the waived checks. */
   char why[512];
-  verdict_t sv2 = report_judge_scenario(res, why, sizeof why);
-  set_verdict(res, verdict_name(sv2));
+  verdict_t sv = report_judge_scenario(res, why, sizeof why);
+  set_verdict(res, verdict_name(sv));
   cJSON_DeleteItemFromObjectCaseSensitive(res, "reason");
-  if (sv2 == VERDICT_DISABLED && disabled_why) snprintf(why, sizeof why, "disabled by vendor profile %s: %s", v->name, disabled_why);
+  if (sv == VERDICT_DISABLED && disabled_why) snprintf(why, sizeof why, "disabled by vendor profile %s: %s", v->name, disabled_why);
   if (why[0]) cJSON_AddStringToObject(res, "reason", why);
 }
 

@@ -3,15 +3,29 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const names[] = {"pass", "fail", "error", "unsupported", "xfail", "xpass", "disabled"};
+/* Each verdict's name and ranks, side by side so that they cannot drift
+ * apart; verdict.h says what each order is for and why they differ. */
+static const struct {
+  const char *name;
+  int severity; /* verdict_worse: higher is worse */
+  int display;  /* verdict_display_rank */
+  int listing;  /* verdict_listing_group */
+} model[] = {
+    [VERDICT_PASS] = {"pass", 0, 4, 2},          [VERDICT_FAIL] = {"fail", 3, 1, 0},
+    [VERDICT_ERROR] = {"error", 4, 0, 1},        [VERDICT_UNSUPPORTED] = {"unsupported", 1, 5, 2},
+    [VERDICT_XFAIL] = {"xfail", 1, 3, 2},        [VERDICT_XPASS] = {"xpass", 0, 2, 2},
+    [VERDICT_DISABLED] = {"disabled", 2, 6, 2},
+};
+#define N_VERDICTS (sizeof model / sizeof model[0])
 
-const char *verdict_name(verdict_t v) {
-  return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "error";
-}
+/* A value that is no verdict counts as error everywhere: nothing was proven. */
+static verdict_t known(verdict_t v) { return (unsigned)v < N_VERDICTS ? v : VERDICT_ERROR; }
+
+const char *verdict_name(verdict_t v) { return model[known(v)].name; }
 
 bool verdict_parse(const char *name, verdict_t *out) {
-  for (unsigned i = 0; name && i < sizeof names / sizeof names[0]; i++) {
-    if (strcmp(names[i], name) == 0) {
+  for (unsigned i = 0; name && i < N_VERDICTS; i++) {
+    if (strcmp(model[i].name, name) == 0) {
       *out = (verdict_t)i;
       return true;
     }
@@ -19,15 +33,11 @@ bool verdict_parse(const char *name, verdict_t *out) {
   return false;
 }
 
-int verdict_severity(verdict_t v) {
-  switch (v) {
-    case VERDICT_PASS: case VERDICT_XPASS: return 0;
-    case VERDICT_UNSUPPORTED: case VERDICT_XFAIL: return 1;
-    case VERDICT_DISABLED: return 2;
-    case VERDICT_FAIL: return 3;
-    default: return 4;
-  }
-}
+verdict_t verdict_worse(verdict_t a, verdict_t b) { return model[known(b)].severity > model[known(a)].severity ? b : a; }
+
+int verdict_display_rank(verdict_t v) { return model[known(v)].display; }
+
+int verdict_listing_group(verdict_t v) { return model[known(v)].listing; }
 
 bool verdict_judged(verdict_t v) {
   return v == VERDICT_PASS || v == VERDICT_FAIL || v == VERDICT_XFAIL || v == VERDICT_XPASS;
@@ -74,6 +84,10 @@ verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_
   if (!any_judged && any_disabled) return VERDICT_DISABLED;
   if (premise_unknown || unjudged) return VERDICT_UNSUPPORTED;
   return VERDICT_PASS;
+}
+
+verdict_t verdict_of_scenario_run(verdict_t of_checks, bool harness_failed) {
+  return harness_failed ? VERDICT_ERROR : of_checks;
 }
 
 void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t about, char *out, size_t len) {

@@ -530,7 +530,8 @@ static void print_value(FILE *o, const cJSON *x) {
 }
 
 /* The verdict a listed scenario must have: its checks' (verdict_of_scenario),
- * error when the harness failed, the worst of its runs under --repeat. */
+ * error when the harness failed (report_judge_scenario), the worst of its
+ * runs under --repeat (verdict_worse). */
 static const char *due_verdict(const cJSON *s, char *why, size_t len) {
   verdict_t v = report_judge_scenario(s, NULL, 0);
   const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s, "repeat_verdicts");
@@ -541,9 +542,8 @@ static const char *due_verdict(const cJSON *s, char *why, size_t len) {
   if (n_checks > SC_MAX_CHECKS || n_about > SC_MAX_TAGS) {
     snprintf(why, len, "it lists %d checks and %d requirements, more than a scenario can have (%d, %d)", n_checks,
              n_about, SC_MAX_CHECKS, SC_MAX_TAGS);
-    return "error";
+    return verdict_name(VERDICT_ERROR);
   }
-  if (*report_str(s, "error")) v = VERDICT_ERROR;
   if (cJSON_IsArray(runs)) {
     verdict_t first = VERDICT_ERROR, worst = VERDICT_PASS, r;
     if (!verdict_parse(cJSON_GetStringValue(runs->child), &first) || first != v) {
@@ -552,7 +552,7 @@ static const char *due_verdict(const cJSON *s, char *why, size_t len) {
       return verdict_name(v);
     }
     for (const cJSON *k = runs->child; k; k = k->next)
-      if (verdict_parse(cJSON_GetStringValue(k), &r) && verdict_severity(r) > verdict_severity(worst)) worst = r;
+      if (verdict_parse(cJSON_GetStringValue(k), &r)) worst = verdict_worse(worst, r);
     v = worst;
   }
   return verdict_name(v);
