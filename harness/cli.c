@@ -84,7 +84,7 @@ int cli_copy_tree(const char *from, const char *to) {
 }
 
 int cli_help(const char *text, int code) {
-  fputs(text, code == 0 ? stdout : stderr);
+  fputs(text, code == EXIT_PASS ? stdout : stderr);
   return code;
 }
 

@@ -1,18 +1,14 @@
-/* cli: what the bcsim subcommands share: exit codes, where the binaries and
- * fixtures are, and small file helpers. Each subcommand lives in its own
+/* cli: what the bcsim subcommands share: the exit codes (base/exit.h), where
+ * the binaries and fixtures are, and small file helpers. Each subcommand lives in its own
  * cmd_*.c and is declared here. */
 #ifndef BC_CLI_H
 #define BC_CLI_H
 #include <cjson/cJSON.h>
 #include <limits.h>
 
+#include "base/exit.h"
 #include "harness/scenario.h"
 
-#define EXIT_PASS 0
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
-#define EXIT_ENV 3
-#define EXIT_INTERRUPTED 130
 #define MAX_SCENARIOS 512
 
 extern char cli_bindir[PATH_MAX]; /* where bcsim and bcsim-client are */

@@ -70,7 +70,7 @@ int cmd_validate(int argc, char **argv) {
     if (c == 'a' && strcmp(optarg, "scenario") == 0) forced = KIND_SCENARIO;
     else if (c == 'a' && strcmp(optarg, "client") == 0) forced = KIND_CLIENT;
     else if (c == 'a' && strcmp(optarg, "vendor") == 0) forced = KIND_VENDOR;
-    else return cli_help(validate_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(validate_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(validate_help, EXIT_USAGE);
   char *files[MAX_SCENARIOS * 2];
@@ -120,7 +120,7 @@ int cmd_validate(int argc, char **argv) {
   }
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   for (int i = 0; i < n_shipped; i++) scenario_free(shipped[i]);
-  return bad ? EXIT_USAGE : 0;
+  return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
 /* The requirement matrix: docs/SPEC.md against every check of every
@@ -225,7 +225,7 @@ static int list_requirements(const char *spec_path, const char *scen_dir, bool b
   for (int i = 0; i < n; i++) scenario_free(scs[i]);
   specdoc_free(sp);
   free(spec);
-  return bad ? EXIT_USAGE : 0;
+  return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
 static void print_field(const ev_field_t *f, void *arg) {
@@ -263,7 +263,7 @@ static const char list_help[] =
     "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
 
 int cmd_list(int argc, char **argv) {
-  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return cli_help(list_help, 0);
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return cli_help(list_help, EXIT_PASS);
   if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
     char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
     snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
@@ -310,11 +310,11 @@ int cmd_list(int argc, char **argv) {
     printf("%s\n", text ? text : "{}");
     cJSON_free(text);
     cJSON_Delete(root);
-    return rc < 0 ? EXIT_USAGE : 0;
+    return rc < 0 ? EXIT_USAGE : EXIT_PASS;
   }
   if (argc > 1 && strcmp(argv[1], "--events") == 0) {
     print_event_schemas();
-    return 0;
+    return EXIT_PASS;
   }
   if (argc > 1 && strcmp(argv[1], "--world") == 0) {
     cJSON *world = mapview_world();
@@ -326,7 +326,7 @@ int cmd_list(int argc, char **argv) {
   }
   if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
     for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
-    return 0;
+    return EXIT_PASS;
   }
   char def[PATH_MAX + 16];
   snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
@@ -375,6 +375,6 @@ int cmd_list(int argc, char **argv) {
   printf("event types (bcsim list --events has their fields):\n ");
   for (int i = 0; i < events_n; i++) printf(" %s", events_table[i].type);
   printf("\n");
-  return rc < 0 ? EXIT_USAGE : 0;
+  return rc < 0 ? EXIT_USAGE : EXIT_PASS;
 }
 

@@ -142,7 +142,7 @@ int cmd_rejudge(int argc, char **argv) {
     else if (c == 'l' && (strcmp(optarg, "network,session") == 0 || strcmp(optarg, "session,network") == 0)) levels = 2;
     else if (c == 'w' && n_with < 64) with[n_with++] = optarg;
     else if (c == 'v') verbose = 1;
-    else return cli_help(rejudge_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(rejudge_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(rejudge_help, EXIT_USAGE);
   int n = 0, same = 0, differ = 0, broken = 0;
@@ -308,7 +308,7 @@ int cmd_mutate(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     if (c == 'v') verbose = 1;
     else if (c == 'l') n_learn += collect_dirs(optarg, learn_dirs + n_learn, MAX_SCENARIOS * 2 - n_learn);
-    else return cli_help(mutate_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(mutate_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(mutate_help, EXIT_USAGE);
   for (int a = optind; a < argc; a++) n += collect_dirs(argv[a], dirs + n, MAX_SCENARIOS - n);

@@ -222,7 +222,7 @@ static int verdicts(const char *dir) {
              report_str(k, "verdict"));
   }
   cJSON_Delete(report);
-  return 0;
+  return EXIT_PASS;
 }
 
 int cmd_report(int argc, char **argv) {
@@ -232,7 +232,7 @@ int cmd_report(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   if (argc < 2 || strcmp(argv[1], "merge") != 0)
-    return cli_help(merge_help, argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : EXIT_USAGE);
+    return cli_help(merge_help, argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? EXIT_PASS : EXIT_USAGE);
   const char *out = "merged", *sign_key = NULL;
   int c;
   optind = 1;
@@ -240,7 +240,7 @@ int cmd_report(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     if (c == 'o') out = optarg;
     else if (c == 'K') sign_key = optarg;
-    else return cli_help(merge_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(merge_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) {
     fprintf(stderr, "error: no run dir given\n  hint: bcsim report merge --out all shard1 shard2\n");
@@ -301,7 +301,7 @@ int cmd_verify(int argc, char **argv) {
       }
       *eq = 0;
       roots[vo.n_roots++] = (certificate_root_t){optarg, eq + 1};
-    } else return cli_help(verify_help, c == 'h' ? 0 : EXIT_USAGE);
+    } else return cli_help(verify_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind != argc - 1) return cli_help(verify_help, EXIT_USAGE);
   char def[PATH_MAX];

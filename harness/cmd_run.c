@@ -279,7 +279,7 @@ static int sign_certificate(const cJSON *cert, const char *out, const char *sign
     return EXIT_ENV;
   }
   printf("signed: %s/certificate.json.sig\n", out);
-  return 0;
+  return EXIT_PASS;
 }
 
 /* The run's verdict, last, with the MUST requirements a waiver let pass: a
@@ -504,7 +504,7 @@ int cmd_run(int argc, char **argv) {
                 c == 'j' ? 64 : 1000, optarg);
         return EXIT_USAGE;
       }
-    } else return cli_help(run_help, c == 'h' ? 0 : EXIT_USAGE);
+    } else return cli_help(run_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) {
     fprintf(stderr, "error: no scenario given\n  hint: bcsim run scenarios/\n");

@@ -46,7 +46,12 @@ static const char selftest_help[] =
     "                    which defects each scenario catches and the check that caught each\n"
     "  --levels network  judge every client as a black box: the reference may be unsupported but\n"
     "                    never failed, and every defect that shows on the wire must be caught there\n"
-    "  --no-early-stop   every scenario runs its whole duration (the same defects are caught)\n";
+    "  --no-early-stop   every scenario runs its whole duration (the same defects are caught)\n"
+    "\n"
+    "exit codes: 0 the reference passes and every defect is caught (with SCENARIO...: the reference\n"
+    "            passes them), 1 otherwise, 2 a scenario that does not load or an unknown id,\n"
+    "            3 harness or environment error (such as an output folder that cannot be made),\n"
+    "            130 interrupted\n";
 
 typedef struct defect {
   profile_t *p;
@@ -339,7 +344,7 @@ int cmd_selftest(int argc, char **argv) {
     else if (c == 'l' && strcmp(optarg, "network") == 0) network_only = true;
     else if (c == 'l' && strcmp(optarg, "network,session") == 0) network_only = false;
     else if (c == 'E') no_early_stop = true;
-    else return cli_help(selftest_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(selftest_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (jobs < 1 || jobs > LABS_MAX_JOBS) jobs = 1;
   char dir[PATH_MAX + 32], clients[PATH_MAX + 32], ref[PATH_MAX + 64], path[PATH_MAX * 2];
@@ -352,10 +357,13 @@ int cmd_selftest(int argc, char **argv) {
   bool named = optind < argc; /* the scenario mode: only these, against every defect */
   st.scs = calloc(MAX_SCENARIOS, sizeof *st.scs);
   if (!st.scs) return EXIT_ENV;
-  if ((named ? load_named(argc - optind, argv + optind, dir, st.scs, &st.n) : cli_load_scenarios(1, dirs, st.scs, &st.n)) < 0 ||
-      cli_mkdirs(out) < 0) {
+  if ((named ? load_named(argc - optind, argv + optind, dir, st.scs, &st.n) : cli_load_scenarios(1, dirs, st.scs, &st.n)) < 0) {
     code = EXIT_USAGE;
     goto out;
+  }
+  if (cli_mkdirs(out) < 0) {
+    fprintf(stderr, "%s: error: cannot create the output folder: %s\n", out, strerror(errno));
+    goto out; /* EXIT_ENV: the machine refused, the input was fine */
   }
   labs_catch_interrupts();
   st.cap_jobs = st.n * (MAX_DEFECTS + 1);
@@ -401,7 +409,7 @@ int cmd_selftest(int argc, char **argv) {
     print_matrix(&st);
     printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n,
            network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n);
-    code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? 0 : EXIT_FAIL;
+    code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? EXIT_PASS : EXIT_FAIL;
     goto out;
   }
   int caught = 0, expected = 0;
@@ -416,7 +424,7 @@ int cmd_selftest(int argc, char **argv) {
   printf("\nselftest%s: reference %s (%d/%d pass); %d/%d defects caught by a check of the requirement they violate%s\n",
          network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n, caught, expected,
          network_only ? " (those that show on the wire)" : "");
-  code = labs_interrupted() ? EXIT_INTERRUPTED : (ref_ok == st.n && caught == expected && expected > 0) ? 0 : EXIT_FAIL;
+  code = labs_interrupted() ? EXIT_INTERRUPTED : (ref_ok == st.n && caught == expected && expected > 0) ? EXIT_PASS : EXIT_FAIL;
 out:
   for (int k = 0; k < st.nd; k++) profile_free(st.d[k].p);
   for (int i = 0; i < st.n; i++) scenario_free(st.scs[i]);

@@ -96,7 +96,7 @@ static int parse_where(int argc, char **argv, where_t *w, const char *help, cons
     else if (c == OPT_KIND) w->kind = optarg;
     else if (c == OPT_PARAM && params && *n_params < 16) params[(*n_params)++] = optarg;
     else {
-      cli_help(help, c == 'h' ? 0 : EXIT_USAGE);
+      cli_help(help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
       return c == 'h' ? -2 : -1;
     }
   }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/files.h"
+#include "harness/cli.h"
 #include "sim/lab/spawn.h"
 
 #define CONTROL_MAX_LINE 65536
@@ -223,7 +224,7 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
       if (write(report_fd, msg, (size_t)n) < 0) {
         /* nothing more to say */
       }
-      return 3;
+      return EXIT_ENV;
     }
   }
   export_info(info);
@@ -235,7 +236,7 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
     if (write(report_fd, msg, (size_t)n) < 0) {
       /* nothing more to say */
     }
-    return 3;
+    return EXIT_ENV;
   }
   if (child == 0) {
     signal(SIGINT, SIG_DFL);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/exit.h"
+
 /* Each verdict's name and ranks, side by side so that they cannot drift
  * apart; verdict.h says what each order is for and why they differ. */
 static const struct {
@@ -116,8 +118,9 @@ static const struct {
   const char *name;
   int exit_code;
 } run_verdicts[] = {
-    [RUN_PASS] = {"pass", 0},   [RUN_PASS_WITH_WAIVERS] = {"pass-with-waivers", 4}, [RUN_FAIL] = {"fail", 1},
-    [RUN_ERROR] = {"error", 3}, [RUN_INTERRUPTED] = {"interrupted", 130},
+    [RUN_PASS] = {"pass", EXIT_PASS},    [RUN_PASS_WITH_WAIVERS] = {"pass-with-waivers", EXIT_QUALIFIED},
+    [RUN_FAIL] = {"fail", EXIT_FAIL},    [RUN_ERROR] = {"error", EXIT_ENV},
+    [RUN_INTERRUPTED] = {"interrupted", EXIT_INTERRUPTED},
 };
 
 run_verdict_t verdict_of_run(int errors, int failed, bool must_waived, bool interrupted) {
@@ -132,5 +135,5 @@ const char *verdict_run_name(run_verdict_t v) {
 }
 
 int verdict_run_exit_code(run_verdict_t v) {
-  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].exit_code : 3;
+  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].exit_code : EXIT_ENV;
 }

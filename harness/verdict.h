@@ -92,13 +92,13 @@ void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t
 /* Whether a check with this verdict was changed by a vendor profile's waiver (xfail, xpass, disabled). */
 bool verdict_waived(verdict_t v);
 
-/* The verdict of a whole run, and the exit code it gives. */
+/* The verdict of a whole run, and the exit code it gives (base/exit.h). */
 typedef enum {
-  RUN_PASS,              /* exit 0 */
-  RUN_PASS_WITH_WAIVERS, /* exit 4: it passes only because the vendor profile waives MUST requirements */
-  RUN_FAIL,              /* exit 1 */
-  RUN_ERROR,             /* exit 3 */
-  RUN_INTERRUPTED,       /* exit 130 */
+  RUN_PASS,              /* EXIT_PASS */
+  RUN_PASS_WITH_WAIVERS, /* EXIT_QUALIFIED: it passes only because the vendor profile waives MUST requirements */
+  RUN_FAIL,              /* EXIT_FAIL */
+  RUN_ERROR,             /* EXIT_ENV */
+  RUN_INTERRUPTED,       /* EXIT_INTERRUPTED */
 } run_verdict_t;
 
 /* The run verdict, in this order: interrupted; error if a scenario erred;

@@ -788,7 +788,7 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
   static const certificate_verify_opts_t none = {0};
   cJSON *cert = data ? cJSON_ParseWithLength(data, len) : NULL, *sig = sigtext ? cJSON_Parse(sigtext) : NULL;
   verify_t v = {.o = o, .opts = opts ? opts : &none};
-  int rc = 2;
+  int rc = EXIT_USAGE;
   if (!data || !cert || !cJSON_IsObject(cert)) {
     fprintf(o, "%s: error: %s\n", cert_path, data ? "not a JSON certificate" : "cannot read it");
     goto out;
@@ -805,7 +805,7 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
   if (!sigtext || !sig) {
     fprintf(o, "%s: error: %s\n  hint: sign a run with bcsim run --sign-key KEY\n", sig_path,
             sigtext ? "not a signature file" : "no signature: an unsigned certificate proves nothing");
-    rc = 1;
+    rc = EXIT_FAIL;
     goto out;
   }
   fprintf(o, "%s:\n", cert_path);
@@ -826,11 +826,11 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
   const char *verdict = report_str(cert, "verdict");
   if (v.bad) {
     fprintf(o, "REJECTED: the certificate is not to be trusted (verdict %s)\n", verdict);
-    rc = 1;
+    rc = EXIT_FAIL;
   } else if (v.unchecked && v.opts->strict) {
     fprintf(o, "REJECTED (--strict): %d item%s could not be re-checked here (listed as skip above)\n  hint: give a "
                "copy of each root with --root NAME=DIR\n", v.unchecked, v.unchecked == 1 ? "" : "s");
-    rc = 1;
+    rc = EXIT_FAIL;
   } else if (v.unchecked) {
     fprintf(o, "PARTIAL: signed and consistent, and the %d file%s re-checked match, but %d item%s could not be "
                "re-checked (listed as skip above); --root NAME=DIR gives a copy, --strict refuses this\n",
@@ -839,9 +839,9 @@ int certificate_verify_text(const char *data, size_t len, const char *cert_path,
   } else {
     fprintf(o, "VALID: the certificate is intact and every file it names matches (verdict %s, bcsim %s commit %s, %s)\n",
             verdict, report_str(bcsim, "version"), report_str(bcsim, "commit"), report_str(cert, "date"));
-    rc = 0;
+    rc = EXIT_PASS;
   }
-  if (rc == 0 || rc == CERTIFICATE_PARTIAL)
+  if (rc == EXIT_PASS || rc == CERTIFICATE_PARTIAL)
     fprintf(o, "note: it remains the signer's own attestation; bcsim did not run the test again (docs/certification.md)\n");
 out:
   vendor_free(v.vendor);

@@ -21,10 +21,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/exit.h"
+
 /* 2: paths relative to named roots, artefacts, run settings, waivers, commit. */
 #define CERTIFICATE_VERSION 2
 /* certificate_verify's exit code when nothing is wrong but some items could not be re-checked. */
-#define CERTIFICATE_PARTIAL 4
+#define CERTIFICATE_PARTIAL EXIT_QUALIFIED
 
 typedef struct certificate_inputs {
   const char *client_profile;   /* path of the client profile */
@@ -81,12 +83,13 @@ typedef struct certificate_verify_opts {
 } certificate_verify_opts_t;
 
 /* Verifies cert_path against sig_path, printing each finding to out.
- * Returns 0 when everything holds and every item was re-checked; 1 when
- * something does not hold (or, with strict, an item could not be
- * re-checked); CERTIFICATE_PARTIAL when nothing is wrong but some items
- * could not be re-checked; 2 when the files cannot be read or parsed, are
- * of another certificate version, or opts names a root the certificate
- * does not have. */
+ * Returns bcsim verify's exit code (base/exit.h): EXIT_PASS when everything
+ * holds and every item was re-checked; EXIT_FAIL when something does not
+ * hold (or, with strict, an item could not be re-checked);
+ * CERTIFICATE_PARTIAL when nothing is wrong but some items could not be
+ * re-checked; EXIT_USAGE when the files cannot be read or parsed, are of
+ * another certificate version, or opts names a root the certificate does
+ * not have. */
 int certificate_verify(const char *cert_path, const char *sig_path, const certificate_verify_opts_t *opts, FILE *out);
 /* The same from the files' bytes (either may be NULL: unreadable); the paths are for messages. */
 int certificate_verify_text(const char *cert, size_t cert_len, const char *cert_path, const char *sig,
