@@ -10,6 +10,7 @@
 #include "harness/cli.h"
 #include "harness/scenario.h"
 #include "reports/certificate.h"
+#include "reports/certificate_verify.h"
 #include "reports/outputs.h"
 #include "harness/report_json.h"
 
