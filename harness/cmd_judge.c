@@ -20,7 +20,10 @@
 #include "harness/evidence.h"
 #include "harness/match.h"
 
+/* mutate keeps one real event per type as a template: more room than there are event types (events.h). */
 #define MAX_TEMPLATES 64
+/* The most --with files rejudge takes: each replaces one scenario's file, and a suite is a few dozen. */
+#define REJUDGE_MAX_WITH 64
 
 static const char rejudge_help[] =
     "usage: bcsim rejudge [--levels network|network,session] [--with SCENARIO.json]... [-v] RUN_DIR|SCENARIO_DIR...\n"
@@ -134,13 +137,13 @@ static const char *base_name(const char *dir) {
 int cmd_rejudge(int argc, char **argv) {
   static const struct option opts[] = {{"levels", required_argument, 0, 'l'}, {"with", required_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  char *with[64], *dirs[MAX_SCENARIOS];
+  char *with[REJUDGE_MAX_WITH], *dirs[MAX_SCENARIOS];
   int n_with = 0, c, verbose = 0, levels = 0; /* levels: 0 as recorded, 1 network, 2 network and session */
   optind = 1;
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     if (c == 'l' && strcmp(optarg, "network") == 0) levels = 1;
     else if (c == 'l' && (strcmp(optarg, "network,session") == 0 || strcmp(optarg, "session,network") == 0)) levels = 2;
-    else if (c == 'w' && n_with < 64) with[n_with++] = optarg;
+    else if (c == 'w' && n_with < REJUDGE_MAX_WITH) with[n_with++] = optarg;
     else if (c == 'v') verbose = 1;
     else return cli_help(rejudge_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }

@@ -328,6 +328,57 @@ static int load_defects(selftest_t *st, const char *clients, const char *out, bo
   return st->nd;
 }
 
+/* How the reference did: every scenario it ran, how many passed, and how many are acceptable
+ * (pass, or unsupported when judged at the network level). */
+typedef struct ref_tally {
+  int pass, ok;
+} ref_tally_t;
+
+/* The reference's results, printed (each that did not pass, and the requirements that failed)
+ * and written to <path> as a report; the results go into the report. */
+static ref_tally_t report_reference(selftest_t *st, bool network_only, const char *ref, const char *path) {
+  cJSON *report = report_new("reference", ref);
+  ref_tally_t t = {0, 0};
+  char ref_failed[1024] = "";
+  for (int i = 0; i < st->n; i++) {
+    if (!st->ref_results[i]) continue;
+    const char *v = report_str(st->ref_results[i], "verdict");
+    verdict_t vd = report_verdict(st->ref_results[i]);
+    if (st->ref_verdict) snprintf(st->ref_verdict[i], sizeof st->ref_verdict[i], "%s", v);
+    t.pass += vd == VERDICT_PASS;
+    t.ok += vd == VERDICT_PASS || (network_only && vd == VERDICT_UNSUPPORTED);
+    if (vd != VERDICT_PASS) printf("  %-36s %s\n", report_str(st->ref_results[i], "id"), v);
+    note_failures(st->ref_results[i], ref_failed, sizeof ref_failed, "");
+    report_add(report, st->ref_results[i]);
+    st->ref_results[i] = NULL;
+  }
+  report_summarize(report, labs_interrupted());
+  char err[PATH_MAX + 64];
+  if (outputs_write(report, NULL, path, true, err, sizeof err) < 0) fprintf(stderr, "error: %s\n", err);
+  cJSON_Delete(report);
+  printf("reference client: %d/%d scenarios pass%s%s%s\n\n", t.pass, st->n,
+         network_only ? ", the rest unsupported" : "", ref_failed[0] ? "; failing: " : "", ref_failed);
+  return t;
+}
+
+/* The defects' table and the verdict of a whole selftest; returns its exit code. */
+static int report_defects(const selftest_t *st, bool network_only, ref_tally_t ref) {
+  int caught = 0, expected = 0;
+  printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
+  for (int k = 0; k < st->nd; k++) {
+    const defect_t *d = &st->d[k];
+    expected += d->expected;
+    caught += d->expected && d->caught;
+    printf("%-28s %-10s %-12s %s (%d)\n", d->p->name, d->p->violates,
+           !d->expected ? "session only" : d->caught ? "yes" : "NO", d->failed[0] ? d->failed : "-", d->ran);
+  }
+  printf("\nselftest%s: reference %s (%d/%d pass); %d/%d defects caught by a check of the requirement they violate%s\n",
+         network_only ? " at the network level" : "", ref.ok == st->n ? "ok" : "FAILS", ref.pass, st->n, caught, expected,
+         network_only ? " (those that show on the wire)" : "");
+  if (labs_interrupted()) return EXIT_INTERRUPTED;
+  return ref.ok == st->n && caught == expected && expected > 0 ? EXIT_PASS : EXIT_FAIL;
+}
+
 int cmd_selftest(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"jobs", required_argument, 0, 'j'},
                                        {"levels", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
@@ -384,47 +435,15 @@ int cmd_selftest(int argc, char **argv) {
    * runs depends on the reference's verdicts and a lab mostly waits on its timeline. */
   labs_hooks_t hooks = {.next = all_next, .done = all_done, .cancel = named ? NULL : defect_cancel, .ctx = &st};
   labs_run((int)jobs, &lo, &hooks);
-  cJSON *report = report_new("reference", ref);
-  int ref_ok = 0, ref_pass = 0;
-  char ref_failed[1024] = "";
-  for (int i = 0; i < st.n; i++) {
-    if (!st.ref_results[i]) continue;
-    const char *v = report_str(st.ref_results[i], "verdict");
-    verdict_t vd = report_verdict(st.ref_results[i]);
-    if (st.ref_verdict) snprintf(st.ref_verdict[i], sizeof st.ref_verdict[i], "%s", v);
-    ref_pass += vd == VERDICT_PASS;
-    ref_ok += vd == VERDICT_PASS || (network_only && vd == VERDICT_UNSUPPORTED);
-    if (vd != VERDICT_PASS) printf("  %-36s %s\n", report_str(st.ref_results[i], "id"), v);
-    note_failures(st.ref_results[i], ref_failed, sizeof ref_failed, "");
-    report_add(report, st.ref_results[i]);
-    st.ref_results[i] = NULL;
-  }
-  report_summarize(report, labs_interrupted());
-  char err[PATH_MAX + 64];
-  if (outputs_write(report, NULL, path, true, err, sizeof err) < 0) fprintf(stderr, "error: %s\n", err);
-  cJSON_Delete(report);
-  printf("reference client: %d/%d scenarios pass%s%s%s\n\n", ref_pass, st.n,
-         network_only ? ", the rest unsupported" : "", ref_failed[0] ? "; failing: " : "", ref_failed);
-  if (named) {
-    print_matrix(&st);
-    printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n,
-           network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n);
-    code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? EXIT_PASS : EXIT_FAIL;
+  ref_tally_t ref_did = report_reference(&st, network_only, ref, path);
+  if (!named) {
+    code = report_defects(&st, network_only, ref_did);
     goto out;
   }
-  int caught = 0, expected = 0;
-  printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
-  for (int k = 0; k < st.nd; k++) {
-    defect_t *d = &st.d[k];
-    expected += d->expected;
-    caught += d->expected && d->caught;
-    printf("%-28s %-10s %-12s %s (%d)\n", d->p->name, d->p->violates,
-           !d->expected ? "session only" : d->caught ? "yes" : "NO", d->failed[0] ? d->failed : "-", d->ran);
-  }
-  printf("\nselftest%s: reference %s (%d/%d pass); %d/%d defects caught by a check of the requirement they violate%s\n",
-         network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n, caught, expected,
-         network_only ? " (those that show on the wire)" : "");
-  code = labs_interrupted() ? EXIT_INTERRUPTED : (ref_ok == st.n && caught == expected && expected > 0) ? EXIT_PASS : EXIT_FAIL;
+  print_matrix(&st);
+  printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n, network_only ? " at the network level" : "",
+         ref_did.ok == st.n ? "ok" : "FAILS", ref_did.pass, st.n);
+  code = labs_interrupted() ? EXIT_INTERRUPTED : ref_did.ok == st.n ? EXIT_PASS : EXIT_FAIL;
 out:
   for (int k = 0; k < st.nd; k++) profile_free(st.d[k].p);
   for (int i = 0; i < st.n; i++) scenario_free(st.scs[i]);
