@@ -40,6 +40,8 @@ int cmd_run(int argc, char **argv);      /* bcsim run */
 int cmd_selftest(int argc, char **argv); /* bcsim selftest */
 int cmd_validate(int argc, char **argv); /* bcsim validate */
 int cmd_list(int argc, char **argv);     /* bcsim list */
+/* The longest name of a kept world: a folder name, with room to spare under NAME_MAX. */
+#define CLI_WORLD_NAME_MAX 64
 /* <state>/worlds/<world>: a kept world's folder, the state dir chosen by
  * state_dir, else $BCSIM_STATE_DIR, $XDG_STATE_HOME/bcsim or
  * ~/.local/state/bcsim (created, 0700). Prints why and returns -1 on a bad name. */

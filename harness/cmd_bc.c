@@ -54,8 +54,8 @@ int cli_world_dir(const char *state_dir, const char *world, char *out, size_t le
   for (const char *p = world; *p; p++)
     if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
       world = "";
-  if (!*world || strlen(world) > 64) {
-    fprintf(stderr, "error: a world's name is 1 to 64 letters, digits, - and _\n");
+  if (!*world || strlen(world) > CLI_WORLD_NAME_MAX) {
+    fprintf(stderr, "error: a world's name is 1 to %d letters, digits, - and _\n", CLI_WORLD_NAME_MAX);
     return -1;
   }
   if (state_dir) snprintf(base, sizeof base, "%s", state_dir);

@@ -139,6 +139,13 @@ static void print_world(const char *world, const tenant_t *t, const cJSON *info)
   fflush(stdout);
 }
 
+/* How long bcsim serve waits for its world to come up: a lab sets up in a second or two, ten
+ * times that on a loaded machine; past this it is stuck, and its lab.log says why. */
+#define SERVE_UP_MS 30000
+/* How long a served world gets to write its events after SIGTERM before it is killed with
+ * everything in it. */
+#define SERVE_STOP_GRACE_MS 10000
+
 int cmd_serve(int argc, char **argv) {
   where_t w = {.world = "default", .domain = SC_DEFAULT_BC_DOMAIN, .kind = "enrolled"};
   int first = parse_where(argc, argv, &w, serve_help, NULL, NULL, false);
@@ -188,10 +195,11 @@ int cmd_serve(int argc, char **argv) {
   for (int waited = 0; !(info = files_read_json(path)) && !stop_requested; waited += 20) {
     int lab_code;
     bool exited = sandbox_poll(pid, &lab_code);
-    if (exited || waited > 30000) {
+    if (exited || waited > SERVE_UP_MS) {
       char *text = files_read(log, FILES_INPUT_MAX, NULL);
-      fprintf(stderr, "error: the world did not come up%s: %s\n", exited ? "" : " within 30 s",
-              text ? text : "(no lab.log)");
+      char within[32] = "";
+      if (!exited) snprintf(within, sizeof within, " within %d s", SERVE_UP_MS / 1000);
+      fprintf(stderr, "error: the world did not come up%s: %s\n", within, text ? text : "(no lab.log)");
       free(text);
       if (exited) pid = -1; /* reaped: nothing left to stop */
       goto out;
@@ -213,9 +221,9 @@ int cmd_serve(int argc, char **argv) {
   code = EXIT_PASS;
 out:
   if (pid > 0) {
-    /* The lab writes its events on SIGTERM; past 10 s it is killed with everything in it. */
+    /* The lab writes its events on SIGTERM; past SERVE_STOP_GRACE_MS it is killed with everything in it. */
     sandbox_signal(pid, SIGTERM);
-    sandbox_wait(pid, 10000);
+    sandbox_wait(pid, SERVE_STOP_GRACE_MS);
     if (code == EXIT_PASS) printf("\nworld \"%s\" stopped; its events are in %s/events.jsonl\n", w.world, run_dir);
   }
   cJSON_Delete(info);

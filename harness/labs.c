@@ -59,6 +59,13 @@ typedef struct slot {
 #define LABS_CPU_BUSY_GATE 0.80
 #define LABS_CPU_SAMPLE_MS 100
 
+/* Open files bcsim run keeps for itself, whatever the labs: its standard
+ * streams, the report files it rewrites, libevent and the libraries. The
+ * rest of ulimit -n is shared out at LAB_COST_FDS a lab. */
+#define LABS_OWN_FDS 64
+/* A kept lab (--keep) gets this long to write its events after SIGTERM before it is killed. */
+#define LABS_KEPT_STOP_GRACE_MS 10000
+
 /* The CPU's busy share since the last sample at least LABS_CPU_SAMPLE_MS
  * old (the last figure in between); 0 when /proc/stat cannot be read. */
 typedef struct cpu_meter {
@@ -217,7 +224,7 @@ int labs_default_jobs(char *why, size_t whylen) {
   } bounds[] = {
       {LABS_MAX_JOBS, "bcsim's own table of labs"},
       {mem_kb >= 0 ? mem_kb / 2 / LAB_COST_KB : LABS_MAX_JOBS, "memory (half of MemAvailable)"},
-      {fds >= 0 ? (fds - 64) / LAB_COST_FDS : LABS_MAX_JOBS, "open files (ulimit -n)"},
+      {fds >= 0 ? (fds - LABS_OWN_FDS) / LAB_COST_FDS : LABS_MAX_JOBS, "open files (ulimit -n)"},
       {tasks >= 0 ? tasks / 2 / LAB_COST_TASKS : LABS_MAX_JOBS, "processes (ulimit -u)"},
       {netns >= 0 ? netns / 2 / LAB_COST_NETNS : LABS_MAX_JOBS, "network namespaces (user.max_net_namespaces)"},
   };
@@ -330,6 +337,6 @@ void labs_release_kept(void) {
   for (int i = 0; i < n_kept; i++)
     if (kept_labs[i] > 0) sandbox_signal(kept_labs[i], SIGTERM);
   for (int i = 0; i < n_kept; i++)
-    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], 10000);
+    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], LABS_KEPT_STOP_GRACE_MS);
   n_kept = 0;
 }
