@@ -141,7 +141,7 @@ static void count_waiver(cJSON *waivers, const cJSON *check) {
 }
 
 int report_summarize(cJSON *report, int interrupted) {
-  int scen[7] = {0}, checks[7] = {0}, n = 0;
+  int scen[VERDICT_KINDS] = {0}, checks[VERDICT_KINDS] = {0}, n = 0;
   bool must_waived = false;
   cJSON *reqs = cJSON_CreateObject(), *waivers = cJSON_CreateArray();
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
@@ -167,7 +167,7 @@ int report_summarize(cJSON *report, int interrupted) {
   cJSON_AddNumberToObject(sum, "unsupported", scen[VERDICT_UNSUPPORTED]);
   cJSON_AddNumberToObject(sum, "disabled", scen[VERDICT_DISABLED]);
   cJSON *cj = cJSON_AddObjectToObject(sum, "checks");
-  for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
+  for (int i = 0; i < VERDICT_KINDS; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
   cJSON_AddItemToObject(sum, "requirements", reqs);
   cJSON_AddItemToObject(sum, "waivers", waivers);
   cJSON_AddBoolToObject(sum, "interrupted", interrupted != 0);

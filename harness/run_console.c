@@ -17,6 +17,7 @@
 static const char *const label[] = {[VERDICT_PASS] = "PASS",   [VERDICT_FAIL] = "FAIL",  [VERDICT_ERROR] = "ERROR",
                                     [VERDICT_UNSUPPORTED] = "UNSUP", [VERDICT_XFAIL] = "ERROR", [VERDICT_XPASS] = "ERROR",
                                     [VERDICT_DISABLED] = "SKIP"};
+_Static_assert(sizeof label / sizeof label[0] == VERDICT_KINDS, "every verdict has a label");
 
 static long since_ms(const struct timespec *t) {
   struct timespec now;

@@ -19,6 +19,7 @@ static const struct {
     [VERDICT_DISABLED] = {"disabled", 2, 6, 2},
 };
 #define N_VERDICTS (sizeof model / sizeof model[0])
+_Static_assert(N_VERDICTS == VERDICT_KINDS, "every verdict has a name and ranks");
 
 /* A value that is no verdict counts as error everywhere: nothing was proven. */
 static verdict_t known(verdict_t v) { return (unsigned)v < N_VERDICTS ? v : VERDICT_ERROR; }

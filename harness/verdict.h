@@ -22,6 +22,8 @@ typedef enum {
   VERDICT_XPASS,       /* passed, although the vendor profile expects a failure */
   VERDICT_DISABLED,    /* not run: the vendor profile disables it */
 } verdict_t;
+/* How many verdicts there are: verdict_t's values are 0 to VERDICT_KINDS - 1. */
+#define VERDICT_KINDS (VERDICT_DISABLED + 1)
 
 /* The verdict's name in reports and files ("error" for a value that is none). */
 const char *verdict_name(verdict_t v);

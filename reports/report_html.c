@@ -26,6 +26,7 @@ static const struct {
     [VERDICT_PASS] = {"&#10003;", "#2e7d32"},    [VERDICT_UNSUPPORTED] = {"&#183;", "#90a4ae"},
     [VERDICT_DISABLED] = {"&#8211;", "#9e9e9e"},
 };
+_Static_assert(sizeof look / sizeof look[0] == VERDICT_KINDS, "every verdict has a look");
 
 /* The scenarios as the report shows them: by verdict_listing_group (failed
  * first, then those that erred, then the rest), each group in the run's

@@ -24,6 +24,7 @@ static const char *const junit_element[] = {
     [VERDICT_UNSUPPORTED] = "skipped", [VERDICT_XFAIL] = "skipped", [VERDICT_XPASS] = "failure",
     [VERDICT_DISABLED] = "skipped",
 };
+_Static_assert(sizeof junit_element / sizeof junit_element[0] == VERDICT_KINDS, "every verdict has an element");
 
 /* A check's element; "skipped" for a verdict that is none: nothing was judged. */
 static const char *check_element(const cJSON *k) {
