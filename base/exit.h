@@ -20,4 +20,9 @@
 #define EXIT_QUALIFIED 4
 /* Interrupted (SIGINT or SIGTERM): 128 + SIGINT, as a shell reports a Ctrl-C. */
 #define EXIT_INTERRUPTED 130
+/* A child bcsim starts for a command (bcsim exec, a client, bench-dns's rival) exits with a
+ * shell's codes when the command never ran, so that they read as sh's would: it could not be
+ * run (its host could not be prepared), or it was not found. */
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
 #endif

@@ -338,7 +338,7 @@ static pid_t start_server(lab_t *lab, lab_host_t h, const char *cmd) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (lab_enter(lab, h) == 0 && sandbox_close_inherited() == 0) execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
   fprintf(stderr, "bench-dns: starting \"%s\": %s\n", cmd, strerror(errno));
-  _exit(127);
+  _exit(EXIT_NOT_FOUND);
 }
 
 typedef struct measure_wait {

@@ -245,11 +245,11 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
     if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || sandbox_close_inherited() < 0 ||
         spawn_drop_privileges() < 0) {
       fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
-      _exit(126);
+      _exit(EXIT_CANNOT_RUN);
     }
     execvp(argv[0], argv);
     fprintf(stderr, "bcsim exec: %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+    _exit(EXIT_NOT_FOUND);
   }
   close(report_fd);
   int status = 0;
