@@ -81,6 +81,140 @@ static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
   }
 }
 
+/* One check's window, as eval_window works it out for its helpers. */
+typedef struct window {
+  const sc_check_t *ck;
+  int64_t from, to, end_us, window_end; /* to: INT64_MAX when open to the end */
+  int need, cap;                        /* matches needed (expect), allowed (-1: no bound) */
+  const char *match_text, *when;        /* the match as text, and the anchor the window opens at */
+  char span[SC_NAME + 16], gap[32];     /* "within" and "min_gap" as messages say them */
+  window_scan_t w;
+} window_t;
+
+/* Two matches closer than min_gap happened: no later event can undo that. Returns when. */
+static int64_t fail_too_close(const window_t *win, check_result_t *res) {
+  const sc_check_t *ck = win->ck;
+  const window_scan_t *w = &win->w;
+  res->verdict = VERDICT_FAIL;
+  cJSON *pair = cJSON_AddArrayToObject(res->evidence, "too_close");
+  cJSON_AddItemToArray(pair, cJSON_Duplicate(w->close_a, 1));
+  cJSON_AddItemToArray(pair, cJSON_Duplicate(w->close_b, 1));
+  snprintf(res->message, sizeof res->message,
+           "%s %s came again %.3fs after the previous one (at %.3fs, then %.3fs); at least %s%s%s must pass between them",
+           ck->event, win->match_text, (double)(w->close_b_us - w->close_a_us) / 1e6, (double)w->close_a_us / 1e6,
+           (double)w->close_b_us / 1e6, win->gap, ck->min_gap_expr[0] ? " = " : "", ck->min_gap_expr);
+  return w->close_b_us;
+}
+
+/* A forbidden event, or more than a limit allows. Returns when the offending one came. */
+static int64_t fail_too_many(const window_t *win, check_result_t *res) {
+  const sc_check_t *ck = win->ck;
+  const window_scan_t *w = &win->w;
+  res->verdict = VERDICT_FAIL;
+  if (ck->kind == SC_CHECK_FORBID)
+    snprintf(res->message, sizeof res->message, "forbidden %s %s happened %d time(s), first at %.3fs", ck->event,
+             win->match_text, w->n_in, (double)w->first_us / 1e6);
+  else
+    snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed; the %d-th at %.3fs)", w->n_in,
+             ck->event, win->match_text, win->to == INT64_MAX ? "in the whole run" : "in the window", win->cap,
+             win->cap + 1, (double)w->over_us / 1e6);
+  return ck->kind == SC_CHECK_FORBID ? w->first_us : w->over_us;
+}
+
+/* Fewer matches than needed. A window that outlasts the scenario cannot tell:
+ * the client still had time when the run ended, so a short count is
+ * unsupported. The anchor may be a check met late at run time, or the window
+ * be in the client's timers, so validate's warning cannot rule this out. (A
+ * window planned to close by the end, from a step, is judged: a step that
+ * ran a few ms late is the harness's jitter, not time the client was owed.)
+ * Returns when it was decided, or -1. */
+static int64_t judge_short(const window_t *win, bool planned_to_fit, check_result_t *res) {
+  const sc_check_t *ck = win->ck;
+  const window_scan_t *w = &win->w;
+  if (win->to > win->end_us && !planned_to_fit) {
+    res->verdict = VERDICT_UNSUPPORTED;
+    if (ck->within_expr[0])
+      snprintf(res->message, sizeof res->message,
+               "not judged: with this client's timers the window (%s = %.3fs) ends at %.3fs, after the scenario "
+               "(%.3fs); run it with --time-scale", ck->within_expr, (double)ck->within_ms / 1e3, (double)win->to / 1e6,
+               (double)win->end_us / 1e6);
+    else
+      snprintf(res->message, sizeof res->message,
+               "not judged: %d %s %s by the end of the scenario (%.3fs), but the window (from %.3fs) runs to %.3fs, "
+               "so the client still had time; make the scenario longer or the window shorter",
+               w->n_in, ck->event, win->match_text, (double)win->end_us / 1e6, (double)win->from / 1e6,
+               (double)win->to / 1e6);
+    return -1;
+  }
+  res->verdict = VERDICT_FAIL;
+  if (w->outside && w->n_in == 0) cJSON_AddItemToObject(res->evidence, "outside_window", cJSON_Duplicate(w->outside, 1));
+  if (win->need > 1)
+    snprintf(res->message, sizeof res->message, "expected %s %s at least %d times within %s after %s (%.3fs); %d happened",
+             ck->event, win->match_text, win->need, win->span, win->when, (double)win->from / 1e6, w->n_in);
+  else
+    snprintf(res->message, sizeof res->message, "expected %s %s within %s after %s (%.3fs); %s", ck->event,
+             win->match_text, win->span, win->when, (double)win->from / 1e6,
+             w->outside ? "it happened only outside the window" : "it never happened");
+  return win->window_end;
+}
+
+/* The window held: an expect met (when its needed match came), a forbid or a
+ * limit kept (at the window's end). Returns when it was decided. */
+static int64_t pass_window(const window_t *win, check_result_t *res) {
+  const sc_check_t *ck = win->ck;
+  const window_scan_t *w = &win->w;
+  res->verdict = VERDICT_PASS;
+  if (ck->kind == SC_CHECK_EXPECT) {
+    res->matched_us = w->met_us;
+    char bounds[96] = "";
+    int used = win->cap >= 0 ? snprintf(bounds, sizeof bounds, "; %d in all, at most %d allowed", w->n_in, win->cap) : 0;
+    if (ck->min_gap_ms > 0 && used >= 0 && (size_t)used < sizeof bounds)
+      snprintf(bounds + used, sizeof bounds - (size_t)used, "; each at least %s after the last", win->gap);
+    if (win->need > 1)
+      snprintf(res->message, sizeof res->message, "%s %s seen %d times (at least %d), the %d-th at %.3fs (%.3fs after %s)%s",
+               ck->event, win->match_text, w->n_in, win->need, win->need, (double)w->met_us / 1e6,
+               (double)(w->met_us - win->from) / 1e6, win->when, bounds);
+    else
+      snprintf(res->message, sizeof res->message, "%s %s seen at %.3fs (%.3fs after %s)%s", ck->event, win->match_text,
+               (double)w->met_us / 1e6, (double)(w->met_us - win->from) / 1e6, win->when, bounds);
+    return w->met_us;
+  }
+  if (ck->kind == SC_CHECK_FORBID)
+    snprintf(res->message, sizeof res->message, "no %s %s%s", ck->event, win->match_text,
+             win->to == INT64_MAX ? " at any time" : " in the window");
+  else
+    snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed%s%s%s)", w->n_in, ck->event,
+             win->match_text, win->to == INT64_MAX ? "in the whole run" : "in the window", win->cap,
+             ck->min_gap_ms > 0 ? ", each at least " : "", ck->min_gap_ms > 0 ? win->gap : "",
+             ck->min_gap_ms > 0 ? " after the last" : "");
+  return win->window_end;
+}
+
+/* Whether the verdict is final, and what a timeline that dropped events
+ * leaves of it. Final once the whole window is behind the horizon, or once
+ * what decided it can only be added to: a forbidden or extra event, two too
+ * close, or enough matches when no maximum or gap is set. Past the first
+ * dropped event the timeline is not whole: an absence there proves nothing
+ * (a pass says nothing else happened; a short count that nothing more did),
+ * so such a verdict becomes unsupported. A presence still counts. */
+static void settle(const judging_t *j, const window_t *win, bool short_count, check_result_t *res, int64_t *at) {
+  const sc_check_t *ck = win->ck;
+  bool by_presence = res->verdict == VERDICT_FAIL && !short_count;
+  bool met_for_good = res->verdict == VERDICT_PASS && ck->kind == SC_CHECK_EXPECT && win->cap < 0 && ck->min_gap_ms == 0;
+  res->settled = res->settled && (win->to <= j->horizon_us || by_presence || met_for_good);
+  int64_t drop = tl_first_drop(j->tl);
+  bool pass_on_absence = res->verdict == VERDICT_PASS && (ck->kind != SC_CHECK_EXPECT || win->cap >= 0 || ck->min_gap_ms > 0);
+  bool relies_on_absence = pass_on_absence || (short_count && res->verdict == VERDICT_FAIL);
+  if (drop < 0 || win->to < drop || !relies_on_absence) return;
+  res->verdict = VERDICT_UNSUPPORTED;
+  res->matched_us = -1;
+  *at = -1;
+  snprintf(res->message, sizeof res->message,
+           "not judged: from %.3fs on the timeline was full (the client flooded it) and events were dropped, "
+           "so what did not happen there cannot be told",
+           (double)drop / 1e6);
+}
+
 /* The verdict of one check over its window [from, to]. The evidence gets
  * "at", the time of what decided it: the needed match for an expect that
  * held, the end of the window for one that did not (or for a forbid or limit
@@ -90,129 +224,39 @@ static void scan_window(const sc_check_t *ck, const tl_t *tl, int64_t from, int6
  * dropped events. */
 static void eval_window(const judging_t *j, const sc_check_t *ck, int64_t from, int64_t until, bool planned_to_fit,
                         check_result_t *res, const char *match_text) {
-  const tl_t *tl = j->tl;
-  int64_t end_us = j->sc->duration_ms * 1000;
-  int64_t to = ck->within_ms > 0 ? from + ck->within_ms * 1000 : until;
-  int64_t window_end = to < end_us ? to : end_us;
+  window_t win = {.ck = ck, .from = from, .end_us = j->sc->duration_ms * 1000, .match_text = match_text, .when = ck->after};
+  win.to = ck->within_ms > 0 ? from + ck->within_ms * 1000 : until;
+  win.window_end = win.to < win.end_us ? win.to : win.end_us;
+  win.need = ck->kind == SC_CHECK_EXPECT ? (ck->min > 0 ? ck->min : 1) : 0;
+  win.cap = ck->kind == SC_CHECK_LIMIT ? ck->max : ck->kind == SC_CHECK_FORBID ? 0 : ck->max > 0 ? ck->max : -1;
   cJSON_AddNumberToObject(res->evidence, "window_from", (double)from / 1e6);
-  if (to != INT64_MAX) cJSON_AddNumberToObject(res->evidence, "window_to", (double)to / 1e6);
+  if (win.to != INT64_MAX) cJSON_AddNumberToObject(res->evidence, "window_to", (double)win.to / 1e6);
   cJSON *hits = cJSON_AddArrayToObject(res->evidence, "events");
-  int need = ck->kind == SC_CHECK_EXPECT ? (ck->min > 0 ? ck->min : 1) : 0;
-  int cap = ck->kind == SC_CHECK_LIMIT ? ck->max : ck->kind == SC_CHECK_FORBID ? 0 : ck->max > 0 ? ck->max : -1;
-  window_scan_t w;
-  scan_window(ck, tl, from, to, j->horizon_us, need, cap, &w, hits);
-  cJSON_AddNumberToObject(res->evidence, "count", w.n_in);
-  const char *when = ck->after;
-  char span[SC_NAME + 16], gap[32];
-  if (ck->within_ms > 0) snprintf(span, sizeof span, "%.3fs", (double)ck->within_ms / 1e3);
-  else snprintf(span, sizeof span, "until %s", ck->until);
-  snprintf(gap, sizeof gap, "%.3fs", (double)ck->min_gap_ms / 1e3);
+  scan_window(ck, j->tl, from, win.to, j->horizon_us, win.need, win.cap, &win.w, hits);
+  cJSON_AddNumberToObject(res->evidence, "count", win.w.n_in);
+  if (ck->within_ms > 0) snprintf(win.span, sizeof win.span, "%.3fs", (double)ck->within_ms / 1e3);
+  else snprintf(win.span, sizeof win.span, "until %s", ck->until);
+  snprintf(win.gap, sizeof win.gap, "%.3fs", (double)ck->min_gap_ms / 1e3);
   int64_t at = -1;
   bool short_count = false; /* failed or not judged for want of matches: an absence */
   res->matched_us = -1;
-  if (w.close_a) {
-    /* Two matches closer than min_gap happened: no later event can undo that. */
-    res->verdict = VERDICT_FAIL;
-    at = w.close_b_us;
-    cJSON *pair = cJSON_AddArrayToObject(res->evidence, "too_close");
-    cJSON_AddItemToArray(pair, cJSON_Duplicate(w.close_a, 1));
-    cJSON_AddItemToArray(pair, cJSON_Duplicate(w.close_b, 1));
-    snprintf(res->message, sizeof res->message,
-             "%s %s came again %.3fs after the previous one (at %.3fs, then %.3fs); at least %s%s%s must pass between them",
-             ck->event, match_text, (double)(w.close_b_us - w.close_a_us) / 1e6, (double)w.close_a_us / 1e6,
-             (double)w.close_b_us / 1e6, gap, ck->min_gap_expr[0] ? " = " : "", ck->min_gap_expr);
-  } else if (cap >= 0 && w.n_in > cap) {
-    res->verdict = VERDICT_FAIL;
-    at = ck->kind == SC_CHECK_FORBID ? w.first_us : w.over_us;
-    if (ck->kind == SC_CHECK_FORBID)
-      snprintf(res->message, sizeof res->message, "forbidden %s %s happened %d time(s), first at %.3fs", ck->event,
-               match_text, w.n_in, (double)w.first_us / 1e6);
-    else
-      snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed; the %d-th at %.3fs)", w.n_in,
-               ck->event, match_text, to == INT64_MAX ? "in the whole run" : "in the window", cap, cap + 1,
-               (double)w.over_us / 1e6);
-  } else if (w.n_in < need) {
+  if (win.w.close_a) {
+    at = fail_too_close(&win, res);
+  } else if (win.cap >= 0 && win.w.n_in > win.cap) {
+    at = fail_too_many(&win, res);
+  } else if (win.w.n_in < win.need) {
     short_count = true;
-    if (to > end_us && !planned_to_fit) {
-      /* The window outlasts the scenario: the client still had time when the run ended, so a
-       * short count cannot tell. The anchor may be a check met late at run time, or the window be
-       * in the client's timers, so validate's warning cannot rule this out. (A window planned to
-       * close by the end, from a step, is judged: a step that ran a few ms late is the harness's
-       * jitter, not time the client was owed.) */
-      res->verdict = VERDICT_UNSUPPORTED;
-      if (ck->within_expr[0])
-        snprintf(res->message, sizeof res->message,
-                 "not judged: with this client's timers the window (%s = %.3fs) ends at %.3fs, after the scenario "
-                 "(%.3fs); run it with --time-scale", ck->within_expr, (double)ck->within_ms / 1e3, (double)to / 1e6,
-                 (double)end_us / 1e6);
-      else
-        snprintf(res->message, sizeof res->message,
-                 "not judged: %d %s %s by the end of the scenario (%.3fs), but the window (from %.3fs) runs to %.3fs, "
-                 "so the client still had time; make the scenario longer or the window shorter",
-                 w.n_in, ck->event, match_text, (double)end_us / 1e6, (double)from / 1e6, (double)to / 1e6);
-    } else {
-      res->verdict = VERDICT_FAIL;
-      at = window_end;
-      if (w.outside && w.n_in == 0) cJSON_AddItemToObject(res->evidence, "outside_window", cJSON_Duplicate(w.outside, 1));
-      if (need > 1)
-        snprintf(res->message, sizeof res->message, "expected %s %s at least %d times within %s after %s (%.3fs); %d happened",
-                 ck->event, match_text, need, span, when, (double)from / 1e6, w.n_in);
-      else
-        snprintf(res->message, sizeof res->message, "expected %s %s within %s after %s (%.3fs); %s", ck->event,
-                 match_text, span, when, (double)from / 1e6,
-                 w.outside ? "it happened only outside the window" : "it never happened");
-    }
-  } else if (ck->min_gap_ms > 0 && w.n_in < 2) {
+    at = judge_short(&win, planned_to_fit, res);
+  } else if (ck->min_gap_ms > 0 && win.w.n_in < 2) {
     /* A limit with fewer than two matches: no retry, so no pace to measure. Never a pass nor a failure. */
     res->verdict = VERDICT_UNSUPPORTED;
     snprintf(res->message, sizeof res->message,
              "not judged: %d %s %s in the window, so no gap between two of them could be measured (min_gap %s)",
-             w.n_in, ck->event, match_text, gap);
-  } else if (ck->kind == SC_CHECK_EXPECT) {
-    res->verdict = VERDICT_PASS;
-    res->matched_us = at = w.met_us;
-    char bounds[96] = "";
-    int used = cap >= 0 ? snprintf(bounds, sizeof bounds, "; %d in all, at most %d allowed", w.n_in, cap) : 0;
-    if (ck->min_gap_ms > 0 && used >= 0 && (size_t)used < sizeof bounds)
-      snprintf(bounds + used, sizeof bounds - (size_t)used, "; each at least %s after the last", gap);
-    if (need > 1)
-      snprintf(res->message, sizeof res->message, "%s %s seen %d times (at least %d), the %d-th at %.3fs (%.3fs after %s)%s",
-               ck->event, match_text, w.n_in, need, need, (double)w.met_us / 1e6, (double)(w.met_us - from) / 1e6, when,
-               bounds);
-    else
-      snprintf(res->message, sizeof res->message, "%s %s seen at %.3fs (%.3fs after %s)%s", ck->event, match_text,
-               (double)w.met_us / 1e6, (double)(w.met_us - from) / 1e6, when, bounds);
+             win.w.n_in, ck->event, match_text, win.gap);
   } else {
-    res->verdict = VERDICT_PASS;
-    at = window_end;
-    if (ck->kind == SC_CHECK_FORBID)
-      snprintf(res->message, sizeof res->message, "no %s %s%s", ck->event, match_text,
-               to == INT64_MAX ? " at any time" : " in the window");
-    else
-      snprintf(res->message, sizeof res->message, "%d %s %s %s (at most %d allowed%s%s%s)", w.n_in, ck->event,
-               match_text, to == INT64_MAX ? "in the whole run" : "in the window", cap,
-               ck->min_gap_ms > 0 ? ", each at least " : "", ck->min_gap_ms > 0 ? gap : "",
-               ck->min_gap_ms > 0 ? " after the last" : "");
+    at = pass_window(&win, res);
   }
-  /* Final once the whole window is behind the horizon, or once what decided it can only be added to:
-   * a forbidden or extra event, two too close, or enough matches when no maximum or gap is set. */
-  bool by_presence = res->verdict == VERDICT_FAIL && !short_count;
-  bool met_for_good = res->verdict == VERDICT_PASS && ck->kind == SC_CHECK_EXPECT && cap < 0 && ck->min_gap_ms == 0;
-  res->settled = res->settled && (to <= j->horizon_us || by_presence || met_for_good);
-  /* Past the first dropped event the timeline is not whole: an absence there proves nothing (a pass
-   * says nothing else happened; a short count that nothing more did). A presence still does. */
-  int64_t drop = tl_first_drop(tl);
-  bool pass_on_absence = res->verdict == VERDICT_PASS && (ck->kind != SC_CHECK_EXPECT || cap >= 0 || ck->min_gap_ms > 0);
-  bool relies_on_absence = pass_on_absence || (short_count && res->verdict == VERDICT_FAIL);
-  if (drop >= 0 && to >= drop && relies_on_absence) {
-    res->verdict = VERDICT_UNSUPPORTED;
-    res->matched_us = -1;
-    at = -1;
-    snprintf(res->message, sizeof res->message,
-             "not judged: from %.3fs on the timeline was full (the client flooded it) and events were dropped, "
-             "so what did not happen there cannot be told",
-             (double)drop / 1e6);
-  }
+  settle(j, &win, short_count, res, &at);
   if (at >= 0) cJSON_AddNumberToObject(res->evidence, "at", (double)at / 1e6);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/diag.h"
+#include "base/files.h"
 #include "harness/scenario.h"
 #include "harness/spec.h"
 
@@ -39,26 +40,23 @@ int cli_mkdirs(const char *path) {
   return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-cJSON *cli_read_json(const char *path) {
-  char *text = scenario_read_file(path);
-  cJSON *j = text ? cJSON_Parse(text) : NULL;
-  free(text);
-  return j;
-}
-
+/* A copy of a run's file (a result, events, a capture): written atomically, as the original was. */
 static int copy_file(const char *from, const char *to, mode_t mode) {
-  int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+  int in = open(from, O_RDONLY | O_CLOEXEC), rc = -1;
+  files_atomic_t *out = NULL;
   char buf[65536];
   ssize_t n;
   if (in < 0) return -1;
-  out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 0777);
-  if (out < 0) goto out;
+  if (!(out = files_atomic_new(to, mode & 0777))) goto out;
   while ((n = read(in, buf, sizeof buf)) > 0)
-    if (write(out, buf, (size_t)n) != n) goto out;
-  rc = n == 0 ? 0 : -1;
+    if (fwrite(buf, 1, (size_t)n, files_atomic_stream(out)) != (size_t)n) goto out;
+  if (n == 0) {
+    rc = files_atomic_commit(out);
+    out = NULL;
+  }
 out:
   close(in);
-  if (out >= 0 && close(out) < 0) rc = -1;
+  files_atomic_free(out);
   return rc;
 }
 
@@ -86,7 +84,7 @@ int cli_copy_tree(const char *from, const char *to) {
 }
 
 int cli_help(const char *text, int code) {
-  fputs(text, code == 0 ? stdout : stderr);
+  fputs(text, code == EXIT_PASS ? stdout : stderr);
   return code;
 }
 

@@ -1,18 +1,14 @@
-/* cli: what the bcsim subcommands share: exit codes, where the binaries and
- * fixtures are, and small file helpers. Each subcommand lives in its own
+/* cli: what the bcsim subcommands share: the exit codes (base/exit.h), where
+ * the binaries and fixtures are, and small file helpers. Each subcommand lives in its own
  * cmd_*.c and is declared here. */
 #ifndef BC_CLI_H
 #define BC_CLI_H
 #include <cjson/cJSON.h>
 #include <limits.h>
 
+#include "base/exit.h"
 #include "harness/scenario.h"
 
-#define EXIT_PASS 0
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
-#define EXIT_ENV 3
-#define EXIT_INTERRUPTED 130
 #define MAX_SCENARIOS 512
 
 extern char cli_bindir[PATH_MAX]; /* where bcsim and bcsim-client are */
@@ -21,8 +17,6 @@ extern char cli_srcdir[PATH_MAX]; /* the source tree: fixtures, scenarios, docs 
 void cli_find_dirs(void);
 /* mkdir -p. 0 or -1 (errno set). */
 int cli_mkdirs(const char *path);
-/* A parsed JSON file, or NULL. */
-cJSON *cli_read_json(const char *path);
 /* Copies the files and folders below from into to (created). 0 or -1. */
 int cli_copy_tree(const char *from, const char *to);
 /* Prints a subcommand's help text: to stdout with exit 0 for --help, else to stderr with exit 2. */
@@ -46,6 +40,8 @@ int cmd_run(int argc, char **argv);      /* bcsim run */
 int cmd_selftest(int argc, char **argv); /* bcsim selftest */
 int cmd_validate(int argc, char **argv); /* bcsim validate */
 int cmd_list(int argc, char **argv);     /* bcsim list */
+/* The longest name of a kept world: a folder name, with room to spare under NAME_MAX. */
+#define CLI_WORLD_NAME_MAX 64
 /* <state>/worlds/<world>: a kept world's folder, the state dir chosen by
  * state_dir, else $BCSIM_STATE_DIR, $XDG_STATE_HOME/bcsim or
  * ~/.local/state/bcsim (created, 0700). Prints why and returns -1 on a bad name. */

@@ -54,8 +54,8 @@ int cli_world_dir(const char *state_dir, const char *world, char *out, size_t le
   for (const char *p = world; *p; p++)
     if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
       world = "";
-  if (!*world || strlen(world) > 64) {
-    fprintf(stderr, "error: a world's name is 1 to 64 letters, digits, - and _\n");
+  if (!*world || strlen(world) > CLI_WORLD_NAME_MAX) {
+    fprintf(stderr, "error: a world's name is 1 to %d letters, digits, - and _\n", CLI_WORLD_NAME_MAX);
     return -1;
   }
   if (state_dir) snprintf(base, sizeof base, "%s", state_dir);
@@ -121,7 +121,7 @@ int cmd_bc(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-    return cli_help(bc_help, argc < 2 ? EXIT_USAGE : 0);
+    return cli_help(bc_help, argc < 2 ? EXIT_USAGE : EXIT_PASS);
   const char *what = argv[1], *world = "default", *state = NULL, *out = "bc-config.json", *domain = SC_DEFAULT_BC_DOMAIN;
   bool json = false;
   if (strcmp(what, "show") != 0 && strcmp(what, "download-config") != 0 && strcmp(what, "thumbprint") != 0) {
@@ -137,7 +137,7 @@ int cmd_bc(int argc, char **argv) {
     else if (c == OPT_DOMAIN) domain = optarg;
     else if (c == OPT_JSON) json = true;
     else if (c == 'o') out = optarg;
-    else return cli_help(bc_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(bc_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind != argc) return cli_help(bc_help, EXIT_USAGE);
   char dir[PATH_MAX], err[PATH_MAX + 128];
@@ -147,7 +147,7 @@ int cmd_bc(int argc, char **argv) {
     fprintf(stderr, "error: %s\n", err);
     return EXIT_ENV;
   }
-  int rc = 0;
+  int rc = EXIT_PASS;
   if (strcmp(what, "thumbprint") == 0) {
     puts(tenant_thumbprint(t));
   } else if (strcmp(what, "show") == 0) {

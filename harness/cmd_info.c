@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/catalogue.h"
 #include "harness/check.h"
 #include "harness/cli.h"
@@ -53,7 +54,7 @@ static const char validate_help[] =
 typedef enum { KIND_SCENARIO, KIND_CLIENT, KIND_VENDOR } file_kind_t;
 
 static file_kind_t kind_of(const char *path) {
-  cJSON *j = cli_read_json(path);
+  cJSON *j = files_read_json(path);
   file_kind_t k = KIND_SCENARIO; /* unparseable files get the scenario loader's line:col */
   if (cJSON_GetObjectItemCaseSensitive(j, "command") || cJSON_GetObjectItemCaseSensitive(j, "extends")) k = KIND_CLIENT;
   else if (cJSON_GetObjectItemCaseSensitive(j, "expected_failures") || cJSON_GetObjectItemCaseSensitive(j, "disabled"))
@@ -70,7 +71,7 @@ int cmd_validate(int argc, char **argv) {
     if (c == 'a' && strcmp(optarg, "scenario") == 0) forced = KIND_SCENARIO;
     else if (c == 'a' && strcmp(optarg, "client") == 0) forced = KIND_CLIENT;
     else if (c == 'a' && strcmp(optarg, "vendor") == 0) forced = KIND_VENDOR;
-    else return cli_help(validate_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(validate_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(validate_help, EXIT_USAGE);
   char *files[MAX_SCENARIOS * 2];
@@ -120,14 +121,89 @@ int cmd_validate(int argc, char **argv) {
   }
   for (int i = 0; i < n_sc; i++) scenario_free(scs[i]);
   for (int i = 0; i < n_shipped; i++) scenario_free(shipped[i]);
-  return bad ? EXIT_USAGE : 0;
+  return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+/* Each requirement's level is MUST or SHOULD, and, when the spec is the one
+ * bcsim was built from, the level it was built with: the vendor profile rules
+ * and the run verdict read them (harness/spec.h), and a waiver must not
+ * follow another spec. 1 when any is wrong (said why), else 0. */
+static int check_levels(const char *spec_path, const specdoc_t *sp, bool built_from) {
+  const specdoc_req_t *reqs = specdoc_at(sp, 0);
+  int nr = specdoc_count(sp), bad = 0;
+  for (int r = 0; r < nr; r++) {
+    if (spec_level_parse(reqs[r].level) == SPEC_UNKNOWN) {
+      fprintf(stderr, "%s:%d: error: requirement %s has level %s\n  hint: a level is MUST or SHOULD\n", spec_path,
+              reqs[r].line, reqs[r].id, reqs[r].level);
+      bad = 1;
+    } else if (built_from && spec_level(reqs[r].id) != spec_level_parse(reqs[r].level)) {
+      fprintf(stderr, "%s:%d: error: requirement %s is %s here, but bcsim was built with it %s\n  hint: rebuild bcsim\n",
+              spec_path, reqs[r].line, reqs[r].id, reqs[r].level, spec_level_name(spec_level(reqs[r].id)));
+      bad = 1;
+    }
+  }
+  if (built_from && nr != spec_count()) {
+    fprintf(stderr, "%s: error: %d requirements here, but bcsim was built with %d\n  hint: rebuild bcsim\n", spec_path, nr,
+            spec_count());
+    bad = 1;
+  }
+  return bad;
+}
+
+/* One requirement's row of the matrix: its checks, scenario by scenario. 1
+ * when nothing checks it or its "Checked by" line is out of date (said
+ * why), else 0. */
+static int requirement_row(const char *spec_path, const specdoc_req_t *req, scenario_t *const *scs, int n) {
+  char line_buf[8192] = "", expected[2048] = "";
+  size_t used = 0, eused = 0;
+  int n_checks = 0, n_scen = 0;
+  for (int i = 0; i < n; i++) {
+    int here = 0;
+    for (int c = 0; c < scs[i]->n_checks; c++) {
+      if (strcmp(scs[i]->checks[c].requirement, req->id) != 0) continue;
+      used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s%s%s", here ? ", " : (n_scen ? "; " : ""),
+                               here ? "" : scs[i]->id, "");
+      if (!here) used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, " (");
+      used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s", scs[i]->checks[c].id);
+      here++;
+      n_checks++;
+    }
+    if (here) {
+      used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, ")");
+      n_scen++;
+    }
+  }
+  /* The spec's list, in the same (sorted) order the spec is written in. */
+  const char *names[MAX_SCENARIOS];
+  int k = 0;
+  /* The built-in check (in every scenario) is said once in the spec's text, not in each list. */
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < scs[i]->n_checks; c++)
+      if (strcmp(scs[i]->checks[c].requirement, req->id) == 0 && strcmp(scs[i]->checks[c].id, SC_UNKNOWN_ADDRESS_CHECK) != 0) {
+        names[k++] = scs[i]->id;
+        break;
+      }
+  qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
+  for (int i = 0; i < k; i++) eused += (size_t)snprintf(expected + eused, sizeof expected - eused, "%s`%s`", i ? ", " : " ", names[i]);
+  printf("%-11s %-6s %6d %9d  %s\n", req->id, req->level, n_checks, n_scen, line_buf);
+  if (n_checks == 0) {
+    fprintf(stderr, "%s:%d: error: requirement %s has no check in any scenario\n  hint: write a scenario that can fail a client that breaks it\n",
+            spec_path, req->line, req->id);
+    return 1;
+  }
+  if (strcmp(expected, req->checked_by) != 0) {
+    fprintf(stderr, "%s:%d: error: the \"Checked by\" line of %s is out of date\n  hint: it should read: - Checked by:%s\n",
+            spec_path, req->line, req->id, expected);
+    return 1;
+  }
+  return 0;
 }
 
 /* The requirement matrix: docs/SPEC.md against every check of every
  * scenario. Inconsistencies are errors (exit 2): a requirement nothing
  * checks, a check of a requirement the spec lacks, or a stale "Checked by". */
 static int list_requirements(const char *spec_path, const char *scen_dir, bool built_from) {
-  char *spec = scenario_read_file(spec_path);
+  char *spec = files_read(spec_path, FILES_INPUT_MAX, NULL);
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0, bad = 0;
   if (!spec) {
@@ -147,24 +223,7 @@ static int list_requirements(const char *spec_path, const char *scen_dir, bool b
   }
   const specdoc_req_t *reqs = specdoc_at(sp, 0);
   int nr = specdoc_count(sp);
-  /* Levels are what the vendor profile rules and the run verdict read (harness/spec.h): each is MUST or
-   * SHOULD, and the spec bcsim was built from must be the one it reads, or its waivers follow another spec. */
-  for (int r = 0; r < nr; r++) {
-    if (spec_level_parse(reqs[r].level) == SPEC_UNKNOWN) {
-      fprintf(stderr, "%s:%d: error: requirement %s has level %s\n  hint: a level is MUST or SHOULD\n", spec_path,
-              reqs[r].line, reqs[r].id, reqs[r].level);
-      bad = 1;
-    } else if (built_from && spec_level(reqs[r].id) != spec_level_parse(reqs[r].level)) {
-      fprintf(stderr, "%s:%d: error: requirement %s is %s here, but bcsim was built with it %s\n  hint: rebuild bcsim\n",
-              spec_path, reqs[r].line, reqs[r].id, reqs[r].level, spec_level_name(spec_level(reqs[r].id)));
-      bad = 1;
-    }
-  }
-  if (built_from && nr != spec_count()) {
-    fprintf(stderr, "%s: error: %d requirements here, but bcsim was built with %d\n  hint: rebuild bcsim\n", spec_path, nr,
-            spec_count());
-    bad = 1;
-  }
+  bad = check_levels(spec_path, sp, built_from);
   for (int i = 0; i < n; i++) {
     for (int c = 0; c < scs[i]->n_checks; c++) {
       if (check_is_precondition(&scs[i]->checks[c])) continue;
@@ -178,54 +237,11 @@ static int list_requirements(const char *spec_path, const char *scen_dir, bool b
     }
   }
   printf("%-10s %-6s %6s %9s  scenarios (checks)\n", "requirement", "level", "checks", "scenarios");
-  for (int r = 0; r < nr; r++) {
-    char line_buf[8192] = "", expected[2048] = "";
-    size_t used = 0, eused = 0;
-    int n_checks = 0, n_scen = 0;
-    for (int i = 0; i < n; i++) {
-      int here = 0;
-      for (int c = 0; c < scs[i]->n_checks; c++) {
-        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) != 0) continue;
-        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s%s%s", here ? ", " : (n_scen ? "; " : ""),
-                                 here ? "" : scs[i]->id, "");
-        if (!here) used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, " (");
-        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, "%s", scs[i]->checks[c].id);
-        here++;
-        n_checks++;
-      }
-      if (here) {
-        used += (size_t)snprintf(line_buf + used, sizeof line_buf - used, ")");
-        n_scen++;
-      }
-    }
-    /* The spec's list, in the same (sorted) order the spec is written in. */
-    const char *names[MAX_SCENARIOS];
-    int k = 0;
-    /* The built-in check (in every scenario) is said once in the spec's text, not in each list. */
-    for (int i = 0; i < n; i++)
-      for (int c = 0; c < scs[i]->n_checks; c++)
-        if (strcmp(scs[i]->checks[c].requirement, reqs[r].id) == 0 &&
-            strcmp(scs[i]->checks[c].id, SC_UNKNOWN_ADDRESS_CHECK) != 0) {
-          names[k++] = scs[i]->id;
-          break;
-        }
-    qsort(names, (size_t)k, sizeof *names, cli_cmp_str);
-    for (int i = 0; i < k; i++) eused += (size_t)snprintf(expected + eused, sizeof expected - eused, "%s`%s`", i ? ", " : " ", names[i]);
-    printf("%-11s %-6s %6d %9d  %s\n", reqs[r].id, reqs[r].level, n_checks, n_scen, line_buf);
-    if (n_checks == 0) {
-      fprintf(stderr, "%s:%d: error: requirement %s has no check in any scenario\n  hint: write a scenario that can fail a client that breaks it\n",
-              spec_path, reqs[r].line, reqs[r].id);
-      bad = 1;
-    } else if (strcmp(expected, reqs[r].checked_by) != 0) {
-      fprintf(stderr, "%s:%d: error: the \"Checked by\" line of %s is out of date\n  hint: it should read: - Checked by:%s\n",
-              spec_path, reqs[r].line, reqs[r].id, expected);
-      bad = 1;
-    }
-  }
+  for (int r = 0; r < nr; r++) bad |= requirement_row(spec_path, &reqs[r], scs, n);
   for (int i = 0; i < n; i++) scenario_free(scs[i]);
   specdoc_free(sp);
   free(spec);
-  return bad ? EXIT_USAGE : 0;
+  return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
 static void print_field(const ev_field_t *f, void *arg) {
@@ -262,75 +278,57 @@ static const char list_help[] =
     "prints the requirement matrix of docs/SPEC.md and exits 2 if a requirement is\n"
     "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
 
-int cmd_list(int argc, char **argv) {
-  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return cli_help(list_help, 0);
-  if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
-    char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
-    snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
-    snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
-    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir, argc <= 2);
-  }
-  if (argc > 1 && strcmp(argv[1], "--json") == 0) {
-    char def[PATH_MAX + 16];
-    snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
-    char *dirs[] = {argc > 2 ? argv[2] : def};
-    scenario_t *scs[MAX_SCENARIOS];
-    int n = 0;
-    int rc = cli_load_scenarios(1, dirs, scs, &n);
-    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "scenarios");
-    for (int i = 0; i < n; i++) {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "id", scs[i]->id);
-      cJSON_AddStringToObject(o, "title", scs[i]->title);
-      cJSON_AddStringToObject(o, "file", scs[i]->path);
-      cJSON *tg = cJSON_AddArrayToObject(o, "tags");
-      for (int t = 0; t < scs[i]->n_tags; t++) cJSON_AddItemToArray(tg, cJSON_CreateString(scs[i]->tags[t]));
-      cJSON *rq = cJSON_AddArrayToObject(o, "requirements");
-      for (int c = 0; c < scs[i]->n_checks; c++) {
-        bool seen = check_is_precondition(&scs[i]->checks[c]);
-        for (const cJSON *it = rq->child; it; it = it->next) seen = seen || strcmp(it->valuestring, scs[i]->checks[c].requirement) == 0;
-        if (!seen) cJSON_AddItemToArray(rq, cJSON_CreateString(scs[i]->checks[c].requirement));
-      }
-      cJSON_AddItemToArray(list, o);
-      scenario_free(scs[i]);
-    }
-    cJSON *acts = cJSON_AddArrayToObject(root, "actions");
-    for (int i = 0; i < cat_n_actions; i++) {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "name", cat_actions[i].name);
-      cJSON_AddStringToObject(o, "doc", cat_actions[i].doc);
-      cJSON_AddStringToObject(o, "targets", cat_actions[i].targets);
-      cJSON *ps = cJSON_AddArrayToObject(o, "params");
-      for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) cJSON_AddItemToArray(ps, cJSON_CreateString(p->name));
-      cJSON_AddItemToArray(acts, o);
-    }
-    cJSON *evs = cJSON_AddArrayToObject(root, "event_types");
-    for (int i = 0; i < events_n; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(events_table[i].type));
-    char *text = cJSON_Print(root);
-    printf("%s\n", text ? text : "{}");
-    cJSON_free(text);
-    cJSON_Delete(root);
-    return rc < 0 ? EXIT_USAGE : 0;
-  }
-  if (argc > 1 && strcmp(argv[1], "--events") == 0) {
-    print_event_schemas();
-    return 0;
-  }
-  if (argc > 1 && strcmp(argv[1], "--world") == 0) {
-    cJSON *world = mapview_world();
-    char *text = cJSON_Print(world);
-    printf("%s\n", text ? text : "{}");
-    cJSON_free(text);
-    cJSON_Delete(world);
-    return 0;
-  }
-  if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
-    for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
-    return 0;
-  }
+/* bcsim list --json: the scenarios of dir (NULL: the shipped ones) with their
+ * requirements, the fault catalogue and the event types, for tools. */
+static int list_json(const char *dir) {
   char def[PATH_MAX + 16];
   snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
-  char *dirs[] = {argc > 1 ? argv[1] : def};
+  char *dirs[] = {dir ? (char *)dir : def};
+  scenario_t *scs[MAX_SCENARIOS];
+  int n = 0;
+  int rc = cli_load_scenarios(1, dirs, scs, &n);
+  cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "scenarios");
+  for (int i = 0; i < n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", scs[i]->id);
+    cJSON_AddStringToObject(o, "title", scs[i]->title);
+    cJSON_AddStringToObject(o, "file", scs[i]->path);
+    cJSON *tg = cJSON_AddArrayToObject(o, "tags");
+    for (int t = 0; t < scs[i]->n_tags; t++) cJSON_AddItemToArray(tg, cJSON_CreateString(scs[i]->tags[t]));
+    cJSON *rq = cJSON_AddArrayToObject(o, "requirements");
+    for (int c = 0; c < scs[i]->n_checks; c++) {
+      bool seen = check_is_precondition(&scs[i]->checks[c]);
+      for (const cJSON *it = rq->child; it; it = it->next) seen = seen || strcmp(it->valuestring, scs[i]->checks[c].requirement) == 0;
+      if (!seen) cJSON_AddItemToArray(rq, cJSON_CreateString(scs[i]->checks[c].requirement));
+    }
+    cJSON_AddItemToArray(list, o);
+    scenario_free(scs[i]);
+  }
+  cJSON *acts = cJSON_AddArrayToObject(root, "actions");
+  for (int i = 0; i < cat_n_actions; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", cat_actions[i].name);
+    cJSON_AddStringToObject(o, "doc", cat_actions[i].doc);
+    cJSON_AddStringToObject(o, "targets", cat_actions[i].targets);
+    cJSON *ps = cJSON_AddArrayToObject(o, "params");
+    for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) cJSON_AddItemToArray(ps, cJSON_CreateString(p->name));
+    cJSON_AddItemToArray(acts, o);
+  }
+  cJSON *evs = cJSON_AddArrayToObject(root, "event_types");
+  for (int i = 0; i < events_n; i++) cJSON_AddItemToArray(evs, cJSON_CreateString(events_table[i].type));
+  char *text = cJSON_Print(root);
+  printf("%s\n", text ? text : "{}");
+  cJSON_free(text);
+  cJSON_Delete(root);
+  return rc < 0 ? EXIT_USAGE : EXIT_PASS;
+}
+
+/* bcsim list: the scenarios of dir (NULL: the shipped ones), how many check
+ * each requirement, the timeline actions and the event types, for people. */
+static int list_plain(const char *dir) {
+  char def[PATH_MAX + 16];
+  snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
+  char *dirs[] = {dir ? (char *)dir : def};
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0;
   int rc = cli_load_scenarios(1, dirs, scs, &n);
@@ -375,6 +373,34 @@ int cmd_list(int argc, char **argv) {
   printf("event types (bcsim list --events has their fields):\n ");
   for (int i = 0; i < events_n; i++) printf(" %s", events_table[i].type);
   printf("\n");
-  return rc < 0 ? EXIT_USAGE : 0;
+  return rc < 0 ? EXIT_USAGE : EXIT_PASS;
+}
+
+int cmd_list(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return cli_help(list_help, EXIT_PASS);
+  if (argc > 1 && strcmp(argv[1], "--requirements") == 0) {
+    char spec[PATH_MAX + 32], dir[PATH_MAX + 32];
+    snprintf(spec, sizeof spec, "%s/docs/SPEC.md", cli_srcdir);
+    snprintf(dir, sizeof dir, "%s/scenarios", cli_srcdir);
+    return list_requirements(argc > 2 ? argv[2] : spec, argc > 3 ? argv[3] : dir, argc <= 2);
+  }
+  if (argc > 1 && strcmp(argv[1], "--json") == 0) return list_json(argc > 2 ? argv[2] : NULL);
+  if (argc > 1 && strcmp(argv[1], "--events") == 0) {
+    print_event_schemas();
+    return EXIT_PASS;
+  }
+  if (argc > 1 && strcmp(argv[1], "--world") == 0) {
+    cJSON *world = mapview_world();
+    char *text = cJSON_Print(world);
+    printf("%s\n", text ? text : "{}");
+    cJSON_free(text);
+    cJSON_Delete(world);
+    return EXIT_PASS;
+  }
+  if (argc > 1 && strcmp(argv[1], "--actions") == 0) {
+    for (int i = 0; i < cat_n_actions; i++) printf("%s\n", cat_actions[i].name);
+    return EXIT_PASS;
+  }
+  return list_plain(argc > 1 ? argv[1] : NULL);
 }
 

@@ -20,7 +20,10 @@
 #include "harness/evidence.h"
 #include "harness/match.h"
 
+/* mutate keeps one real event per type as a template: more room than there are event types (events.h). */
 #define MAX_TEMPLATES 64
+/* The most --with files rejudge takes: each replaces one scenario's file, and a suite is a few dozen. */
+#define REJUDGE_MAX_WITH 64
 
 static const char rejudge_help[] =
     "usage: bcsim rejudge [--levels network|network,session] [--with SCENARIO.json]... [-v] RUN_DIR|SCENARIO_DIR...\n"
@@ -111,9 +114,8 @@ static const char *recorded_verdict(const cJSON *result, const char *id) {
 /* Judges ev as the runner does (a harness error leaves nothing judged). */
 static verdict_t judge(const evidence_t *ev, const tl_t *tl, bool speaks_session, check_result_t *res) {
   verdict_t v = check_eval_all(ev->sc, tl, speaks_session, res);
-  if (!ev->harness_failed) return v;
-  for (int i = 0; i < ev->sc->n_checks; i++) res[i].verdict = VERDICT_ERROR;
-  return VERDICT_ERROR;
+  for (int i = 0; ev->harness_failed && i < ev->sc->n_checks; i++) res[i].verdict = VERDICT_ERROR;
+  return verdict_of_scenario_run(v, ev->harness_failed);
 }
 
 static const char *with_file(const char *id, char **with, int n_with) {
@@ -135,15 +137,15 @@ static const char *base_name(const char *dir) {
 int cmd_rejudge(int argc, char **argv) {
   static const struct option opts[] = {{"levels", required_argument, 0, 'l'}, {"with", required_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  char *with[64], *dirs[MAX_SCENARIOS];
+  char *with[REJUDGE_MAX_WITH], *dirs[MAX_SCENARIOS];
   int n_with = 0, c, verbose = 0, levels = 0; /* levels: 0 as recorded, 1 network, 2 network and session */
   optind = 1;
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     if (c == 'l' && strcmp(optarg, "network") == 0) levels = 1;
     else if (c == 'l' && (strcmp(optarg, "network,session") == 0 || strcmp(optarg, "session,network") == 0)) levels = 2;
-    else if (c == 'w' && n_with < 64) with[n_with++] = optarg;
+    else if (c == 'w' && n_with < REJUDGE_MAX_WITH) with[n_with++] = optarg;
     else if (c == 'v') verbose = 1;
-    else return cli_help(rejudge_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(rejudge_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(rejudge_help, EXIT_USAGE);
   int n = 0, same = 0, differ = 0, broken = 0;
@@ -309,7 +311,7 @@ int cmd_mutate(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     if (c == 'v') verbose = 1;
     else if (c == 'l') n_learn += collect_dirs(optarg, learn_dirs + n_learn, MAX_SCENARIOS * 2 - n_learn);
-    else return cli_help(mutate_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(mutate_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (optind >= argc) return cli_help(mutate_help, EXIT_USAGE);
   for (int a = optind; a < argc; a++) n += collect_dirs(argv[a], dirs + n, MAX_SCENARIOS - n);

@@ -29,6 +29,7 @@
 #include "harness/profile.h"
 #include "reports/outputs.h"
 #include "harness/report_json.h"
+#include "harness/verdict.h"
 
 #define MAX_DEFECTS 64
 /* Labs one defect runs at once: its "catch" scenarios come first and usually catch it, so more
@@ -45,7 +46,12 @@ static const char selftest_help[] =
     "                    which defects each scenario catches and the check that caught each\n"
     "  --levels network  judge every client as a black box: the reference may be unsupported but\n"
     "                    never failed, and every defect that shows on the wire must be caught there\n"
-    "  --no-early-stop   every scenario runs its whole duration (the same defects are caught)\n";
+    "  --no-early-stop   every scenario runs its whole duration (the same defects are caught)\n"
+    "\n"
+    "exit codes: 0 the reference passes and every defect is caught (with SCENARIO...: the reference\n"
+    "            passes them), 1 otherwise, 2 a scenario that does not load or an unknown id,\n"
+    "            3 harness or environment error (such as an output folder that cannot be made),\n"
+    "            130 interrupted\n";
 
 typedef struct defect {
   profile_t *p;
@@ -61,7 +67,8 @@ typedef struct defect {
 typedef struct catch {
   char by[512];    /* the failing checks of the requirement it violates, space-separated: it was caught */
   char other[512]; /* the other failing checks, "id [requirement]" */
-  char verdict[16];
+  bool ran;
+  verdict_t verdict;
 } catch_t;
 
 typedef struct selftest {
@@ -87,7 +94,7 @@ static bool note_failures(const cJSON *result, char *list, size_t len, const cha
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(result, "checks");
   for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
     const char *r = report_str(c, "requirement");
-    if (strcmp(report_str(c, "verdict"), "fail") != 0 || !*r) continue;
+    if (report_verdict(c) != VERDICT_FAIL || !*r) continue;
     found = found || strcmp(r, want) == 0;
     char needle[80], padded[1100];
     snprintf(needle, sizeof needle, " %s ", r);
@@ -174,10 +181,11 @@ static void matrix_done(void *arg, lab_job_t *job) {
   selftest_t *st = arg;
   catch_t *c = &st->matrix[job->tag];
   const defect_t *d = &st->d[job->tag / st->n];
-  snprintf(c->verdict, sizeof c->verdict, "%s", report_str(job->result, "verdict"));
+  c->ran = true;
+  c->verdict = report_verdict(job->result);
   const cJSON *cs = cJSON_GetObjectItemCaseSensitive(job->result, "checks");
   for (const cJSON *k = cs ? cs->child : NULL; k; k = k->next) {
-    if (strcmp(report_str(k, "verdict"), "fail") != 0) continue;
+    if (report_verdict(k) != VERDICT_FAIL) continue;
     char item[SC_NAME * 2 + 8];
     snprintf(item, sizeof item, "%s [%s]", report_str(k, "id"), report_check_proves(k));
     if (strcmp(report_str(k, "requirement"), d->p->violates) == 0) list_add(c->by, sizeof c->by, report_str(k, "id"));
@@ -208,7 +216,7 @@ static void print_matrix(const selftest_t *st) {
   for (int i = 0; i < st->n; i++) {
     int caught = 0, ran = 0;
     for (int k = 0; k < st->nd; k++) {
-      ran += st->matrix[k * st->n + i].verdict[0] != 0;
+      ran += st->matrix[k * st->n + i].ran;
       caught += st->matrix[k * st->n + i].by[0] != 0;
     }
     printf("\n%s (%s): reference %s; catches %d of %d defects\n", st->scs[i]->id, st->scs[i]->path,
@@ -222,8 +230,8 @@ static void print_matrix(const selftest_t *st) {
       if (!c->by[0] && c->other[0])
         printf("  not caught %-28s %-10s (it failed other checks: %s)\n", st->d[k].p->name, st->d[k].p->violates,
                c->other);
-      else if (!c->by[0] && c->verdict[0] && strcmp(c->verdict, "pass") != 0)
-        printf("  not caught %-28s %-10s (verdict %s)\n", st->d[k].p->name, st->d[k].p->violates, c->verdict);
+      else if (!c->by[0] && c->ran && c->verdict != VERDICT_PASS)
+        printf("  not caught %-28s %-10s (verdict %s)\n", st->d[k].p->name, st->d[k].p->violates, verdict_name(c->verdict));
     }
     if (!caught) fprintf(stderr, "%s: warning: catches none of the %d defects\n  hint: a check that no defect can fail "
                          "proves little; `bcsim selftest` with the whole suite shows which scenarios catch what\n",
@@ -320,6 +328,57 @@ static int load_defects(selftest_t *st, const char *clients, const char *out, bo
   return st->nd;
 }
 
+/* How the reference did: every scenario it ran, how many passed, and how many are acceptable
+ * (pass, or unsupported when judged at the network level). */
+typedef struct ref_tally {
+  int pass, ok;
+} ref_tally_t;
+
+/* The reference's results, printed (each that did not pass, and the requirements that failed)
+ * and written to <path> as a report; the results go into the report. */
+static ref_tally_t report_reference(selftest_t *st, bool network_only, const char *ref, const char *path) {
+  cJSON *report = report_new("reference", ref);
+  ref_tally_t t = {0, 0};
+  char ref_failed[1024] = "";
+  for (int i = 0; i < st->n; i++) {
+    if (!st->ref_results[i]) continue;
+    const char *v = report_str(st->ref_results[i], "verdict");
+    verdict_t vd = report_verdict(st->ref_results[i]);
+    if (st->ref_verdict) snprintf(st->ref_verdict[i], sizeof st->ref_verdict[i], "%s", v);
+    t.pass += vd == VERDICT_PASS;
+    t.ok += vd == VERDICT_PASS || (network_only && vd == VERDICT_UNSUPPORTED);
+    if (vd != VERDICT_PASS) printf("  %-36s %s\n", report_str(st->ref_results[i], "id"), v);
+    note_failures(st->ref_results[i], ref_failed, sizeof ref_failed, "");
+    report_add(report, st->ref_results[i]);
+    st->ref_results[i] = NULL;
+  }
+  report_summarize(report, labs_interrupted());
+  char err[PATH_MAX + 64];
+  if (outputs_write(report, NULL, path, true, err, sizeof err) < 0) fprintf(stderr, "error: %s\n", err);
+  cJSON_Delete(report);
+  printf("reference client: %d/%d scenarios pass%s%s%s\n\n", t.pass, st->n,
+         network_only ? ", the rest unsupported" : "", ref_failed[0] ? "; failing: " : "", ref_failed);
+  return t;
+}
+
+/* The defects' table and the verdict of a whole selftest; returns its exit code. */
+static int report_defects(const selftest_t *st, bool network_only, ref_tally_t ref) {
+  int caught = 0, expected = 0;
+  printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
+  for (int k = 0; k < st->nd; k++) {
+    const defect_t *d = &st->d[k];
+    expected += d->expected;
+    caught += d->expected && d->caught;
+    printf("%-28s %-10s %-12s %s (%d)\n", d->p->name, d->p->violates,
+           !d->expected ? "session only" : d->caught ? "yes" : "NO", d->failed[0] ? d->failed : "-", d->ran);
+  }
+  printf("\nselftest%s: reference %s (%d/%d pass); %d/%d defects caught by a check of the requirement they violate%s\n",
+         network_only ? " at the network level" : "", ref.ok == st->n ? "ok" : "FAILS", ref.pass, st->n, caught, expected,
+         network_only ? " (those that show on the wire)" : "");
+  if (labs_interrupted()) return EXIT_INTERRUPTED;
+  return ref.ok == st->n && caught == expected && expected > 0 ? EXIT_PASS : EXIT_FAIL;
+}
+
 int cmd_selftest(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'}, {"jobs", required_argument, 0, 'j'},
                                        {"levels", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
@@ -336,7 +395,7 @@ int cmd_selftest(int argc, char **argv) {
     else if (c == 'l' && strcmp(optarg, "network") == 0) network_only = true;
     else if (c == 'l' && strcmp(optarg, "network,session") == 0) network_only = false;
     else if (c == 'E') no_early_stop = true;
-    else return cli_help(selftest_help, c == 'h' ? 0 : EXIT_USAGE);
+    else return cli_help(selftest_help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
   }
   if (jobs < 1 || jobs > LABS_MAX_JOBS) jobs = 1;
   char dir[PATH_MAX + 32], clients[PATH_MAX + 32], ref[PATH_MAX + 64], path[PATH_MAX * 2];
@@ -349,10 +408,13 @@ int cmd_selftest(int argc, char **argv) {
   bool named = optind < argc; /* the scenario mode: only these, against every defect */
   st.scs = calloc(MAX_SCENARIOS, sizeof *st.scs);
   if (!st.scs) return EXIT_ENV;
-  if ((named ? load_named(argc - optind, argv + optind, dir, st.scs, &st.n) : cli_load_scenarios(1, dirs, st.scs, &st.n)) < 0 ||
-      cli_mkdirs(out) < 0) {
+  if ((named ? load_named(argc - optind, argv + optind, dir, st.scs, &st.n) : cli_load_scenarios(1, dirs, st.scs, &st.n)) < 0) {
     code = EXIT_USAGE;
     goto out;
+  }
+  if (cli_mkdirs(out) < 0) {
+    fprintf(stderr, "%s: error: cannot create the output folder: %s\n", out, strerror(errno));
+    goto out; /* EXIT_ENV: the machine refused, the input was fine */
   }
   labs_catch_interrupts();
   st.cap_jobs = st.n * (MAX_DEFECTS + 1);
@@ -373,46 +435,15 @@ int cmd_selftest(int argc, char **argv) {
    * runs depends on the reference's verdicts and a lab mostly waits on its timeline. */
   labs_hooks_t hooks = {.next = all_next, .done = all_done, .cancel = named ? NULL : defect_cancel, .ctx = &st};
   labs_run((int)jobs, &lo, &hooks);
-  cJSON *report = report_new("reference", ref);
-  int ref_ok = 0, ref_pass = 0;
-  char ref_failed[1024] = "";
-  for (int i = 0; i < st.n; i++) {
-    if (!st.ref_results[i]) continue;
-    const char *v = report_str(st.ref_results[i], "verdict");
-    if (st.ref_verdict) snprintf(st.ref_verdict[i], sizeof st.ref_verdict[i], "%s", v);
-    ref_pass += strcmp(v, "pass") == 0;
-    ref_ok += strcmp(v, "pass") == 0 || (network_only && strcmp(v, "unsupported") == 0);
-    if (strcmp(v, "pass") != 0) printf("  %-36s %s\n", report_str(st.ref_results[i], "id"), v);
-    note_failures(st.ref_results[i], ref_failed, sizeof ref_failed, "");
-    report_add(report, st.ref_results[i]);
-    st.ref_results[i] = NULL;
-  }
-  report_summarize(report, labs_interrupted());
-  char err[PATH_MAX + 64];
-  if (outputs_write(report, NULL, path, true, err, sizeof err) < 0) fprintf(stderr, "error: %s\n", err);
-  cJSON_Delete(report);
-  printf("reference client: %d/%d scenarios pass%s%s%s\n\n", ref_pass, st.n,
-         network_only ? ", the rest unsupported" : "", ref_failed[0] ? "; failing: " : "", ref_failed);
-  if (named) {
-    print_matrix(&st);
-    printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n,
-           network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n);
-    code = labs_interrupted() ? EXIT_INTERRUPTED : ref_ok == st.n ? 0 : EXIT_FAIL;
+  ref_tally_t ref_did = report_reference(&st, network_only, ref, path);
+  if (!named) {
+    code = report_defects(&st, network_only, ref_did);
     goto out;
   }
-  int caught = 0, expected = 0;
-  printf("%-28s %-10s %-12s %s\n", "defect", "violates", "caught", "requirements failed (scenarios run)");
-  for (int k = 0; k < st.nd; k++) {
-    defect_t *d = &st.d[k];
-    expected += d->expected;
-    caught += d->expected && d->caught;
-    printf("%-28s %-10s %-12s %s (%d)\n", d->p->name, d->p->violates,
-           !d->expected ? "session only" : d->caught ? "yes" : "NO", d->failed[0] ? d->failed : "-", d->ran);
-  }
-  printf("\nselftest%s: reference %s (%d/%d pass); %d/%d defects caught by a check of the requirement they violate%s\n",
-         network_only ? " at the network level" : "", ref_ok == st.n ? "ok" : "FAILS", ref_pass, st.n, caught, expected,
-         network_only ? " (those that show on the wire)" : "");
-  code = labs_interrupted() ? EXIT_INTERRUPTED : (ref_ok == st.n && caught == expected && expected > 0) ? 0 : EXIT_FAIL;
+  print_matrix(&st);
+  printf("\nselftest of %d scenario(s)%s: reference %s (%d/%d pass)\n", st.n, network_only ? " at the network level" : "",
+         ref_did.ok == st.n ? "ok" : "FAILS", ref_did.pass, st.n);
+  code = labs_interrupted() ? EXIT_INTERRUPTED : ref_did.ok == st.n ? EXIT_PASS : EXIT_FAIL;
 out:
   for (int k = 0; k < st.nd; k++) profile_free(st.d[k].p);
   for (int i = 0; i < st.n; i++) scenario_free(st.scs[i]);

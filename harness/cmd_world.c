@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/catalogue.h"
 #include "harness/cli.h"
 #include "harness/control.h"
@@ -95,7 +96,7 @@ static int parse_where(int argc, char **argv, where_t *w, const char *help, cons
     else if (c == OPT_KIND) w->kind = optarg;
     else if (c == OPT_PARAM && params && *n_params < 16) params[(*n_params)++] = optarg;
     else {
-      cli_help(help, c == 'h' ? 0 : EXIT_USAGE);
+      cli_help(help, c == 'h' ? EXIT_PASS : EXIT_USAGE);
       return c == 'h' ? -2 : -1;
     }
   }
@@ -138,6 +139,13 @@ static void print_world(const char *world, const tenant_t *t, const cJSON *info)
   fflush(stdout);
 }
 
+/* How long bcsim serve waits for its world to come up: a lab sets up in a second or two, ten
+ * times that on a loaded machine; past this it is stuck, and its lab.log says why. */
+#define SERVE_UP_MS 30000
+/* How long a served world gets to write its events after SIGTERM before it is killed with
+ * everything in it. */
+#define SERVE_STOP_GRACE_MS 10000
+
 int cmd_serve(int argc, char **argv) {
   where_t w = {.world = "default", .domain = SC_DEFAULT_BC_DOMAIN, .kind = "enrolled"};
   int first = parse_where(argc, argv, &w, serve_help, NULL, NULL, false);
@@ -153,7 +161,7 @@ int cmd_serve(int argc, char **argv) {
   }
   snprintf(run_dir, sizeof run_dir, "%s/serve", dir);
   snprintf(path, sizeof path, "%s/lab.json", run_dir);
-  cJSON *old = cli_read_json(path);
+  cJSON *old = files_read_json(path);
   const cJSON *old_pid = cJSON_GetObjectItemCaseSensitive(old, "pid");
   if (cJSON_IsNumber(old_pid) && kill(old_pid->valueint, 0) == 0) {
     fprintf(stderr, "error: world \"%s\" is already served (lab pid %d)\n  hint: stop that bcsim serve first\n", w.world,
@@ -184,13 +192,14 @@ int cmd_serve(int argc, char **argv) {
     goto out;
   }
   /* Up when the lab publishes itself; a lab that dies first says why in its log. */
-  for (int waited = 0; !(info = cli_read_json(path)) && !stop_requested; waited += 20) {
+  for (int waited = 0; !(info = files_read_json(path)) && !stop_requested; waited += 20) {
     int lab_code;
     bool exited = sandbox_poll(pid, &lab_code);
-    if (exited || waited > 30000) {
-      char *text = scenario_read_file(log);
-      fprintf(stderr, "error: the world did not come up%s: %s\n", exited ? "" : " within 30 s",
-              text ? text : "(no lab.log)");
+    if (exited || waited > SERVE_UP_MS) {
+      char *text = files_read(log, FILES_INPUT_MAX, NULL);
+      char within[32] = "";
+      if (!exited) snprintf(within, sizeof within, " within %d s", SERVE_UP_MS / 1000);
+      fprintf(stderr, "error: the world did not come up%s: %s\n", within, text ? text : "(no lab.log)");
       free(text);
       if (exited) pid = -1; /* reaped: nothing left to stop */
       goto out;
@@ -212,9 +221,9 @@ int cmd_serve(int argc, char **argv) {
   code = EXIT_PASS;
 out:
   if (pid > 0) {
-    /* The lab writes its events on SIGTERM; past 10 s it is killed with everything in it. */
+    /* The lab writes its events on SIGTERM; past SERVE_STOP_GRACE_MS it is killed with everything in it. */
     sandbox_signal(pid, SIGTERM);
-    sandbox_wait(pid, 10000);
+    sandbox_wait(pid, SERVE_STOP_GRACE_MS);
     if (code == EXIT_PASS) printf("\nworld \"%s\" stopped; its events are in %s/events.jsonl\n", w.world, run_dir);
   }
   cJSON_Delete(info);

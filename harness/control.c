@@ -19,7 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/scenario.h"
+#include "base/files.h"
+#include "harness/cli.h"
 #include "sim/lab/spawn.h"
 
 #define CONTROL_MAX_LINE 65536
@@ -110,7 +111,7 @@ control_t *control_new(struct event_base *base, const char *dir, pid_t host_pid,
   control_t *c = calloc(1, sizeof *c);
   struct sockaddr_un sa;
   cJSON *doc = NULL;
-  char *text = NULL, tmp[PATH_MAX + 16];
+  char *text = NULL;
   if (!c || sock_addr(dir, &sa, err, errlen) < 0) goto fail;
   c->fault = fault;
   c->arg = arg;
@@ -130,9 +131,8 @@ control_t *control_new(struct event_base *base, const char *dir, pid_t host_pid,
   cJSON_AddStringToObject(doc, "control", c->sock_path);
   text = cJSON_Print(doc);
   snprintf(c->info_path, sizeof c->info_path, "%s/lab.json", dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", c->info_path);
-  FILE *f = text ? fopen(tmp, "we") : NULL;
-  if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, c->info_path) < 0) {
+  /* Whole or not at all (base/files.h): bcsim exec must never read half of it. */
+  if (!text || files_write_text(c->info_path, text, 0666) < 0) {
     snprintf(err, errlen, "cannot write %s: %s", c->info_path, strerror(errno));
     c->info_path[0] = 0;
     goto fail;
@@ -224,7 +224,7 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
       if (write(report_fd, msg, (size_t)n) < 0) {
         /* nothing more to say */
       }
-      return 3;
+      return EXIT_ENV;
     }
   }
   export_info(info);
@@ -236,7 +236,7 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
     if (write(report_fd, msg, (size_t)n) < 0) {
       /* nothing more to say */
     }
-    return 3;
+    return EXIT_ENV;
   }
   if (child == 0) {
     signal(SIGINT, SIG_DFL);
@@ -245,11 +245,11 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
     if (!cwd || spawn_confine_filesystem(cwd, resolv, argv[0]) < 0 || chdir(cwd) < 0 || sandbox_close_inherited() < 0 ||
         spawn_drop_privileges() < 0) {
       fprintf(stderr, "bcsim exec: preparing the client host failed: %s\n", strerror(errno));
-      _exit(126);
+      _exit(EXIT_CANNOT_RUN);
     }
     execvp(argv[0], argv);
     fprintf(stderr, "bcsim exec: %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+    _exit(EXIT_NOT_FOUND);
   }
   close(report_fd);
   int status = 0;
@@ -261,9 +261,7 @@ static int enter_and_run(const int fds[4], const cJSON *info, const char *cwd, c
 int control_exec(const char *dir, char *const *argv, char *err, size_t errlen) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/lab.json", dir);
-  char *text = scenario_read_file(path);
-  cJSON *info = text ? cJSON_Parse(text) : NULL;
-  free(text);
+  cJSON *info = files_read_json(path);
   int fds[4] = {-1, -1, -1, -1}, rc = -1;
   const cJSON *pid = cJSON_GetObjectItemCaseSensitive(info, "pid");
   const cJSON *netfd = cJSON_GetObjectItemCaseSensitive(info, "client_netns_fd");

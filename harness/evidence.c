@@ -7,16 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "sim/decode/wire.h"
 
 #define MAX_PARTIES 128
-
-static cJSON *read_json(const char *path) {
-  char *text = scenario_read_file(path);
-  cJSON *j = text ? cJSON_Parse(text) : NULL;
-  free(text);
-  return j;
-}
 
 static void on_wire_event(void *arg, int64_t t_us, const char *type, cJSON *fields) {
   evidence_t *ev = arg;
@@ -27,7 +21,7 @@ static void on_wire_event(void *arg, int64_t t_us, const char *type, cJSON *fiel
 static int load_parties(const char *dir, wire_party_t *out, int *n, char *err, size_t errlen) {
   char path[1200];
   snprintf(path, sizeof path, "%s/world/parties.json", dir);
-  cJSON *list = read_json(path);
+  cJSON *list = files_read_json(path);
   *n = wire_parties_from_json(list, out, MAX_PARTIES);
   if (*n < 0) {
     snprintf(err, errlen, "%s: missing or not a JSON array", path);
@@ -118,7 +112,7 @@ int evidence_load(const char *dir, const char *scenario_path, evidence_t *ev, ch
   int64_t pcap_t0;
   memset(ev, 0, sizeof *ev);
   snprintf(path, sizeof path, "%s/result.json", dir);
-  ev->result = read_json(path);
+  ev->result = files_read_json(path);
   if (!cJSON_IsObject(ev->result)) {
     snprintf(err, errlen, "%s: missing or not JSON: this is not a finished scenario's folder", path);
     goto fail;

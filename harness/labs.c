@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/files.h"
 #include "harness/cli.h"
 #include "harness/report_json.h"
 #include "base/dur.h"
@@ -58,6 +59,13 @@ typedef struct slot {
 #define LABS_CPU_BUSY_GATE 0.80
 #define LABS_CPU_SAMPLE_MS 100
 
+/* Open files bcsim run keeps for itself, whatever the labs: its standard
+ * streams, the report files it rewrites, libevent and the libraries. The
+ * rest of ulimit -n is shared out at LAB_COST_FDS a lab. */
+#define LABS_OWN_FDS 64
+/* A kept lab (--keep) gets this long to write its events after SIGTERM before it is killed. */
+#define LABS_KEPT_STOP_GRACE_MS 10000
+
 /* The CPU's busy share since the last sample at least LABS_CPU_SAMPLE_MS
  * old (the last figure in between); 0 when /proc/stat cannot be read. */
 typedef struct cpu_meter {
@@ -105,18 +113,6 @@ static long elapsed_ms(const struct timespec *since) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
-static void tail_file(const char *path, char *out, size_t outlen) {
-  char *text = scenario_read_file(path);
-  out[0] = 0;
-  if (!text) return;
-  size_t n = strlen(text);
-  const char *start = n > outlen - 1 ? text + n - (outlen - 1) : text;
-  snprintf(out, outlen, "%s", start);
-  n = strlen(out);
-  while (n && out[n - 1] == '\n') out[--n] = 0;
-  free(text);
 }
 
 /* Starts one scenario in its own sandboxed lab. Returns its pid, or 0 with
@@ -173,10 +169,10 @@ static pid_t start_one(lab_job_t *job, const labs_opts_t *o, slot_t *slot) {
 static cJSON *finish_one(const scenario_t *sc, const slot_t *slot, int code) {
   char path[PATH_MAX + 32], detail[1200], msg[1400];
   snprintf(path, sizeof path, "%s/result.json", slot->dir);
-  cJSON *res = cli_read_json(path);
+  cJSON *res = files_read_json(path);
   if (res) return res;
   snprintf(path, sizeof path, "%s/lab.log", slot->dir);
-  tail_file(path, detail, 700);
+  files_tail(path, detail, 700);
   if (code == SANDBOX_EXIT_DEADLINE)
     snprintf(msg, sizeof msg, "the lab did not finish within %lld ms of its %lld ms scenario and was killed; lab.log says: %s",
              (long long)LABS_DEADLINE_SLACK_MS, (long long)sc->duration_ms, detail[0] ? detail : "(nothing)");
@@ -228,7 +224,7 @@ int labs_default_jobs(char *why, size_t whylen) {
   } bounds[] = {
       {LABS_MAX_JOBS, "bcsim's own table of labs"},
       {mem_kb >= 0 ? mem_kb / 2 / LAB_COST_KB : LABS_MAX_JOBS, "memory (half of MemAvailable)"},
-      {fds >= 0 ? (fds - 64) / LAB_COST_FDS : LABS_MAX_JOBS, "open files (ulimit -n)"},
+      {fds >= 0 ? (fds - LABS_OWN_FDS) / LAB_COST_FDS : LABS_MAX_JOBS, "open files (ulimit -n)"},
       {tasks >= 0 ? tasks / 2 / LAB_COST_TASKS : LABS_MAX_JOBS, "processes (ulimit -u)"},
       {netns >= 0 ? netns / 2 / LAB_COST_NETNS : LABS_MAX_JOBS, "network namespaces (user.max_net_namespaces)"},
   };
@@ -341,6 +337,6 @@ void labs_release_kept(void) {
   for (int i = 0; i < n_kept; i++)
     if (kept_labs[i] > 0) sandbox_signal(kept_labs[i], SIGTERM);
   for (int i = 0; i < n_kept; i++)
-    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], 10000);
+    if (kept_labs[i] > 0) sandbox_wait(kept_labs[i], LABS_KEPT_STOP_GRACE_MS);
   n_kept = 0;
 }

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? EXIT_USAGE : 0;
+    return argc < 2 ? EXIT_USAGE : EXIT_PASS;
   }
   if (strcmp(argv[1], "--version") == 0) {
     /* The build matters to whoever reads a measurement: sanitizers change speed and memory. */
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
 #ifdef BCSIM_SANITIZED
     printf("build: sanitized (AddressSanitizer, UndefinedBehaviorSanitizer)\n");
 #endif
-    return 0;
+    return EXIT_PASS;
   }
   if (strcmp(argv[1], "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(argv[1], "validate") == 0) return cmd_validate(argc - 1, argv + 1);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/files.h"
 #include "base/jsonpos.h"
 #include "base/jsonv.h"
 #include "base/strv.h"
@@ -337,7 +338,7 @@ profile_t *profile_parse_with(const char *text, const char *path, profile_read_f
   return p;
 }
 
-static char *read_file(void *ctx, const char *path) { return scenario_read_file(path); }
+static char *read_file(void *ctx, const char *path) { return files_read(path, FILES_INPUT_MAX, NULL); }
 
 profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
   return profile_parse_with(text, path, read_file, NULL, d);
@@ -345,7 +346,7 @@ profile_t *profile_parse(const char *text, const char *path, diag_t *d) {
 
 profile_t *profile_load(const char *path, diag_t *d) {
   errno = 0;
-  char *text = scenario_read_file(path);
+  char *text = files_read(path, FILES_INPUT_MAX, NULL);
   if (!text) {
     diag_set(d, path, 0, 0, "profiles live in fixtures/clients/", "cannot read client profile: %s",
              strerror(errno ? errno : EIO));

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/files.h"
 #include "harness/buildinfo.h"
 #include "harness/spec.h"
 
@@ -57,7 +57,7 @@ cJSON *report_scenario_error(const char *id, const char *file, const char *error
   cJSON *s = cJSON_CreateObject();
   cJSON_AddStringToObject(s, "id", id);
   cJSON_AddStringToObject(s, "file", file);
-  cJSON_AddStringToObject(s, "verdict", "error");
+  cJSON_AddStringToObject(s, "verdict", verdict_name(VERDICT_ERROR));
   cJSON_AddStringToObject(s, "error", error);
   cJSON_AddArrayToObject(s, "checks");
   return s;
@@ -141,19 +141,16 @@ static void count_waiver(cJSON *waivers, const cJSON *check) {
 }
 
 int report_summarize(cJSON *report, int interrupted) {
-  int scen[7] = {0}, checks[7] = {0}, n = 0;
+  int scen[VERDICT_KINDS] = {0}, checks[VERDICT_KINDS] = {0}, n = 0;
   bool must_waived = false;
   cJSON *reqs = cJSON_CreateObject(), *waivers = cJSON_CreateArray();
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   for (const cJSON *s = scs ? scs->child : NULL; s; s = s->next) {
     n++;
-    verdict_t v = VERDICT_ERROR;
-    (void)verdict_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "verdict")), &v);
-    scen[v]++;
+    scen[report_verdict(s)]++;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(s, "checks");
     for (const cJSON *c = cs ? cs->child : NULL; c; c = c->next) {
-      verdict_t cv = VERDICT_ERROR;
-      (void)verdict_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "verdict")), &cv);
+      verdict_t cv = report_verdict(c);
       checks[cv]++;
       count_requirement(reqs, c, cv);
       if (!verdict_waived(cv)) continue;
@@ -170,7 +167,7 @@ int report_summarize(cJSON *report, int interrupted) {
   cJSON_AddNumberToObject(sum, "unsupported", scen[VERDICT_UNSUPPORTED]);
   cJSON_AddNumberToObject(sum, "disabled", scen[VERDICT_DISABLED]);
   cJSON *cj = cJSON_AddObjectToObject(sum, "checks");
-  for (int i = 0; i < 7; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
+  for (int i = 0; i < VERDICT_KINDS; i++) cJSON_AddNumberToObject(cj, verdict_name((verdict_t)i), checks[i]);
   cJSON_AddItemToObject(sum, "requirements", reqs);
   cJSON_AddItemToObject(sum, "waivers", waivers);
   cJSON_AddBoolToObject(sum, "interrupted", interrupted != 0);
@@ -185,17 +182,21 @@ verdict_t report_judge_scenario(const cJSON *scenario, char *why, size_t len) {
   verdict_about_t about = {ids, 0};
   int n = 0;
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(scenario, "checks");
-  for (const cJSON *c = checks ? checks->child : NULL; c && n < SC_MAX_CHECKS; c = c->next) {
-    verdict_t vd;
-    if (!verdict_parse(report_str(c, "verdict"), &vd)) vd = VERDICT_ERROR; /* unreadable: nothing was proven */
-    items[n++] = (verdict_item_t){vd, strcmp(report_str(c, "class"), "precondition") == 0, report_str(c, "requirement"),
-                                  report_str(c, "id")};
-  }
+  for (const cJSON *c = checks ? checks->child : NULL; c && n < SC_MAX_CHECKS; c = c->next)
+    items[n++] = (verdict_item_t){report_verdict(c), strcmp(report_str(c, "class"), "precondition") == 0,
+                                  report_str(c, "requirement"), report_str(c, "id")};
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(scenario, "requirements");
   for (const cJSON *r = list ? list->child : NULL; r && about.n < SC_MAX_TAGS; r = r->next)
     if (cJSON_IsString(r)) ids[about.n++] = r->valuestring;
-  if (why) verdict_why_unsupported(items, n, about, why, len);
-  return verdict_of_scenario(items, n, about);
+  bool harness_failed = *report_str(scenario, "error") != 0;
+  if (why && harness_failed) why[0] = 0;
+  else if (why) verdict_why_unsupported(items, n, about, why, len);
+  return verdict_of_scenario_run(verdict_of_scenario(items, n, about), harness_failed);
+}
+
+verdict_t report_verdict(const cJSON *obj) {
+  verdict_t v;
+  return verdict_parse(report_str(obj, "verdict"), &v) ? v : VERDICT_ERROR;
 }
 
 const char *report_str(const cJSON *obj, const char *key) {
@@ -228,18 +229,4 @@ int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max) {
   return n;
 }
 
-int report_write_file(const cJSON *obj, const char *path) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  char *text = cJSON_Print(obj);
-  FILE *f = text ? fopen(tmp, "we") : NULL;
-  int rc = -1;
-  if (!f) goto out;
-  if (fputs(text, f) >= 0 && fputc('\n', f) != EOF) rc = 0;
-  if (fclose(f) != 0) rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) unlink(tmp);
-out:
-  cJSON_free(text);
-  return rc;
-}
+int report_write_file(const cJSON *obj, const char *path) { return files_write_json(path, obj, 0666); }

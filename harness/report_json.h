@@ -25,12 +25,15 @@ void report_add(cJSON *report, cJSON *scenario);
  * waivers the vendor profile applied, the run verdict); returns the process
  * exit code the verdict implies (verdict_run_exit_code). */
 int report_summarize(cJSON *report, int interrupted);
-/* The verdict a scenario result's checks give it: verdict_of_scenario over
- * its "checks" (verdict, class, requirement) and "requirements". why (may be
- * NULL) gets the reason when that is unsupported, else "". A scenario whose
- * harness failed ("error") is error whatever its checks say; the caller
- * decides that. */
+/* The verdict a scenario result must have: verdict_of_scenario over its
+ * "checks" (verdict, class, requirement) and "requirements", or error when
+ * its harness failed (it has an "error"), whatever its checks say
+ * (verdict_of_scenario_run). why (may be NULL) gets the reason when that is
+ * unsupported, else "". */
 verdict_t report_judge_scenario(const cJSON *scenario, char *why, size_t len);
+/* The verdict of a result object (a scenario or a check); error when it has
+ * none, or one that is no verdict: nothing was proven. */
+verdict_t report_verdict(const cJSON *obj);
 /* A string field of a report object (a scenario, a check, the summary...),
  * or "" when it is missing or not a string: reports are read back from
  * files, so every field may be absent. */
@@ -45,6 +48,7 @@ double report_check_at(const cJSON *check);
 /* A scenario's checks in the order their evidence happened (stable; checks
  * with no time last, in file order) into out (room for max). Returns how many. */
 int report_checks_by_time(const cJSON *scenario, const cJSON **out, int max);
-/* Writes atomically (temporary file, then rename). 0 or -1. */
+/* Writes a result or report file atomically (files_write_json: a temporary
+ * file, synced, then renamed). 0 or -1. */
 int report_write_file(const cJSON *obj, const char *path);
 #endif

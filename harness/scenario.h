@@ -154,6 +154,7 @@ bool scenario_id_valid(const char *id);
  * protocol reveals (svc.http.request, app.request, probe.*), "network" for
  * what any black-box client shows on the wire and at the TLS and DNS servers. */
 const char *scenario_check_level(const sc_check_t *ck);
-/* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
+/* Reads a scenario file whole (files_read: at most FILES_INPUT_MAX bytes)
+ * into a malloc'd NUL-terminated string, or NULL with errno set. */
 char *scenario_read_file(const char *path);
 #endif

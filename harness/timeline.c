@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "base/files.h"
 
 struct tl {
   tl_event_t *ev;
@@ -108,19 +109,16 @@ void tl_shift(tl_t *tl, int64_t by_us) {
 }
 
 int tl_write_jsonl(const tl_t *tl, const char *path) {
-  /* Written whole, then renamed: a crash never leaves half a timeline. */
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  FILE *f = fopen(tmp, "we");
-  if (!f) return -1;
+  /* Written whole, then renamed (base/files.h): a crash never leaves half a timeline. */
+  files_atomic_t *a = files_atomic_new(path, 0666);
+  if (!a) return -1;
   int rc = 0;
   for (size_t i = 0; i < tl->n; i++) {
     char *line = cJSON_PrintUnformatted(tl->ev[i].obj);
-    if (!line || fprintf(f, "%s\n", line) < 0) rc = -1;
+    if (!line || fprintf(files_atomic_stream(a), "%s\n", line) < 0) rc = -1;
     free(line);
   }
-  if (fclose(f) != 0) rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) unlink(tmp);
+  if (rc == 0) return files_atomic_commit(a);
+  files_atomic_free(a);
   return rc;
 }

@@ -36,6 +36,6 @@ size_t tl_dropped(const tl_t *tl);
 int64_t tl_first_drop(const tl_t *tl);
 /* Moves every event by_us earlier: the clock's zero moved later by that much. */
 void tl_shift(tl_t *tl, int64_t by_us);
-/* Writes one JSON object per line. 0 or -1. */
+/* Writes one JSON object per line, atomically (base/files.h). 0 or -1. */
 int tl_write_jsonl(const tl_t *tl, const char *path);
 #endif

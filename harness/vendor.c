@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/check.h"
+#include "base/files.h"
 #include "base/jsonpos.h"
 #include "base/jsonv.h"
 #include "harness/spec.h"
@@ -86,7 +87,7 @@ out:
 }
 
 vendor_t *vendor_load(const char *path, diag_t *d) {
-  char *text = scenario_read_file(path);
+  char *text = files_read(path, FILES_INPUT_MAX, NULL);
   if (!text) {
     diag_set(d, path, 0, 0, "vendor profiles live in fixtures/vendors/", "cannot read the vendor profile");
     return NULL;
@@ -209,13 +210,12 @@ void vendor_apply(vendor_t *v, cJSON *res) {
       set_waiver(c, LIST_XFAIL, e);
     }
   }
-  const char *sv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "verdict"));
-  if (sv && strcmp(sv, "error") == 0) return; /* the harness failed: nothing to grade */
+  /* The scenario again, by the one scenario rule (harness/verdict.h), over the waived checks. */
   char why[512];
-  verdict_t sv2 = report_judge_scenario(res, why, sizeof why);
-  set_verdict(res, verdict_name(sv2));
+  verdict_t sv = report_judge_scenario(res, why, sizeof why);
+  set_verdict(res, verdict_name(sv));
   cJSON_DeleteItemFromObjectCaseSensitive(res, "reason");
-  if (sv2 == VERDICT_DISABLED && disabled_why) snprintf(why, sizeof why, "disabled by vendor profile %s: %s", v->name, disabled_why);
+  if (sv == VERDICT_DISABLED && disabled_why) snprintf(why, sizeof why, "disabled by vendor profile %s: %s", v->name, disabled_why);
   if (why[0]) cJSON_AddStringToObject(res, "reason", why);
 }
 

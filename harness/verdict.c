@@ -3,15 +3,32 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const names[] = {"pass", "fail", "error", "unsupported", "xfail", "xpass", "disabled"};
+#include "base/exit.h"
 
-const char *verdict_name(verdict_t v) {
-  return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "error";
-}
+/* Each verdict's name and ranks, side by side so that they cannot drift
+ * apart; verdict.h says what each order is for and why they differ. */
+static const struct {
+  const char *name;
+  int severity; /* verdict_worse: higher is worse */
+  int display;  /* verdict_display_rank */
+  int listing;  /* verdict_listing_group */
+} model[] = {
+    [VERDICT_PASS] = {"pass", 0, 4, 2},          [VERDICT_FAIL] = {"fail", 3, 1, 0},
+    [VERDICT_ERROR] = {"error", 4, 0, 1},        [VERDICT_UNSUPPORTED] = {"unsupported", 1, 5, 2},
+    [VERDICT_XFAIL] = {"xfail", 1, 3, 2},        [VERDICT_XPASS] = {"xpass", 0, 2, 2},
+    [VERDICT_DISABLED] = {"disabled", 2, 6, 2},
+};
+#define N_VERDICTS (sizeof model / sizeof model[0])
+_Static_assert(N_VERDICTS == VERDICT_KINDS, "every verdict has a name and ranks");
+
+/* A value that is no verdict counts as error everywhere: nothing was proven. */
+static verdict_t known(verdict_t v) { return (unsigned)v < N_VERDICTS ? v : VERDICT_ERROR; }
+
+const char *verdict_name(verdict_t v) { return model[known(v)].name; }
 
 bool verdict_parse(const char *name, verdict_t *out) {
-  for (unsigned i = 0; name && i < sizeof names / sizeof names[0]; i++) {
-    if (strcmp(names[i], name) == 0) {
+  for (unsigned i = 0; name && i < N_VERDICTS; i++) {
+    if (strcmp(model[i].name, name) == 0) {
       *out = (verdict_t)i;
       return true;
     }
@@ -19,15 +36,11 @@ bool verdict_parse(const char *name, verdict_t *out) {
   return false;
 }
 
-int verdict_severity(verdict_t v) {
-  switch (v) {
-    case VERDICT_PASS: case VERDICT_XPASS: return 0;
-    case VERDICT_UNSUPPORTED: case VERDICT_XFAIL: return 1;
-    case VERDICT_DISABLED: return 2;
-    case VERDICT_FAIL: return 3;
-    default: return 4;
-  }
-}
+verdict_t verdict_worse(verdict_t a, verdict_t b) { return model[known(b)].severity > model[known(a)].severity ? b : a; }
+
+int verdict_display_rank(verdict_t v) { return model[known(v)].display; }
+
+int verdict_listing_group(verdict_t v) { return model[known(v)].listing; }
 
 bool verdict_judged(verdict_t v) {
   return v == VERDICT_PASS || v == VERDICT_FAIL || v == VERDICT_XFAIL || v == VERDICT_XPASS;
@@ -76,6 +89,10 @@ verdict_t verdict_of_scenario(const verdict_item_t *items, int n, verdict_about_
   return VERDICT_PASS;
 }
 
+verdict_t verdict_of_scenario_run(verdict_t of_checks, bool harness_failed) {
+  return harness_failed ? VERDICT_ERROR : of_checks;
+}
+
 void verdict_why_unsupported(const verdict_item_t *items, int n, verdict_about_t about, char *out, size_t len) {
   out[0] = 0;
   if (verdict_of_scenario(items, n, about) != VERDICT_UNSUPPORTED) return;
@@ -102,8 +119,9 @@ static const struct {
   const char *name;
   int exit_code;
 } run_verdicts[] = {
-    [RUN_PASS] = {"pass", 0},   [RUN_PASS_WITH_WAIVERS] = {"pass-with-waivers", 4}, [RUN_FAIL] = {"fail", 1},
-    [RUN_ERROR] = {"error", 3}, [RUN_INTERRUPTED] = {"interrupted", 130},
+    [RUN_PASS] = {"pass", EXIT_PASS},    [RUN_PASS_WITH_WAIVERS] = {"pass-with-waivers", EXIT_QUALIFIED},
+    [RUN_FAIL] = {"fail", EXIT_FAIL},    [RUN_ERROR] = {"error", EXIT_ENV},
+    [RUN_INTERRUPTED] = {"interrupted", EXIT_INTERRUPTED},
 };
 
 run_verdict_t verdict_of_run(int errors, int failed, bool must_waived, bool interrupted) {
@@ -118,5 +136,5 @@ const char *verdict_run_name(run_verdict_t v) {
 }
 
 int verdict_run_exit_code(run_verdict_t v) {
-  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].exit_code : 3;
+  return (unsigned)v < sizeof run_verdicts / sizeof run_verdicts[0] ? run_verdicts[v].exit_code : EXIT_ENV;
 }

@@ -6,12 +6,8 @@
  * and commit, and the run settings that can change a verdict. Files are
  * named by a path relative to a named root (suite, profile, vendor, bin), so
  * a third party with copies of the same inputs can recompute every hash.
- * `bcsim run --sign-key KEY` adds a detached signature (reports/signature.h).
- *
- * certificate_verify checks the signature, recomputes every hash it can find,
- * and checks that the certificate agrees with itself: each scenario's verdict
- * follows from its checks (the verdict model, harness/verdict.h), the summary
- * from the scenarios and the run verdict from the summary (report_summarize).
+ * `bcsim run --sign-key KEY` adds a detached signature (reports/signature.h),
+ * and bcsim verify checks one (reports/certificate_verify.h).
  * What a certificate proves, and what it does not: docs/certification.md;
  * the format: docs/report-format.md. */
 #ifndef BC_CERTIFICATE_H
@@ -23,8 +19,6 @@
 
 /* 2: paths relative to named roots, artefacts, run settings, waivers, commit. */
 #define CERTIFICATE_VERSION 2
-/* certificate_verify's exit code when nothing is wrong but some items could not be re-checked. */
-#define CERTIFICATE_PARTIAL 4
 
 typedef struct certificate_inputs {
   const char *client_profile;   /* path of the client profile */
@@ -68,29 +62,17 @@ cJSON *certificate_merge(cJSON *const *shards, int n, const cJSON *merged_report
 /* Signs <out_dir>/certificate.json into <out_dir>/certificate.json.sig. 0, or -1 with err set. */
 int certificate_sign_in(const char *out_dir, const char *key_path, char *err, size_t errlen);
 
-/* Where verify finds a root's local copy: bcsim verify --root NAME=DIR. */
-typedef struct certificate_root {
-  const char *name, *dir;
-} certificate_root_t;
+/* The named roots a certificate's paths are relative to: the scenarios
+ * (suite), the client profile's folder (profile), the vendor profile's
+ * (vendor), and the folder of the program the profile runs (bin). */
+enum { CERTIFICATE_ROOT_SUITE, CERTIFICATE_ROOT_PROFILE, CERTIFICATE_ROOT_VENDOR, CERTIFICATE_ROOT_BIN, CERTIFICATE_N_ROOTS };
+/* Each root's name in a certificate's "roots" and file entries. */
+extern const char *const certificate_root_names[CERTIFICATE_N_ROOTS];
 
-typedef struct certificate_verify_opts {
-  const char *want_thumbprint;     /* pins the signer; may be NULL */
-  const certificate_root_t *roots; /* --root; a root not given is looked for where the tester had it */
-  int n_roots;
-  bool strict;                     /* an item that could not be re-checked rejects the certificate */
-} certificate_verify_opts_t;
-
-/* Verifies cert_path against sig_path, printing each finding to out.
- * Returns 0 when everything holds and every item was re-checked; 1 when
- * something does not hold (or, with strict, an item could not be
- * re-checked); CERTIFICATE_PARTIAL when nothing is wrong but some items
- * could not be re-checked; 2 when the files cannot be read or parsed, are
- * of another certificate version, or opts names a root the certificate
- * does not have. */
-int certificate_verify(const char *cert_path, const char *sig_path, const certificate_verify_opts_t *opts, FILE *out);
-/* The same from the files' bytes (either may be NULL: unreadable); the paths are for messages. */
-int certificate_verify_text(const char *cert, size_t cert_len, const char *cert_path, const char *sig,
-                            const char *sig_path, const certificate_verify_opts_t *opts, FILE *out);
+/* SHA-256 over "id sha256\n" lines in id order, into out (lower-case hex):
+ * the scenario set's identity, independent of where the files were on the
+ * tester's disk. scenarios is a certificate's "scenarios". */
+void certificate_scenario_set_sha256(const cJSON *scenarios, char out[65]);
 
 /* The SHA-256 of a regular file, in lower-case hex. 0 or -1. */
 int certificate_file_sha256(const char *path, char hex[65]);

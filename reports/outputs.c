@@ -5,23 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/files.h"
 #include "reports/report_html.h"
 #include "reports/report_junit.h"
-
-int outputs_write_text(const char *path, const char *text) {
-  char tmp[PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  FILE *f = fopen(tmp, "we");
-  int rc = -1;
-  if (!f) return -1;
-  if (fputs(text, f) >= 0) rc = 0;
-  if (fclose(f) != 0) rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) unlink(tmp);
-  return rc;
-}
 
 /* The event types report_html draws; the rest (service-side DNS logs, say)
  * are left in events.jsonl, so a flood does not fill memory here. */
@@ -63,7 +50,7 @@ static cJSON *load_events(void *ctx, const char *path) { return outputs_load_eve
 static int write_one(const char *out_dir, const char *name, char *text, char *err, size_t errlen) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", out_dir, name);
-  int rc = text ? outputs_write_text(path, text) : -1;
+  int rc = text ? files_write_text(path, text, 0666) : -1;
   if (rc < 0) snprintf(err, errlen, "cannot write %s: %s", path, text ? strerror(errno) : "out of memory");
   return rc;
 }

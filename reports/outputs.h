@@ -12,14 +12,11 @@
 
 /* Writes report.json and junit.xml, and with final also report.html (and
  * certificate.json when certificate is not NULL) into out_dir. Each file is
- * replaced atomically. 0, or -1 with err naming the file. */
+ * replaced atomically (base/files.h). 0, or -1 with err naming the file. */
 int outputs_write(const cJSON *report, const cJSON *certificate, const char *out_dir, bool final, char *err,
                   size_t errlen);
 
 /* The events of <out_dir>/<events_path> (an events.jsonl) that a diagram
  * can draw, as a new array, or NULL when there is no such file. */
 cJSON *outputs_load_events(const char *out_dir, const char *events_path);
-
-/* Writes text to path through a temporary file and a rename. 0 or -1. */
-int outputs_write_text(const char *path, const char *text);
 #endif

@@ -7,41 +7,39 @@
 
 #include "reports/markup.h"
 #include "harness/report_json.h"
+#include "harness/verdict.h"
 
 static double num(const cJSON *obj, const char *key, double dflt) {
   const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
   return cJSON_IsNumber(n) ? n->valuedouble : dflt;
 }
 
-/* Worst first: the matrix shows the worst verdict of a requirement's checks,
- * with its mark (docs/report-format.md). Only fail and error are failures:
- * an xpass is a pass the vendor profile did not expect, so it gets a mark of
- * its own, never the failure's cross. */
+/* How a verdict looks: its mark in the requirement matrix
+ * (docs/report-format.md) and its colour, of its check in the diagrams.
+ * Only fail and error are failures: an xpass is a pass the vendor profile
+ * did not expect, so it gets a mark of its own, never the failure's cross. */
 static const struct {
-  const char *verdict, *mark, *colour; /* colour: of its check in the diagrams */
-} verdict_rank[] = {{"error", "!", "#6a1b9a"},          {"fail", "&#10007;", "#c62828"},
-                    {"xpass", "&#10003;!", "#f9a825"},  {"xfail", "x", "#ef6c00"},
-                    {"pass", "&#10003;", "#2e7d32"},    {"unsupported", "&#183;", "#90a4ae"},
-                    {"disabled", "&#8211;", "#9e9e9e"}};
-#define N_RANKS ((int)(sizeof verdict_rank / sizeof verdict_rank[0]))
+  const char *mark, *colour;
+} look[] = {
+    [VERDICT_ERROR] = {"!", "#6a1b9a"},          [VERDICT_FAIL] = {"&#10007;", "#c62828"},
+    [VERDICT_XPASS] = {"&#10003;!", "#f9a825"},  [VERDICT_XFAIL] = {"x", "#ef6c00"},
+    [VERDICT_PASS] = {"&#10003;", "#2e7d32"},    [VERDICT_UNSUPPORTED] = {"&#183;", "#90a4ae"},
+    [VERDICT_DISABLED] = {"&#8211;", "#9e9e9e"},
+};
+_Static_assert(sizeof look / sizeof look[0] == VERDICT_KINDS, "every verdict has a look");
 
-static int rank_of(const char *v) {
-  for (int i = 0; i < N_RANKS; i++)
-    if (strcmp(v, verdict_rank[i].verdict) == 0) return i;
-  return 0;
-}
-
-/* The scenarios as the report shows them: failed first, then those that
- * erred, then the rest, each group in the run's order. Returns how many. */
+/* The scenarios as the report shows them: by verdict_listing_group (failed
+ * first, then those that erred, then the rest), each group in the run's
+ * order. Returns how many. */
 static int scenario_order(const cJSON *report, const cJSON **out, int max) {
-  static const char *const first[] = {"fail", "error"};
   const cJSON *scs = cJSON_GetObjectItemCaseSensitive(report, "scenarios");
   int n = 0;
-  for (int pass = 0; pass <= 2; pass++)
+  for (int group = 0; group < VERDICT_LISTING_GROUPS; group++)
     for (const cJSON *s = scs ? scs->child : NULL; s && n < max; s = s->next) {
-      const char *v = report_str(s, "verdict");
-      int group = strcmp(v, first[0]) == 0 ? 0 : strcmp(v, first[1]) == 0 ? 1 : 2;
-      if (group == pass) out[n++] = s;
+      verdict_t v;
+      /* A verdict that is none is listed with the rest: it is no failure and no error. */
+      int its = verdict_parse(report_str(s, "verdict"), &v) ? verdict_listing_group(v) : VERDICT_LISTING_GROUPS - 1;
+      if (its == group) out[n++] = s;
     }
   return n;
 }
@@ -81,7 +79,7 @@ static void write_summary(FILE *o, const cJSON *report) {
   fputs("<h1>bcsim report: ", o);
   markup_text(o, report_str(client, "name"));
   fputs(" ", o);
-  badge(o, *report_str(sum, "verdict") ? report_str(sum, "verdict") : "error");
+  badge(o, *report_str(sum, "verdict") ? report_str(sum, "verdict") : verdict_run_name(RUN_ERROR));
   fputs("</h1>\n<table class=\"summary\">", o);
   fputs("<tr><td>client profile</td><td><code>", o);
   markup_text(o, report_str(client, "profile"));
@@ -117,7 +115,7 @@ static void write_waivers(FILE *o, const cJSON *report) {
   const cJSON *waivers = cJSON_GetObjectItemCaseSensitive(sum, "waivers");
   if (!cJSON_GetArraySize(waivers)) return;
   fputs("<div class=\"waivers\"><h2 id=\"waivers\">Waivers</h2>\n", o);
-  if (strcmp(report_str(sum, "verdict"), "pass-with-waivers") == 0)
+  if (strcmp(report_str(sum, "verdict"), verdict_run_name(RUN_PASS_WITH_WAIVERS)) == 0)
     fputs("<p><b>This run passes only because the vendor profile waives MUST requirements.</b> It is not a pass: "
           "the requirements below were not met, or not judged, and the vendor says why.</p>\n", o);
   fputs("<table><tr><th>list</th><th>match</th><th>requirements</th><th>checks</th><th>reason</th></tr>\n", o);
@@ -186,7 +184,8 @@ static void write_certificate(FILE *o, const cJSON *cert) {
         o);
 }
 
-/* requirement x scenario, each cell the worst verdict of that requirement's checks there. */
+/* requirement x scenario, each cell the verdict of that requirement's checks
+ * there that a reader must see first (verdict_display_rank). */
 static void write_matrix(FILE *o, const cJSON *const *scs, int n_scs) {
   const char *reqs[256];
   int n_reqs = 0;
@@ -224,21 +223,23 @@ static void write_matrix(FILE *o, const cJSON *const *scs, int n_scs) {
     for (int si = 0; si < n_scs; si++) {
       const cJSON *s = scs[si];
       const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
-      int worst = -1;
+      bool checked = false;
+      verdict_t shown = VERDICT_ERROR;
       for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
         if (strcmp(report_str(k, "requirement"), reqs[i]) != 0) continue;
-        int r = rank_of(report_str(k, "verdict"));
-        if (worst < 0 || r < worst) worst = r;
+        verdict_t v = report_verdict(k);
+        if (!checked || verdict_display_rank(v) < verdict_display_rank(shown)) shown = v;
+        checked = true;
       }
-      if (worst < 0) {
+      if (!checked) {
         fputs("<td></td>", o);
         continue;
       }
-      fprintf(o, "<td class=\"v-%s\" title=\"", verdict_rank[worst].verdict);
-      markup_printf(o, "%s in %s: %s", reqs[i], report_str(s, "id"), verdict_rank[worst].verdict);
+      fprintf(o, "<td class=\"v-%s\" title=\"", verdict_name(shown));
+      markup_printf(o, "%s in %s: %s", reqs[i], report_str(s, "id"), verdict_name(shown));
       fputs("\"><a href=\"#s-", o);
       markup_text(o, report_str(s, "id"));
-      fprintf(o, "\">%s</a></td>", verdict_rank[worst].mark);
+      fprintf(o, "\">%s</a></td>", look[shown].mark);
     }
     fputs("</tr>\n", o);
   }
@@ -352,7 +353,6 @@ static bool event_row(const cJSON *e, row_t *r) {
   return true;
 }
 
-static const char *verdict_colour(const char *v) { return verdict_rank[rank_of(v)].colour; }
 
 /* A check is drawn where its evidence is ("at": what decided it); a check
  * that was not judged, at its first matching event, else the end of the
@@ -364,7 +364,7 @@ static bool check_row(const cJSON *k, row_t *r) {
   if (t < 0) /* not judged, or a report from before "at" */
     t = events && events->child ? num(events->child, "t", -1) : num(ev, "window_to", num(ev, "window_from", -1));
   if (t < 0) return false;
-  *r = (row_t){ROW_CHECK, t, 0, 0, verdict_colour(report_str(k, "verdict")), ""};
+  *r = (row_t){ROW_CHECK, t, 0, 0, look[report_verdict(k)].colour, ""};
   snprintf(r->label, sizeof r->label, "%s %s [%s]", report_str(k, "verdict"), report_str(k, "id"), report_str(k, "requirement"));
   return true;
 }

@@ -7,8 +7,30 @@
 
 #include "reports/markup.h"
 #include "harness/report_json.h"
+#include "harness/verdict.h"
 
-static bool is(const cJSON *obj, const char *key, const char *want) { return strcmp(report_str(obj, key), want) == 0; }
+/* Whether a result object (a scenario, a check) has this verdict; one that names none has none. */
+static bool is(const cJSON *obj, verdict_t want) {
+  verdict_t v;
+  return verdict_parse(report_str(obj, "verdict"), &v) && v == want;
+}
+
+/* The element a check's verdict becomes in its testcase. CI goes red on a
+ * failure and on an xpass (an expected failure that passed: the vendor
+ * profile is out of date), shows an error as the harness's, and skips what
+ * was not judged or was waived; a pass has none. */
+static const char *const junit_element[] = {
+    [VERDICT_PASS] = NULL,           [VERDICT_FAIL] = "failure",  [VERDICT_ERROR] = "error",
+    [VERDICT_UNSUPPORTED] = "skipped", [VERDICT_XFAIL] = "skipped", [VERDICT_XPASS] = "failure",
+    [VERDICT_DISABLED] = "skipped",
+};
+_Static_assert(sizeof junit_element / sizeof junit_element[0] == VERDICT_KINDS, "every verdict has an element");
+
+/* A check's element; "skipped" for a verdict that is none: nothing was judged. */
+static const char *check_element(const cJSON *k) {
+  verdict_t v;
+  return verdict_parse(report_str(k, "verdict"), &v) ? junit_element[v] : "skipped";
+}
 
 typedef struct counts {
   int tests, failures, errors, skipped;
@@ -18,8 +40,7 @@ typedef struct counts {
  * would show an empty, green suite for a lab that never ran. */
 static bool needs_scenario_case(const cJSON *s) {
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
-  return cJSON_GetArraySize(checks) == 0 || is(s, "verdict", "error") || is(s, "verdict", "disabled") ||
-         is(s, "verdict", "unsupported");
+  return cJSON_GetArraySize(checks) == 0 || is(s, VERDICT_ERROR) || is(s, VERDICT_DISABLED) || is(s, VERDICT_UNSUPPORTED);
 }
 
 static counts_t count(const cJSON *s) {
@@ -27,14 +48,16 @@ static counts_t count(const cJSON *s) {
   const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s, "checks");
   for (const cJSON *k = checks ? checks->child : NULL; k; k = k->next) {
     c.tests++;
-    if (is(k, "verdict", "fail") || is(k, "verdict", "xpass")) c.failures++;
-    else if (is(k, "verdict", "error")) c.errors++;
-    else if (!is(k, "verdict", "pass")) c.skipped++;
+    const char *element = check_element(k);
+    if (!element) continue;
+    if (strcmp(element, "failure") == 0) c.failures++;
+    else if (strcmp(element, "error") == 0) c.errors++;
+    else c.skipped++;
   }
   if (needs_scenario_case(s)) {
     c.tests++;
-    if (is(s, "verdict", "disabled") || is(s, "verdict", "unsupported")) c.skipped++;
-    else if (is(s, "verdict", "error") || cJSON_GetArraySize(checks) == 0) c.errors++;
+    if (is(s, VERDICT_DISABLED) || is(s, VERDICT_UNSUPPORTED)) c.skipped++;
+    else if (is(s, VERDICT_ERROR) || cJSON_GetArraySize(checks) == 0) c.errors++;
   }
   return c;
 }
@@ -45,11 +68,7 @@ static void write_check(FILE *o, const char *scenario_id, const cJSON *k) {
   fputs("\" name=\"", o);
   markup_printf(o, "%s [%s]", report_str(k, "id"), report_check_proves(k));
   fputs("\" time=\"0\">\n", o);
-  const char *v = report_str(k, "verdict");
-  const char *element = strcmp(v, "fail") == 0 || strcmp(v, "xpass") == 0 ? "failure"
-                        : strcmp(v, "error") == 0                         ? "error"
-                        : strcmp(v, "pass") == 0                          ? NULL
-                                                                          : "skipped";
+  const char *v = report_str(k, "verdict"), *element = check_element(k);
   if (element) {
     fprintf(o, "      <%s message=\"", element);
     markup_printf(o, "%s: %s", v, report_str(k, "message"));
@@ -97,7 +116,7 @@ static void write_scenario(FILE *o, const cJSON *s) {
     markup_printf(o, "bcsim.%s", id);
     fputs("\" name=\"scenario\" time=\"0\">\n", o);
     const char *why = *report_str(s, "error") ? report_str(s, "error") : *report_str(s, "reason") ? report_str(s, "reason") : "no check was judged";
-    if (is(s, "verdict", "disabled") || is(s, "verdict", "unsupported")) fputs("      <skipped message=\"", o);
+    if (is(s, VERDICT_DISABLED) || is(s, VERDICT_UNSUPPORTED)) fputs("      <skipped message=\"", o);
     else fputs("      <error type=\"harness\" message=\"", o);
     markup_text(o, why);
     fputs("\"/>\n    </testcase>\n", o);

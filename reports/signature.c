@@ -6,31 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/files.h"
 #include "harness/report_json.h"
-
-char *signature_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rbe");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  do {
-    if (n + 4096 + 1 > cap) {
-      char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  buf[n] = 0;
-  *len = n;
-  return buf;
-}
 
 static char *b64_encode(const unsigned char *d, size_t n) {
   char *out = malloc(4 * ((n + 2) / 3) + 1);
@@ -72,7 +49,7 @@ static const EVP_MD *digest_for(EVP_PKEY *key) {
 
 int signature_sign(const char *cert_path, const char *key_path, const char *sig_path, char *err, size_t errlen) {
   size_t len = 0, siglen = 0;
-  char *data = signature_read_file(cert_path, &len), *sig64 = NULL, *pem = NULL, thumb[64] = "";
+  char *data = files_read(cert_path, FILES_INPUT_MAX, &len), *sig64 = NULL, *pem = NULL, thumb[64] = "";
   FILE *kf = fopen(key_path, "re");
   EVP_PKEY *key = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -109,8 +86,8 @@ int signature_sign(const char *cert_path, const char *key_path, const char *sig_
   cJSON_AddStringToObject(out, "signer_thumbprint", thumb);
   cJSON_AddStringToObject(out, "public_key", pem);
   cJSON_AddStringToObject(out, "signature", sig64);
-  /* Written whole, then renamed (report_write_file): never half a signature. */
-  rc = report_write_file(out, sig_path);
+  /* Written whole, then renamed: never half a signature. */
+  rc = files_write_json(sig_path, out, 0666);
   if (rc < 0) snprintf(err, errlen, "cannot write %s", sig_path);
 out:
   cJSON_Delete(out);

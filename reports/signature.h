@@ -19,6 +19,4 @@ int signature_sign(const char *cert_path, const char *key_path, const char *sig_
  * prints the finding to o; want_thumb (may be NULL) pins the signer.
  * 0 when it holds, 1 when it does not. */
 int signature_check(FILE *o, const char *data, size_t len, const cJSON *sig, const char *want_thumb);
-/* A whole file, NUL-terminated, or NULL; *len gets its size. Free it. */
-char *signature_read_file(const char *path, size_t *len);
 #endif

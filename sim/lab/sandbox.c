@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/exit.h"
+
 static int write_file(const char *path, const char *text) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -74,7 +76,7 @@ static void intermediate(char *const argv[], uid_t uid, gid_t gid) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     execv("/proc/self/exe", argv);
     fprintf(stderr, "bcsim: re-executing in the lab failed: %s\n", strerror(errno));
-    _exit(3);
+    _exit(EXIT_ENV);
   }
   lab_pid = child;
   struct sigaction sa = {.sa_handler = forward};
@@ -105,7 +107,7 @@ pid_t sandbox_start_ready(char *const argv[], const char *log_path, int *ready_f
   if (ready_fd) {
     /* Moved above the low descriptors first, so that the dup2 cannot clobber the read end's number. */
     int w = fcntl(ready[1], F_DUPFD, 10);
-    if (w < 0 || dup2(w, SANDBOX_READY_FD) < 0) _exit(3);
+    if (w < 0 || dup2(w, SANDBOX_READY_FD) < 0) _exit(EXIT_ENV);
     close(w);
     close(ready[0]);
     close(ready[1]);
@@ -124,7 +126,7 @@ pid_t sandbox_start_ready(char *const argv[], const char *log_path, int *ready_f
   /* and the ready pipe, which the lab marks close-on-exec before it starts anything */
   if (ready_fd) (void)fcntl(SANDBOX_READY_FD, F_SETFD, 0);
   intermediate(argv, uid, gid);
-  _exit(3);
+  _exit(EXIT_ENV);
 }
 
 int sandbox_close_inherited(void) {
@@ -145,7 +147,7 @@ int sandbox_wait(pid_t pid, long deadline_ms) {
   for (;;) {
     pid_t got = waitpid(pid, &status, WNOHANG);
     if (got == pid) break;
-    if (got < 0 && errno != EINTR) return 3;
+    if (got < 0 && errno != EINTR) return EXIT_ENV;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
     if (deadline_ms > 0 && elapsed > deadline_ms) {

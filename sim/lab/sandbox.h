@@ -20,6 +20,9 @@ pid_t sandbox_start(char *const argv[], const char *log_path);
  * SANDBOX_READY_FD: the lab writes one byte there when its set-up is done. */
 pid_t sandbox_start_ready(char *const argv[], const char *log_path, int *ready_fd);
 #define SANDBOX_READY_FD 3
+/* The sandbox's own exit codes, apart from bcsim's (base/exit.h) so that the
+ * caller can tell them from the lab's; a command that reports them to a
+ * user says EXIT_ENV. */
 #define SANDBOX_EXIT_NO_NAMESPACES 97
 /* Waits for the sandbox and returns its exit code (128+signal if killed).
  * After deadline_ms (0: none) the whole lab is killed and

@@ -1,5 +1,6 @@
 #include "sim/lab/spawn.h"
 
+#include "base/exit.h"
 #include "sim/lab/sandbox.h"
 
 #include <errno.h>
@@ -123,7 +124,7 @@ pid_t spawn_in_host(const spawn_opts_t *o, char *err, size_t errlen) {
     e = errno;
     int msg[2] = {stage, e};
     (void)!write(report[1], msg, sizeof msg);
-    _exit(127);
+    _exit(EXIT_NOT_FOUND); /* the parent reads the stage that failed from report */
   }
   close(report[1]);
   int msg[2];

@@ -7,10 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "base/dur.h"
+#include "base/files.h"
 
 /* Time this process spent making keys and signing certificates: part of what a run costs. */
 static int64_t spent_us;
@@ -134,23 +133,21 @@ done:
 }
 
 int pki_write_cert(const pki_cert_t *c, const char *path) {
-  FILE *f = fopen(path, "we");
-  if (!f) return -1;
-  int ok = PEM_write_X509(f, c->cert);
-  return fclose(f) == 0 && ok ? 0 : -1;
+  files_atomic_t *a = files_atomic_new(path, 0666);
+  if (!a) return -1;
+  if (PEM_write_X509(files_atomic_stream(a), c->cert)) return files_atomic_commit(a);
+  files_atomic_free(a);
+  return -1;
 }
 
 int pki_save(const pki_cert_t *c, const char *cert_path, const char *key_path) {
   if (pki_write_cert(c, cert_path) < 0) return -1;
   /* Created 0600 from the start: a private key is never readable by others, not even briefly. */
-  int fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  int ok = PEM_write_PrivateKey(f, c->key, NULL, NULL, 0, NULL, NULL);
-  return fclose(f) == 0 && ok ? 0 : -1;
+  files_atomic_t *a = files_atomic_new(key_path, 0600);
+  if (!a) return -1;
+  if (PEM_write_PrivateKey(files_atomic_stream(a), c->key, NULL, NULL, 0, NULL, NULL)) return files_atomic_commit(a);
+  files_atomic_free(a);
+  return -1;
 }
 
 pki_cert_t *pki_load(const char *cert_path, const char *key_path) {

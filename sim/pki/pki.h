@@ -25,9 +25,9 @@ pki_cert_t *pki_issue(const pki_cert_t *ca, const char *const *names, int n, lon
 void pki_cert_free(pki_cert_t *c);
 /* The certificate in PEM, malloc'd (caller frees), or NULL. */
 char *pki_cert_pem(const pki_cert_t *c);
-/* Writes the certificate as PEM to path. 0 or -1. */
+/* Writes the certificate as PEM to path, atomically (base/files.h). 0 or -1. */
 int pki_write_cert(const pki_cert_t *c, const char *path);
-/* Writes the certificate and its private key (mode 0600) as PEM. 0 or -1. */
+/* Writes the certificate and its private key (mode 0600) as PEM, each atomically. 0 or -1. */
 int pki_save(const pki_cert_t *c, const char *cert_path, const char *key_path);
 /* Loads what pki_save wrote; NULL if either file is missing, unreadable, or
  * the key does not belong to the certificate. */

@@ -10,6 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/files.h"
+
+/* tenant.json holds two domain names: anything longer is not one. */
+#define TENANT_META_MAX 4096
+
 struct tenant {
   char bc_domain[128], cloud_domain[128];
   pki_cert_t *bc_ca, *cloud_ca, *signer;
@@ -37,13 +42,6 @@ static int spki_b64(EVP_PKEY *key, char **spki, char *thumb, size_t thumb_len) {
   return *spki && thumb[0] ? 0 : -1;
 }
 
-static int write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "we");
-  if (!f) return -1;
-  int ok = fputs(text, f) >= 0;
-  return fclose(f) == 0 && ok ? 0 : -1;
-}
-
 int tenant_write_signed(const char *path, const char *signed_part, const char *payload, EVP_PKEY *key) {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char sig[256];
@@ -63,7 +61,7 @@ int tenant_write_signed(const char *path, const char *signed_part, const char *p
   cJSON_AddStringToObject(file, "signature", s64);
   cJSON_AddStringToObject(file, "signer", spki);
   text = cJSON_Print(file);
-  rc = text ? write_text(path, text) : -1;
+  rc = text ? files_write_text(path, text, 0666) : -1;
 out:
   EVP_MD_CTX_free(md);
   cJSON_free(text);
@@ -137,12 +135,11 @@ static pki_cert_t **part(tenant_t *t, int i) { return i == 0 ? &t->bc_ca : i == 
 tenant_t *tenant_open(const char *dir, const char *bc_domain, const char *cloud_domain, char *err, size_t errlen) {
   char meta[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
   snprintf(meta, sizeof meta, "%s/tenant.json", dir);
-  char *text = NULL;
-  FILE *f = fopen(meta, "re");
-  if (f) {
-    text = calloc(1, 4096);
-    if (text) (void)!fread(text, 1, 4095, f);
-    fclose(f);
+  char *text = files_read(meta, TENANT_META_MAX, NULL);
+  if (!text && errno != ENOENT) {
+    /* A tenant that is there but cannot be read must never be replaced: its keys would be lost. */
+    snprintf(err, errlen, "%s: cannot read it: %s", meta, strerror(errno));
+    return NULL;
   }
   if (!text) {
     /* A new tenant: the folder is private before any key goes into it. */
@@ -161,7 +158,7 @@ tenant_t *tenant_open(const char *dir, const char *bc_domain, const char *cloud_
       snprintf(key, sizeof key, "%s/%s.key", dir, part_names[i]);
       rc = pki_save(*part(t, i), crt, key);
     }
-    if (rc == 0) rc = write_text(meta, out); /* last: a tenant.json means a complete tenant */
+    if (rc == 0) rc = files_write_text(meta, out, 0666); /* last: a tenant.json means a complete tenant */
     cJSON_free(out);
     cJSON_Delete(m);
     if (rc < 0 && t) {

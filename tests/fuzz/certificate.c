@@ -2,6 +2,7 @@
  * its signature, as anyone may hand them over. The input is the certificate;
  * the bytes after its first NUL, if any, are the signature file. */
 #include "reports/certificate.h"
+#include "reports/certificate_verify.h"
 #include "tests/fuzz/fuzz.h"
 
 static FILE *sink;

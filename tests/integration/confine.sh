@@ -8,7 +8,12 @@ BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
 T=$(mktemp -d)
 trap 'bg_stop; rm -f /etc/bcsim-confine-pwned; rm -rf "$T"' EXIT
-cat > "$T/hostile.json" << JSON
+# The profiles have a folder of their own: a profile's folder is its artefacts
+# (every file is hashed before the run), and the other run's out dir, written
+# while it lists them, is not.
+P="$T/profiles"
+mkdir -p "$P"
+cat > "$P/hostile.json" << JSON
 {
   "name": "hostile",
   "description": "tries to write everywhere it should not",
@@ -16,12 +21,12 @@ cat > "$T/hostile.json" << JSON
     "echo x > '$T/host-pwned'; echo x > '\${state_dir}/../run-pwned'; echo x > /etc/bcsim-confine-pwned; echo x > /tmp/bcsim-confine-pwned; echo ok > '\${state_dir}/state-ok'; test x\$TMPDIR != x && echo ok > \$TMPDIR/tmp-ok; ls -A /run > '\${state_dir}/run-listing'; kill -TERM 1; kill -INT 1; sleep 60"]
 }
 JSON
-"$BCSIM" validate "$T/hostile.json" > /dev/null || fail "the hostile profile does not validate"
+"$BCSIM" validate "$P/hostile.json" > /dev/null || fail "the hostile profile does not validate"
 
 # Descriptors: the client inherits none but 0, 1 and 2. It lists what it
 # holds and writes "FORGED" through every other descriptor it can: the
 # capture, its packet socket and the services' log must be out of its reach.
-cat > "$T/fds.json" << 'JSON'
+cat > "$P/fds.json" << 'JSON'
 {
   "name": "descriptor-thief",
   "description": "lists its open descriptors and writes through each one it did not open itself",
@@ -31,9 +36,9 @@ cat > "$T/fds.json" << 'JSON'
 }
 JSON
 # The two clients' runs go side by side: their labs mostly wait.
-bg_run "$BCSIM" run -q --client "$T/fds.json" --out "$T/f" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/fds-run.txt" 2>&1
+bg_run "$BCSIM" run -q --client "$P/fds.json" --out "$T/f" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/fds-run.txt" 2>&1
 p_fds=$!
-"$BCSIM" run -q --client "$T/hostile.json" --out "$T/o" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/run.txt" 2>&1
+"$BCSIM" run -q --client "$P/hostile.json" --out "$T/o" "$SRC/scenarios/cloud-down/cloud-blip-no-bc.json" > "$T/run.txt" 2>&1
 rc=$?
 [ $rc = 1 ] || fail "a client that does nothing useful: exit $rc, expected 1: $(cat "$T/run.txt")"
 R="$T/o/cloud-blip-no-bc"

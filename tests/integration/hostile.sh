@@ -14,12 +14,17 @@ BCSIM=$1 SRC=$2
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 H="$SRC/tests/clients/hostile/hostile.py"
+# The profiles have a folder of their own: a profile's folder is its artefacts
+# (every file is hashed before the run), and the other runs' out dirs, written
+# while it lists them, are not.
+P="$T/profiles"
+mkdir -p "$P"
 profile() {
-  printf '{"name": "hostile-%s", "command": ["/usr/bin/python3", "%s", "%s", "${config}", "${state_dir}"]}\n' "$1" "$H" "$1" > "$T/$1.json"
+  printf '{"name": "hostile-%s", "command": ["/usr/bin/python3", "%s", "%s", "${config}", "${state_dir}"]}\n' "$1" "$H" "$1" > "$P/$1.json"
 }
 run() { # MODE SCENARIO
   profile "$1"
-  "$BCSIM" run -q --client "$T/$1.json" --out "$T/$1" "$SRC/scenarios/$2" > "$T/$1.txt" 2>&1
+  "$BCSIM" run -q --client "$P/$1.json" --out "$T/$1" "$SRC/scenarios/$2" > "$T/$1.txt" 2>&1
   echo $? > "$T/$1.rc"
 }
 # All side by side: their labs take 14 s together, where one flood after the

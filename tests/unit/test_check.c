@@ -591,6 +591,27 @@ static void test_scenario_rule(void **state) {
   assert_false(verdict_parse("passed", &v));
 }
 
+/* The orders verdicts are ranked in, and the harness rule, as verdict.h states them. */
+static void test_verdict_orders(void **state) {
+  /* The worst of several runs: a failure outweighs a pass, an error everything. */
+  assert_int_equal(verdict_worse(VERDICT_PASS, VERDICT_FAIL), VERDICT_FAIL);
+  assert_int_equal(verdict_worse(VERDICT_ERROR, VERDICT_FAIL), VERDICT_ERROR);
+  assert_int_equal(verdict_worse(VERDICT_UNSUPPORTED, VERDICT_DISABLED), VERDICT_DISABLED);
+  assert_int_equal(verdict_worse(VERDICT_PASS, VERDICT_XPASS), VERDICT_PASS); /* as bad: the first */
+  assert_int_equal(verdict_worse(VERDICT_PASS, (verdict_t)99), (verdict_t)99); /* no verdict counts as error */
+  /* A report shows an error before a failure in a cell, but lists failed scenarios before erred ones. */
+  static const verdict_t shown[] = {VERDICT_ERROR, VERDICT_FAIL, VERDICT_XPASS, VERDICT_XFAIL,
+                                    VERDICT_PASS,  VERDICT_UNSUPPORTED, VERDICT_DISABLED};
+  for (int i = 0; i < 7; i++) assert_int_equal(verdict_display_rank(shown[i]), i);
+  assert_int_equal(verdict_listing_group(VERDICT_FAIL), 0);
+  assert_int_equal(verdict_listing_group(VERDICT_ERROR), 1);
+  assert_int_equal(verdict_listing_group(VERDICT_UNSUPPORTED), VERDICT_LISTING_GROUPS - 1);
+  assert_string_equal(verdict_name((verdict_t)99), "error");
+  /* The harness failed: error, whatever the checks say. */
+  assert_int_equal(verdict_of_scenario_run(VERDICT_PASS, true), VERDICT_ERROR);
+  assert_int_equal(verdict_of_scenario_run(VERDICT_FAIL, false), VERDICT_FAIL);
+}
+
 /* A window that runs past the end, or closes before it opens, cannot tell a
  * short count from a client that still had time: unsupported, never fail. */
 static void test_windows_that_cannot_tell(void **state) {
@@ -752,7 +773,8 @@ int main(void) {
       cmocka_unit_test(test_step_that_never_ran_is_an_error), cmocka_unit_test(test_matching),
       cmocka_unit_test(test_timeline_order_and_cap), cmocka_unit_test(test_precondition),
       cmocka_unit_test(test_network_only_client), cmocka_unit_test(test_network_check_on_session_anchor_is_refused),
-      cmocka_unit_test(test_min_count), cmocka_unit_test(test_scenario_rule), cmocka_unit_test(test_until),
+      cmocka_unit_test(test_min_count), cmocka_unit_test(test_scenario_rule), cmocka_unit_test(test_verdict_orders),
+      cmocka_unit_test(test_until),
       cmocka_unit_test(test_timer_windows), cmocka_unit_test(test_flooded_timeline),
       cmocka_unit_test(test_between), cmocka_unit_test(test_min_gap_expect), cmocka_unit_test(test_min_gap_limit),
       cmocka_unit_test(test_min_gap_flooded), cmocka_unit_test(test_until_limit), cmocka_unit_test(test_operator_misuse),

@@ -22,6 +22,7 @@
 #include "harness/buildinfo.h"
 #include "harness/profile.h"
 #include "reports/certificate.h"
+#include "reports/certificate_verify.h"
 #include "reports/markup.h"
 #include "harness/report_json.h"
 #include "reports/report_html.h"

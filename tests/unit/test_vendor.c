@@ -61,6 +61,18 @@ static void test_unmatched_failure_still_fails(void **state) {
   vendor_free(v);
 }
 
+/* A scenario whose harness failed stays an error: a waiver grades what was judged, and nothing was. */
+static void test_harness_error_stays(void **state) {
+  diag_t d;
+  vendor_t *v = vendor_parse("{\"name\": \"v\", \"disabled\": [{\"match\": \"dns-*\", \"reason\": \"r\"}]}", "v.json", &d);
+  cJSON *r = cJSON_Parse("{\"id\": \"dns-x\", \"verdict\": \"error\", \"error\": \"the lab died\", \"checks\": []}");
+  vendor_apply(v, r);
+  assert_string_equal(verdict_of(r, -1), "error");
+  assert_null(cJSON_GetObjectItem(r, "reason"));
+  cJSON_Delete(r);
+  vendor_free(v);
+}
+
 static void test_bad_profiles(void **state) {
   diag_t d;
   assert_null(vendor_parse("{\"name\": \"v\",\n \"expected_failures\": [{\"match\": \"x\"}]}", "v.json", &d));
@@ -172,6 +184,7 @@ static void test_pass_with_waivers(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_grading), cmocka_unit_test(test_unmatched_failure_still_fails),
+                                     cmocka_unit_test(test_harness_error_stays),
                                      cmocka_unit_test(test_bad_profiles), cmocka_unit_test(test_levels_from_the_spec),
                                      cmocka_unit_test(test_waivers_are_bounded), cmocka_unit_test(test_pass_with_waivers)};
   return cmocka_run_group_tests(tests, NULL, NULL);
