@@ -1,5 +1,7 @@
 #include "harness/pid1.h"
 
+#include "base/exit.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,7 +33,7 @@ void pid1_report_ready(int *fd) {
 static void on_watchdog(int sig) {
   static const char msg[] = "bcsim: the lab's event loop is stuck; watchdog fired\n";
   (void)!write(2, msg, sizeof msg - 1);
-  _exit(3);
+  _exit(EXIT_ENV);
 }
 
 void pid1_take_over(unsigned watchdog_s) {

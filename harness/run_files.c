@@ -1,5 +1,7 @@
 #include "harness/run_files.h"
 
+#include "base/files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -9,13 +11,10 @@
 #include "sim/pki/pki.h"
 
 void run_files_keep_scenario(const char *path, const char *out_dir) {
-  char copy[700], tmp[720];
+  char copy[700];
   char *text = scenario_read_file(path);
   snprintf(copy, sizeof copy, "%s/scenario.json", out_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", copy);
-  FILE *f = text ? fopen(tmp, "we") : NULL;
-  if (f && fputs(text, f) >= 0 && fclose(f) == 0) (void)rename(tmp, copy);
-  else if (f) fclose(f);
+  if (text) (void)files_write_text(copy, text, 0644);
   free(text);
 }
 

@@ -13,6 +13,8 @@
  *   run_files    scenario.json, events.jsonl, result.json */
 #include "harness/runner.h"
 
+#include "base/exit.h"
+
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
@@ -273,9 +275,9 @@ static verdict_t judge(run_t *r) {
 
 /* A served world has no verdict: its events, and 0 unless the harness failed. */
 static int judge_served(run_t *r) {
-  if (!r->rec) return 3;
+  if (!r->rec) return EXIT_ENV;
   run_files_write_events(r->opts.out, r->rec);
-  return record_error(r->rec) ? 3 : 0;
+  return record_error(r->rec) ? EXIT_ENV : EXIT_PASS;
 }
 
 static void free_run(run_t *r) {
@@ -296,10 +298,10 @@ static void free_run(run_t *r) {
 int runner_main(int argc, char **argv) {
   run_t run = {0}, *r = &run;
   verdict_t verdict = VERDICT_ERROR;
-  int code = 3;
+  int code = EXIT_ENV;
   if (runner_opts_parse(argc - 1, argv + 1, &r->opts) < 0) {
     fprintf(stderr, "bcsim __lab: internal usage error\n");
-    return 3;
+    return EXIT_ENV;
   }
   r->ready_fd = pid1_claim_ready_fd(r->opts.ready);
   /* CLOCK_MONOTONIC is the host's: bcsim run's stamp and ours are on one axis. */
@@ -314,7 +316,8 @@ int runner_main(int argc, char **argv) {
     code = judge_served(r);
   } else {
     if (r->rec) verdict = judge(r);
-    code = r->interrupted ? 130 : verdict == VERDICT_PASS ? 0 : verdict == VERDICT_FAIL ? 1 : 3;
+    /* The lab's exit code is its scenario's verdict; bcsim run reads result.json, this is for people. */
+    code = r->interrupted ? EXIT_INTERRUPTED : verdict == VERDICT_PASS ? EXIT_PASS : verdict == VERDICT_FAIL ? EXIT_FAIL : EXIT_ENV;
   }
   if (r->rec && record_error(r->rec)) fprintf(stderr, "bcsim: %s\n", record_error(r->rec));
   if (r->opts.keep && verdict == VERDICT_FAIL && !r->interrupted && r->stage) {

@@ -36,6 +36,7 @@ static const struct bug_row {
     BUG("dns-give-up", dns_give_up, "never retries a failed lookup of the PCC name"),
     BUG("trust-ca-name", trust_ca_name, "trusts any chain whose CA has the BC SP CA's name, whatever its key"),
     BUG("skip-same-se", skip_same_se, "after losing its tunnel goes to the next Service Edge at once"),
+    BUG("fixed-ses", fixed_ses, "ignores the broker's Service Edges and tries se1 and se2 of the broker's domain"),
     BUG("ignore-redirect", ignore_redirect, "never follows the PCC's redirect to a PSE"),
     BUG("offline-gate", offline_gate, "enters BC only while public names resolve"),
 #undef BUG

@@ -45,6 +45,7 @@ typedef struct cc_bugs {
   bool tight_loop;
   bool unknown_server;
   bool skip_same_se;
+  bool fixed_ses;
   bool ignore_redirect;
   bool offline_gate;
   /* the config and enrollment */

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "base/dur.h"
+#include "base/files.h"
 #include "sim/dns/dns_server.h"
 #include "sim/inject/inject.h"
 #include "sim/lab/nft.h"
@@ -108,19 +109,7 @@ static int bound_socket(world_t *w, lab_host_t host, const char *addr, int type,
   return fd;
 }
 
-int world_write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "we");
-  if (!f) return -1;
-  int ok = fputs(text, f) >= 0;
-  return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static int write_json(const char *path, const cJSON *obj) {
-  char *text = cJSON_Print(obj);
-  int rc = text ? world_write_text(path, text) : -1;
-  cJSON_free(text);
-  return rc;
-}
+int world_write_text(const char *path, const char *text) { return files_write_text(path, text, 0644); }
 
 const char *world_bc_domain(const world_t *w) { return w->bc_domain; }
 const char *world_cloud_domain(const world_t *w) { return w->cloud_domain; }
@@ -157,7 +146,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
     cJSON_AddStringToObject(enr, "broker", sni);
     cJSON_AddStringToObject(enr, "cloud_ca_pem", cloud_pem);
     snprintf(path, sizeof path, "%s/enrollment.json", w->state_dir);
-    if (write_json(path, enr) < 0) goto out;
+    if (files_write_json(path, enr, 0644) < 0) goto out;
   }
   /* Short resolver timeouts keep scenarios to seconds; the client still uses
    * the ordinary system resolver through this file. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """limits.py DIR...: every C file under DIR is at most MAX_FILE_LINES lines and
-every function at most MAX_FUNCTION_LINES (docs/STYLE.md: small modules, short
-functions). Prints each one over, and exits 1 if any is."""
+every function at most MAX_FUNCTION_LINES: small modules and short functions
+(style.limits in docs/testing.md). Prints each one over, and exits 1 if any is."""
 import os
 import re
 import sys
