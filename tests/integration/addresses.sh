@@ -23,12 +23,9 @@ files() { # ROOT: the tree's text files, as paths relative to ROOT
   if [ -d "$1/.git" ] || [ -f "$1/.git" ]; then git -C "$1" ls-files
   else (cd "$1" && find . -type f ! -path './build*' ! -path './.git/*' | sed 's|^\./||'); fi
 }
-named() { # ROOT: every file other than the tables' that names a lab address, with the line
-  files "$1" | while read -r f; do
-    [ "$f" = "$HOME_FILE" ] && continue
-    case $f in tests/fixtures/pcap/*) continue ;; esac
-    [ -f "$1/$f" ] && grep -InE "$PATTERN" "$1/$f" /dev/null | sed "s|^$1/||"
-  done
+named() { # ROOT: every file other than the tables' that names a lab address, with the line (one grep for all)
+  (cd "$1" && files . | grep -v -e "^$HOME_FILE\$" -e '^tests/fixtures/pcap/' | tr '\n' '\0' |
+    xargs -0 grep -InE "$PATTERN" /dev/null 2> /dev/null)
 }
 
 named "$SRC" > "$T/found.txt"
