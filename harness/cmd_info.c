@@ -278,15 +278,20 @@ static const char list_help[] =
     "prints the requirement matrix of docs/SPEC.md and exits 2 if a requirement is\n"
     "unchecked, a check names an unknown one, or a \"Checked by\" line is stale.\n";
 
-/* bcsim list --json: the scenarios of dir (NULL: the shipped ones) with their
- * requirements, the fault catalogue and the event types, for tools. */
-static int list_json(const char *dir) {
+/* The scenarios of dir, or the shipped ones for NULL. As cli_load_scenarios returns. */
+static int load_listed(const char *dir, scenario_t **scs, int *n) {
   char def[PATH_MAX + 16];
   snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
   char *dirs[] = {dir ? (char *)dir : def};
+  return cli_load_scenarios(1, dirs, scs, n);
+}
+
+/* bcsim list --json: the scenarios of dir (NULL: the shipped ones) with their
+ * requirements, the fault catalogue and the event types, for tools. */
+static int list_json(const char *dir) {
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0;
-  int rc = cli_load_scenarios(1, dirs, scs, &n);
+  int rc = load_listed(dir, scs, &n);
   cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "scenarios");
   for (int i = 0; i < n; i++) {
     cJSON *o = cJSON_CreateObject();
@@ -326,12 +331,9 @@ static int list_json(const char *dir) {
 /* bcsim list: the scenarios of dir (NULL: the shipped ones), how many check
  * each requirement, the timeline actions and the event types, for people. */
 static int list_plain(const char *dir) {
-  char def[PATH_MAX + 16];
-  snprintf(def, sizeof def, "%s/scenarios", cli_srcdir);
-  char *dirs[] = {dir ? (char *)dir : def};
   scenario_t *scs[MAX_SCENARIOS];
   int n = 0;
-  int rc = cli_load_scenarios(1, dirs, scs, &n);
+  int rc = load_listed(dir, scs, &n);
   printf("scenarios:\n");
   const char *reqs[256];
   int req_count[256] = {0}, n_reqs = 0;
