@@ -10,7 +10,10 @@ BCSIM=$1 SRC=$2
 T=$(mktemp -d)
 trap 'kill -9 $pid 2> /dev/null; rm -rf "$T"' EXIT
 S="$SRC/scenarios/cloud-down/cloud-down-failback.json"
-"$BCSIM" run -q --out "$T/o" "$S" > "$T/run1.txt" 2>&1 &
+# The run to kill is the same scenario made to last a minute, so that it is
+# surely still running while it is looked at, however loaded the machine.
+jq '.duration = "60s"' "$S" > "$T/long.json"
+"$BCSIM" run -q --out "$T/o" "$T/long.json" > "$T/run1.txt" 2>&1 &
 pid=$!
 # Wait until the client is up inside its lab (its log has lines), then kill.
 for i in $(seq 1 100); do
@@ -24,13 +27,12 @@ pgrep -f "$T/" > "$T/before.txt" || true
 # Every descriptor the lab holds (its own, libpcap's, libevent's, OpenSSL's) is close-on-exec.
 lab=$(pgrep -f "__lab.*$T/" | head -1)
 [ -n "$lab" ] || fail "the lab process was not found"
-for info in /proc/$lab/fdinfo/*; do
-  fd=${info##*/}
+awk '/^flags:/ { n = split(FILENAME, p, "/"); print p[n], $2 }' /proc/$lab/fdinfo/* 2> /dev/null > "$T/fdflags.txt"
+[ -s "$T/fdflags.txt" ] || fail "the lab's descriptors could not be read"
+while read -r fd flags; do
   [ "$fd" -gt 2 ] || continue
-  flags=$(awk '/^flags:/ {print $2}' "$info" 2> /dev/null) || continue
-  [ -n "$flags" ] || continue
   [ $(( 0$flags & 02000000 )) -ne 0 ] || fail "the lab's descriptor $fd ($(readlink /proc/$lab/fd/$fd)) is not close-on-exec"
-done
+done < "$T/fdflags.txt"
 # Its namespaces: the check afterwards must see them now (it can fail), then holds them for later.
 hold_namespaces "$T/" "$T/ns-probe"
 grep -q "^net:" "$T/ns-probe/namespaces" 2> /dev/null || fail "the lab's namespaces were not found before the kill"
