@@ -21,28 +21,34 @@ command -v clang > /dev/null || fail "clang is not installed (make deps installs
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
+BCSIM=$(cd "$(dirname "$BCSIM")" && pwd)/$(basename "$BCSIM")
+# The seed run (a few scenarios, signed) mostly waits on its labs: it runs
+# while the fuzz build compiles.
+rm -rf "$OUT/run"
+openssl genpkey -algorithm ed25519 -out "$OUT/seed.key" 2> /dev/null
+"$BCSIM" run -q -j 5 --sign-key "$OUT/seed.key" --out "$OUT/run" "$SRC/scenarios/cloud-down/cloud-down-failback.json" \
+  "$SRC/scenarios/portal-down/new-enrollment-cloud-up.json" "$SRC/scenarios/dns/dns-truncate-tcp-fallback.json" \
+  "$SRC/scenarios/network/net-inject-rst-cloud.json" "$SRC/scenarios/tls/tls-old-version-pcc1.json" \
+  > "$OUT/seed-run.log" 2>&1 &
+SEED_RUN=$!
+trap 'kill $SEED_RUN 2> /dev/null || true' EXIT # bcsim takes its labs down on SIGTERM
 if [ ! -f "$FB/CMakeCache.txt" ]; then
   cmake -S "$SRC" -B "$FB" -DCMAKE_C_COMPILER=clang -DBCSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$OUT/configure.log" 2>&1 ||
     fail "configuring the fuzz build failed: see $OUT/configure.log"
 fi
 cmake --build "$FB" --target fuzz -j "$(nproc)" > "$OUT/build.log" 2>&1 || fail "building the fuzz targets failed: see $OUT/build.log"
 FB=$(cd "$FB" && pwd) # the targets run from another folder
-BCSIM=$(cd "$(dirname "$BCSIM")" && pwd)/$(basename "$BCSIM")
 
 # Seeds: real files, made fresh (a run of a few scenarios, signed).
 S=$OUT/seeds
-rm -rf "$S" "$OUT/run" "$OUT/crashes"
+rm -rf "$S" "$OUT/crashes"
 if [ "${FUZZ_FRESH_CORPUS:-0}" = 1 ]; then rm -rf "$OUT/corpus"; fi
 mkdir -p "$OUT/crashes"
 for t in $ALL; do mkdir -p "$S/$t" "$OUT/corpus/$t"; done
 find "$SRC/scenarios" -name '*.json' -exec cp {} "$S/scenario/" \; 2> /dev/null || true
 cp "$SRC"/fixtures/clients/*.json "$S/client_profile/" 2> /dev/null || true
 cp "$SRC"/fixtures/vendors/*.json "$S/vendor_profile/" 2> /dev/null || true
-openssl genpkey -algorithm ed25519 -out "$OUT/seed.key" 2> /dev/null
-"$BCSIM" run -q -j 5 --sign-key "$OUT/seed.key" --out "$OUT/run" "$SRC/scenarios/cloud-down/cloud-down-failback.json" \
-  "$SRC/scenarios/portal-down/new-enrollment-cloud-up.json" "$SRC/scenarios/dns/dns-truncate-tcp-fallback.json" \
-  "$SRC/scenarios/network/net-inject-rst-cloud.json" "$SRC/scenarios/tls/tls-old-version-pcc1.json" \
-  > "$OUT/seed-run.log" 2>&1 || true # the verdicts do not matter: the files do
+wait $SEED_RUN || true # the verdicts do not matter: the files do
 [ -f "$OUT/run/certificate.json.sig" ] || fail "the seed run wrote no signed certificate: see $OUT/seed-run.log"
 n=0
 for d in "$OUT"/run/*/; do
