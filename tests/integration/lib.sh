@@ -33,3 +33,16 @@ bg_wait() {
   wait "$1"
 }
 bg_stop() { [ -z "$BG_PIDS" ] || { kill $BG_PIDS 2> /dev/null; wait; }; }
+# judged_fairly RUN_DIR NAME EXIT: a client judged on the wire alone was judged fairly: no
+# scenario failed or erred, no check was left unjudged because of its anchor, and enough was judged.
+judged_fairly() { # RUN_DIR NAME EXIT
+  [ "$3" = 0 ] || fail "$2: bcsim exited $3, expected 0"
+  bad=$(jq -r '.scenarios[] | select(.verdict != "pass" and .verdict != "unsupported") | "\(.id) \(.verdict)"' "$1/report.json")
+  [ -z "$bad" ] || fail "$2 was misjudged: $bad"
+  anchors=$(jq -r '.scenarios[] | .id as $s | .checks[] | select(.message | test("anchor")) | "\($s)/\(.id): \(.message)"' "$1/report.json")
+  [ -z "$anchors" ] || fail "$2: checks left unjudged because of their anchor: $anchors"
+  n=$(jq '.summary.scenarios' "$1/report.json") p=$(jq '.summary.passed' "$1/report.json")
+  [ "$n" -ge 52 ] || fail "$2 ran only $n scenarios"
+  [ "$p" -ge 30 ] || fail "$2 passed only $p scenarios: too little is judged on the wire"
+  echo "$2: $p of $n scenarios pass, $(jq '.summary.unsupported' "$1/report.json") unsupported, 0 failed"
+}
