@@ -96,9 +96,16 @@ bool scenario_parse_timers(jsonv_t *v, const cJSON *t, const char *path, sc_time
   char msg[256], kpath[128];
   if (!jsonv_keys(v, t, path, "timers", sc_timer_names, (size_t)sc_n_timer_names)) return false;
   for (const cJSON *it = t->child; it; it = it->next) {
+    snprintf(kpath, sizeof kpath, "%s/%s", path, it->string);
+    /* JSON lets a key come twice; each would take a slot of timers[]. */
+    bool twice = false;
+    for (int k = 0; k < *n_timers; k++) twice = twice || strcmp(timers[k].name, it->string) == 0;
+    if (twice || *n_timers >= SC_MAX_TIMERS) {
+      snprintf(msg, sizeof msg, "timer \"%s\" is given twice", it->string);
+      return jsonv_fail(v, kpath, false, "give each timer once", msg);
+    }
     sc_timer_t *tm = &timers[(*n_timers)++];
     snprintf(tm->name, sizeof tm->name, "%s", it->string);
-    snprintf(kpath, sizeof kpath, "%s/%s", path, it->string);
     if (strcmp(it->string, "retries") == 0) {
       if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 100 ||
           it->valuedouble != (int)it->valuedouble)

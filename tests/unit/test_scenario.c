@@ -109,6 +109,12 @@ static const bad_case_t bad_cases[] = {
      BASE_HEAD "  \"client\": {\"timers\": {\"retries\": 1.5}},\n" GOOD_CHECK, 4, 36, "whole number", "whole number"},
     {"zero timer",
      BASE_HEAD "  \"client\": {\"timers\": {\"timeout\": \"0ms\"}},\n" GOOD_CHECK, 4, 36, "longer than 0", "spin"},
+    /* Each repeat of a key would have taken a slot of the scenario's 16 timers. */
+    {"timer given twice",
+     BASE_HEAD "  \"client\": {\"timers\": {\"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", "
+     "\"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", "
+     "\"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", \"timeout\": \"1s\", "
+     "\"timeout\": \"1s\", \"timeout\": \"1s\"}},\n" GOOD_CHECK, 4, 36, "given twice", "each timer once"},
 };
 
 static void test_bad_inputs(void **state) {
