@@ -25,7 +25,6 @@ struct lab {
 
 const char *lab_host_name(lab_host_t h) { return map_host_name(h); }
 const char *lab_client_ifname(void) { return map_client_link()->ifname; }
-int lab_host_by_name(const char *name) { return map_host_by_name(name); }
 
 static int enter(int fd) { return setns(fd, CLONE_NEWNET); }
 

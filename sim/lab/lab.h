@@ -24,8 +24,6 @@ lab_t *lab_new(char *err, size_t errlen);
 /* Closes the namespaces; the kernel removes them and every link with them. */
 void lab_free(lab_t *lab);
 const char *lab_host_name(lab_host_t h);
-/* -1 if the name is not a host. */
-int lab_host_by_name(const char *name);
 /* The client host's address, and the name of its capture interface. */
 const char *lab_client_ifname(void);
 /* Adds a service address (v4 /32 or v6 /128) on the host's loopback. 0 or -1. */

@@ -37,13 +37,6 @@ static size_t party_index(const map_party_t *p) { return (size_t)(p - map_partie
 #define PUBLIC_DNS party_index(map_party_of_role(ROLE_PUBLIC_DNS))
 #define CORP_DNS party_index(map_party_of_role(ROLE_RESOLVER))
 
-const char *world_addr_name(const world_t *w, const char *addr) {
-  (void)w;
-  const char *name;
-  map_role_t role;
-  return map_addr_owner(addr, &name, &role) ? name : NULL;
-}
-
 const char *world_config_path(const world_t *w) { return w->config_path; }
 const char *world_state_dir(const world_t *w) { return w->state_dir; }
 const char *world_resolv_path(const world_t *w) { return w->resolv_path; }
@@ -109,7 +102,6 @@ static int bound_socket(world_t *w, lab_host_t host, const char *addr, int type,
   return fd;
 }
 
-int world_write_text(const char *path, const char *text) { return files_write_text(path, text, 0644); }
 
 const char *world_bc_domain(const world_t *w) { return w->bc_domain; }
 const char *world_cloud_domain(const world_t *w) { return w->cloud_domain; }
@@ -134,7 +126,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   snprintf(path, sizeof path, "%s/world/thumbprint.txt", run_dir);
   char line[80];
   snprintf(line, sizeof line, "%s\n", tenant_thumbprint(w->tenant));
-  if (world_write_text(path, line) < 0) goto out;
+  if (files_write_text(path, line, 0644) < 0) goto out;
   snprintf(path, sizeof path, "%s/world/bc-sp-ca.pem", run_dir);
   if (pki_write_cert(w->bc_ca, path) < 0) goto out;
   if (pki_write_cert(w->cloud_ca, w->trust_path) < 0) goto out;
@@ -152,7 +144,7 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
    * the ordinary system resolver through this file. */
   char resolv[128];
   snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:1 attempts:2\n", map_party_of_role(ROLE_RESOLVER)->v4);
-  if (world_write_text(w->resolv_path, resolv) < 0) goto out;
+  if (files_write_text(w->resolv_path, resolv, 0644) < 0) goto out;
   rc = 0;
 out:
   free(cloud_pem);
@@ -311,6 +303,11 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   bool ok = false;
   err[0] = 0;
   if (!w) goto out;
+  if (map_n_parties > MAP_MAX_PARTIES) { /* the per-party arrays of struct world hold that many */
+    snprintf(err, errlen, "the world's table has %d parties, more than the %d the world holds (MAP_MAX_PARTIES)",
+             map_n_parties, MAP_MAX_PARTIES);
+    goto out;
+  }
   w->base = base;
   w->seed = opts->seed;
   w->lab = lab;
@@ -398,14 +395,12 @@ void world_free(world_t *w) {
 }
 
 int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6) {
-  for (size_t i = 0; i < (size_t)map_n_parties; i++) {
-    if (strcmp(map_parties[i].name, name) == 0) {
-      *v4 = map_parties[i].v4;
-      *v6 = map_parties[i].v6;
-      return 0;
-    }
-  }
-  return -1;
+  (void)w;
+  const map_party_t *p = map_party(name);
+  if (!p) return -1;
+  *v4 = p->v4;
+  *v6 = p->v6;
+  return 0;
 }
 
 const zone_t *world_resolver_zone(const world_t *w) { return w->zone; }
@@ -414,8 +409,7 @@ cJSON *world_describe(const world_t *w) {
   cJSON *list = cJSON_CreateArray();
   for (size_t i = 0; i < (size_t)map_n_parties; i++) {
     char fqdn[300];
-    snprintf(fqdn, sizeof fqdn, "%s.%s", map_parties[i].label,
-             map_parties[i].domain == MAP_DOMAIN_BC ? w->bc_domain : w->cloud_domain);
+    world_party_fqdn(w, &map_parties[i], fqdn, sizeof fqdn);
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "name", map_parties[i].name);
     cJSON_AddStringToObject(p, "role", map_role_name(map_parties[i].role));

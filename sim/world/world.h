@@ -41,9 +41,6 @@ void world_free(world_t *w);
 /* The domains the world serves: the scenario's, or a kept tenant's own. */
 const char *world_bc_domain(const world_t *w);
 const char *world_cloud_domain(const world_t *w);
-/* Which party an address belongs to ("pcc1", "client", ...), or NULL if the
- * address is not part of the world. */
-const char *world_addr_name(const world_t *w, const char *addr);
 const char *world_config_path(const world_t *w);
 const char *world_state_dir(const world_t *w);
 const char *world_resolv_path(const world_t *w);
