@@ -49,7 +49,7 @@ int bench_lab_inner(int n) {
   if (n < 1 || n > BENCH_LAB_MAX) return EXIT_USAGE; /* cmd_bench_lab checked it: only a hand-made call gets here */
   for (int i = 0; i < n; i++) {
     int64_t t0 = dur_now_us();
-    lab_t *lab = lab_new(err, sizeof err);
+    lab_t *lab = lab_new(NULL, err, sizeof err);
     int64_t t1 = dur_now_us();
     if (!lab) {
       fprintf(stderr, "bench-lab: %s\n", err);
@@ -369,7 +369,7 @@ int bench_dns_inner(int argc, char **argv) {
   measure_wait_t m = {.pid = -1, .code = EXIT_ENV};
   if (argc != 3) return EXIT_USAGE;
   const char *dir = argv[0], *v4 = NULL, *v6 = NULL;
-  if (!(lab = lab_new(err, sizeof err)) || !(base = event_base_new())) goto fail;
+  if (!(lab = lab_new(NULL, err, sizeof err)) || !(base = event_base_new())) goto fail;
   world_opts_t o = {.bc_domain = SC_DEFAULT_BC_DOMAIN, .cloud_domain = SC_DEFAULT_CLOUD_DOMAIN, .run_dir = dir, .seed = 1,
                     .enrolled = true};
   if (!(w = world_new(base, lab, &o, discard_log, NULL, err, sizeof err))) goto fail;

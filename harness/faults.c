@@ -31,7 +31,7 @@ void faults_free(faults_t *f) { free(f); }
 
 /* One forged RST, and its inject.rst event. 0 or -1 with err. */
 static int reset_conn(faults_t *f, const wire_conn_t *c, const char *party, char *err, size_t errlen) {
-  if (inject_tcp_rst(stage_lab(f->stage), LAB_ROUTER, c->server, c->sport, c->client, c->cport, c->server_next_seq,
+  if (inject_tcp_rst(stage_lab(f->stage), map_site(lab_site(stage_lab(f->stage)))->router, c->server, c->sport, c->client, c->cport, c->server_next_seq,
                      err, errlen) < 0)
     return -1;
   cJSON *e = cJSON_CreateObject();

@@ -9,6 +9,7 @@
 #include "base/jsonpos.h"
 #include "harness/window.h"
 #include "harness/catalogue.h"
+#include "sim/world/map.h"
 #include "harness/events.h"
 #include "base/jsonv.h"
 #include "harness/match.h"
@@ -75,14 +76,24 @@ static bool parse_world(jsonv_t *v, const cJSON *root) {
 }
 
 static bool parse_client(jsonv_t *v, const cJSON *root) {
-  static const char *const keys[] = {"kind", "timers"};
+  static const char *const keys[] = {"kind", "site", "timers"};
   static const char *const kinds[] = {"enrolled", "new"};
   snprintf(SC(v)->client_kind, sizeof SC(v)->client_kind, "enrolled");
+  snprintf(SC(v)->site, sizeof SC(v)->site, "%s", map_sites[0].name);
   const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "client");
   if (!c) return true;
-  if (!jsonv_keys(v, c, "client", "client", keys, 2) ||
-      !jsonv_str(v, c, "client", "kind", false, SC(v)->client_kind, sizeof SC(v)->client_kind))
+  if (!jsonv_keys(v, c, "client", "client", keys, 3) ||
+      !jsonv_str(v, c, "client", "kind", false, SC(v)->client_kind, sizeof SC(v)->client_kind) ||
+      !jsonv_str(v, c, "client", "site", false, SC(v)->site, sizeof SC(v)->site))
     return false;
+  if (!map_site(SC(v)->site)) {
+    char hint[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < map_n_sites && used < sizeof hint; i++)
+      used += (size_t)snprintf(hint + used, sizeof hint - used, "%s\"%s\" (%s)", i ? ", " : "", map_sites[i].name,
+                               map_sites[i].doc);
+    return jsonv_fail(v, "client/site", false, hint, "unknown site");
+  }
   if (strcmp(SC(v)->client_kind, kinds[0]) != 0 && strcmp(SC(v)->client_kind, kinds[1]) != 0)
     return jsonv_fail(v, "client/kind", false,
                       "\"enrolled\" (has an enrollment) or \"new\" (has only the config file and thumbprint)",

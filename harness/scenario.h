@@ -82,6 +82,7 @@ typedef struct scenario {
   int64_t pse_exit_check_ms;
   bool new_user_enrollment; /* default true */
   char client_kind[16]; /* "enrolled" or "new" */
+  char site[16];        /* where the client sits: a map_sites name (default "branch") */
   uint64_t seed;        /* for every random choice of the run (default 1) */
   int n_timers;
   sc_timer_t timers[SC_MAX_TIMERS];

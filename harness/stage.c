@@ -40,10 +40,10 @@ static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *fram
 }
 
 /* The lab's network; lab.ready says how long it took. */
-static int build_lab(stage_t *s, char *err, size_t errlen) {
+static int build_lab(stage_t *s, const scenario_t *sc, char *err, size_t errlen) {
   char why[512];
   int64_t t0 = dur_now_us();
-  s->lab = lab_new(why, sizeof why);
+  s->lab = lab_new(sc->site, why, sizeof why);
   if (!s->lab) {
     snprintf(err, errlen, "building the lab network: %s", why);
     return -1;
@@ -61,6 +61,7 @@ static int start_world(stage_t *s, struct event_base *base, scenario_t *sc, cons
   world_opts_t wo = {.bc_domain = sc->bc_domain,
                      .cloud_domain = sc->cloud_domain,
                      .run_dir = o->out_dir,
+                     .site = sc->site,
                      .tenant_dir = o->tenant_dir,
                      .seed = sc->seed,
                      .pse_exit_after_ms = sc->pse_exit_after_ms,
@@ -103,7 +104,7 @@ static int start_capture(stage_t *s, struct event_base *base, const char *out_di
   }
   if (start_wire(s, out_dir, err, errlen) < 0) return -1;
   snprintf(path, sizeof path, "%s/capture.pcap", out_dir);
-  s->cap = capture_new(s->lab, LAB_CLIENT, lab_client_ifname(), path, base, on_frame, s, why, sizeof why);
+  s->cap = capture_new(s->lab, LAB_CLIENT, map_client_link(lab_site(s->lab))->ifname, path, base, on_frame, s, why, sizeof why);
   if (!s->cap) {
     snprintf(err, errlen, "starting the capture: %s", why);
     return -1;
@@ -121,7 +122,7 @@ stage_t *stage_new(struct event_base *base, record_t *rec, overhead_t *cost, sce
   }
   s->rec = rec;
   s->cost = cost;
-  if (build_lab(s, err, errlen) < 0 || start_world(s, base, sc, o, err, errlen) < 0 ||
+  if (build_lab(s, sc, err, errlen) < 0 || start_world(s, base, sc, o, err, errlen) < 0 ||
       start_capture(s, base, o->out_dir, err, errlen) < 0) {
     stage_free(s);
     return NULL;

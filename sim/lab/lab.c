@@ -21,10 +21,10 @@
 struct lab {
   int home; /* the lab process's own namespace, to come back to */
   int ns[LAB_N_HOSTS];
+  const map_site_t *site; /* where the client sits */
 };
 
-const char *lab_host_name(lab_host_t h) { return map_host_name(h); }
-const char *lab_client_ifname(void) { return map_client_link()->ifname; }
+const char *lab_site(const lab_t *lab) { return lab->site->name; }
 
 static int enter(int fd) { return setns(fd, CLONE_NEWNET); }
 
@@ -128,6 +128,7 @@ out:
 
 /* Addresses, link state and forwarding of one host, configured from inside it. */
 static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
+  const char *site = lab->site->name;
   struct nl_sock *sk = NULL;
   int rc = -1;
   if (enter(lab->ns[h]) < 0) goto out;
@@ -135,7 +136,7 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
   if (!sk || link_up(sk, "lo", NULL) < 0) goto out;
   for (int i = 0; i < map_n_links; i++) {
     const map_link_t *l = &map_links[i];
-    if (l->a != h && l->b != h) continue;
+    if ((l->a != h && l->b != h) || !map_link_built(l, site)) continue;
     int idx = 0;
     if (link_up(sk, l->ifname, &idx) < 0 ||
         add_addr(sk, idx, l->a == h ? l->a4 : l->b4) < 0 ||
@@ -145,15 +146,15 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
     }
   }
   for (int i = 0; i < map_n_routes; i++) {
-    if (map_routes[i].host != h) continue;
+    if (map_routes[i].host != h || !map_route_built(&map_routes[i], site)) continue;
     if (change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true) < 0) {
       snprintf(err, errlen, "route %s via %s on %s failed", map_routes[i].dst, map_routes[i].via, map_host_name(h));
       goto out;
     }
   }
-  if (h == LAB_ROUTER && (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0 ||
+  if (map_hosts[h].forwards && (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0 ||
                           write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1") < 0)) {
-    snprintf(err, errlen, "enabling forwarding on the router failed: %s", strerror(errno));
+    snprintf(err, errlen, "enabling forwarding on %s failed: %s", map_host_name(h), strerror(errno));
     goto out;
   }
   rc = 0;
@@ -164,12 +165,17 @@ out:
   return rc;
 }
 
-lab_t *lab_new(char *err, size_t errlen) {
+lab_t *lab_new(const char *site, char *err, size_t errlen) {
   lab_t *lab = calloc(1, sizeof *lab);
   struct nl_sock *sk = NULL;
   bool ok = false;
   err[0] = 0;
   if (!lab) goto out;
+  lab->site = map_site(site);
+  if (!lab->site) {
+    snprintf(err, errlen, "no site is called \"%s\"", site);
+    goto out;
+  }
   lab->home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   for (int i = 0; i < LAB_N_HOSTS; i++) lab->ns[i] = -1;
   if (lab->home < 0) goto out;
@@ -196,6 +202,7 @@ lab_t *lab_new(char *err, size_t errlen) {
   sk = nl_open();
   if (!sk) goto out;
   for (int i = 0; i < map_n_links; i++) {
+    if (!map_link_built(&map_links[i], lab->site->name)) continue;
     if (make_veth(sk, lab, &map_links[i]) < 0) {
       snprintf(err, errlen, "creating veth %s: netlink refused", map_links[i].ifname);
       goto out;
@@ -306,9 +313,9 @@ static int do_route_fault(void *p) {
   return rc;
 }
 
-int lab_route_fault(lab_t *lab, const char *prefix, lab_route_fault_t kind, bool on) {
+int lab_route_fault(lab_t *lab, lab_host_t h, const char *prefix, lab_route_fault_t kind, bool on) {
   route_args_t a = {prefix, kind == LAB_ROUTE_BLACKHOLE ? RTN_BLACKHOLE : RTN_UNREACHABLE, on};
-  return lab_within(lab, LAB_ROUTER, do_route_fault, &a);
+  return lab_within(lab, h, do_route_fault, &a);
 }
 
 typedef struct link_args {
@@ -335,25 +342,32 @@ out:
 /* The kernel flushes the routes of a link that goes down and does not bring
  * them back with it: put back every route of this host (those that survived
  * just say "exists"). */
+typedef struct restore_args {
+  lab_host_t host;
+  const char *site;
+} restore_args_t;
+
 static int restore_routes(void *p) {
-  lab_host_t h = *(lab_host_t *)p;
+  const restore_args_t *a = p;
   struct nl_sock *sk = nl_open();
   if (!sk) return -1;
   for (int i = 0; i < map_n_routes; i++)
-    if (map_routes[i].host == h) (void)change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true);
+    if (map_routes[i].host == a->host && map_route_built(&map_routes[i], a->site)) (void)change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true);
   nl_socket_free(sk);
   return 0;
 }
 
 int lab_link_set(lab_t *lab, const char *ifname, bool up) {
+  const map_link_t *l = map_link(ifname);
   link_args_t a = {ifname, up};
-  if (lab_within(lab, LAB_ROUTER, do_link_set, &a) < 0) return -1;
+  if (!l || !map_link_built(l, lab->site->name)) return -1;
+  /* The router's end: the b end of every link row. */
+  if (lab_within(lab, l->b, do_link_set, &a) < 0) return -1;
   if (!up) return 0;
-  for (int i = 0; i < map_n_links; i++) {
-    if (strcmp(map_links[i].ifname, ifname) != 0) continue;
-    lab_host_t ends[2] = {map_links[i].a, map_links[i].b};
-    for (int k = 0; k < 2; k++)
-      if (lab_within(lab, ends[k], restore_routes, &ends[k]) < 0) return -1;
+  lab_host_t ends[2] = {l->a, l->b};
+  for (int k = 0; k < 2; k++) {
+    restore_args_t r = {ends[k], lab->site->name};
+    if (lab_within(lab, ends[k], restore_routes, &r) < 0) return -1;
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 /* lab: the private network of one scenario.
  *
- * Four hosts (client, router, internet, datacenter) are network namespaces,
+ * Its hosts (the map's: client, router, home, internet, cloud, datacenter) are network namespaces,
  * held only as file descriptors: nothing is registered under /run/netns, so
  * the host sees nothing and the namespaces vanish with the lab process.
  * Links are veth pairs made through netlink (libnl-route-3). Must run inside
@@ -19,13 +19,14 @@
 
 typedef struct lab lab_t;
 
-/* Builds the topology. Returns NULL and a message in err on failure. */
-lab_t *lab_new(char *err, size_t errlen);
+/* Builds the topology for a client at site (a map_sites name; NULL or "":
+ * the default). Only the site's client link is built. Returns NULL and a
+ * message in err on failure. */
+lab_t *lab_new(const char *site, char *err, size_t errlen);
 /* Closes the namespaces; the kernel removes them and every link with them. */
 void lab_free(lab_t *lab);
-const char *lab_host_name(lab_host_t h);
-/* The client host's address, and the name of its capture interface. */
-const char *lab_client_ifname(void);
+/* Where the client sits (a map_sites name). */
+const char *lab_site(const lab_t *lab);
 /* Adds a service address (v4 /32 or v6 /128) on the host's loopback. 0 or -1. */
 int lab_add_service_addr(lab_t *lab, lab_host_t h, const char *addr);
 /* Fills a sockaddr for a numeric IPv4 or IPv6 address and port. 0 or -1. */
@@ -39,11 +40,11 @@ int lab_enter(lab_t *lab, lab_host_t h);
 int lab_netns_fd(const lab_t *lab, lab_host_t h);
 /* Runs fn inside a host's namespace and comes back (for libpcap and the like). */
 int lab_within(lab_t *lab, lab_host_t h, int (*fn)(void *), void *arg);
-/* A route fault on the router for a prefix (a segment's, or a party's /32 or /128): a blackhole
+/* A route fault on a router (h) for a prefix (a segment's, or a party's /32 or /128): a blackhole
  * silently drops traffic, as in a real outage; unreachable makes the router
  * answer ICMP unreachable. on=false removes it. 0 or -1. */
 typedef enum { LAB_ROUTE_BLACKHOLE, LAB_ROUTE_UNREACHABLE } lab_route_fault_t;
-int lab_route_fault(lab_t *lab, const char *prefix, lab_route_fault_t kind, bool on);
-/* Brings one of the router's links (lan0, isp0, wan0) down or up. 0 or -1. */
+int lab_route_fault(lab_t *lab, lab_host_t h, const char *prefix, lab_route_fault_t kind, bool on);
+/* Brings a link down or up at its router's end (the b end of its row). 0 or -1. */
 int lab_link_set(lab_t *lab, const char *ifname, bool up);
 #endif

@@ -193,10 +193,8 @@ static int nft_for_parties(world_t *w, const char *chain_kind, const char *targe
                            const char *rule4, const char *rule6, bool per_host, bool on, char *err, size_t errlen) {
   char rules[4096] = "", chain[96];
   size_t used = 0;
-  lab_host_t host = LAB_ROUTER;
   for (int k = 0; k < n; k++) {
     const map_party_t *p = &map_parties[idx[k]];
-    if (per_host) host = p->host;
     used += (size_t)snprintf(rules + used, sizeof rules - used, rule4, p->v4);
     used += (size_t)snprintf(rules + used, sizeof rules - used, rule6, p->v6);
   }
@@ -205,7 +203,7 @@ static int nft_for_parties(world_t *w, const char *chain_kind, const char *targe
     if (*c == '-' || *c == '.') *c = '_';
   if (per_host) {
     /* svc.down: the host(s) of the parties refuse, as a closed port would. */
-    for (int h = LAB_INTERNET; h <= LAB_DATACENTER; h++) {
+    for (int h = 0; h < LAB_N_HOSTS; h++) {
       char hr[4096] = "";
       size_t hu = 0;
       for (int k = 0; k < n; k++) {
@@ -221,8 +219,21 @@ static int nft_for_parties(world_t *w, const char *chain_kind, const char *targe
     }
     return 0;
   }
-  return on ? nft_fault_add(w->lab, host, chain, "forward", rules, err, errlen)
-            : nft_fault_del(w->lab, host, chain, err, errlen);
+  /* On every site's edge router: the traffic of a client at any site crosses one. */
+  for (int h = 0; h < LAB_N_HOSTS; h++) {
+    if (!map_hosts[h].edge) continue;
+    int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, "forward", rules, err, errlen)
+                : nft_fault_del(w->lab, (lab_host_t)h, chain, err, errlen);
+    if (rc < 0) return -1;
+  }
+  return 0;
+}
+
+/* A route to the prefix on every site's edge router. */
+static int edge_route_fault(world_t *w, const char *prefix, lab_route_fault_t kind, bool on) {
+  for (int h = 0; h < LAB_N_HOSTS; h++)
+    if (map_hosts[h].edge && lab_route_fault(w->lab, (lab_host_t)h, prefix, kind, on) < 0) return -1;
+  return 0;
 }
 
 static int route_fault(world_t *w, const char *target, const size_t *idx, int n, lab_route_fault_t kind, bool on,
@@ -230,13 +241,13 @@ static int route_fault(world_t *w, const char *target, const size_t *idx, int n,
   char p4[64], p6[64];
   const map_segment_t *seg = map_segment(target);
   if (seg) {
-    if (lab_route_fault(w->lab, seg->v4, kind, on) < 0 || lab_route_fault(w->lab, seg->v6, kind, on) < 0) goto fail;
+    if (edge_route_fault(w, seg->v4, kind, on) < 0 || edge_route_fault(w, seg->v6, kind, on) < 0) goto fail;
     return 0;
   }
   for (int k = 0; k < n; k++) {
     snprintf(p4, sizeof p4, "%s/32", map_parties[idx[k]].v4);
     snprintf(p6, sizeof p6, "%s/128", map_parties[idx[k]].v6);
-    if (lab_route_fault(w->lab, p4, kind, on) < 0 || lab_route_fault(w->lab, p6, kind, on) < 0) goto fail;
+    if (edge_route_fault(w, p4, kind, on) < 0 || edge_route_fault(w, p6, kind, on) < 0) goto fail;
   }
   return 0;
 fail:

@@ -5,50 +5,114 @@
 
 /* ---- hosts, links, routes ---- */
 
-static const char *const host_names[LAB_N_HOSTS] = {"client", "router", "internet", "datacenter"};
+const map_host_t map_hosts[LAB_N_HOSTS] = {
+    [LAB_CLIENT] = {"client", false, false, "the client under test"},
+    [LAB_ROUTER] = {"router", true, true, "the branch site's router: its LAN, its ISP, and the WAN to the data center"},
+    [LAB_HOME] = {"home", true, true, "a remote user's home router and its ISP"},
+    [LAB_INTERNET] = {"internet", true, false, "the internet: public DNS, and the routes between the sites and the cloud"},
+    [LAB_CLOUD] = {"cloud", false, false, "the ZPA cloud: broker, Service Edges, cloud SP, portal"},
+    [LAB_DATACENTER] = {"datacenter", false, false, "the customer's data center: PCCs, PSEs, the app, the site's resolver"},
+};
 
-const char *map_host_name(lab_host_t h) { return h < LAB_N_HOSTS ? host_names[h] : "?"; }
+const char *map_host_name(lab_host_t h) { return h < LAB_N_HOSTS ? map_hosts[h].name : "?"; }
 
 int map_host_by_name(const char *name) {
   for (int i = 0; i < LAB_N_HOSTS; i++)
-    if (strcmp(name, host_names[i]) == 0) return i;
+    if (strcmp(name, map_hosts[i].name) == 0) return i;
   return -1;
 }
 
-/*   client --lan0-- router --isp0-- internet (the ZPA cloud and public DNS)
- *                         \--wan0-- datacenter (PCCs, PSEs, the app, the site's resolver)
- * The client's link comes first: it is the one captured. */
+/*                    cloud (the ZPA cloud)
+ *                      |cloud0
+ *   client --lan0-- router --isp0-- internet (public DNS) --hisp0-- home --hlan0-- client
+ *   (branch)            \--wan0-- datacenter                                       (home)
+ * The client sits at one site and has one link: lan0 at the branch, hlan0 at
+ * home. The data center publishes its PCCs and PSEs on the internet through
+ * the branch site's ISP (isp0), as a customer does for its remote users. */
 const map_link_t map_links[] = {
     {LAB_CLIENT, LAB_ROUTER, "lan0", "192.0.2.10/26", "192.0.2.1/26", "2001:db8:1::10/64", "2001:db8:1::1/64", "client",
-     "router"},
+     "router", "branch", "the branch office's LAN"},
+    {LAB_CLIENT, LAB_HOME, "hlan0", "192.0.2.138/26", "192.0.2.129/26", "2001:db8:2::10/64", "2001:db8:2::1/64",
+     "client", "home", "home", "the remote user's home LAN"},
     {LAB_INTERNET, LAB_ROUTER, "isp0", "192.0.2.66/30", "192.0.2.65/30", "2001:db8:f1::2/64", "2001:db8:f1::1/64", NULL,
-     NULL},
+     NULL, NULL, "the branch site's ISP: its only way to the internet, the cloud and its remote users"},
     {LAB_DATACENTER, LAB_ROUTER, "wan0", "192.0.2.70/30", "192.0.2.69/30", "2001:db8:f2::2/64", "2001:db8:f2::1/64",
-     NULL, NULL},
+     NULL, NULL, NULL, "the private WAN between the branch and the data center"},
+    {LAB_INTERNET, LAB_HOME, "hisp0", "192.0.2.74/30", "192.0.2.73/30", "2001:db8:f3::2/64", "2001:db8:f3::1/64", NULL,
+     NULL, NULL, "the home ISP"},
+    {LAB_CLOUD, LAB_INTERNET, "cloud0", "192.0.2.78/30", "192.0.2.77/30", "2001:db8:f4::2/64", "2001:db8:f4::1/64",
+     NULL, NULL, NULL, "the ZPA cloud's link to the internet"},
 };
 const int map_n_links = sizeof map_links / sizeof map_links[0];
 
-const map_link_t *map_client_link(void) { return &map_links[0]; }
+bool map_link_built(const map_link_t *l, const char *site) {
+  return !l->site || strcmp(l->site, map_site(site) ? map_site(site)->name : "") == 0;
+}
+
+const map_link_t *map_link(const char *ifname) {
+  for (int i = 0; i < map_n_links; i++)
+    if (strcmp(map_links[i].ifname, ifname) == 0) return &map_links[i];
+  return NULL;
+}
 
 const map_route_t map_routes[] = {
-    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1"},
-    {LAB_CLIENT, "::/0", "2001:db8:1::1"},
-    {LAB_INTERNET, "0.0.0.0/0", "192.0.2.65"},
-    {LAB_INTERNET, "::/0", "2001:db8:f1::1"},
-    {LAB_DATACENTER, "0.0.0.0/0", "192.0.2.69"},
-    {LAB_DATACENTER, "::/0", "2001:db8:f2::1"},
-    {LAB_ROUTER, "203.0.113.0/24", "192.0.2.66"},
-    {LAB_ROUTER, "2001:db8:100::/64", "2001:db8:f1::2"},
-    {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70"},
-    {LAB_ROUTER, "2001:db8:200::/64", "2001:db8:f2::2"},
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1", "branch"},
+    {LAB_CLIENT, "::/0", "2001:db8:1::1", "branch"},
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.129", "home"},
+    {LAB_CLIENT, "::/0", "2001:db8:2::1", "home"},
+    {LAB_ROUTER, "0.0.0.0/0", "192.0.2.66", NULL},
+    {LAB_ROUTER, "::/0", "2001:db8:f1::2", NULL},
+    {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70", NULL},
+    {LAB_ROUTER, "2001:db8:200::/64", "2001:db8:f2::2", NULL},
+    {LAB_HOME, "0.0.0.0/0", "192.0.2.74", NULL},
+    {LAB_HOME, "::/0", "2001:db8:f3::2", NULL},
+    {LAB_CLOUD, "0.0.0.0/0", "192.0.2.77", NULL},
+    {LAB_CLOUD, "::/0", "2001:db8:f4::1", NULL},
+    {LAB_DATACENTER, "0.0.0.0/0", "192.0.2.69", NULL},
+    {LAB_DATACENTER, "::/0", "2001:db8:f2::1", NULL},
+    /* The internet knows each network's way: the cloud, the branch site (its
+     * LAN, its WAN and the data center behind it) and the home. */
+    {LAB_INTERNET, "203.0.113.0/25", "192.0.2.78", NULL},
+    {LAB_INTERNET, "2001:db8:100::/64", "2001:db8:f4::2", NULL},
+    {LAB_INTERNET, "192.0.2.0/26", "192.0.2.65", NULL},
+    {LAB_INTERNET, "2001:db8:1::/64", "2001:db8:f1::1", NULL},
+    {LAB_INTERNET, "192.0.2.68/30", "192.0.2.65", NULL},
+    {LAB_INTERNET, "2001:db8:f2::/64", "2001:db8:f1::1", NULL},
+    {LAB_INTERNET, "198.51.100.0/24", "192.0.2.65", NULL},
+    {LAB_INTERNET, "2001:db8:200::/64", "2001:db8:f1::1", NULL},
+    {LAB_INTERNET, "192.0.2.128/26", "192.0.2.73", NULL},
+    {LAB_INTERNET, "2001:db8:2::/64", "2001:db8:f3::1", NULL},
 };
 const int map_n_routes = sizeof map_routes / sizeof map_routes[0];
 
-/* "cloud" and "internet" are one network today: the ZPA cloud shares the internet host. */
+bool map_route_built(const map_route_t *r, const char *site) {
+  return !r->site || strcmp(r->site, map_site(site) ? map_site(site)->name : "") == 0;
+}
+
+/* A branch user asks the site's resolver; a remote user at home asks its
+ * ISP's, which is the public DNS. */
+const map_site_t map_sites[] = {
+    {"branch", "lan0", LAB_ROUTER, ROLE_RESOLVER, "an office of the company: its router, ISP and WAN to the data center"},
+    {"home", "hlan0", LAB_HOME, ROLE_PUBLIC_DNS, "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
+};
+const int map_n_sites = sizeof map_sites / sizeof map_sites[0];
+
+const map_site_t *map_site(const char *name) {
+  if (!name || !name[0]) return &map_sites[0];
+  for (int i = 0; i < map_n_sites; i++)
+    if (strcmp(map_sites[i].name, name) == 0) return &map_sites[i];
+  return NULL;
+}
+
+const map_link_t *map_client_link(const char *site) {
+  const map_site_t *s = map_site(site);
+  return map_link(s ? s->client_link : map_sites[0].client_link);
+}
+
 const map_segment_t map_segments[] = {
-    {"internet", "203.0.113.0/24", "2001:db8:100::/64", LAB_INTERNET},
-    {"cloud", "203.0.113.0/24", "2001:db8:100::/64", LAB_INTERNET},
-    {"datacenter", "198.51.100.0/24", "2001:db8:200::/64", LAB_DATACENTER},
+    {"internet", "203.0.113.128/25", "2001:db8:101::/64", LAB_INTERNET, "the internet's own services: the public DNS"},
+    {"cloud", "203.0.113.0/25", "2001:db8:100::/64", LAB_CLOUD, "the ZPA cloud, and nothing else"},
+    {"datacenter", "198.51.100.0/24", "2001:db8:200::/64", LAB_DATACENTER, "the customer's data center"},
 };
 const int map_n_segments = sizeof map_segments / sizeof map_segments[0];
 enum { SEG_INTERNET, SEG_CLOUD, SEG_DATACENTER }; /* map_segments' order */
@@ -61,38 +125,40 @@ const map_segment_t *map_segment(const char *name) {
 
 /* ---- parties ---- */
 
-static const char *const role_names[MAP_N_ROLES] = {"client", "router", "cloud", "public-dns",
+static const char *const role_names[MAP_N_ROLES] = {"client", "router", "cloud", "public-dns", "web",
                                                      "resolver", "pcc", "pse", "app"};
 
 const char *map_role_name(map_role_t r) { return r < MAP_N_ROLES ? role_names[r] : "?"; }
 
 const map_party_t map_parties[] = {
-    {"broker", "broker", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_BROKER, LAB_INTERNET, "203.0.113.10", "2001:db8:100::10",
-     MAP_DOMAIN_CLOUD},
-    {"se1", "se1", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.20", "2001:db8:100::20",
-     MAP_DOMAIN_CLOUD},
-    {"se2", "se2", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.21", "2001:db8:100::21",
-     MAP_DOMAIN_CLOUD},
-    {"se3", "se3", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_INTERNET, "203.0.113.22", "2001:db8:100::22",
-     MAP_DOMAIN_CLOUD},
-    {"cloud-sp", "samlsp", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_CLOUD_SP, LAB_INTERNET, "203.0.113.30",
-     "2001:db8:100::30", MAP_DOMAIN_CLOUD},
-    {"portal", "portal", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_PORTAL, LAB_INTERNET, "203.0.113.40", "2001:db8:100::40",
-     MAP_DOMAIN_CLOUD},
-    {"public-dns", "ns", ROLE_PUBLIC_DNS, NULL, MAP_SERVES_DNS, SVC_NONE, LAB_INTERNET, "203.0.113.53",
-     "2001:db8:100::53", MAP_DOMAIN_CLOUD},
+    {"broker", "broker", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_BROKER, LAB_CLOUD, "203.0.113.10", "2001:db8:100::10",
+     MAP_DOMAIN_CLOUD, false},
+    {"se1", "se1", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_CLOUD, "203.0.113.20", "2001:db8:100::20",
+     MAP_DOMAIN_CLOUD, false},
+    {"se2", "se2", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_CLOUD, "203.0.113.21", "2001:db8:100::21",
+     MAP_DOMAIN_CLOUD, false},
+    {"se3", "se3", ROLE_CLOUD, "ses", MAP_SERVES_HTTPS, SVC_SE, LAB_CLOUD, "203.0.113.22", "2001:db8:100::22",
+     MAP_DOMAIN_CLOUD, false},
+    {"cloud-sp", "samlsp", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_CLOUD_SP, LAB_CLOUD, "203.0.113.30",
+     "2001:db8:100::30", MAP_DOMAIN_CLOUD, false},
+    {"portal", "portal", ROLE_CLOUD, NULL, MAP_SERVES_HTTPS, SVC_PORTAL, LAB_CLOUD, "203.0.113.40", "2001:db8:100::40",
+     MAP_DOMAIN_CLOUD, false},
+    {"public-dns", "ns", ROLE_PUBLIC_DNS, NULL, MAP_SERVES_DNS, SVC_NONE, LAB_INTERNET, "203.0.113.153",
+     "2001:db8:101::53", MAP_DOMAIN_CLOUD, false},
+    {"web", "www", ROLE_WEB, NULL, MAP_SERVES_NONE, SVC_NONE, LAB_INTERNET, "203.0.113.180", "2001:db8:101::80",
+     MAP_DOMAIN_PUBLIC, false},
     {"pcc1", "pcc1", ROLE_PCC, "pccs", MAP_SERVES_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.11", "2001:db8:200::11",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, true},
     {"pcc2", "pcc2", ROLE_PCC, "pccs", MAP_SERVES_HTTPS, SVC_PCC, LAB_DATACENTER, "198.51.100.12", "2001:db8:200::12",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, true},
     {"pse1", "pse1", ROLE_PSE, "pses", MAP_SERVES_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.21", "2001:db8:200::21",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, true},
     {"pse2", "pse2", ROLE_PSE, "pses", MAP_SERVES_HTTPS, SVC_PSE, LAB_DATACENTER, "198.51.100.22", "2001:db8:200::22",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, true},
     {"app1", "app1", ROLE_APP, NULL, MAP_SERVES_APP, SVC_NONE, LAB_DATACENTER, "198.51.100.80", "2001:db8:200::80",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, false},
     {"dns", "dns", ROLE_RESOLVER, NULL, MAP_SERVES_DNS, SVC_NONE, LAB_DATACENTER, "198.51.100.53", "2001:db8:200::53",
-     MAP_DOMAIN_BC},
+     MAP_DOMAIN_BC, false},
 };
 const int map_n_parties = sizeof map_parties / sizeof map_parties[0];
 

@@ -20,31 +20,63 @@
 /* ---- hosts, links, routes ---- */
 
 /* The lab's hosts: one network namespace each. */
-typedef enum { LAB_CLIENT, LAB_ROUTER, LAB_INTERNET, LAB_DATACENTER, LAB_N_HOSTS } lab_host_t;
+typedef enum { LAB_CLIENT, LAB_ROUTER, LAB_HOME, LAB_INTERNET, LAB_CLOUD, LAB_DATACENTER, LAB_N_HOSTS } lab_host_t;
+
+typedef struct map_host {
+  const char *name;
+  bool forwards; /* a router: IP forwarding on */
+  bool edge;     /* a site's edge router: route faults (net.blackhole, net.unreachable) are enforced here */
+  const char *doc;
+} map_host_t;
+extern const map_host_t map_hosts[LAB_N_HOSTS];
 
 const char *map_host_name(lab_host_t h);
 /* -1 if the name is not a host. */
 int map_host_by_name(const char *name);
 
-/* A veth pair whose ends land in two hosts, with the same name at both ends. */
+/* A veth pair whose ends land in two hosts, with the same name at both ends.
+ * The b end is always a router's: a fault on the link (net.link-down, the
+ * impairments) acts there. */
 typedef struct map_link {
   lab_host_t a, b;
   const char *ifname;
   const char *a4, *b4, *a6, *b6; /* each end's address, with its prefix length */
   const char *a_name;            /* the a end's owner, as the timeline names it ("client"), or NULL */
   const char *b_name;
+  const char *site;              /* built only when the client sits at this site; NULL: always */
+  const char *doc;
 } map_link_t;
 extern const map_link_t map_links[];
 extern const int map_n_links;
-/* The link the client's traffic is captured on (its only one). */
-const map_link_t *map_client_link(void);
+/* Whether the lab of a client at site has this link (or route). */
+bool map_link_built(const map_link_t *l, const char *site);
 
 typedef struct map_route {
   lab_host_t host;
   const char *dst, *via;
+  const char *site; /* only when the client sits at this site; NULL: always */
 } map_route_t;
 extern const map_route_t map_routes[];
 extern const int map_n_routes;
+bool map_route_built(const map_route_t *r, const char *site);
+
+/* Where the client sits: its link, its router, and the resolver its
+ * resolv.conf names. The first row is the default. */
+typedef struct map_site {
+  const char *name;
+  const char *client_link; /* a map_links ifname */
+  lab_host_t router;       /* the client's access router (the b end of its link) */
+  int resolver_role;       /* a map_role_t: whose resolver the client is given */
+  const char *doc;
+} map_site_t;
+extern const map_site_t map_sites[];
+extern const int map_n_sites;
+/* NULL for an unknown name; NULL or "" names the default site. */
+const map_site_t *map_site(const char *name);
+/* The link the client's traffic is captured on (its only one), at a site. */
+const map_link_t *map_client_link(const char *site);
+/* A link by interface name, or NULL. */
+const map_link_t *map_link(const char *ifname);
 
 /* A network a fault may name as a whole ("internet", "cloud", "datacenter"):
  * its prefixes, and the host its parties live on. */
@@ -52,6 +84,7 @@ typedef struct map_segment {
   const char *name;
   const char *v4, *v6;
   lab_host_t host;
+  const char *doc;
 } map_segment_t;
 extern const map_segment_t map_segments[];
 extern const int map_n_segments;
@@ -66,6 +99,7 @@ typedef enum {
   ROLE_ROUTER,
   ROLE_CLOUD,      /* the ZPA cloud: broker, Service Edges, cloud SP, portal */
   ROLE_PUBLIC_DNS, /* the internet's resolver */
+  ROLE_WEB,        /* a public site of the internet, not the cloud's */
   ROLE_RESOLVER,   /* the site's resolver */
   ROLE_PCC,
   ROLE_PSE,
@@ -75,11 +109,13 @@ typedef enum {
 const char *map_role_name(map_role_t r);
 
 /* What a party serves. */
-typedef enum { MAP_SERVES_HTTPS, MAP_SERVES_APP, MAP_SERVES_DNS } map_serves_t;
+typedef enum { MAP_SERVES_HTTPS, MAP_SERVES_APP, MAP_SERVES_DNS, MAP_SERVES_NONE } map_serves_t;
 /* How an HTTPS party behaves (docs/protocol.md). */
 typedef enum { SVC_BROKER, SVC_SE, SVC_PCC, SVC_PSE, SVC_PORTAL, SVC_CLOUD_SP, SVC_NONE } svc_role_t;
 /* Which domain its DNS name is under. */
-typedef enum { MAP_DOMAIN_CLOUD, MAP_DOMAIN_BC } map_domain_t;
+typedef enum { MAP_DOMAIN_CLOUD, MAP_DOMAIN_BC, MAP_DOMAIN_PUBLIC } map_domain_t;
+/* The domain of the internet's own sites (MAP_DOMAIN_PUBLIC): neither the cloud's nor the customer's. */
+#define MAP_PUBLIC_DOMAIN "example.org"
 
 typedef struct map_party {
   const char *name;  /* as scenarios name it */
@@ -91,6 +127,7 @@ typedef struct map_party {
   lab_host_t host;
   const char *v4, *v6;
   map_domain_t domain;
+  bool published; /* reachable from the internet: the data center publishes it for remote users */
 } map_party_t;
 extern const map_party_t map_parties[];
 extern const int map_n_parties;

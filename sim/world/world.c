@@ -79,7 +79,10 @@ static void on_dns_log(void *arg, const zone_answer_info_t *info, const char *pr
 }
 
 void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len) {
-  snprintf(out, len, "%s.%s", p->label, p->domain == MAP_DOMAIN_BC ? w->bc_domain : w->cloud_domain);
+  const char *domain = p->domain == MAP_DOMAIN_BC      ? w->bc_domain
+                       : p->domain == MAP_DOMAIN_PUBLIC ? MAP_PUBLIC_DOMAIN
+                                                        : w->cloud_domain;
+  snprintf(out, len, "%s.%s", p->label, domain);
 }
 
 /* A socket bound to addr:port in host; SOCK_STREAM sockets also listen. */
@@ -110,7 +113,7 @@ const char *world_trust_store(const world_t *w) { return w->trust_path; }
 
 /* What the admin portal hands out (Download Config, Copy Thumbprint), what
  * an enrolled client already holds in its state dir, and the lab's resolv.conf. */
-static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
+static int write_client_files(world_t *w, const char *run_dir, bool enrolled, const map_site_t *site) {
   char path[700], sni[300];
   char *cloud_pem = pki_cert_pem(w->cloud_ca);
   cJSON *enr = cJSON_CreateObject();
@@ -143,7 +146,8 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled) {
   /* Short resolver timeouts keep scenarios to seconds; the client still uses
    * the ordinary system resolver through this file. */
   char resolv[128];
-  snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:1 attempts:2\n", map_party_of_role(ROLE_RESOLVER)->v4);
+  snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:1 attempts:2\n",
+           map_party_of_role((map_role_t)site->resolver_role)->v4);
   if (files_write_text(w->resolv_path, resolv, 0644) < 0) goto out;
   rc = 0;
 out:
@@ -282,11 +286,55 @@ static int add_party(world_t *w, const map_party_t *p, char *err, size_t errlen)
   return 0;
 }
 
+/* The branch site's edge firewall: from the internet, only the published
+ * parties' HTTPS (the PCCs and PSEs, for remote users), the answers to the
+ * site's own connections, and the cloud reach the data center. The cloud
+ * stands for the App Connectors' tunnels: a real connector dials out to the
+ * cloud, and the Service Edges reach the app through it; the lab lets the
+ * Service Edges connect to the app directly. */
+static bool linked(lab_host_t a, lab_host_t b) {
+  for (int i = 0; i < map_n_links; i++)
+    if ((map_links[i].a == a && map_links[i].b == b) || (map_links[i].a == b && map_links[i].b == a)) return true;
+  return false;
+}
+
+static int publish_datacenter(world_t *w, char *err, size_t errlen) {
+  const map_segment_t *dc = map_segment("datacenter"), *cloud = map_segment("cloud");
+  char rules[4096];
+  size_t used = 0;
+  for (int i = 0; i < map_n_links; i++) {
+    const map_link_t *l = &map_links[i];
+    if (l->a != LAB_INTERNET || !linked(l->b, dc->host)) continue;
+    const char *fam[2][2] = {{"ip", dc->v4}, {"ip6", dc->v6}};
+    for (int f = 0; f < 2; f++) {
+      used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s ct state established,related accept\n",
+                               l->ifname, fam[f][0], fam[f][1]);
+      if (cloud)
+        used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s saddr %s %s daddr %s accept\n",
+                                 l->ifname, fam[f][0], f ? cloud->v6 : cloud->v4, fam[f][0], fam[f][1]);
+      for (int k = 0; k < map_n_parties; k++) {
+        if (!map_parties[k].published) continue;
+        used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s tcp dport 443 accept\n",
+                                 l->ifname, fam[f][0], f ? map_parties[k].v6 : map_parties[k].v4);
+      }
+      used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s drop\n", l->ifname,
+                               fam[f][0], fam[f][1]);
+    }
+    if (used >= sizeof rules || nft_fault_add(w->lab, l->b, "published", "forward", rules, err, errlen) < 0) {
+      if (!err[0]) snprintf(err, errlen, "the data center's published rules do not fit");
+      return -1;
+    }
+    used = 0;
+  }
+  return 0;
+}
+
 /* Starts what a party serves. */
 static int start_party(world_t *w, size_t i, char *err, size_t errlen) {
   const map_party_t *p = &map_parties[i];
   if (p->serves == MAP_SERVES_HTTPS) return start_https(w, i, err, errlen);
   if (p->serves == MAP_SERVES_DNS) return start_dns(w, i, err, errlen);
+  if (p->serves == MAP_SERVES_NONE) return 0;
   int fd = bound_socket(w, p->host, p->v4, SOCK_STREAM, APP_PORT);
   w->app = fd >= 0 ? app_server_new(&w->env, fd) : NULL;
   if (!w->app) {
@@ -334,7 +382,12 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   snprintf(w->cloud_domain, sizeof w->cloud_domain, "%s", tenant_cloud_domain(w->tenant));
   w->bc_ca = tenant_bc_ca(w->tenant);
   w->cloud_ca = tenant_cloud_ca(w->tenant);
-  if (write_client_files(w, opts->run_dir, opts->enrolled) < 0) {
+  const map_site_t *site = map_site(opts->site);
+  if (!site) {
+    snprintf(err, errlen, "no site is called \"%s\"", opts->site);
+    goto out;
+  }
+  if (write_client_files(w, opts->run_dir, opts->enrolled, site) < 0) {
     snprintf(err, errlen, "writing the client's config and state under %s failed: %s", opts->run_dir,
              strerror(errno));
     goto out;
@@ -357,12 +410,14 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   w->zone = zone_new(60);
   w->public_zone = zone_new(60);
   if (!w->zone || !w->public_zone || zone_add_origin(w->zone, w->bc_domain) < 0 ||
-      zone_add_origin(w->public_zone, w->bc_domain) < 0 || zone_add_origin(w->public_zone, w->cloud_domain) < 0)
+      zone_add_origin(w->public_zone, w->bc_domain) < 0 || zone_add_origin(w->public_zone, w->cloud_domain) < 0 ||
+      zone_add_origin(w->public_zone, MAP_PUBLIC_DOMAIN) < 0)
     goto out;
   for (size_t i = 0; i < (size_t)map_n_parties; i++)
     if (add_party(w, &map_parties[i], err, errlen) < 0) goto out;
   for (size_t i = 0; i < (size_t)map_n_parties; i++)
     if (start_party(w, i, err, errlen) < 0) goto out;
+  if (publish_datacenter(w, err, errlen) < 0) goto out;
   ok = true;
 out:
   if (!ok) {
@@ -414,7 +469,7 @@ cJSON *world_describe(const world_t *w) {
     cJSON_AddStringToObject(p, "name", map_parties[i].name);
     cJSON_AddStringToObject(p, "role", map_role_name(map_parties[i].role));
     cJSON_AddStringToObject(p, "dns_name", fqdn);
-    cJSON_AddStringToObject(p, "host", lab_host_name(map_parties[i].host));
+    cJSON_AddStringToObject(p, "host", map_host_name(map_parties[i].host));
     cJSON_AddStringToObject(p, "v4", map_parties[i].v4);
     cJSON_AddStringToObject(p, "v6", map_parties[i].v6);
     cJSON_AddItemToArray(list, p);
