@@ -1,8 +1,8 @@
 #!/bin/sh
 # The lab of sim/lab/lab.c, built with iproute2 as a person would script it:
-# 4 network namespaces, 3 veth pairs, dual-stack addresses and routes, no
-# duplicate address detection, IPv6 addresses kept on link down, and the
-# router forwarding. bench/lab-updown.sh times it against bcsim's netlink path.
+# a network namespace per host, a veth pair per link of the default site,
+# dual-stack addresses and routes, no duplicate address detection, IPv6
+# addresses kept on link down, and the routers forwarding. bench/lab-updown.sh times it against bcsim's netlink path.
 # The hosts, links and routes are the world's tables (`bcsim list --world`),
 # which lab-updown.sh writes into DIR as plain lines before it times anything.
 # Usage: lab-iproute2.sh up|down DIR   (only ever inside a private network and
@@ -32,7 +32,9 @@ up)
   while read -r h dst via; do
     ip -n $h route add $dst via $via metric 100
   done < "$D/routes.txt"
-  ip netns exec router sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
+  for h in $(cat "$D/routers.txt"); do
+    ip netns exec $h sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
+  done
   ;;
 down)
   for h in $HOSTS; do ip netns del $h; done

@@ -27,15 +27,19 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 BUILD=${1:-build}
-echo "== 1. Lab up and down: bcsim (netlink) vs an iproute2 script (44 ip commands up, 4 down)"
+echo "== 1. Lab up and down: bcsim (netlink) vs an iproute2 script (an ip command per host, link, address and route)"
 need ip unshare jq || exit 0
 bench_tmpdir
 # The script's links and routes: the world's tables, as `ip` takes them, made before any timing.
 "$BUILD/bcsim" list --world > "$T/world.json"
-jq -r '.links[] | "\(.a) \(.ifname) \(.a4) \(.a6)", "\(.b) \(.ifname) \(.b4) \(.b6)"' "$T/world.json" > "$T/links.txt"
-jq -r '.routes[] | "\(.host) \(if .dst == "0.0.0.0/0" then "default" else .dst end) \(.via)"' "$T/world.json" > "$T/routes.txt"
-jq -r '.links[] | "\(.a) \(.ifname) \(.b)"' "$T/world.json" > "$T/veths.txt"
+# The default site's lab, as bcsim builds it for a scenario that names no site.
+site=$(jq -r '.sites[] | select(.default) | .name' "$T/world.json")
+built='select(.site == null or .site == $s)'
+jq -r --arg s "$site" ".links[] | $built"' | "\(.a) \(.ifname) \(.a4) \(.a6)", "\(.b) \(.ifname) \(.b4) \(.b6)"' "$T/world.json" > "$T/links.txt"
+jq -r --arg s "$site" ".routes[] | $built"' | "\(.host) \(if .dst == "0.0.0.0/0" or .dst == "::/0" then "default" else .dst end) \(.via)"' "$T/world.json" > "$T/routes.txt"
+jq -r --arg s "$site" ".links[] | $built"' | "\(.a) \(.ifname) \(.b)"' "$T/world.json" > "$T/veths.txt"
 jq -r '.hosts[]' "$T/world.json" > "$T/hosts.txt"
+jq -r '.routers[]' "$T/world.json" > "$T/routers.txt"
 # In turn, bcsim first; both sides are lab-heavy.
 lab "$BUILD/bcsim" bench-lab "$RUNS" > "$T/bcsim.txt"
 lab unshare --user --map-root-user --mount --net --pid --fork --kill-child bash "$HERE/lab-updown.sh" --inside "$RUNS" "$T" > "$T/ip.txt"

@@ -171,6 +171,18 @@ static const ev_field_t f_probe_result[] = {
     END,
 };
 
+static const ev_field_t f_probe_dns[] = {
+    {"step", EV_STRING, false, "the probe's timeline step"},
+    {"resolver", EV_STRING, false, "the resolver asked (a party)"},
+    {"qname", EV_DNS_NAME, false, "the name asked"},
+    {"rcode", EV_STRING, true, "the answer's RCODE (NOERROR, SERVFAIL, ...); absent when none came"},
+    {"answers", EV_INTEGER, false, "A records in the answer"},
+    {"timed_out", EV_BOOLEAN, false, "no answer came in time"},
+    {"error", EV_STRING, true, "why the network refused the query at once (a route fault), when it did"},
+    {"ok", EV_BOOLEAN, false, "NOERROR with at least one address"},
+    END,
+};
+
 static const ev_field_t f_inject_rst[] = {
     {"src", EV_ADDRESS, false, "the forged RST's source (the server)"},
     {"dst", EV_ADDRESS, false, "its destination (the client)"},
@@ -269,6 +281,8 @@ const ev_schema_t events_table[] = {
      f_none},
     {"probe.start", "session", "harness", "the profile's probe command started", 0, f_probe_start},
     {"probe.result", "session", "harness", "the probe command's outcome", 0, f_probe_result},
+    {"probe.dns", "network", "harness", "what a resolver answered the harness's probe.dns, asked from the client's site router",
+     0, f_probe_dns},
     {"inject.rst", "network", "harness", "a RST forged by net.inject-rst", 0, f_inject_rst},
     {"inject.none", "network", "harness", "net.inject-rst found no live connection to reset", 0, f_inject_none},
     {"fault.on", "network", "harness", "a fault was switched on", 0, f_fault},

@@ -6,6 +6,7 @@
 
 #include "base/strv.h"
 #include "harness/catalogue.h"
+#include "harness/dnsprobe.h"
 #include "sim/inject/inject.h"
 
 #define MAX_FLOWS 128 /* live connections to one address that net.inject-rst resets */
@@ -14,20 +15,46 @@
 struct faults {
   record_t *rec;
   stage_t *stage;
+  dnsprobe_t *dns_probes;
   const scenario_t *sc;
   int n_manual; /* faults switched through the control socket, for their ids */
 };
 
-faults_t *faults_new(record_t *rec, stage_t *stage, const scenario_t *sc) {
+faults_t *faults_new(struct event_base *base, record_t *rec, stage_t *stage, const scenario_t *sc) {
   faults_t *f = calloc(1, sizeof *f);
   if (!f) return NULL;
   f->rec = rec;
   f->stage = stage;
   f->sc = sc;
+  f->dns_probes = dnsprobe_new(base, rec, stage_lab(stage));
+  if (!f->dns_probes) {
+    free(f);
+    return NULL;
+  }
   return f;
 }
 
-void faults_free(faults_t *f) { free(f); }
+void faults_free(faults_t *f) {
+  if (!f) return;
+  dnsprobe_free(f->dns_probes);
+  free(f);
+}
+
+int faults_probe_dns(faults_t *f, const char *step_id, const char *target, const cJSON *params, char *err,
+                     size_t errlen) {
+  const map_party_t *resolver = map_party(target);
+  const char *asked = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "party"));
+  const map_party_t *party = map_party(asked ? asked : "web");
+  lab_t *lab = stage_lab(f->stage);
+  char qname[300];
+  if (!resolver || !party) {
+    snprintf(err, errlen, "probe.dns: no party is called \"%s\"", resolver ? asked : target);
+    return -1;
+  }
+  world_party_fqdn(stage_world(f->stage), party, qname, sizeof qname);
+  return dnsprobe_start(f->dns_probes, step_id, map_site(lab_site(lab))->router, resolver->name, resolver->v4, qname,
+                        err, errlen);
+}
 
 /* One forged RST, and its inject.rst event. 0 or -1 with err. */
 static int reset_conn(faults_t *f, const wire_conn_t *c, const char *party, char *err, size_t errlen) {

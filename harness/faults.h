@@ -24,7 +24,7 @@
 typedef struct faults faults_t;
 
 /* Everything passed in must outlive it. NULL when out of memory. */
-faults_t *faults_new(record_t *rec, stage_t *stage, const scenario_t *sc);
+faults_t *faults_new(struct event_base *base, record_t *rec, stage_t *stage, const scenario_t *sc);
 void faults_free(faults_t *f);
 
 /* Switches action on or off for target (params: the action's, or NULL).
@@ -33,6 +33,11 @@ void faults_free(faults_t *f);
  * 0, or -1 with err. */
 int faults_switch(faults_t *f, const char *step_id, const char *action, const char *target, const cJSON *params,
                   bool on, int64_t at_ms, char *err, size_t errlen);
+/* probe.dns: asks the target resolver, from the client's site router, for
+ * the name of the party params.party names (default: the public web site).
+ * 0, or -1 with err. */
+int faults_probe_dns(faults_t *f, const char *step_id, const char *target, const cJSON *params, char *err,
+                     size_t errlen);
 /* A config.* action: rewrites the BC config before the client is handed it. 0, or -1 with err. */
 int faults_config(faults_t *f, const char *action, char *err, size_t errlen);
 

@@ -16,6 +16,8 @@ static cJSON *links_json(void) {
     cJSON_AddStringToObject(o, "b6", l->b6);
     if (l->a_name) cJSON_AddStringToObject(o, "a_name", l->a_name);
     if (l->b_name) cJSON_AddStringToObject(o, "b_name", l->b_name);
+    if (l->site) cJSON_AddStringToObject(o, "site", l->site);
+    cJSON_AddStringToObject(o, "doc", l->doc);
     cJSON_AddItemToArray(list, o);
   }
   return list;
@@ -28,6 +30,7 @@ static cJSON *routes_json(void) {
     cJSON_AddStringToObject(o, "host", map_host_name(map_routes[i].host));
     cJSON_AddStringToObject(o, "dst", map_routes[i].dst);
     cJSON_AddStringToObject(o, "via", map_routes[i].via);
+    if (map_routes[i].site) cJSON_AddStringToObject(o, "site", map_routes[i].site);
     cJSON_AddItemToArray(list, o);
   }
   return list;
@@ -41,13 +44,15 @@ static cJSON *segments_json(void) {
     cJSON_AddStringToObject(o, "host", map_host_name(map_segments[i].host));
     cJSON_AddStringToObject(o, "v4", map_segments[i].v4);
     cJSON_AddStringToObject(o, "v6", map_segments[i].v6);
+    cJSON_AddStringToObject(o, "doc", map_segments[i].doc);
     cJSON_AddItemToArray(list, o);
   }
   return list;
 }
 
 static cJSON *parties_json(void) {
-  static const char *const serves[] = {"https", "app", "dns"};
+  static const char *const serves[] = {"https", "app", "dns", "none"};
+  static const char *const domains[] = {"cloud_domain", "bc_domain", MAP_PUBLIC_DOMAIN};
   cJSON *list = cJSON_CreateArray();
   for (int i = 0; i < map_n_parties; i++) {
     const map_party_t *p = &map_parties[i];
@@ -60,7 +65,8 @@ static cJSON *parties_json(void) {
     cJSON_AddStringToObject(o, "v4", p->v4);
     cJSON_AddStringToObject(o, "v6", p->v6);
     cJSON_AddStringToObject(o, "dns_label", p->label);
-    cJSON_AddStringToObject(o, "domain", p->domain == MAP_DOMAIN_BC ? "bc_domain" : "cloud_domain");
+    cJSON_AddStringToObject(o, "domain", domains[p->domain]);
+    if (p->published) cJSON_AddBoolToObject(o, "published", true);
     cJSON_AddItemToArray(list, o);
   }
   return list;
@@ -80,10 +86,31 @@ static cJSON *spares_json(void) {
   return list;
 }
 
+static cJSON *sites_json(void) {
+  cJSON *list = cJSON_CreateArray();
+  for (int i = 0; i < map_n_sites; i++) {
+    const map_site_t *s = &map_sites[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", s->name);
+    cJSON_AddStringToObject(o, "client_link", s->client_link);
+    cJSON_AddStringToObject(o, "router", map_host_name(s->router));
+    cJSON_AddStringToObject(o, "resolver", map_party_of_role((map_role_t)s->resolver_role)->name);
+    cJSON_AddStringToObject(o, "doc", s->doc);
+    if (i == 0) cJSON_AddBoolToObject(o, "default", true);
+    cJSON_AddItemToArray(list, o);
+  }
+  return list;
+}
+
 cJSON *mapview_world(void) {
   cJSON *root = cJSON_CreateObject();
   cJSON *hosts = cJSON_AddArrayToObject(root, "hosts");
-  for (int h = 0; h < LAB_N_HOSTS; h++) cJSON_AddItemToArray(hosts, cJSON_CreateString(map_host_name((lab_host_t)h)));
+  cJSON *routers = cJSON_AddArrayToObject(root, "routers"); /* the hosts that forward */
+  for (int h = 0; h < LAB_N_HOSTS; h++) {
+    cJSON_AddItemToArray(hosts, cJSON_CreateString(map_host_name((lab_host_t)h)));
+    if (map_hosts[h].forwards) cJSON_AddItemToArray(routers, cJSON_CreateString(map_host_name((lab_host_t)h)));
+  }
+  cJSON_AddItemToObject(root, "sites", sites_json());
   cJSON_AddItemToObject(root, "links", links_json());
   cJSON_AddItemToObject(root, "routes", routes_json());
   cJSON_AddItemToObject(root, "segments", segments_json());

@@ -131,7 +131,7 @@ static void on_interrupt(evutil_socket_t fd, short what, void *arg) {
 static int assemble(run_t *r) {
   client_proc_opts_t co = {r->sc, r->prof, r->opts.bindir, r->opts.out};
   decide_opts_t dop = {r->sc, stage_capture(r->stage), r->prof && r->prof->speaks_session, r->opts.stop_when_fails};
-  r->faults = faults_new(r->rec, r->stage, r->sc);
+  r->faults = faults_new(r->base, r->rec, r->stage, r->sc);
   r->client = client_proc_new(r->base, r->rec, r->stage, &co);
   r->steps = r->faults && r->client ? steps_new(r->base, r->rec, r->sc, r->faults, r->client) : NULL;
   if (!r->steps) {

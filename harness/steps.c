@@ -46,7 +46,7 @@ void steps_free(steps_t *s) {
 
 static bool is_probe(const sc_step_t *st) {
   const map_fault_t *row = map_fault(st->action);
-  return row && row->handler == FAULT_PROBE;
+  return row && (row->handler == FAULT_PROBE || row->handler == FAULT_PROBE_DNS);
 }
 
 /* The harness could not apply a step: nothing can be judged, so the play ends. */
@@ -60,6 +60,11 @@ static void apply_step(evutil_socket_t fd, short what, void *arg) {
   steps_t *s = t->owner;
   const sc_step_t *st = t->step;
   char err[512] = "";
+  const map_fault_t *row = map_fault(st->action);
+  if (row && row->handler == FAULT_PROBE_DNS) {
+    if (faults_probe_dns(s->faults, st->id, st->target, st->params, err, sizeof err) < 0) fail(s, err);
+    return;
+  }
   if (is_probe(st)) {
     if (client_proc_probe(s->client, st, err, sizeof err) < 0) fail(s, err);
     return;

@@ -48,6 +48,7 @@ typedef struct cc_bugs {
   bool fixed_ses;
   bool ignore_redirect;
   bool offline_gate;
+  bool public_dns_gate;
   /* the config and enrollment */
   bool no_pinning;
   bool accept_tampered;

@@ -177,8 +177,26 @@ static void offline_gate_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRL
   resolve_pcc(s);
 }
 
+static void public_dns_gate_resolved(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  if (n >= 1) {
+    /* The defect: a public name resolves, so it takes the cloud for up and goes back to it. */
+    cc__say("public names resolve: the cloud cannot be down; back to the cloud");
+    s->mode = CC_MODE_CLOUD;
+    cc__after(s, cc__retry_delay(s), cc__cloud_route);
+    return;
+  }
+  resolve_pcc(s);
+}
+
 void cc__enter_bc(cc_session_t *s) {
   s->mode = CC_MODE_BC;
+  if (s->bugs.public_dns_gate) {
+    if (cc__start_lookup(s, s->broker[0] ? s->broker : s->cfg->cloud_sp, public_dns_gate_resolved) < 0)
+      public_dns_gate_resolved(s, -1, NULL);
+    return;
+  }
   if (s->bugs.offline_gate) {
     if (cc__start_lookup(s, s->broker[0] ? s->broker : s->cfg->cloud_sp, offline_gate_resolved) < 0)
       offline_gate_resolved(s, -1, NULL);

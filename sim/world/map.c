@@ -252,6 +252,8 @@ static const map_param_t p_loss[] = {
     {"name", MAP_PARAM_STR, "for a DNS target: the query names it applies to (glob)"},
     {"first", MAP_PARAM_INT, "for a DNS target: the first N matching queries are lost for certain"},
     {0}};
+static const map_param_t p_probe_dns[] = {
+    {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)"}, {0}};
 static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status"}, {"body", MAP_PARAM_STR, "response body"},
                                      {0}};
 
@@ -303,6 +305,9 @@ const map_fault_t map_faults[] = {
      FAULT_CONFIG},
     {"probe.app", MAP_ROLE_BIT(ROLE_APP), 0, false, false, NULL,
      "runs the client profile's probe command inside the client host", FAULT_PROBE},
+    {"probe.dns", DNS_ROLES, 0, false, false, p_probe_dns,
+     "the harness asks the target resolver, from the client's site router, for a party's name: a probe.dns event",
+     FAULT_PROBE_DNS},
 };
 const int map_n_faults = sizeof map_faults / sizeof map_faults[0];
 

@@ -190,6 +190,7 @@ typedef enum {
   FAULT_TLS_CERT,        /* the TLS endpoint serves another certificate */
   FAULT_CONFIG,          /* the BC config handed to a new client, before it starts */
   FAULT_PROBE,           /* not a fault: the client profile's probe */
+  FAULT_PROBE_DNS,       /* not a fault: the harness asks a resolver from the client's site */
 } map_handler_t;
 
 #define MAP_ROLE_BIT(r) (1u << (r))

@@ -61,6 +61,8 @@ int world_fault(world_t *w, const char *action, const char *target, const cJSON 
 /* The corporate resolver's zone: the names it answers for itself (bcsim
  * bench-dns serves the same names from another server). Owned by the world. */
 const zone_t *world_resolver_zone(const world_t *w);
+/* A party's DNS name under its domain. */
+void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len);
 /* A party's IPv4 and IPv6 addresses. 0 or -1. */
 int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6);
 /* Every party: name, DNS name, lab host, addresses (a new array, for people). */

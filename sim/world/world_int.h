@@ -39,8 +39,6 @@ struct world {
 
 /* Logs a service's event with the roles of the service and its peer; takes ownership of fields. */
 void world_service_log(void *arg, const char *service, const char *type, cJSON *fields);
-/* A party's DNS name under its domain. */
-void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len);
 /* dns.spoof's forged answer, sent from the resolver's own address (the DNS server's spoofer). */
 void world_on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
                     size_t qlen);

@@ -29,7 +29,7 @@ static void test_mission_file_loads(void **state) {
     if (strcmp(sc->steps[i].id, "cloud-blackhole") == 0) outage = &sc->steps[i];
   assert_non_null(outage);
   assert_string_equal(outage->action, "net.blackhole");
-  assert_string_equal(outage->target, "internet");
+  assert_string_equal(outage->target, "cloud");
   assert_int_equal(outage->at_ms, 1500);
   assert_int_equal(outage->for_ms, 0);
   int found = 0;
