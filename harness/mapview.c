@@ -94,6 +94,7 @@ static cJSON *sites_json(void) {
     cJSON_AddStringToObject(o, "name", s->name);
     cJSON_AddStringToObject(o, "client_link", s->client_link);
     cJSON_AddStringToObject(o, "router", map_host_name(s->router));
+    cJSON_AddStringToObject(o, "uplink", s->uplink);
     cJSON_AddStringToObject(o, "resolver", map_party_of_role((map_role_t)s->resolver_role)->name);
     cJSON_AddStringToObject(o, "doc", s->doc);
     if (i == 0) cJSON_AddBoolToObject(o, "default", true);

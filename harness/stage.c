@@ -19,6 +19,7 @@ struct stage {
   world_t *world;
   wire_t *wire;
   capture_t *cap;
+  capture_t *uplink; /* the site router's link to the internet: evidence only, not decoded */
 };
 
 static void on_world_log(void *arg, const char *src, const char *type, cJSON *fields) {
@@ -40,6 +41,9 @@ static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *fram
 }
 
 /* The lab's network; lab.ready says how long it took. */
+/* How long the lab's links may take to come up: far more than they do (ms). */
+#define STAGE_LINKS_TIMEOUT_MS 5000
+
 static int build_lab(stage_t *s, const scenario_t *sc, char *err, size_t errlen) {
   char why[512];
   int64_t t0 = dur_now_us();
@@ -94,6 +98,15 @@ static int start_wire(stage_t *s, const char *out_dir, char *err, size_t errlen)
   return s->wire ? 0 : -1;
 }
 
+/* The client must not meet a link still coming up: its first IPv6 packets would be lost for a second. */
+static int wait_links(stage_t *s, char *err, size_t errlen) {
+  int64_t t0 = dur_now_us();
+  int rc = lab_wait_ready(s->lab, STAGE_LINKS_TIMEOUT_MS);
+  overhead_add(s->cost, OH_LAB, dur_now_us() - t0);
+  if (rc < 0) snprintf(err, errlen, "the lab's links were not up after %d ms", STAGE_LINKS_TIMEOUT_MS);
+  return rc;
+}
+
 /* resolv.conf, the decoder and the capture: what the client's traffic meets and what sees it. */
 static int start_capture(stage_t *s, struct event_base *base, const char *out_dir, char *err, size_t errlen) {
   char path[700], why[512];
@@ -107,6 +120,15 @@ static int start_capture(stage_t *s, struct event_base *base, const char *out_di
   s->cap = capture_new(s->lab, LAB_CLIENT, map_client_link(lab_site(s->lab))->ifname, path, base, on_frame, s, why, sizeof why);
   if (!s->cap) {
     snprintf(err, errlen, "starting the capture: %s", why);
+    return -1;
+  }
+  /* Where the client's traffic leaves its site: which router it went
+   * through shows in uplink.pcap (Wireshark's), not in the checks. */
+  const map_site_t *site = map_site(lab_site(s->lab));
+  snprintf(path, sizeof path, "%s/uplink.pcap", out_dir);
+  s->uplink = capture_new(s->lab, site->router, site->uplink, path, base, NULL, NULL, why, sizeof why);
+  if (!s->uplink) {
+    snprintf(err, errlen, "starting the capture of %s: %s", site->uplink, why);
     return -1;
   }
   overhead_add(s->cost, OH_CAPTURE, dur_now_us() - t0);
@@ -123,7 +145,7 @@ stage_t *stage_new(struct event_base *base, record_t *rec, overhead_t *cost, sce
   s->rec = rec;
   s->cost = cost;
   if (build_lab(s, sc, err, errlen) < 0 || start_world(s, base, sc, o, err, errlen) < 0 ||
-      start_capture(s, base, o->out_dir, err, errlen) < 0) {
+      wait_links(s, err, errlen) < 0 || start_capture(s, base, o->out_dir, err, errlen) < 0) {
     stage_free(s);
     return NULL;
   }
@@ -131,6 +153,10 @@ stage_t *stage_new(struct event_base *base, record_t *rec, overhead_t *cost, sce
 }
 
 void stage_end_capture(stage_t *s) {
+  if (s && s->uplink) {
+    capture_free(s->uplink);
+    s->uplink = NULL;
+  }
   if (!s || !s->cap) return;
   unsigned seen, dropped;
   capture_stats(s->cap, &seen, &dropped);

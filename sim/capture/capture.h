@@ -14,7 +14,7 @@
 typedef struct capture capture_t;
 typedef void (*capture_fn)(void *arg, const struct pcap_pkthdr *h, const uint8_t *frame, int linktype);
 
-/* Opens ifname inside host and writes to pcap_path. NULL with err on failure. */
+/* Opens ifname inside host and writes to pcap_path; fn (may be NULL: the file only) gets every frame. NULL with err on failure. */
 capture_t *capture_new(lab_t *lab, lab_host_t host, const char *ifname, const char *pcap_path,
                        struct event_base *base, capture_fn fn, void *arg, char *err, size_t errlen);
 /* Reads what the kernel still holds, flushes and closes the file. */

@@ -221,6 +221,52 @@ out:
   return lab;
 }
 
+/* Whether every link end of this host has its IPv6 link-local address:
+ * until then the kernel cannot send a neighbour solicitation from it, and
+ * the first forwarded IPv6 packets wait a whole second for the retry. */
+static int links_ready(void *p) {
+  const lab_t *lab = ((const lab_t **)p)[0];
+  lab_host_t h = *(const lab_host_t *)((void **)p)[1];
+  struct nl_sock *sk = nl_open();
+  struct nl_cache *addrs = NULL;
+  int ready = 0;
+  if (!sk || rtnl_addr_alloc_cache(sk, &addrs) < 0) goto out;
+  ready = 1;
+  for (int i = 0; i < map_n_links && ready; i++) {
+    const map_link_t *l = &map_links[i];
+    if ((l->a != h && l->b != h) || !map_link_built(l, lab->site->name)) continue;
+    int ifindex = 0;
+    struct rtnl_link *link = NULL;
+    if (rtnl_link_get_kernel(sk, 0, l->ifname, &link) >= 0) ifindex = rtnl_link_get_ifindex(link);
+    rtnl_link_put(link);
+    bool found = false;
+    for (struct nl_object *o = nl_cache_get_first(addrs); o && !found; o = nl_cache_get_next(o)) {
+      struct rtnl_addr *a = (struct rtnl_addr *)o;
+      found = rtnl_addr_get_ifindex(a) == ifindex && rtnl_addr_get_family(a) == AF_INET6 &&
+              rtnl_addr_get_scope(a) == RT_SCOPE_LINK && !(rtnl_addr_get_flags(a) & IFA_F_TENTATIVE);
+    }
+    ready = found;
+  }
+out:
+  nl_cache_free(addrs);
+  if (sk) nl_socket_free(sk);
+  return ready;
+}
+
+int lab_wait_ready(lab_t *lab, int timeout_ms) {
+  for (int waited = 0;; waited += LAB_READY_POLL_MS) {
+    bool all = true;
+    for (int h = 0; h < LAB_N_HOSTS && all; h++) {
+      lab_host_t host = (lab_host_t)h;
+      void *args[2] = {lab, &host};
+      all = lab_within(lab, host, links_ready, args) == 1;
+    }
+    if (all) return 0;
+    if (waited >= timeout_ms) return -1;
+    usleep(LAB_READY_POLL_MS * 1000);
+  }
+}
+
 void lab_free(lab_t *lab) {
   if (!lab) return;
   for (int i = 0; i < LAB_N_HOSTS; i++)

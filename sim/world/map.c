@@ -92,8 +92,8 @@ bool map_route_built(const map_route_t *r, const char *site) {
 /* A branch user asks the site's resolver; a remote user at home asks its
  * ISP's, which is the public DNS. */
 const map_site_t map_sites[] = {
-    {"branch", "lan0", LAB_ROUTER, ROLE_RESOLVER, "an office of the company: its router, ISP and WAN to the data center"},
-    {"home", "hlan0", LAB_HOME, ROLE_PUBLIC_DNS, "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
+    {"branch", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, "an office of the company: its router, ISP and WAN to the data center"},
+    {"home", "hlan0", LAB_HOME, "hisp0", ROLE_PUBLIC_DNS, "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
 };
 const int map_n_sites = sizeof map_sites / sizeof map_sites[0];
 

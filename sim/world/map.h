@@ -66,6 +66,7 @@ typedef struct map_site {
   const char *name;
   const char *client_link; /* a map_links ifname */
   lab_host_t router;       /* the client's access router (the b end of its link) */
+  const char *uplink;      /* the router's link to the internet (a map_links ifname) */
   int resolver_role;       /* a map_role_t: whose resolver the client is given */
   const char *doc;
 } map_site_t;

@@ -1,8 +1,11 @@
 #!/bin/sh
 # The walking skeleton end to end: cloud-down passes against the reference
-# client, with c2 SNI on the wire; the wrong-sni defect is caught by the SNI
-# check (exit 1); capture.pcap and events.jsonl share time 0; nothing is left
-# running afterwards.
+# client, with c2 SNI on the wire, and the public DNS answering during the
+# outage; the wrong-sni defect is caught by the SNI check (exit 1), and the
+# public-dns-gate defect (BC only when public DNS fails) by the failover
+# checks; a remote user at home reaches a PCC over the internet, its c2
+# ClientHello leaving through the home router (uplink.pcap); capture.pcap and
+# events.jsonl share time 0; nothing is left running afterwards.
 set -u
 BCSIM=$1 SRC=$2
 . "$SRC/tests/integration/lib.sh"
@@ -19,6 +22,11 @@ before=$(host_state)
 bg_run "$BCSIM" run --client "$SRC/fixtures/clients/defect-wrong-sni.json" --out "$OUT/def" "$SRC/scenarios/cloud-down.json" \
   > "$OUT/def.txt" 2>&1
 p_def=$!
+bg_run "$BCSIM" run --client "$SRC/fixtures/clients/defect-public-dns-gate.json" --out "$OUT/gate" \
+  "$SRC/scenarios/cloud-down.json" > "$OUT/gate.txt" 2>&1
+p_gate=$!
+bg_run "$BCSIM" run --out "$OUT/home" "$SRC/scenarios/cloud-down/cloud-down-home.json" > "$OUT/home.txt" 2>&1
+p_home=$!
 "$BCSIM" run --out "$OUT/ref" "$SRC/scenarios/cloud-down.json"
 rc=$?
 [ $rc = 0 ] || fail "reference client: exit $rc, expected 0"
@@ -43,6 +51,33 @@ check_field "$OUT/def/report.json" never-c2site verdict fail
 check_field "$OUT/def/report.json" never-c2site requirement BC-TLS-02
 grep -q '"type":"tls.client_hello".*"sni":"c2site.bc.example.com"' "$OUT/def/cloud-down/events.jsonl" ||
   fail "the defect's c2site ClientHello is not in the timeline"
+
+# Only the cloud was down: the public DNS answered the harness's probe during the outage.
+check_field "$OUT/ref/report.json" public-dns-answers verdict pass
+grep -q '"type":"probe.dns".*"ok":true' "$OUT/ref/cloud-down/events.jsonl" || fail "no probe.dns answered during the outage"
+
+bg_wait $p_gate
+rc=$?
+cat "$OUT/gate.txt"
+[ $rc = 1 ] || fail "defect-public-dns-gate: exit $rc, expected 1"
+check_field "$OUT/gate/report.json" public-dns-answers verdict pass
+check_field "$OUT/gate/report.json" pcc-handshake verdict fail
+
+bg_wait $p_home
+rc=$?
+cat "$OUT/home.txt"
+[ $rc = 0 ] || fail "cloud-down-home: exit $rc, expected 0"
+# The home user's c2 ClientHello to a PCC, seen on the home router's link to its ISP.
+world=$("$BCSIM" list --world)
+home_link=$(echo "$world" | jq -r '.sites[] | select(.name == "home") | .uplink')
+[ "$home_link" = "$(echo "$world" | jq -r '.links[] | select(.a == "internet" and .b == "home") | .ifname')" ] ||
+  fail "the home site's uplink is not the home router's link to the internet"
+client6=$(echo "$world" | jq -r '.links[] | select(.site == "home") | .a6 | sub("/.*"; "")')
+pccs=$(echo "$world" | jq -r '[.parties[] | select(.role == "pcc") | .v4, .v6] | join(" ")')
+hellos=$(tshark -r "$OUT/home/cloud-down-home/uplink.pcap" -Y 'tls.handshake.type == 1' \
+  -T fields -e ipv6.src -e ipv6.dst -e ip.src -e ip.dst -e tls.handshake.extensions_server_name 2>/dev/null)
+echo "$hellos" | awk -v c="$client6" -v pccs=" $pccs " '$1 == c && index(pccs, " " $2 " ") && $3 == "c2.bc.example.com"' |
+  grep -q . || fail "no c2 ClientHello from the home client ($client6) to a PCC ($pccs) on $home_link: $hellos"
 
 [ "$before" = "$(host_state)" ] || fail "the host's network state or resolv.conf changed"
 left=$(pgrep -f "$OUT" || true)
