@@ -223,6 +223,13 @@ static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_s
     else snprintf(hint, sizeof hint, "targets for %s: %s", st->action, def->targets);
     return jsonv_fail(v, apath, false, hint, msg);
   }
+  const map_link_t *link = map_link(st->target);
+  if (link && !map_link_built(link, SC(v)->site)) {
+    snprintf(apath, sizeof apath, "%s/target", path);
+    snprintf(msg, sizeof msg, "link \"%s\" does not exist when the client sits at %s", st->target, SC(v)->site);
+    snprintf(hint, sizeof hint, "it is the client's link at site \"%s\": set client/site, or name another link", link->site);
+    return jsonv_fail(v, apath, false, hint, msg);
+  }
   if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;
   if (st->flap_count && st->for_ms) {
     snprintf(apath, sizeof apath, "%s/for", path);
