@@ -35,6 +35,14 @@ const cat_param_t *cat_param(const cat_action_t *a, const char *name) {
   return NULL;
 }
 
+bool cat_fill_defaults(const cat_action_t *a, cJSON *params) {
+  for (const cat_param_t *p = a->params; p && p->name; p++) {
+    if (p->type != CAT_DUR || !p->def || cJSON_GetObjectItemCaseSensitive(params, p->name)) continue;
+    if (!cJSON_AddStringToObject(params, p->name, p->def)) return false;
+  }
+  return true;
+}
+
 bool cat_switchable(const cat_action_t *a) { return !a->before_client && a->fault->handler != FAULT_PROBE; }
 
 const char *const *cat_names(void) {

@@ -5,6 +5,7 @@
  * describes it. Pure data. */
 #ifndef BC_CATALOGUE_H
 #define BC_CATALOGUE_H
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 
 #include "sim/world/map.h"
@@ -32,6 +33,11 @@ const cat_action_t *cat_table(void);
 const cat_action_t *cat_find(const char *name);
 bool cat_target_allowed(const cat_action_t *a, const char *target);
 const cat_param_t *cat_param(const cat_action_t *a, const char *name);
+/* Adds to params every duration parameter of a that it leaves out and that
+ * has a default, so the world is always handed its durations, and
+ * --time-scale scales a default as it scales a value written out. False if
+ * out of memory. */
+bool cat_fill_defaults(const cat_action_t *a, cJSON *params);
 /* A fault a person may switch on and off in a running world (bcsim fault):
  * not what a client is handed before it starts, and not a probe. */
 bool cat_switchable(const cat_action_t *a);

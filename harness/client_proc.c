@@ -14,7 +14,7 @@
 #include "sim/lab/spawn.h"
 
 #define CLIENT_STOP_GRACE_MS 500
-#define PROBE_TIMEOUT_MS 3000
+#define PROBE_TIMEOUT_MS 3000 /* at time scale 1 */
 #define MAX_PROBES 16
 
 typedef struct probe {
@@ -206,7 +206,10 @@ static void probe_watch(client_proc_t *cp, const sc_step_t *step, pid_t pid, int
   evutil_make_socket_nonblocking(p->out_fd);
   p->read_ev = event_new(cp->base, p->out_fd, EV_READ | EV_PERSIST, probe_read, p);
   p->timeout_ev = evtimer_new(cp->base, probe_timeout, p);
-  struct timeval tv = {PROBE_TIMEOUT_MS / 1000, (PROBE_TIMEOUT_MS % 1000) * 1000};
+  /* The probe gets as much more time as the scenario, or a client whose app
+   * request follows its scaled timers would fail here at a scale above 1. */
+  int64_t wait_ms = (int64_t)((double)PROBE_TIMEOUT_MS * cp->o.sc->time_scale + 0.5);
+  struct timeval tv = {(time_t)(wait_ms / 1000), (suseconds_t)(wait_ms % 1000) * 1000};
   event_add(p->read_ev, NULL);
   event_add(p->timeout_ev, &tv);
 }

@@ -139,6 +139,11 @@ static int manual_fault(void *arg, const char *name, const char *target, const c
     return -1;
   }
   cJSON *p = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+  if (!p || !cat_fill_defaults(a, p)) {
+    snprintf(err, errlen, "out of memory");
+    cJSON_Delete(p);
+    return -1;
+  }
   for (cJSON *it = p->child; it; it = it->next) {
     if (!cat_param(a, it->string)) {
       snprintf(err, errlen, "%s has no parameter \"%s\"", name, it->string);

@@ -23,7 +23,7 @@ static const char run_help[] =
     "  -t, --tag T               only scenarios with this tag (repeatable: all must be present)\n"
     "      --shard K/N           the K-th of N deterministic shards (merge them with bcsim report merge)\n"
     "      --repeat N            run everything N times: pass rate per scenario, flaky ones marked\n"
-    "      --time-scale F        multiply every scenario time and client timer by F (e.g. 2 on a slow box)\n"
+    "      --time-scale F        multiply every scenario time, fault duration and client timer by F (e.g. 2 on a slow box)\n"
     "      --levels L            judge only these levels: \"network\" judges the client as a black box,\n"
     "                            even if its profile speaks the session level (default: the profile's)\n"
     "  -V, --vendor-profile FILE expected failures and disabled tests, each with a reason; only a\n"

@@ -74,6 +74,7 @@ static scenario_t *serve_scenario(const char *client_kind) {
   snprintf(sc->client_kind, sizeof sc->client_kind, "%s", client_kind && strcmp(client_kind, "new") == 0 ? "new" : "enrolled");
   sc->new_user_enrollment = true;
   sc->seed = 1;
+  sc->time_scale = 1;
   return sc;
 }
 

@@ -162,6 +162,7 @@ static bool parse_params(jsonv_t *v, const cJSON *s, const char *path, const cat
       if (!expand_string(v, it, kpath)) return false;
     }
   }
+  if (!cat_fill_defaults(def, st->params)) return jsonv_fail(v, ppath, false, "", "out of memory");
   return true;
 }
 
@@ -328,6 +329,7 @@ scenario_t *scenario_parse_opts(const char *text, const char *path, const scenar
     diag_set(d, path, 0, 0, NULL, "out of memory");
     goto out;
   }
+  sc->time_scale = 1;
   snprintf(sc->path, sizeof sc->path, "%s", path);
   root = jsonv_parse(text, path, d);
   if (!root) {
@@ -434,7 +436,24 @@ void scenario_scale_timers(sc_timer_t *timers, int n, double factor) {
     if (strcmp(timers[i].name, "retries") != 0) timers[i].value = scaled(timers[i].value, factor);
 }
 
+/* A fault's durations describe the world's pace as much as the timeline's
+ * do: a 1 s delay meant "beyond the client's timeout" must stay so when the
+ * timeout is scaled. So every parameter the fault table types as a duration
+ * scales, whichever fault it belongs to. */
+static void scale_params(sc_step_t *st, double factor) {
+  const cat_action_t *a = cat_find(st->action);
+  for (cJSON *it = st->params ? st->params->child : NULL; it && a; it = it->next) {
+    const cat_param_t *p = cat_param(a, it->string);
+    int64_t ms;
+    if (!p || p->type != CAT_DUR || !cJSON_IsString(it) || !dur_parse(it->valuestring, &ms)) continue;
+    char text[32];
+    snprintf(text, sizeof text, "%lldms", (long long)scaled(ms, factor));
+    cJSON_SetValuestring(it, text);
+  }
+}
+
 void scenario_scale(scenario_t *sc, double factor) {
+  sc->time_scale *= factor;
   sc->duration_ms = scaled(sc->duration_ms, factor);
   sc->pse_exit_after_ms = scaled(sc->pse_exit_after_ms, factor);
   sc->pse_exit_check_ms = scaled(sc->pse_exit_check_ms, factor);
@@ -445,6 +464,7 @@ void scenario_scale(scenario_t *sc, double factor) {
     s->flap_on_ms = scaled(s->flap_on_ms, factor);
     s->flap_off_ms = scaled(s->flap_off_ms, factor);
     s->flap_jitter_ms = scaled(s->flap_jitter_ms, factor);
+    scale_params(s, factor);
   }
   for (int i = 0; i < sc->n_checks; i++) {
     sc->checks[i].within_ms = scaled(sc->checks[i].within_ms, factor);

@@ -84,6 +84,9 @@ typedef struct scenario {
   char client_kind[16]; /* "enrolled" or "new" */
   char site[16];        /* where the client sits: a map_sites name (default "branch") */
   uint64_t seed;        /* for every random choice of the run (default 1) */
+  /* What scenario_scale has multiplied its times by (1: none). The world's
+   * and the harness's own timeouts follow it. */
+  double time_scale;
   int n_timers;
   sc_timer_t timers[SC_MAX_TIMERS];
   int64_t duration_ms;
@@ -140,8 +143,9 @@ int64_t scenario_step_planned_ms(const scenario_t *sc, const char *anchor);
  * "<step>.off" (when that step's fault went off), false otherwise. */
 bool scenario_anchor_off(const char *anchor, char *step, size_t step_len);
 /* --time-scale: multiplies every time of the scenario (steps, flapping,
- * check windows, the duration, the world's timers and the client timers) by
- * factor; counts ("retries") stay. Slower labs (sanitizers, valgrind, a
+ * check windows, the duration, the world's timers, every fault parameter the
+ * fault table types as a duration, and the client timers) by factor; counts
+ * ("retries", a TTL, a percent) stay. Slower labs (sanitizers, valgrind, a
  * loaded CI box) use a factor above 1. */
 void scenario_scale(scenario_t *sc, double factor);
 /* Scales timer values by factor, except counts. */

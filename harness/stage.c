@@ -70,6 +70,7 @@ static int start_world(stage_t *s, struct event_base *base, scenario_t *sc, cons
                      .seed = sc->seed,
                      .pse_exit_after_ms = sc->pse_exit_after_ms,
                      .pse_exit_check_ms = sc->pse_exit_check_ms,
+                     .time_scale = sc->time_scale,
                      .enrolled = strcmp(sc->client_kind, "enrolled") == 0,
                      .new_user_enrollment = sc->new_user_enrollment};
   int64_t t0 = dur_now_us();

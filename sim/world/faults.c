@@ -57,10 +57,13 @@ static int param_int(const cJSON *params, const char *key, int fallback) {
   return cJSON_IsNumber(v) ? v->valueint : fallback;
 }
 
-static int64_t param_dur(const cJSON *params, const char *key, int64_t fallback) {
+/* A duration the step leaves out is none: every default duration is in the
+ * fault table (map_param_t.def), filled in before the step reaches the world,
+ * so that --time-scale scales it (map.h). */
+static int64_t param_dur(const cJSON *params, const char *key) {
   int64_t ms;
   const char *v = param_str(params, key, NULL);
-  return v && dur_parse(v, &ms) ? ms : fallback;
+  return v && dur_parse(v, &ms) ? ms : 0;
 }
 
 static int dns_fault(world_t *w, const char *kind, const char *target, const cJSON *params, bool on, char *err,
@@ -68,7 +71,7 @@ static int dns_fault(world_t *w, const char *kind, const char *target, const cJS
   dns_fault_spec_t f = {0};
   snprintf(f.kind, sizeof f.kind, "%s", kind);
   snprintf(f.name, sizeof f.name, "%s", param_str(params, "name", ""));
-  f.delay_ms = param_dur(params, "delay", 1000);
+  f.delay_ms = param_dur(params, "delay");
   f.ttl = param_int(params, "ttl", 0);
   f.keep = param_int(params, strcmp(kind, "loss") == 0 ? "percent" : "keep", 1);
   f.first = param_int(params, "first", 0);
@@ -271,7 +274,7 @@ static int party_fault(world_t *w, const map_fault_t *f, size_t i, const cJSON *
   switch (f->handler) {
   case FAULT_DELAY:
     if (dns) return dns_fault(w, "slow", p->name, params, on, err, errlen);
-    s->delay_ms = on ? param_dur(params, "delay", 1000) : 0;
+    s->delay_ms = on ? param_dur(params, "delay") : 0;
     return 0;
   case FAULT_LOSS:
     if (dns) return dns_fault(w, "loss", p->name, params, on, err, errlen);

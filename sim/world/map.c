@@ -232,30 +232,31 @@ int map_target_parties(const char *target, map_target_set_t *out) {
 
 /* ---- faults ---- */
 
-static const map_param_t p_name[] = {{"name", MAP_PARAM_STR, "query names it applies to (glob, default *)"}, {0}};
-static const map_param_t p_slow[] = {{"name", MAP_PARAM_STR, "query names (glob)"}, {"delay", MAP_PARAM_DUR, "added delay"},
+static const map_param_t p_name[] = {{"name", MAP_PARAM_STR, "query names it applies to (glob, default *)", NULL},
                                      {0}};
-static const map_param_t p_ttl[] = {{"name", MAP_PARAM_STR, "query names (glob)"}, {"ttl", MAP_PARAM_INT, "TTL in seconds"},
-                                    {0}};
-static const map_param_t p_wrong[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
-                                      {"address", MAP_PARAM_STR, "the address to answer with"}, {0}};
-static const map_param_t p_partial[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
-                                        {"keep", MAP_PARAM_INT, "how many addresses to keep (default 1)"}, {0}};
-static const map_param_t p_spoof[] = {{"name", MAP_PARAM_STR, "query names (glob)"},
-                                      {"mode", MAP_PARAM_STR, "wrong-id or wrong-question"},
-                                      {"address", MAP_PARAM_STR, "the forged answer's address"}, {0}};
-static const map_param_t p_alert[] = {{"alert", MAP_PARAM_STR, "handshake_failure, internal_error, access_denied, ..."},
-                                      {0}};
-static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay"}, {0}};
+static const map_param_t p_slow[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
+                                     {"delay", MAP_PARAM_DUR, "added delay (default 1s)", "1s"}, {0}};
+static const map_param_t p_ttl[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
+                                    {"ttl", MAP_PARAM_INT, "TTL in seconds", NULL}, {0}};
+static const map_param_t p_wrong[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
+                                      {"address", MAP_PARAM_STR, "the address to answer with", NULL}, {0}};
+static const map_param_t p_partial[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
+                                        {"keep", MAP_PARAM_INT, "how many addresses to keep (default 1)", NULL}, {0}};
+static const map_param_t p_spoof[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
+                                      {"mode", MAP_PARAM_STR, "wrong-id or wrong-question", NULL},
+                                      {"address", MAP_PARAM_STR, "the forged answer's address", NULL}, {0}};
+static const map_param_t p_alert[] = {
+    {"alert", MAP_PARAM_STR, "handshake_failure, internal_error, access_denied, ...", NULL}, {0}};
+static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay (default 1s)", "1s"}, {0}};
 static const map_param_t p_loss[] = {
-    {"percent", MAP_PARAM_INT, "share of requests lost, 0-100 (seeded)"},
-    {"name", MAP_PARAM_STR, "for a DNS target: the query names it applies to (glob)"},
-    {"first", MAP_PARAM_INT, "for a DNS target: the first N matching queries are lost for certain"},
+    {"percent", MAP_PARAM_INT, "share of requests lost, 0-100 (seeded)", NULL},
+    {"name", MAP_PARAM_STR, "for a DNS target: the query names it applies to (glob)", NULL},
+    {"first", MAP_PARAM_INT, "for a DNS target: the first N matching queries are lost for certain", NULL},
     {0}};
 static const map_param_t p_probe_dns[] = {
-    {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)"}, {0}};
-static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status"}, {"body", MAP_PARAM_STR, "response body"},
-                                     {0}};
+    {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)", NULL}, {0}};
+static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status", NULL},
+                                     {"body", MAP_PARAM_STR, "response body", NULL}, {0}};
 
 #define DNS_ROLES (MAP_ROLE_BIT(ROLE_RESOLVER) | MAP_ROLE_BIT(ROLE_PUBLIC_DNS))
 #define TLS_ROLES (MAP_ROLE_BIT(ROLE_CLOUD) | MAP_ROLE_BIT(ROLE_PCC) | MAP_ROLE_BIT(ROLE_PSE))

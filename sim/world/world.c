@@ -30,7 +30,17 @@
 #include "sim/world/world_int.h"
 
 #define APP_PORT 7000
+/* The site resolver's wait for the public DNS before it answers SERVFAIL. */
 #define FORWARD_TIMEOUT_MS 500
+/* The client host's stub resolver (resolv.conf): each try waits this long,
+ * and it tries twice. Short, so that scenarios last seconds. glibc takes
+ * whole seconds, at most RESOLV_TIMEOUT_MAX_S. */
+#define RESOLV_TIMEOUT_S 1
+#define RESOLV_TIMEOUT_MAX_S 30
+#define RESOLV_ATTEMPTS 2
+
+/* One of the world's own timeouts at the run's time scale. */
+static int64_t world_scaled_ms(const world_t *w, int64_t ms) { return (int64_t)((double)ms * w->time_scale + 0.5); }
 
 /* A party's index in the world's table: the world keeps its per-party state at the same index. */
 static size_t party_index(const map_party_t *p) { return (size_t)(p - map_parties); }
@@ -143,11 +153,12 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled, co
     snprintf(path, sizeof path, "%s/enrollment.json", w->state_dir);
     if (files_write_json(path, enr, 0644) < 0) goto out;
   }
-  /* Short resolver timeouts keep scenarios to seconds; the client still uses
-   * the ordinary system resolver through this file. */
+  /* The client still uses the ordinary system resolver, through this file. */
   char resolv[128];
-  snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:1 attempts:2\n",
-           map_party_of_role((map_role_t)site->resolver_role)->v4);
+  int64_t timeout_s = (world_scaled_ms(w, RESOLV_TIMEOUT_S * 1000) + 500) / 1000;
+  timeout_s = timeout_s < 1 ? 1 : timeout_s > RESOLV_TIMEOUT_MAX_S ? RESOLV_TIMEOUT_MAX_S : timeout_s;
+  snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:%lld attempts:%d\n",
+           map_party_of_role((map_role_t)site->resolver_role)->v4, (long long)timeout_s, RESOLV_ATTEMPTS);
   if (files_write_text(w->resolv_path, resolv, 0644) < 0) goto out;
   rc = 0;
 out:
@@ -237,7 +248,7 @@ static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
     socklen_t ul;
     int fd = lab_socket(w->lab, p->host, AF_INET, SOCK_DGRAM, 0);
     if (fd < 0 || lab_sockaddr(map_parties[PUBLIC_DNS].v4, 53, &up, &ul) < 0 || connect(fd, (struct sockaddr *)&up, ul) < 0 ||
-        dns_server_set_upstream(d, fd, FORWARD_TIMEOUT_MS) < 0) {
+        dns_server_set_upstream(d, fd, (int)world_scaled_ms(w, FORWARD_TIMEOUT_MS)) < 0) {
       if (fd >= 0) close(fd);
       snprintf(err, errlen, "connecting the corporate resolver to the public DNS failed");
       return -1;
@@ -358,6 +369,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   }
   w->base = base;
   w->seed = opts->seed;
+  w->time_scale = opts->time_scale > 0 ? opts->time_scale : 1;
   w->lab = lab;
   w->log = log;
   w->log_arg = log_arg;

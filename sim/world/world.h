@@ -28,6 +28,10 @@ typedef struct world_opts {
   const char *tenant_dir; /* a kept tenant's keys (see tenant.h); NULL: fresh keys for this run */
   uint64_t seed;       /* for the world's random choices (loss) */
   int64_t pse_exit_after_ms, pse_exit_check_ms; /* the PSEs' exit signal; 0: never */
+  /* --time-scale (0 means 1): the world's own timeouts follow it as the
+   * scenario's times do (the client host's resolver, the site resolver's
+   * upstream), so that a fault's scaled delay meets them as it did at 1. */
+  double time_scale;
   bool enrolled;            /* the client already has an enrollment (else it is new) */
   bool new_user_enrollment; /* the admin allows new users to enroll through BC */
 } world_opts_t;

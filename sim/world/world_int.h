@@ -16,6 +16,7 @@
 
 struct world {
   uint64_t seed;
+  double time_scale; /* the world's own timeouts are multiplied by it (world_opts_t) */
   pki_cert_t *fault_certs[MAP_MAX_PARTIES][3]; /* certificates a certificate fault serves, one per name */
   pki_cert_t *rogue_ca;                  /* tls.untrusted-ca */
   pki_cert_t *impostor_ca;               /* tls.wrong-key: the BC SP CA's name, another key */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/jsonpos.h"
+#include "harness/catalogue.h"
 #include "harness/profile.h"
 #include "harness/scenario.h"
 #include "base/dur.h"
@@ -167,11 +168,61 @@ static void test_durations(void **state) {
   assert_int_equal(ms, 42);
 }
 
+static int64_t param_ms(const sc_step_t *st, const char *name) {
+  int64_t ms = -1;
+  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st->params, name));
+  assert_non_null(v);
+  assert_true(dur_parse(v, &ms));
+  return ms;
+}
+
+/* --time-scale scales every parameter the fault table types as a duration,
+ * a default as much as a value written out, and nothing else. */
+static void test_scale_fault_params(void **state) {
+  diag_t d;
+  scenario_t *sc = scenario_parse(
+      "{\"id\": \"s\", \"duration\": \"5s\", \"timeline\": [\n"
+      " {\"id\": \"slow\", \"at\": \"0s\", \"action\": \"dns.slow\", \"target\": \"dns\",\n"
+      "  \"params\": {\"name\": \"a.example\", \"delay\": \"600ms\"}},\n"
+      " {\"id\": \"late\", \"at\": \"0s\", \"action\": \"net.delay\", \"target\": \"pcc1\"},\n"
+      " {\"id\": \"short\", \"at\": \"0s\", \"action\": \"dns.ttl\", \"target\": \"dns\", \"params\": {\"ttl\": 1}}],\n"
+      " \"checks\": [{\"id\": \"c\", \"requirement\": \"BC-DNS-01\", \"expect\": {\"event\": \"dns.query\"}, \"within\": \"1s\"}]}",
+      "scale.json", &d);
+  if (!sc) diag_print(&d, stderr);
+  assert_non_null(sc);
+  assert_true(sc->time_scale == 1);
+  assert_int_equal(param_ms(&sc->steps[0], "delay"), 600);
+  assert_int_equal(param_ms(&sc->steps[1], "delay"), 1000); /* the table's default, written in */
+  scenario_scale(sc, 4);
+  assert_true(sc->time_scale == 4);
+  assert_int_equal(param_ms(&sc->steps[0], "delay"), 2400);
+  assert_int_equal(param_ms(&sc->steps[1], "delay"), 4000);
+  assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(sc->steps[0].params, "name")), "a.example");
+  assert_int_equal(cJSON_GetObjectItem(sc->steps[2].params, "ttl")->valueint, 1); /* a count of seconds on the wire */
+  scenario_scale(sc, 0.5);
+  assert_true(sc->time_scale == 2);
+  assert_int_equal(param_ms(&sc->steps[0], "delay"), 1200);
+  scenario_free(sc);
+}
+
+/* Every duration's default in the fault table is one a scenario could write. */
+static void test_param_defaults(void **state) {
+  int n = 0;
+  for (int i = 0; i < cat_n_actions; i++)
+    for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) {
+      int64_t ms;
+      if (p->def) assert_true(p->type == CAT_DUR && dur_parse(p->def, &ms));
+      n += p->def != NULL;
+    }
+  assert_true(n > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mission_file_loads), cmocka_unit_test(test_profiles_load),
       cmocka_unit_test(test_bad_inputs),         cmocka_unit_test(test_jsonpos),
-      cmocka_unit_test(test_durations),
+      cmocka_unit_test(test_durations),          cmocka_unit_test(test_scale_fault_params),
+      cmocka_unit_test(test_param_defaults),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
