@@ -95,6 +95,7 @@ static void keepalive_done(cc_session_t *s, int status, cJSON *body) {
     cc__say("the PSE says: move back to the cloud; checking the cloud first");
     cc__exit_check(s);
   }
+  cc__public_dns_check(s);
   cc__after(s, s->t.keepalive_ms, keepalive);
 }
 

@@ -190,6 +190,25 @@ static void public_dns_gate_resolved(void *arg, int n, char (*addrs)[INET6_ADDRS
   resolve_pcc(s);
 }
 
+static void public_dns_checked(void *arg, int n, char (*addrs)[INET6_ADDRSTRLEN]) {
+  cc_session_t *s = arg;
+  s->lookup = NULL;
+  if (n >= 1 || s->mode != CC_MODE_CLOUD || !s->tun_id[0]) return;
+  /* The defect: a public name stopped resolving, so it takes the cloud for down, though its tunnel works. */
+  cc__say("public names stopped resolving: taking it for a cloud outage; entering Business Continuity");
+  event_del(s->timer);
+  evhttp_connection_set_closecb(s->tun, NULL, NULL);
+  cc__drop(s, &s->tun);
+  s->tun_id[0] = 0;
+  s->mode = CC_MODE_BC;
+  resolve_pcc(s);
+}
+
+void cc__public_dns_check(cc_session_t *s) {
+  if (s->bugs.public_dns_gate && s->mode == CC_MODE_CLOUD && !s->lookup && s->broker[0])
+    (void)cc__start_lookup(s, s->broker, public_dns_checked);
+}
+
 void cc__enter_bc(cc_session_t *s) {
   s->mode = CC_MODE_BC;
   if (s->bugs.public_dns_gate) {

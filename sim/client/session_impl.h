@@ -83,6 +83,8 @@ cJSON *cc__device_body(cc_session_t *s);
 /* Starts the lookup the sequence waits for (one at a time; a newer one
  * replaces an older). -1 if it could not start: done is then not called. */
 int cc__start_lookup(cc_session_t *s, const char *name, cc_resolved_fn done);
+/* The public-dns-gate defect, while on the cloud: looks up a public name and enters BC if it fails. */
+void cc__public_dns_check(cc_session_t *s);
 /* Takes s->pending as the tunnel if the answer opened one; 0, or -1. */
 int cc__tunnel_opened(cc_session_t *s, int status, cJSON *body, const char *host, const char *desc);
 /* Asks the broker for Service Edges (normal times). */
