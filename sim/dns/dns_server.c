@@ -324,13 +324,20 @@ static void on_upstream(evutil_socket_t fd, short what, void *arg) {
 }
 
 int dns_server_set_upstream(dns_server_t *s, int upstream_fd, int timeout_ms) {
+  /* Everything that can fail comes first: on failure the descriptor is still the caller's. */
+  dns_cache_t *cache = dns_cache_new(DNS_CACHE_MAX_ENTRIES);
+  struct event *ev = cache ? event_new(s->base, upstream_fd, EV_READ | EV_PERSIST, on_upstream, s) : NULL;
+  if (!ev || event_add(ev, NULL) < 0) {
+    if (ev) event_free(ev);
+    dns_cache_free(cache);
+    return -1;
+  }
   evutil_make_socket_nonblocking(upstream_fd);
   s->up_fd = upstream_fd;
   s->up_timeout_ms = timeout_ms;
-  s->cache = dns_cache_new(DNS_CACHE_MAX_ENTRIES);
-  if (!s->cache) return -1;
-  s->up_ev = event_new(s->base, upstream_fd, EV_READ | EV_PERSIST, on_upstream, s);
-  return s->up_ev && event_add(s->up_ev, NULL) == 0 ? 0 : -1;
+  s->up_ev = ev;
+  s->cache = cache;
+  return 0;
 }
 
 /* ---- sockets ---- */

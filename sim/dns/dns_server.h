@@ -48,8 +48,9 @@ dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int ud
                              dns_server_log_fn log, void *log_arg);
 void dns_server_free(dns_server_t *s);
 /* Forwards non-authoritative queries through upstream_fd (a UDP socket
- * connected to the upstream server; owned from now on), and caches the
- * answers (at most DNS_CACHE_MAX_ENTRIES). 0 or -1. */
+ * connected to the upstream server), and caches the answers (at most
+ * DNS_CACHE_MAX_ENTRIES). 0, and upstream_fd is the server's from now on;
+ * or -1, and it is still the caller's. */
 int dns_server_set_upstream(dns_server_t *s, int upstream_fd, int timeout_ms);
 /* Seeds the choices of the "loss" fault (keep = percent lost). */
 void dns_server_seed(dns_server_t *s, uint64_t seed);
