@@ -107,7 +107,7 @@ static const ev_field_t f_message[] = {
 };
 
 static const ev_field_t f_svc_dns_query[] = {
-    {"action", EV_STRING, false, "answered, delayed, forwarded, dropped, timeout or malformed"},
+    {"action", EV_STRING, false, "answered, delayed, cached, forwarded, dropped, timeout or malformed"},
     {"qname", EV_DNS_NAME, false, "the name asked"},
     {"qtype", EV_STRING, false, "A, AAAA, ..."},
     {"rcode", EV_INTEGER, false, "the answer's rcode, as a number (0 NOERROR, 3 NXDOMAIN, ...)"},

@@ -1,6 +1,8 @@
 #include "sim/dns/dns_server.h"
 
+#include "base/dur.h"
 #include "base/rng.h"
+#include "sim/dns/dns_cache.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -68,6 +70,7 @@ struct dns_server {
   pending_t pending[DNS_MAX_PENDING];
   uint16_t next_up_id;
   uint64_t rng;
+  dns_cache_t *cache; /* of forwarded answers; NULL without an upstream */
 };
 
 static void peer_name(const struct sockaddr *sa, char *out, size_t len) {
@@ -140,6 +143,60 @@ static void log_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_t
 
 static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint16_t id);
 
+/* Whether the cache may be read and filled for qname: there is one, and dns.no-cache is not on for the name. */
+static bool cache_on(const dns_server_t *s, const char *qname) {
+  return s->cache && !find_fault(s, "no-cache", qname);
+}
+
+/* The faults that bend an answer's records (dns.wrong-address, dns.partial, dns.ttl). */
+static void record_policy(const dns_server_t *s, const char *qname, zone_policy_t *pol) {
+  const dns_fault_spec_t *f;
+  if ((f = find_fault(s, "wrong-address", qname))) pol->wrong_addr = f->address;
+  if ((f = find_fault(s, "partial", qname))) pol->keep = f->keep > 0 ? f->keep : 1;
+  if ((f = find_fault(s, "ttl", qname))) {
+    pol->ttl = f->ttl;
+    pol->ttl_set = 1;
+  }
+}
+
+/* Sends ans (owned) for query q: late under dns.slow, after a forgery under
+ * dns.spoof. action is what to log; "answered" becomes "delayed" when late. */
+static void deliver(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint8_t *ans, size_t anslen,
+                    const zone_answer_info_t *info, const char *action) {
+  const dns_fault_spec_t *f;
+  int64_t delay = 0;
+  if ((f = find_fault(s, "slow", info->qname))) delay += f->delay_ms;
+  const dns_fault_spec_t *spoof = find_fault(s, "spoof", info->qname);
+  if (spoof && s->spoof && !to->conn) {
+    uint16_t port = to->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&to->addr)->sin_port)
+                                                 : ntohs(((const struct sockaddr_in6 *)&to->addr)->sin6_port);
+    s->spoof(s->spoof_arg, spoof, to->peer, port, q, n);
+    delay += DNS_SPOOF_HEAD_START_MS;
+  }
+  if (action) log_query(s, q, n, to, delay && strcmp(action, "answered") == 0 ? "delayed" : action, info);
+  if (delay > 0) {
+    send_later(s, to, ans, anslen, delay);
+    return;
+  }
+  send_now(s, to, ans, anslen);
+  free(ans);
+}
+
+/* Sends reply (owned; the client's ID and question already) with the record
+ * faults applied: an answer from the cache or the upstream. */
+static void deliver_relayed(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to, uint8_t *reply,
+                            size_t rlen, const char *action) {
+  zone_policy_t pol = {0};
+  zone_answer_info_t info;
+  uint8_t *bent = NULL;
+  size_t blen = 0;
+  char qname[256], qtype[16];
+  uint16_t id;
+  if (zone_peek(q, n, &id, qname, sizeof qname, qtype, sizeof qtype) == 0) record_policy(s, qname, &pol);
+  if (zone_bend(reply, rlen, &pol, &bent, &blen, &info) == 0) deliver(s, q, n, to, bent, blen, &info, action);
+  free(reply);
+}
+
 static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_t *to) {
   char qname[256], qtype[16];
   uint16_t id;
@@ -154,24 +211,22 @@ static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const repl
     log_query(s, q, n, to, "dropped", NULL);
     return;
   }
+  /* The faults decide before the cache does: a name the cache holds is bent the same. */
   zone_policy_t pol = {0};
-  const dns_fault_spec_t *f;
   if (find_fault(s, "servfail", qname)) pol.rcode = LDNS_RCODE_SERVFAIL;
   else if (find_fault(s, "nxdomain", qname)) pol.rcode = LDNS_RCODE_NXDOMAIN;
   else if (find_fault(s, "refused", qname)) pol.rcode = LDNS_RCODE_REFUSED;
   else if (find_fault(s, "nodata", qname)) pol.nodata = 1;
   else if (!to->conn && find_fault(s, "truncate", qname)) pol.truncate = 1;
-  if ((f = find_fault(s, "wrong-address", qname))) pol.wrong_addr = f->address;
-  if ((f = find_fault(s, "partial", qname))) pol.keep = f->keep > 0 ? f->keep : 1;
-  if ((f = find_fault(s, "ttl", qname))) {
-    pol.ttl = f->ttl;
-    pol.ttl_set = 1;
-  }
-  int64_t delay = 0;
-  if ((f = find_fault(s, "slow", qname))) delay += f->delay_ms;
-  const dns_fault_spec_t *spoof = find_fault(s, "spoof", qname);
+  record_policy(s, qname, &pol);
   bool bent = pol.rcode || pol.nodata || pol.truncate;
   if (!bent && s->up_fd >= 0 && !zone_is_authoritative(s->zone, qname)) {
+    uint8_t *hit = NULL;
+    size_t hitlen = 0;
+    if (cache_on(s, qname) && dns_cache_get(s->cache, q, n, dur_now_us() / 1000, &hit, &hitlen) == 1) {
+      deliver_relayed(s, q, n, to, hit, hitlen, "cached");
+      return;
+    }
     forward(s, q, n, to, id);
     return;
   }
@@ -179,19 +234,7 @@ static void handle_query(dns_server_t *s, const uint8_t *q, size_t n, const repl
   size_t anslen = 0;
   zone_answer_info_t info;
   if (zone_answer(s->zone, q, n, &pol, &ans, &anslen, &info) < 0) return;
-  if (spoof && s->spoof && !to->conn) {
-    uint16_t port = to->addr.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&to->addr)->sin_port)
-                                                 : ntohs(((const struct sockaddr_in6 *)&to->addr)->sin6_port);
-    s->spoof(s->spoof_arg, spoof, to->peer, port, q, n);
-    delay += DNS_SPOOF_HEAD_START_MS;
-  }
-  log_query(s, q, n, to, delay ? "delayed" : "answered", &info);
-  if (delay > 0) {
-    send_later(s, to, ans, anslen, delay);
-    return;
-  }
-  send_now(s, to, ans, anslen);
-  free(ans);
+  deliver(s, q, n, to, ans, anslen, &info, "answered");
 }
 
 /* ---- forwarding to the upstream resolver ---- */
@@ -245,31 +288,56 @@ static void forward(dns_server_t *s, const uint8_t *q, size_t n, const reply_to_
   log_query(s, q, n, to, "forwarded", NULL);
 }
 
+/* The upstream's answer for p: kept when it answers the query as sent, then relayed. */
+static void upstream_answer(dns_server_t *s, pending_t *p, const uint8_t *ans, size_t alen) {
+  uint8_t sent[sizeof p->query], *reply = NULL;
+  size_t rlen = 0;
+  char qname[256], qtype[16];
+  uint16_t id;
+  memcpy(sent, p->query, p->qlen);
+  sent[0] = (uint8_t)(p->up_id >> 8);
+  sent[1] = (uint8_t)p->up_id;
+  /* A forged or mismatched answer is not the answer: wait on for the real one, or the timeout. */
+  if (!dns_cache_answers(sent, p->qlen, ans, alen)) return;
+  if (zone_peek(p->query, p->qlen, &id, qname, sizeof qname, qtype, sizeof qtype) == 0 && cache_on(s, qname))
+    (void)dns_cache_put(s->cache, sent, p->qlen, ans, alen, dur_now_us() / 1000);
+  if (dns_cache_reply(p->query, p->qlen, ans, alen, &reply, &rlen) == 0)
+    deliver_relayed(s, p->query, p->qlen, &p->to, reply, rlen, NULL);
+  pending_free(p);
+}
+
 static void on_upstream(evutil_socket_t fd, short what, void *arg) {
   dns_server_t *s = arg;
   uint8_t buf[4096];
   for (int k = 0; k < 64; k++) {
     ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n < 12) return;
+    if (n < 0) return;
+    if (n < 12) continue;
     uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
     for (int i = 0; i < DNS_MAX_PENDING; i++) {
       pending_t *p = &s->pending[i];
       if (!p->used || p->up_id != id) continue;
-      buf[0] = (uint8_t)(p->orig_id >> 8);
-      buf[1] = (uint8_t)p->orig_id;
-      send_now(s, &p->to, buf, (size_t)n);
-      pending_free(p);
+      upstream_answer(s, p, buf, (size_t)n);
       break;
     }
   }
 }
 
 int dns_server_set_upstream(dns_server_t *s, int upstream_fd, int timeout_ms) {
+  /* Everything that can fail comes first: on failure the descriptor is still the caller's. */
+  dns_cache_t *cache = dns_cache_new(DNS_CACHE_MAX_ENTRIES);
+  struct event *ev = cache ? event_new(s->base, upstream_fd, EV_READ | EV_PERSIST, on_upstream, s) : NULL;
+  if (!ev || event_add(ev, NULL) < 0) {
+    if (ev) event_free(ev);
+    dns_cache_free(cache);
+    return -1;
+  }
   evutil_make_socket_nonblocking(upstream_fd);
   s->up_fd = upstream_fd;
   s->up_timeout_ms = timeout_ms;
-  s->up_ev = event_new(s->base, upstream_fd, EV_READ | EV_PERSIST, on_upstream, s);
-  return s->up_ev && event_add(s->up_ev, NULL) == 0 ? 0 : -1;
+  s->up_ev = ev;
+  s->cache = cache;
+  return 0;
 }
 
 /* ---- sockets ---- */
@@ -373,6 +441,11 @@ void dns_server_set_spoofer(dns_server_t *s, dns_server_spoof_fn fn, void *arg) 
 }
 
 int dns_server_fault(dns_server_t *s, const dns_fault_spec_t *f, bool on) {
+  if (strcmp(f->kind, "flush") == 0) {
+    /* A moment, not a state: the cache is emptied as the fault goes on, and fills again after. */
+    if (on && s->cache) (void)dns_cache_flush(s->cache, f->name);
+    return 0;
+  }
   for (int i = 0; i < s->n_faults; i++) {
     if (strcmp(s->faults[i].kind, f->kind) == 0 && strcmp(s->faults[i].name, f->name) == 0) {
       if (on) {
@@ -398,5 +471,6 @@ void dns_server_free(dns_server_t *s) {
   if (s->up_ev) event_free(s->up_ev);
   if (s->up_fd >= 0) close(s->up_fd);
   evconnlistener_free(s->tcp);
+  dns_cache_free(s->cache);
   free(s);
 }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,6 +179,73 @@ int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_p
 out:
   free(qname_str);
   ldns_pkt_free(q);
+  ldns_pkt_free(a);
+  return rc;
+}
+
+/* The answer section of a with the policy's record changes applied. */
+static ldns_rr_list *bent_answers(const ldns_pkt *a, ldns_rr_type qtype, const zone_policy_t *policy) {
+  const ldns_rr_list *in = ldns_pkt_answer(a);
+  ldns_rr_list *out = ldns_rr_list_new();
+  int kept = 0;
+  for (size_t i = 0; out && i < ldns_rr_list_rr_count(in); i++) {
+    const ldns_rr *rr = ldns_rr_list_rr(in, i);
+    ldns_rr_type t = ldns_rr_get_type(rr);
+    bool addr = t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA;
+    if (addr && t == qtype && policy->keep > 0 && kept >= policy->keep) continue;
+    ldns_rr *copy = ldns_rr_clone(rr);
+    if (!copy) goto fail;
+    if (addr && policy->wrong_addr) {
+      /* One forged A record in place of every real address, as zone_answer does. */
+      ldns_rdf *data = kept == 0 && t == LDNS_RR_TYPE_A ? ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, policy->wrong_addr) : NULL;
+      if (!data) {
+        ldns_rr_free(copy);
+        continue;
+      }
+      ldns_rdf_deep_free(ldns_rr_set_rdf(copy, data, 0));
+    }
+    if (policy->ttl_set) ldns_rr_set_ttl(copy, (uint32_t)policy->ttl);
+    if (!ldns_rr_list_push_rr(out, copy)) {
+      ldns_rr_free(copy);
+      goto fail;
+    }
+    if (addr && t == qtype) kept++;
+  }
+  return out;
+fail:
+  ldns_rr_list_deep_free(out);
+  return NULL;
+}
+
+int zone_bend(const uint8_t *answer, size_t alen, const zone_policy_t *policy, uint8_t **out, size_t *outlen,
+              zone_answer_info_t *info) {
+  static const zone_policy_t honest = {0};
+  if (!policy) policy = &honest;
+  ldns_pkt *a = NULL;
+  char *qname_str = NULL, *tname = NULL;
+  int rc = -1;
+  memset(info, 0, sizeof *info);
+  if (ldns_wire2pkt(&a, answer, alen) != LDNS_STATUS_OK) goto out;
+  if (!ldns_pkt_qr(a) || ldns_rr_list_rr_count(ldns_pkt_question(a)) != 1) goto out;
+  const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(a), 0);
+  qname_str = ldns_rdf2str(ldns_rr_owner(qrr));
+  tname = ldns_rr_type2str(ldns_rr_get_type(qrr));
+  if (!qname_str) goto out;
+  canon(qname_str, info->qname, sizeof info->qname);
+  snprintf(info->qtype, sizeof info->qtype, "%s", tname ? tname : "?");
+  info->id = ldns_pkt_id(a);
+  info->rcode = ldns_pkt_get_rcode(a);
+  ldns_rr_list *answers = bent_answers(a, ldns_rr_get_type(qrr), policy);
+  if (!answers) goto out;
+  ldns_rr_list_deep_free(ldns_pkt_answer(a));
+  ldns_pkt_set_answer(a, answers);
+  ldns_pkt_set_ancount(a, (uint16_t)ldns_rr_list_rr_count(answers));
+  info->n_answers = (int)ldns_rr_list_rr_count(answers);
+  if (ldns_pkt2wire(out, a, outlen) != LDNS_STATUS_OK) goto out;
+  rc = 0;
+out:
+  free(tname);
+  free(qname_str);
   ldns_pkt_free(a);
   return rc;
 }

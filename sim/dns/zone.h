@@ -50,4 +50,15 @@ int zone_peek(const uint8_t *query, size_t qlen, uint16_t *id, char *qname, size
  * (the server drops them: answering garbage would amplify it). */
 int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_policy_t *policy,
                 uint8_t **out, size_t *outlen, zone_answer_info_t *info);
+
+/* Bends an answer that did not come from the zone (one the resolver relays
+ * from upstream or from its cache) by the record parts of a policy:
+ * wrong_addr (one A record with that address in place of the addresses; no
+ * AAAA), keep and ttl, as zone_answer bends its own. The rcode, nodata and
+ * truncate parts are not for this function: a resolver answers those itself
+ * (zone_answer). On success returns 0, a malloc'd wire message in *out
+ * (caller frees) and what it says in *info. -1 for bytes that are not an
+ * answer with one question. */
+int zone_bend(const uint8_t *answer, size_t alen, const zone_policy_t *policy, uint8_t **out, size_t *outlen,
+              zone_answer_info_t *info);
 #endif
