@@ -363,6 +363,8 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
     if (add_party(w, &map_parties[i], err, errlen) < 0) goto out;
   for (size_t i = 0; i < (size_t)map_n_parties; i++)
     if (start_party(w, i, err, errlen) < 0) goto out;
+  w->impair = impair_new(base, lab, w->seed);
+  if (!w->impair) goto out;
   ok = true;
 out:
   if (!ok) {
@@ -375,6 +377,7 @@ out:
 
 void world_free(world_t *w) {
   if (!w) return;
+  impair_free(w->impair); /* first: held packets pass while the services still live */
   for (size_t i = 0; i < (size_t)map_n_parties; i++) {
     tls_ep_free(w->eps[i]);
     pki_cert_free(w->certs[i][0]);
