@@ -7,7 +7,8 @@ JOBS  ?= $(shell nproc)
 # labs are RUN_SERIAL whatever this says (docs/testing.md).
 TEST_JOBS ?= $(shell n=$$(nproc); [ $$n -gt 8 ] && echo $$n || echo 8)
 DEB_PACKAGES = build-essential cmake pkg-config libssl-dev libevent-dev libldns-dev \
-  libpcap-dev libnet1-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcmocka-dev libnftables-dev tshark \
+  libpcap-dev libnet1-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcmocka-dev libnftables-dev \
+  libnetfilter-queue-dev libnftnl-dev libmnl-dev tshark \
   libxml2-utils chromium iproute2 jq python3 openssl clang libclang-rt-14-dev
 # make bench also needs the tools bcsim is compared with (docs/benchmarks.md).
 BENCH_DEB_PACKAGES = dnsperf dnsmasq-base time

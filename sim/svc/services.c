@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "base/dur.h"
-#include "base/rng.h"
 #include "sim/svc/tls_ep.h"
 
 #define APP_RELAY_TIMEOUT_S 2
@@ -263,11 +262,6 @@ static void held_release(evutil_socket_t fd, short what, void *arg) {
 
 void svc_handle(struct evhttp_request *req, void *arg) {
   svc_t *s = arg;
-  if (s->loss_percent > 0 && (int)rng_below(&s->rng, 100) < s->loss_percent) {
-    /* Lost: no answer at all; the client's own timeout has to notice. */
-    log_request(s, req, 0, "lost");
-    return;
-  }
   if (s->delay_ms > 0) {
     held_t *h = calloc(1, sizeof *h);
     if (h) {

@@ -61,10 +61,8 @@ typedef struct svc {
   /* A tunnel is its connection: requests for it on any other are refused. */
   struct evhttp_connection *tunnel_conn[64]; /* by tunnel number, modulo 64 */
   int64_t tunnel_opened_us[64], tunnel_signalled_us[64];
-  /* Faults of the service itself (net.delay, net.loss, svc.http-error). */
+  /* Faults of the service itself (svc.slow, svc.http-error); loss and delay on the wire are sim/impair's. */
   int64_t delay_ms;
-  int loss_percent;
-  uint64_t rng;
   int http_status;
   char http_body[256];
 } svc_t;

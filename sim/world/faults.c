@@ -66,6 +66,9 @@ static int64_t param_dur(const cJSON *params, const char *key) {
   return v && dur_parse(v, &ms) ? ms : 0;
 }
 
+int world_param_int(const cJSON *params, const char *key, int fallback) { return param_int(params, key, fallback); }
+int64_t world_param_dur(const cJSON *params, const char *key) { return param_dur(params, key); }
+
 static int dns_fault(world_t *w, const char *kind, const char *target, const cJSON *params, bool on, char *err,
                      size_t errlen) {
   dns_fault_spec_t f = {0};
@@ -272,14 +275,9 @@ static int party_fault(world_t *w, const map_fault_t *f, size_t i, const cJSON *
   svc_t *s = &w->svcs[i];
   bool dns = p->serves == MAP_SERVES_DNS, https = p->serves == MAP_SERVES_HTTPS;
   switch (f->handler) {
-  case FAULT_DELAY:
-    if (dns) return dns_fault(w, "slow", p->name, params, on, err, errlen);
+  case FAULT_SVC_SLOW:
+    if (!https) return 0;
     s->delay_ms = on ? param_dur(params, "delay") : 0;
-    return 0;
-  case FAULT_LOSS:
-    if (dns) return dns_fault(w, "loss", p->name, params, on, err, errlen);
-    s->loss_percent = on ? param_int(params, "percent", 50) : 0;
-    s->rng = w->seed ^ ((uint64_t)i << 32);
     return 0;
   case FAULT_HTTP_ERROR:
     if (dns) return 0;
@@ -342,6 +340,13 @@ int world_fault(world_t *w, const char *action, const char *target, const cJSON 
     for (int k = 0; k < n; k++) w->svcs[idx[k]].outages += on ? 1 : -1;
     return nft_for_parties(w, "down", target, idx, n, "ip daddr %s tcp dport 443 reject with tcp reset\n",
                            "ip6 daddr %s tcp dport 443 reject with tcp reset\n", true, on, err, errlen);
+  case FAULT_NET_DELAY:
+  case FAULT_NET_LOSS:
+  case FAULT_NET_REORDER:
+  case FAULT_NET_DUPLICATE:
+  case FAULT_NET_RATE:
+  case FAULT_NET_MTU:
+    return world_wire_fault(w, f, target, params, on, err, errlen);
   case FAULT_INJECT_RST:
   case FAULT_CONFIG:
   case FAULT_PROBE:

@@ -248,10 +248,35 @@ static const map_param_t p_spoof[] = {{"name", MAP_PARAM_STR, "query names (glob
 static const map_param_t p_alert[] = {
     {"alert", MAP_PARAM_STR, "handshake_failure, internal_error, access_denied, ...", NULL}, {0}};
 static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay (default 1s)", "1s"}, {0}};
-static const map_param_t p_loss[] = {
-    {"percent", MAP_PARAM_INT, "share of requests lost, 0-100 (seeded)", NULL},
-    {"name", MAP_PARAM_STR, "for a DNS target: the query names it applies to (glob)", NULL},
-    {"first", MAP_PARAM_INT, "for a DNS target: the first N matching queries are lost for certain", NULL},
+static const map_param_t p_dns_loss[] = {
+    {"percent", MAP_PARAM_INT, "share of queries lost, 0-100 (seeded)", NULL},
+    {"name", MAP_PARAM_STR, "the query names it applies to (glob)", NULL},
+    {"first", MAP_PARAM_INT, "the first N matching queries are lost for certain", NULL},
+    {0}};
+static const map_param_t p_net_delay[] = {
+    {"delay", MAP_PARAM_DUR, "how long each packet waits, each way (default 100ms)", "100ms"},
+    {"jitter", MAP_PARAM_DUR, "plus or minus this, uniform and seeded; packets keep their order (default 0)", "0ms"},
+    {0}};
+static const map_param_t p_net_loss[] = {
+    {"percent", MAP_PARAM_INT, "share of packets lost at random, 0-100 (seeded; default 10)", NULL},
+    {"p", MAP_PARAM_INT, "bursts (Gilbert-Elliott): percent chance per packet to go from the good state to the bad", NULL},
+    {"r", MAP_PARAM_INT, "bursts: percent chance per packet to go from the bad state back to the good", NULL},
+    {"loss_bad", MAP_PARAM_INT, "bursts: percent of packets lost in the bad state (default 100)", NULL},
+    {"loss_good", MAP_PARAM_INT, "bursts: percent of packets lost in the good state (default 0)", NULL},
+    {0}};
+static const map_param_t p_net_reorder[] = {
+    {"percent", MAP_PARAM_INT, "share of packets held back behind later ones, 0-100 (seeded; default 25)", NULL},
+    {"gap", MAP_PARAM_INT, "a held packet passes after this many later ones (default 3)", NULL},
+    {"hold", MAP_PARAM_DUR, "or after this long, if fewer come (default 50ms)", "50ms"},
+    {0}};
+static const map_param_t p_net_duplicate[] = {
+    {"percent", MAP_PARAM_INT, "share of packets sent twice, 0-100 (seeded; default 10)", NULL}, {0}};
+static const map_param_t p_net_rate[] = {
+    {"rate", MAP_PARAM_INT, "kilobits per second, each direction", NULL},
+    {"burst", MAP_PARAM_INT, "bytes sent at line rate before the limit bites (default 10000)", NULL},
+    {0}};
+static const map_param_t p_net_mtu[] = {
+    {"mtu", MAP_PARAM_INT, "packets longer than this (bytes of IP) vanish: IPv4 with DF, and IPv6 (default 1280)", NULL},
     {0}};
 static const map_param_t p_probe_dns[] = {
     {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)", NULL}, {0}};
@@ -265,6 +290,8 @@ static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status", NU
 #define DNS_FAULT(name, params, doc) {name, DNS_ROLES, 0, false, false, params, doc, FAULT_DNS}
 #define TLS_FAULT(name, params, doc, handler) {name, TLS_ROLES, 0, false, false, params, doc, handler}
 #define NET_FAULT(name, params, doc, handler) {name, NET_ROLES, ALL_SEGMENTS, false, false, params, doc, handler}
+/* On the wire: a party, group or segment (on the client's access router), or any link (on its b end). */
+#define WIRE_FAULT(name, params, doc, handler) {name, NET_ROLES, ALL_SEGMENTS, true, false, params, doc, handler}
 
 const map_fault_t map_faults[] = {
     DNS_FAULT("dns.nxdomain", p_name, "answers NXDOMAIN"),
@@ -276,6 +303,7 @@ const map_fault_t map_faults[] = {
     DNS_FAULT("dns.wrong-address", p_wrong, "answers with an address no PCC has"),
     DNS_FAULT("dns.partial", p_partial, "answers with only some of the addresses"),
     DNS_FAULT("dns.slow", p_slow, "answers late"),
+    DNS_FAULT("dns.loss", p_dns_loss, "loses a share of queries (seeded), the first N for certain"),
     DNS_FAULT("dns.ttl", p_ttl, "answers with another TTL"),
     DNS_FAULT("dns.spoof", p_spoof, "a forged answer (libnet) races the real one"),
     {"dns.no-cache", MAP_ROLE_BIT(ROLE_RESOLVER), 0, false, false, p_name,
@@ -298,8 +326,18 @@ const map_fault_t map_faults[] = {
     NET_FAULT("net.reject", NULL, "TCP connects get a RST (nftables on the router)", FAULT_REJECT),
     NET_FAULT("net.inject-rst", NULL, "a forged RST (libnet) ends the client's live connection to the target",
               FAULT_INJECT_RST),
-    NET_FAULT("net.delay", p_delay, "the target answers late", FAULT_DELAY),
-    NET_FAULT("net.loss", p_loss, "the target loses a share of requests (seeded)", FAULT_LOSS),
+    WIRE_FAULT("net.delay", p_net_delay, "packets to and from the target wait on the wire, with jitter",
+               FAULT_NET_DELAY),
+    WIRE_FAULT("net.loss", p_net_loss, "packets to and from the target are lost: at random, or in bursts",
+               FAULT_NET_LOSS),
+    WIRE_FAULT("net.reorder", p_net_reorder, "packets to and from the target are held back behind later ones",
+               FAULT_NET_REORDER),
+    WIRE_FAULT("net.duplicate", p_net_duplicate, "packets to and from the target arrive twice", FAULT_NET_DUPLICATE),
+    {"net.rate", 0, 0, true, false, p_net_rate, "a link carries at most a rate, each way (tbf)", FAULT_NET_RATE},
+    WIRE_FAULT("net.mtu-blackhole", p_net_mtu,
+               "large packets to and from the target vanish, and no ICMP says why (path MTU black hole)", FAULT_NET_MTU),
+    {"svc.slow", TLS_ROLES, MAP_SEGMENT_BIT(SEG_CLOUD), false, false, p_delay,
+     "the service answers every request late", FAULT_SVC_SLOW},
     {"svc.down", TLS_ROLES, MAP_SEGMENT_BIT(SEG_CLOUD), false, false, NULL, "the service is down: its port is closed",
      FAULT_SVC_DOWN},
     {"svc.http-error", TLS_ROLES, MAP_SEGMENT_BIT(SEG_CLOUD), false, false, p_http,

@@ -35,8 +35,10 @@ const char *map_host_name(lab_host_t h);
 int map_host_by_name(const char *name);
 
 /* A veth pair whose ends land in two hosts, with the same name at both ends.
- * The b end is always a router's: a fault on the link (net.link-down, the
- * impairments) acts there. */
+ * By convention the b end is the forwarding one (the router that joins the
+ * link to the rest of the lab): faults that act on a whole link (net.delay,
+ * net.loss, ... on a link target) put their rules in host b, where every
+ * packet crossing the link in either direction passes. */
 typedef struct map_link {
   lab_host_t a, b;
   const char *ifname;
@@ -190,8 +192,13 @@ typedef enum {
   FAULT_TLS_STALL,
   FAULT_SVC_DOWN,        /* nftables on the party's host */
   FAULT_INJECT_RST,      /* the runner: it knows the live connections */
-  FAULT_DELAY,           /* the service answers late */
-  FAULT_LOSS,            /* the service loses requests */
+  FAULT_SVC_SLOW,        /* the service answers late */
+  FAULT_NET_DELAY,       /* packets on the wire: the impairment engine (sim/impair) */
+  FAULT_NET_LOSS,
+  FAULT_NET_REORDER,
+  FAULT_NET_DUPLICATE,
+  FAULT_NET_RATE,        /* a tbf qdisc on both ends of a link */
+  FAULT_NET_MTU,         /* nftables drops large packets, and no ICMP says so */
   FAULT_HTTP_ERROR,
   FAULT_TLS_MODE,        /* the TLS endpoint misbehaves in the handshake */
   FAULT_TLS_CERT,        /* the TLS endpoint serves another certificate */

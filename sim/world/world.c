@@ -430,6 +430,8 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   for (size_t i = 0; i < (size_t)map_n_parties; i++)
     if (start_party(w, i, err, errlen) < 0) goto out;
   if (publish_datacenter(w, err, errlen) < 0) goto out;
+  w->impair = impair_new(base, lab, w->seed);
+  if (!w->impair) goto out;
   ok = true;
 out:
   if (!ok) {
@@ -442,6 +444,7 @@ out:
 
 void world_free(world_t *w) {
   if (!w) return;
+  impair_free(w->impair); /* first: held packets pass while the services still live */
   for (size_t i = 0; i < (size_t)map_n_parties; i++) {
     tls_ep_free(w->eps[i]);
     pki_cert_free(w->certs[i][0]);

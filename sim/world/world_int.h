@@ -6,6 +6,7 @@
 
 #include "sim/dns/dns_server.h"
 #include "sim/dns/zone.h"
+#include "sim/impair/impair.h"
 #include "sim/lab/lab.h"
 #include "sim/pki/pki.h"
 #include "sim/svc/services.h"
@@ -36,6 +37,7 @@ struct world {
   app_server_t *app;
   zone_t *zone, *public_zone;
   dns_server_t *dns, *public_dns;
+  impair_t *impair; /* packet impairments on the wire (net.delay, net.loss, ...) */
 };
 
 /* Logs a service's event with the roles of the service and its peer; takes ownership of fields. */
@@ -43,4 +45,12 @@ void world_service_log(void *arg, const char *service, const char *type, cJSON *
 /* dns.spoof's forged answer, sent from the resolver's own address (the DNS server's spoofer). */
 void world_on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
                     size_t qlen);
+/* A fault's parameter, or the fallback if it is absent (a duration in ms). */
+int world_param_int(const cJSON *params, const char *key, int fallback);
+/* A duration parameter; 0 when the step leaves it out (every default duration is in the fault table, scaled). */
+int64_t world_param_dur(const cJSON *params, const char *key);
+/* The faults on the wire (faults_wire.c): net.delay, net.loss, net.reorder,
+ * net.duplicate, net.rate, net.mtu-blackhole. 0, or -1 with err. */
+int world_wire_fault(world_t *w, const map_fault_t *f, const char *target, const cJSON *params, bool on, char *err,
+                     size_t errlen);
 #endif
