@@ -39,6 +39,7 @@ static const struct bug_row {
     BUG("fixed-ses", fixed_ses, "ignores the broker's Service Edges and tries se1 and se2 of the broker's domain"),
     BUG("ignore-redirect", ignore_redirect, "never follows the PCC's redirect to a PSE"),
     BUG("offline-gate", offline_gate, "enters BC only while public names resolve"),
+    BUG("short-timeout", short_timeout, "gives up on any request after 300 ms, whatever the configured timeout"),
     BUG("public-dns-gate", public_dns_gate, "takes public DNS for the cloud: enters BC when public names stop resolving, not when the cloud fails"),
 #undef BUG
 };

@@ -49,6 +49,7 @@ typedef struct cc_bugs {
   bool ignore_redirect;
   bool offline_gate;
   bool public_dns_gate;
+  bool short_timeout;
   /* the config and enrollment */
   bool no_pinning;
   bool accept_tampered;
@@ -56,6 +57,9 @@ typedef struct cc_bugs {
   bool skip_cloud_sp;
   bool enroll_storm;
 } cc_bugs_t;
+
+/* The short-timeout defect's patience for any request, whatever the configured timeout (ms). */
+#define CC_SHORT_TIMEOUT_MS 300
 
 /* One row of the table: the name `--defect` takes, and what it does. */
 typedef struct cc_bug_info {

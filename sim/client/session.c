@@ -284,6 +284,8 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   s->cfg = cfg;
   s->t = timers;
   if (bugs) s->bugs = *bugs;
+  /* The short-timeout defect: a built-in patience, whatever the config says. */
+  if (s->bugs.short_timeout && s->t.timeout_ms > CC_SHORT_TIMEOUT_MS) s->t.timeout_ms = CC_SHORT_TIMEOUT_MS;
   s->new_user = !cfg->enrolled;
   snprintf(s->token, sizeof s->token, "%s", cfg->token);
   snprintf(s->broker, sizeof s->broker, "%s", cfg->broker);
