@@ -184,7 +184,7 @@ static void test_scale_fault_params(void **state) {
       "{\"id\": \"s\", \"duration\": \"5s\", \"timeline\": [\n"
       " {\"id\": \"slow\", \"at\": \"0s\", \"action\": \"dns.slow\", \"target\": \"dns\",\n"
       "  \"params\": {\"name\": \"a.example\", \"delay\": \"600ms\"}},\n"
-      " {\"id\": \"late\", \"at\": \"0s\", \"action\": \"net.delay\", \"target\": \"pcc1\"},\n"
+      " {\"id\": \"late\", \"at\": \"0s\", \"action\": \"svc.slow\", \"target\": \"pcc1\"},\n"
       " {\"id\": \"short\", \"at\": \"0s\", \"action\": \"dns.ttl\", \"target\": \"dns\", \"params\": {\"ttl\": 1}}],\n"
       " \"checks\": [{\"id\": \"c\", \"requirement\": \"BC-DNS-01\", \"expect\": {\"event\": \"dns.query\"}, \"within\": \"1s\"}]}",
       "scale.json", &d);
