@@ -41,9 +41,6 @@ static void on_frame(void *arg, const struct pcap_pkthdr *h, const uint8_t *fram
 }
 
 /* The lab's network; lab.ready says how long it took. */
-/* How long the lab's links may take to come up: far more than they do (ms). */
-#define STAGE_LINKS_TIMEOUT_MS 5000
-
 static int build_lab(stage_t *s, const scenario_t *sc, char *err, size_t errlen) {
   char why[512];
   int64_t t0 = dur_now_us();
@@ -99,15 +96,6 @@ static int start_wire(stage_t *s, const char *out_dir, char *err, size_t errlen)
   return s->wire ? 0 : -1;
 }
 
-/* The client must not meet a link still coming up: its first IPv6 packets would be lost for a second. */
-static int wait_links(stage_t *s, char *err, size_t errlen) {
-  int64_t t0 = dur_now_us();
-  int rc = lab_wait_ready(s->lab, STAGE_LINKS_TIMEOUT_MS);
-  overhead_add(s->cost, OH_LAB, dur_now_us() - t0);
-  if (rc < 0) snprintf(err, errlen, "the lab's links were not up after %d ms", STAGE_LINKS_TIMEOUT_MS);
-  return rc;
-}
-
 /* resolv.conf, the decoder and the capture: what the client's traffic meets and what sees it. */
 static int start_capture(stage_t *s, struct event_base *base, const char *out_dir, char *err, size_t errlen) {
   char path[700], why[512];
@@ -146,7 +134,7 @@ stage_t *stage_new(struct event_base *base, record_t *rec, overhead_t *cost, sce
   s->rec = rec;
   s->cost = cost;
   if (build_lab(s, sc, err, errlen) < 0 || start_world(s, base, sc, o, err, errlen) < 0 ||
-      wait_links(s, err, errlen) < 0 || start_capture(s, base, o->out_dir, err, errlen) < 0) {
+      start_capture(s, base, o->out_dir, err, errlen) < 0) {
     stage_free(s);
     return NULL;
   }

@@ -10,6 +10,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <sched.h>
 #include <stdio.h>
@@ -165,6 +166,82 @@ out:
   return rc;
 }
 
+/* ---- neighbours ---- */
+
+/* Every link end knows its peer's MAC from the start (a permanent
+ * neighbour entry for each of the peer's addresses): no ARP or neighbour
+ * discovery ever runs in the lab. A first solicitation that the kernel
+ * cannot send yet (a link-local address not there, a probe lost to a
+ * race) would otherwise hold a forwarded packet for a whole second, longer
+ * than most timeouts of a scenario. */
+typedef struct mac_args {
+  const char *ifname;
+  struct nl_addr *mac; /* out; the caller puts it */
+} mac_args_t;
+
+static int read_mac(void *p) {
+  mac_args_t *a = p;
+  struct nl_sock *sk = nl_open();
+  struct rtnl_link *l = NULL;
+  int rc = -1;
+  if (sk && rtnl_link_get_kernel(sk, 0, a->ifname, &l) >= 0 && rtnl_link_get_addr(l)) {
+    a->mac = nl_addr_clone(rtnl_link_get_addr(l));
+    rc = a->mac ? 0 : -1;
+  }
+  rtnl_link_put(l);
+  if (sk) nl_socket_free(sk);
+  return rc;
+}
+
+typedef struct neigh_args {
+  const char *ifname;
+  const char *peer[2]; /* the peer's addresses, "addr/len" */
+  struct nl_addr *mac; /* the peer's */
+} neigh_args_t;
+
+static int set_neighbours(void *p) {
+  neigh_args_t *a = p;
+  struct nl_sock *sk = nl_open();
+  struct rtnl_link *l = NULL;
+  int rc = -1;
+  if (!sk || rtnl_link_get_kernel(sk, 0, a->ifname, &l) < 0) goto out;
+  rc = 0;
+  for (int k = 0; k < 2 && rc == 0; k++) {
+    struct rtnl_neigh *n = rtnl_neigh_alloc();
+    struct nl_addr *dst = NULL;
+    rc = -1;
+    if (n && nl_addr_parse(a->peer[k], AF_UNSPEC, &dst) >= 0) {
+      nl_addr_set_prefixlen(dst, nl_addr_get_family(dst) == AF_INET ? 32 : 128);
+      rtnl_neigh_set_ifindex(n, rtnl_link_get_ifindex(l));
+      rtnl_neigh_set_dst(n, dst);
+      rtnl_neigh_set_lladdr(n, a->mac);
+      rtnl_neigh_set_state(n, NUD_PERMANENT);
+      rc = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE) < 0 ? -1 : 0;
+    }
+    nl_addr_put(dst);
+    rtnl_neigh_put(n);
+  }
+out:
+  rtnl_link_put(l);
+  if (sk) nl_socket_free(sk);
+  return rc;
+}
+
+/* Both ends of a link learn each other. The kernel forgets them when the
+ * link goes down, so lab_link_set calls this again when it comes up. */
+static int link_neighbours(lab_t *lab, const map_link_t *l) {
+  mac_args_t ma = {l->ifname, NULL}, mb = {l->ifname, NULL};
+  int rc = -1;
+  if (lab_within(lab, l->a, read_mac, &ma) < 0 || lab_within(lab, l->b, read_mac, &mb) < 0) goto out;
+  neigh_args_t at_a = {l->ifname, {l->b4, l->b6}, mb.mac}, at_b = {l->ifname, {l->a4, l->a6}, ma.mac};
+  if (lab_within(lab, l->a, set_neighbours, &at_a) < 0 || lab_within(lab, l->b, set_neighbours, &at_b) < 0) goto out;
+  rc = 0;
+out:
+  nl_addr_put(ma.mac);
+  nl_addr_put(mb.mac);
+  return rc;
+}
+
 lab_t *lab_new(const char *site, char *err, size_t errlen) {
   lab_t *lab = calloc(1, sizeof *lab);
   struct nl_sock *sk = NULL;
@@ -210,6 +287,12 @@ lab_t *lab_new(const char *site, char *err, size_t errlen) {
   }
   for (int h = 0; h < LAB_N_HOSTS; h++)
     if (configure_host(lab, (lab_host_t)h, err, errlen) < 0) goto out;
+  for (int i = 0; i < map_n_links; i++) {
+    if (map_link_built(&map_links[i], lab->site->name) && link_neighbours(lab, &map_links[i]) < 0) {
+      snprintf(err, errlen, "setting the neighbours of %s: netlink refused", map_links[i].ifname);
+      goto out;
+    }
+  }
   ok = true;
 out:
   if (sk) nl_socket_free(sk);
@@ -219,52 +302,6 @@ out:
     lab = NULL;
   }
   return lab;
-}
-
-/* Whether every link end of this host has its IPv6 link-local address:
- * until then the kernel cannot send a neighbour solicitation from it, and
- * the first forwarded IPv6 packets wait a whole second for the retry. */
-static int links_ready(void *p) {
-  const lab_t *lab = ((const lab_t **)p)[0];
-  lab_host_t h = *(const lab_host_t *)((void **)p)[1];
-  struct nl_sock *sk = nl_open();
-  struct nl_cache *addrs = NULL;
-  int ready = 0;
-  if (!sk || rtnl_addr_alloc_cache(sk, &addrs) < 0) goto out;
-  ready = 1;
-  for (int i = 0; i < map_n_links && ready; i++) {
-    const map_link_t *l = &map_links[i];
-    if ((l->a != h && l->b != h) || !map_link_built(l, lab->site->name)) continue;
-    int ifindex = 0;
-    struct rtnl_link *link = NULL;
-    if (rtnl_link_get_kernel(sk, 0, l->ifname, &link) >= 0) ifindex = rtnl_link_get_ifindex(link);
-    rtnl_link_put(link);
-    bool found = false;
-    for (struct nl_object *o = nl_cache_get_first(addrs); o && !found; o = nl_cache_get_next(o)) {
-      struct rtnl_addr *a = (struct rtnl_addr *)o;
-      found = rtnl_addr_get_ifindex(a) == ifindex && rtnl_addr_get_family(a) == AF_INET6 &&
-              rtnl_addr_get_scope(a) == RT_SCOPE_LINK && !(rtnl_addr_get_flags(a) & IFA_F_TENTATIVE);
-    }
-    ready = found;
-  }
-out:
-  nl_cache_free(addrs);
-  if (sk) nl_socket_free(sk);
-  return ready;
-}
-
-int lab_wait_ready(lab_t *lab, int timeout_ms) {
-  for (int waited = 0;; waited += LAB_READY_POLL_MS) {
-    bool all = true;
-    for (int h = 0; h < LAB_N_HOSTS && all; h++) {
-      lab_host_t host = (lab_host_t)h;
-      void *args[2] = {lab, &host};
-      all = lab_within(lab, host, links_ready, args) == 1;
-    }
-    if (all) return 0;
-    if (waited >= timeout_ms) return -1;
-    usleep(LAB_READY_POLL_MS * 1000);
-  }
 }
 
 void lab_free(lab_t *lab) {
@@ -415,5 +452,5 @@ int lab_link_set(lab_t *lab, const char *ifname, bool up) {
     restore_args_t r = {ends[k], lab->site->name};
     if (lab_within(lab, ends[k], restore_routes, &r) < 0) return -1;
   }
-  return 0;
+  return link_neighbours(lab, l);
 }

@@ -23,14 +23,6 @@ typedef struct lab lab_t;
  * the default). Only the site's client link is built. Returns NULL and a
  * message in err on failure. */
 lab_t *lab_new(const char *site, char *err, size_t errlen);
-/* How often lab_wait_ready looks. */
-#define LAB_READY_POLL_MS 5
-/* Waits, at most timeout_ms, until every link end has its IPv6 link-local
- * address, which the kernel gives a new link a moment after it is up:
- * before that, IPv6 packets forwarded across it wait a second for their
- * neighbour. Call it as late as possible (after the world has started) so
- * that the wait overlaps other work. 0, or -1 if the time ran out. */
-int lab_wait_ready(lab_t *lab, int timeout_ms);
 /* Closes the namespaces; the kernel removes them and every link with them. */
 void lab_free(lab_t *lab);
 /* Where the client sits (a map_sites name). */
