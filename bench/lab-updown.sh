@@ -33,10 +33,10 @@ bench_tmpdir
 # The script's links and routes: the world's tables, as `ip` takes them, made before any timing.
 "$BUILD/bcsim" list --world > "$T/world.json"
 # The default site's lab, as bcsim builds it for a scenario that names no site.
-site=$(jq -r '.sites[] | select(.default) | .name' "$T/world.json")
-built='select(.site == null or .site == $s)'
+site=$(jq -r '.sites[] | select(.default) | .client_link' "$T/world.json")
+built='select((.client | not) or .ifname == $s)'
 jq -r --arg s "$site" ".links[] | $built"' | "\(.a) \(.ifname) \(.a4) \(.a6)", "\(.b) \(.ifname) \(.b4) \(.b6)"' "$T/world.json" > "$T/links.txt"
-jq -r --arg s "$site" ".routes[] | $built"' | "\(.host) \(if .dst == "0.0.0.0/0" or .dst == "::/0" then "default" else .dst end) \(.via)"' "$T/world.json" > "$T/routes.txt"
+jq -r --arg s "$site" ".routes[] | select(.link == null or .link == \$s)"' | "\(.host) \(if .dst == "0.0.0.0/0" or .dst == "::/0" then "default" else .dst end) \(.via)"' "$T/world.json" > "$T/routes.txt"
 jq -r --arg s "$site" ".links[] | $built"' | "\(.a) \(.ifname) \(.b)"' "$T/world.json" > "$T/veths.txt"
 jq -r '.hosts[]' "$T/world.json" > "$T/hosts.txt"
 jq -r '.routers[]' "$T/world.json" > "$T/routers.txt"

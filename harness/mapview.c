@@ -16,7 +16,7 @@ static cJSON *links_json(void) {
     cJSON_AddStringToObject(o, "b6", l->b6);
     if (l->a_name) cJSON_AddStringToObject(o, "a_name", l->a_name);
     if (l->b_name) cJSON_AddStringToObject(o, "b_name", l->b_name);
-    if (l->site) cJSON_AddStringToObject(o, "site", l->site);
+    if (l->client) cJSON_AddBoolToObject(o, "client", true);
     cJSON_AddStringToObject(o, "doc", l->doc);
     cJSON_AddItemToArray(list, o);
   }
@@ -30,7 +30,7 @@ static cJSON *routes_json(void) {
     cJSON_AddStringToObject(o, "host", map_host_name(map_routes[i].host));
     cJSON_AddStringToObject(o, "dst", map_routes[i].dst);
     cJSON_AddStringToObject(o, "via", map_routes[i].via);
-    if (map_routes[i].site) cJSON_AddStringToObject(o, "site", map_routes[i].site);
+    if (map_routes[i].link) cJSON_AddStringToObject(o, "link", map_routes[i].link);
     cJSON_AddItemToArray(list, o);
   }
   return list;
@@ -96,6 +96,7 @@ static cJSON *sites_json(void) {
     cJSON_AddStringToObject(o, "router", map_host_name(s->router));
     cJSON_AddStringToObject(o, "uplink", s->uplink);
     cJSON_AddStringToObject(o, "resolver", map_party_of_role((map_role_t)s->resolver_role)->name);
+    if (s->v6_only) cJSON_AddBoolToObject(o, "v6_only", true);
     cJSON_AddStringToObject(o, "doc", s->doc);
     if (i == 0) cJSON_AddBoolToObject(o, "default", true);
     cJSON_AddItemToArray(list, o);

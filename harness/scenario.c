@@ -228,7 +228,7 @@ static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_s
   if (link && !map_link_built(link, SC(v)->site)) {
     snprintf(apath, sizeof apath, "%s/target", path);
     snprintf(msg, sizeof msg, "link \"%s\" does not exist when the client sits at %s", st->target, SC(v)->site);
-    snprintf(hint, sizeof hint, "it is the client's link at site \"%s\": set client/site, or name another link", link->site);
+    snprintf(hint, sizeof hint, "it is the client's link at another site: set client/site, or name another link");
     return jsonv_fail(v, apath, false, hint, msg);
   }
   if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;

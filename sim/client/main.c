@@ -168,7 +168,7 @@ static int cmd_probe(int argc, char **argv) {
   probe_result_t r = {0};
   struct event_base *base = event_base_new();
   r.base = base;
-  struct evhttp_connection *c = evhttp_connection_base_new(base, NULL, "127.0.0.1", (ev_uint16_t)port);
+  struct evhttp_connection *c = evhttp_connection_base_new(base, NULL, "::1", (ev_uint16_t)port);
   struct evhttp_request *req = evhttp_request_new(probe_done, &r);
   evhttp_connection_set_timeout(c, 2);
   evhttp_add_header(evhttp_request_get_output_headers(req), "Host", "localhost");

@@ -297,7 +297,7 @@ cc_session_t *cc_session_new(struct event_base *base, const cc_config_t *cfg, cc
   cc_resolver_opts_t ropts = {.ignore_tc = s->bugs.no_tcp_fallback};
   s->resolver = cc_resolver_new(base, &ropts);
   if (!s->cloud_ctx || !s->bc_ctx || !s->timer || !s->probe || !s->resolver ||
-      (probe_port > 0 && evhttp_bind_socket(s->probe, "127.0.0.1", (ev_uint16_t)probe_port) < 0)) {
+      (probe_port > 0 && evhttp_bind_socket(s->probe, "::1", (ev_uint16_t)probe_port) < 0)) {
     cc__say("setting up the client failed (CA certificates, the resolver or probe port %d)", probe_port);
     cc_session_free(s);
     return NULL;

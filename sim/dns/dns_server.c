@@ -30,6 +30,7 @@ typedef struct tcp_conn {
 
 /* Where an answer goes: a UDP peer, or a TCP connection. */
 typedef struct reply_to {
+  int udp_fd; /* the socket the UDP query came in on: the answer leaves from the same address */
   struct sockaddr_storage addr;
   socklen_t alen;
   tcp_conn_t *conn; /* holds a reference */
@@ -57,9 +58,10 @@ typedef struct delayed {
 struct dns_server {
   struct event_base *base;
   const zone_t *zone;
-  int udp_fd, up_fd, up_timeout_ms;
-  struct event *udp_ev, *up_ev;
-  struct evconnlistener *tcp;
+  int udp_fd[DNS_SERVER_MAX_LISTENERS], up_fd, up_timeout_ms;
+  struct event *udp_ev[DNS_SERVER_MAX_LISTENERS], *up_ev;
+  struct evconnlistener *tcp[DNS_SERVER_MAX_LISTENERS];
+  int n_listeners;
   int tcp_conns;
   dns_server_log_fn log;
   void *log_arg;
@@ -91,7 +93,7 @@ static void send_now(dns_server_t *s, const reply_to_t *to, const uint8_t *msg, 
       bufferevent_write(to->conn->bev, msg, len);
     }
   } else {
-    (void)sendto(s->udp_fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->alen);
+    (void)sendto(to->udp_fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->alen);
   }
 }
 
@@ -347,7 +349,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg) {
   uint8_t buf[4096];
   /* Bounded per wakeup: a flooding client cannot starve the rest of the loop. */
   for (int i = 0; i < 64; i++) {
-    reply_to_t to = {.alen = sizeof to.addr};
+    reply_to_t to = {.udp_fd = fd, .alen = sizeof to.addr};
     ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&to.addr, &to.alen);
     if (n <= 0) return;
     peer_name((struct sockaddr *)&to.addr, to.peer, sizeof to.peer);
@@ -409,28 +411,43 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
   bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
+int dns_server_listen(dns_server_t *s, int udp_fd, int tcp_fd) {
+  int k = s->n_listeners;
+  if (k >= DNS_SERVER_MAX_LISTENERS) goto fail;
+  evutil_make_socket_nonblocking(udp_fd);
+  s->udp_ev[k] = event_new(s->base, udp_fd, EV_READ | EV_PERSIST, on_udp, s);
+  if (!s->udp_ev[k] || event_add(s->udp_ev[k], NULL) < 0) goto fail;
+  s->tcp[k] = evconnlistener_new(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, tcp_fd);
+  if (!s->tcp[k]) goto fail;
+  s->udp_fd[k] = udp_fd;
+  s->n_listeners++;
+  return 0;
+fail:
+  if (k < DNS_SERVER_MAX_LISTENERS && s->udp_ev[k]) event_free(s->udp_ev[k]);
+  if (k < DNS_SERVER_MAX_LISTENERS) s->udp_ev[k] = NULL;
+  close(udp_fd);
+  close(tcp_fd);
+  return -1;
+}
+
 dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int udp_fd, int tcp_fd,
                              dns_server_log_fn log, void *log_arg) {
   dns_server_t *s = calloc(1, sizeof *s);
-  if (!s) goto fail;
+  if (!s) {
+    close(udp_fd);
+    close(tcp_fd);
+    return NULL;
+  }
   s->base = base;
   s->zone = zone;
   s->log = log;
   s->log_arg = log_arg;
-  s->udp_fd = udp_fd;
   s->up_fd = -1;
-  evutil_make_socket_nonblocking(udp_fd);
-  s->udp_ev = event_new(base, udp_fd, EV_READ | EV_PERSIST, on_udp, s);
-  if (!s->udp_ev || event_add(s->udp_ev, NULL) < 0) goto fail;
-  s->tcp = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, tcp_fd);
-  if (!s->tcp) goto fail;
+  if (dns_server_listen(s, udp_fd, tcp_fd) < 0) {
+    free(s);
+    return NULL;
+  }
   return s;
-fail:
-  if (s && s->udp_ev) event_free(s->udp_ev);
-  free(s);
-  close(udp_fd);
-  close(tcp_fd);
-  return NULL;
 }
 
 void dns_server_seed(dns_server_t *s, uint64_t seed) { s->rng = seed; }
@@ -466,11 +483,13 @@ void dns_server_free(dns_server_t *s) {
   if (!s) return;
   for (int i = 0; i < DNS_MAX_PENDING; i++)
     if (s->pending[i].used) pending_free(&s->pending[i]);
-  event_free(s->udp_ev);
-  close(s->udp_fd);
+  for (int k = 0; k < s->n_listeners; k++) {
+    event_free(s->udp_ev[k]);
+    close(s->udp_fd[k]);
+    evconnlistener_free(s->tcp[k]);
+  }
   if (s->up_ev) event_free(s->up_ev);
   if (s->up_fd >= 0) close(s->up_fd);
-  evconnlistener_free(s->tcp);
   dns_cache_free(s->cache);
   free(s);
 }

@@ -47,6 +47,11 @@ typedef void (*dns_server_spoof_fn)(void *arg, const dns_fault_spec_t *f, const 
 dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int udp_fd, int tcp_fd,
                              dns_server_log_fn log, void *log_arg);
 void dns_server_free(dns_server_t *s);
+/* Address families a server listens on, each a UDP and a TCP socket. */
+#define DNS_SERVER_MAX_LISTENERS 2
+/* Adds another pair of bound sockets (another address: the server's IPv6
+ * one); takes ownership of both, closed on failure. 0 or -1. */
+int dns_server_listen(dns_server_t *s, int udp_fd, int tcp_fd);
 /* Forwards non-authoritative queries through upstream_fd (a UDP socket
  * connected to the upstream server), and caches the answers (at most
  * DNS_CACHE_MAX_ENTRIES). 0, and upstream_fd is the server's from now on;

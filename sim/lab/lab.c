@@ -139,9 +139,9 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
     const map_link_t *l = &map_links[i];
     if ((l->a != h && l->b != h) || !map_link_built(l, site)) continue;
     int idx = 0;
-    if (link_up(sk, l->ifname, &idx) < 0 ||
-        add_addr(sk, idx, l->a == h ? l->a4 : l->b4) < 0 ||
-        add_addr(sk, idx, l->a == h ? l->a6 : l->b6) < 0) {
+    const char *v4 = l->a == h ? l->a4 : l->b4, *v6 = l->a == h ? l->a6 : l->b6;
+    if (link_up(sk, l->ifname, &idx) < 0 || (map_addr_built(h, v4, site) && add_addr(sk, idx, v4) < 0) ||
+        add_addr(sk, idx, v6) < 0) {
       snprintf(err, errlen, "configuring %s on %s failed", l->ifname, map_host_name(h));
       goto out;
     }

@@ -31,22 +31,28 @@ int map_host_by_name(const char *name) {
  * the branch site's ISP (isp0), as a customer does for its remote users. */
 const map_link_t map_links[] = {
     {LAB_CLIENT, LAB_ROUTER, "lan0", "192.0.2.10/26", "192.0.2.1/26", "2001:db8:1::10/64", "2001:db8:1::1/64", "client",
-     "router", "branch", "the branch office's LAN"},
+     "router", true, "a branch office's LAN"},
     {LAB_CLIENT, LAB_HOME, "hlan0", "192.0.2.138/26", "192.0.2.129/26", "2001:db8:2::10/64", "2001:db8:2::1/64",
-     "client", "home", "home", "the remote user's home LAN"},
+     "client", "home", true, "the remote user's home LAN"},
     {LAB_INTERNET, LAB_ROUTER, "isp0", "192.0.2.66/30", "192.0.2.65/30", "2001:db8:f1::2/64", "2001:db8:f1::1/64", NULL,
-     NULL, NULL, "the branch site's ISP: its only way to the internet, the cloud and its remote users"},
+     NULL, false, "the branch site's ISP: its only way to the internet, the cloud and its remote users"},
     {LAB_DATACENTER, LAB_ROUTER, "wan0", "192.0.2.70/30", "192.0.2.69/30", "2001:db8:f2::2/64", "2001:db8:f2::1/64",
-     NULL, NULL, NULL, "the private WAN between the branch and the data center"},
+     NULL, NULL, false, "the private WAN between the branch and the data center"},
     {LAB_INTERNET, LAB_HOME, "hisp0", "192.0.2.74/30", "192.0.2.73/30", "2001:db8:f3::2/64", "2001:db8:f3::1/64", NULL,
-     NULL, NULL, "the home ISP"},
+     NULL, false, "the home ISP"},
     {LAB_CLOUD, LAB_INTERNET, "cloud0", "192.0.2.78/30", "192.0.2.77/30", "2001:db8:f4::2/64", "2001:db8:f4::1/64",
-     NULL, NULL, NULL, "the ZPA cloud's link to the internet"},
+     NULL, NULL, false, "the ZPA cloud's link to the internet"},
 };
 const int map_n_links = sizeof map_links / sizeof map_links[0];
 
 bool map_link_built(const map_link_t *l, const char *site) {
-  return !l->site || strcmp(l->site, map_site(site) ? map_site(site)->name : "") == 0;
+  const map_site_t *s = map_site(site);
+  return !l->client || (s && strcmp(s->client_link, l->ifname) == 0);
+}
+
+bool map_addr_built(lab_host_t host, const char *addr, const char *site) {
+  const map_site_t *s = map_site(site);
+  return !(host == LAB_CLIENT && s && s->v6_only && !strchr(addr, ':'));
 }
 
 const map_link_t *map_link(const char *ifname) {
@@ -56,10 +62,10 @@ const map_link_t *map_link(const char *ifname) {
 }
 
 const map_route_t map_routes[] = {
-    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1", "branch"},
-    {LAB_CLIENT, "::/0", "2001:db8:1::1", "branch"},
-    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.129", "home"},
-    {LAB_CLIENT, "::/0", "2001:db8:2::1", "home"},
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.1", "lan0"},
+    {LAB_CLIENT, "::/0", "2001:db8:1::1", "lan0"},
+    {LAB_CLIENT, "0.0.0.0/0", "192.0.2.129", "hlan0"},
+    {LAB_CLIENT, "::/0", "2001:db8:2::1", "hlan0"},
     {LAB_ROUTER, "0.0.0.0/0", "192.0.2.66", NULL},
     {LAB_ROUTER, "::/0", "2001:db8:f1::2", NULL},
     {LAB_ROUTER, "198.51.100.0/24", "192.0.2.70", NULL},
@@ -86,14 +92,19 @@ const map_route_t map_routes[] = {
 const int map_n_routes = sizeof map_routes / sizeof map_routes[0];
 
 bool map_route_built(const map_route_t *r, const char *site) {
-  return !r->site || strcmp(r->site, map_site(site) ? map_site(site)->name : "") == 0;
+  const map_link_t *l = r->link ? map_link(r->link) : NULL;
+  return (!l || map_link_built(l, site)) && map_addr_built(r->host, r->dst, site);
 }
 
 /* A branch user asks the site's resolver; a remote user at home asks its
  * ISP's, which is the public DNS. */
 const map_site_t map_sites[] = {
-    {"branch", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, "an office of the company: its router, ISP and WAN to the data center"},
-    {"home", "hlan0", LAB_HOME, "hisp0", ROLE_PUBLIC_DNS, "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
+    {"branch", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, false,
+     "an office of the company: its router, ISP and WAN to the data center"},
+    {"home", "hlan0", LAB_HOME, "hisp0", ROLE_PUBLIC_DNS, false,
+     "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
+    {"branch-v6", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, true,
+     "the branch office, its LAN IPv6 only: the client has no IPv4 address or route"},
 };
 const int map_n_sites = sizeof map_sites / sizeof map_sites[0];
 

@@ -45,18 +45,21 @@ typedef struct map_link {
   const char *a4, *b4, *a6, *b6; /* each end's address, with its prefix length */
   const char *a_name;            /* the a end's owner, as the timeline names it ("client"), or NULL */
   const char *b_name;
-  const char *site;              /* built only when the client sits at this site; NULL: always */
+  bool client;                   /* a client's link: built only at the site whose client_link it is */
   const char *doc;
 } map_link_t;
 extern const map_link_t map_links[];
 extern const int map_n_links;
 /* Whether the lab of a client at site has this link (or route). */
 bool map_link_built(const map_link_t *l, const char *site);
+/* Whether a link end's address ("addr/len") is configured at site: none of
+ * the client's IPv4 ones at an IPv6-only site. */
+bool map_addr_built(lab_host_t host, const char *addr, const char *site);
 
 typedef struct map_route {
   lab_host_t host;
   const char *dst, *via;
-  const char *site; /* only when the client sits at this site; NULL: always */
+  const char *link; /* built only when this link is (a client's link); NULL: always */
 } map_route_t;
 extern const map_route_t map_routes[];
 extern const int map_n_routes;
@@ -70,6 +73,7 @@ typedef struct map_site {
   lab_host_t router;       /* the client's access router (the b end of its link) */
   const char *uplink;      /* the router's link to the internet (a map_links ifname) */
   int resolver_role;       /* a map_role_t: whose resolver the client is given */
+  bool v6_only;            /* the client has IPv6 only: no IPv4 address or route, an IPv6 resolver */
   const char *doc;
 } map_site_t;
 extern const map_site_t map_sites[];

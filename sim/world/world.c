@@ -158,7 +158,9 @@ static int write_client_files(world_t *w, const char *run_dir, bool enrolled, co
   int64_t timeout_s = (world_scaled_ms(w, RESOLV_TIMEOUT_S * 1000) + 500) / 1000;
   timeout_s = timeout_s < 1 ? 1 : timeout_s > RESOLV_TIMEOUT_MAX_S ? RESOLV_TIMEOUT_MAX_S : timeout_s;
   snprintf(resolv, sizeof resolv, "nameserver %s\noptions timeout:%lld attempts:%d\n",
-           map_party_of_role((map_role_t)site->resolver_role)->v4, (long long)timeout_s, RESOLV_ATTEMPTS);
+           site->v6_only ? map_party_of_role((map_role_t)site->resolver_role)->v6
+                         : map_party_of_role((map_role_t)site->resolver_role)->v4,
+           (long long)timeout_s, RESOLV_ATTEMPTS);
   if (files_write_text(w->resolv_path, resolv, 0644) < 0) goto out;
   rc = 0;
 out:
@@ -237,6 +239,14 @@ static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
                                            : NULL;
   if (!d) {
     snprintf(err, errlen, "starting the %s DNS server failed", p->name);
+    return -1;
+  }
+  /* And on its IPv6 address: a client at an IPv6-only site has no other way to it. */
+  int udp6 = bound_socket(w, p->host, p->v6, SOCK_DGRAM, 53), tcp6 = bound_socket(w, p->host, p->v6, SOCK_STREAM, 53);
+  if (udp6 < 0 || tcp6 < 0 || dns_server_listen(d, udp6, tcp6) < 0) {
+    if ((udp6 < 0) != (tcp6 < 0)) close(udp6 < 0 ? tcp6 : udp6);
+    dns_server_free(d);
+    snprintf(err, errlen, "starting the %s DNS server on its IPv6 address failed", p->name);
     return -1;
   }
   dns_server_seed(d, w->seed ^ (uint64_t)i);

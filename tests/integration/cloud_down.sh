@@ -72,7 +72,8 @@ world=$("$BCSIM" list --world)
 home_link=$(echo "$world" | jq -r '.sites[] | select(.name == "home") | .uplink')
 [ "$home_link" = "$(echo "$world" | jq -r '.links[] | select(.a == "internet" and .b == "home") | .ifname')" ] ||
   fail "the home site's uplink is not the home router's link to the internet"
-client6=$(echo "$world" | jq -r '.links[] | select(.site == "home") | .a6 | sub("/.*"; "")')
+home_lan=$(echo "$world" | jq -r '.sites[] | select(.name == "home") | .client_link')
+client6=$(echo "$world" | jq -r --arg l "$home_lan" '.links[] | select(.ifname == $l) | .a6 | sub("/.*"; "")')
 pccs=$(echo "$world" | jq -r '[.parties[] | select(.role == "pcc") | .v4, .v6] | join(" ")')
 hellos=$(tshark -r "$OUT/home/cloud-down-home/uplink.pcap" -Y 'tls.handshake.type == 1' \
   -T fields -e ipv6.src -e ipv6.dst -e ip.src -e ip.dst -e tls.handshake.extensions_server_name 2>/dev/null)
