@@ -43,7 +43,7 @@ bool cat_fill_defaults(const cat_action_t *a, cJSON *params) {
   return true;
 }
 
-bool cat_switchable(const cat_action_t *a) { return !a->before_client && a->fault->handler != FAULT_PROBE; }
+bool cat_switchable(const cat_action_t *a) { return !a->before_client && !map_fault_is_probe(a->fault); }
 
 const char *const *cat_names(void) {
   static const char *names[MAX_ACTIONS];

@@ -21,16 +21,18 @@ struct dnsprobe {
   struct event_base *base;
   record_t *rec;
   lab_t *lab;
+  int64_t timeout_ms;
   probe_t probes[DNSPROBE_MAX];
   uint16_t next_id;
 };
 
-dnsprobe_t *dnsprobe_new(struct event_base *base, record_t *rec, lab_t *lab) {
+dnsprobe_t *dnsprobe_new(struct event_base *base, record_t *rec, lab_t *lab, double time_scale) {
   dnsprobe_t *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->base = base;
   p->rec = rec;
   p->lab = lab;
+  p->timeout_ms = (int64_t)((double)DNSPROBE_TIMEOUT_MS * time_scale + 0.5);
   p->next_id = 0x6270; /* any id: the answer is matched by it */
   for (int i = 0; i < DNSPROBE_MAX; i++) p->probes[i].fd = -1;
   return p;
@@ -132,7 +134,7 @@ int dnsprobe_start(dnsprobe_t *p, const char *step, lab_host_t host, const char 
     rc = 0;
     goto out;
   }
-  struct timeval tv = {DNSPROBE_TIMEOUT_MS / 1000, (DNSPROBE_TIMEOUT_MS % 1000) * 1000};
+  struct timeval tv = {(time_t)(p->timeout_ms / 1000), (suseconds_t)(p->timeout_ms % 1000) * 1000};
   q->ev = event_new(p->base, q->fd, EV_READ | EV_PERSIST, on_answer, q);
   if (!q->ev || event_add(q->ev, &tv) < 0) {
     snprintf(err, errlen, "probe.dns: waiting for the answer failed");

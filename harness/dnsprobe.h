@@ -15,15 +15,17 @@
 #include "harness/record.h"
 #include "sim/lab/lab.h"
 
-/* How long a probe waits for its answer. */
+/* How long a probe waits for its answer, at --time-scale 1 (it scales, as the
+ * resolvers' own waits do, so that a SERVFAIL is not taken for silence). */
 #define DNSPROBE_TIMEOUT_MS 1000
 /* Probes one scenario may have waiting at once. */
 #define DNSPROBE_MAX 8
 
 typedef struct dnsprobe dnsprobe_t;
 
-/* Everything passed in must outlive it. NULL when out of memory. */
-dnsprobe_t *dnsprobe_new(struct event_base *base, record_t *rec, lab_t *lab);
+/* Everything passed in must outlive it; time_scale is the run's --time-scale.
+ * NULL when out of memory. */
+dnsprobe_t *dnsprobe_new(struct event_base *base, record_t *rec, lab_t *lab, double time_scale);
 /* Forgets every probe still waiting (no event for them). */
 void dnsprobe_free(dnsprobe_t *p);
 /* Sends one A query for qname to resolver_addr (resolver: its party name)

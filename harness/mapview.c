@@ -93,7 +93,7 @@ static cJSON *sites_json(void) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", s->name);
     cJSON_AddStringToObject(o, "client_link", s->client_link);
-    cJSON_AddStringToObject(o, "router", map_host_name(s->router));
+    cJSON_AddStringToObject(o, "router", map_host_name(map_site_router(s)));
     cJSON_AddStringToObject(o, "uplink", s->uplink);
     cJSON_AddStringToObject(o, "resolver", map_party_of_role((map_role_t)s->resolver_role)->name);
     if (s->v6_only) cJSON_AddBoolToObject(o, "v6_only", true);

@@ -62,7 +62,6 @@ static int start_world(stage_t *s, struct event_base *base, scenario_t *sc, cons
   world_opts_t wo = {.bc_domain = sc->bc_domain,
                      .cloud_domain = sc->cloud_domain,
                      .run_dir = o->out_dir,
-                     .site = sc->site,
                      .tenant_dir = o->tenant_dir,
                      .seed = sc->seed,
                      .pse_exit_after_ms = sc->pse_exit_after_ms,
@@ -115,7 +114,7 @@ static int start_capture(stage_t *s, struct event_base *base, const char *out_di
    * through shows in uplink.pcap (Wireshark's), not in the checks. */
   const map_site_t *site = map_site(lab_site(s->lab));
   snprintf(path, sizeof path, "%s/uplink.pcap", out_dir);
-  s->uplink = capture_new(s->lab, site->router, site->uplink, path, base, NULL, NULL, why, sizeof why);
+  s->uplink = capture_new(s->lab, map_site_router(site), site->uplink, path, base, NULL, NULL, why, sizeof why);
   if (!s->uplink) {
     snprintf(err, errlen, "starting the capture of %s: %s", site->uplink, why);
     return -1;

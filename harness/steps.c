@@ -46,7 +46,7 @@ void steps_free(steps_t *s) {
 
 static bool is_probe(const sc_step_t *st) {
   const map_fault_t *row = map_fault(st->action);
-  return row && (row->handler == FAULT_PROBE || row->handler == FAULT_PROBE_DNS);
+  return row && map_fault_is_probe(row);
 }
 
 /* The harness could not apply a step: nothing can be judged, so the play ends. */

@@ -53,8 +53,11 @@ static int question_key(const ldns_pkt *p, char *name, size_t len, ldns_rr_type 
   const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(p), 0);
   char *text = ldns_rdf2str(ldns_rr_owner(q));
   if (!text) return -1;
-  snprintf(name, len, "%s", text);
+  /* A name whose text does not fit (escaped bytes make it up to four times
+   * its wire length) has no key: cut short, two names could share one. */
+  int fits = snprintf(name, len, "%s", text) < (int)len;
   free(text);
+  if (!fits) return -1;
   size_t n = strlen(name);
   if (n > 1 && name[n - 1] == '.') name[n - 1] = 0;
   for (char *ch = name; *ch; ch++) *ch = (char)tolower((unsigned char)*ch);

@@ -248,13 +248,15 @@ lab_t *lab_new(const char *site, char *err, size_t errlen) {
   bool ok = false;
   err[0] = 0;
   if (!lab) goto out;
+  /* Nothing open yet: lab_free must not close descriptor 0 for them. */
+  lab->home = -1;
+  for (int i = 0; i < LAB_N_HOSTS; i++) lab->ns[i] = -1;
   lab->site = map_site(site);
   if (!lab->site) {
     snprintf(err, errlen, "no site is called \"%s\"", site);
     goto out;
   }
   lab->home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  for (int i = 0; i < LAB_N_HOSTS; i++) lab->ns[i] = -1;
   if (lab->home < 0) goto out;
   for (int i = 0; i < LAB_N_HOSTS; i++) {
     if (unshare(CLONE_NEWNET) < 0) {

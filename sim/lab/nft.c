@@ -1,6 +1,7 @@
 #include "sim/lab/nft.h"
 
 #include <nftables/libnftables.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,4 +61,17 @@ int nft_fault_del(lab_t *lab, lab_host_t host, const char *chain, char *err, siz
   char script[256];
   snprintf(script, sizeof script, "flush chain inet bcsim %s\ndelete chain inet bcsim %s\n", chain, chain);
   return run(lab, host, script, err, errlen);
+}
+
+void nft_rules_add(nft_rules_t *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = r->full ? -1 : vsnprintf(r->text + r->used, sizeof r->text - r->used, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof r->text - r->used) {
+    r->full = true;
+    r->text[r->used] = 0; /* the line that did not fit is not there */
+    return;
+  }
+  r->used += (size_t)n;
 }

@@ -197,38 +197,27 @@ fail:
 
 static int nft_for_parties(world_t *w, const char *chain_kind, const char *target, const size_t *idx, int n,
                            const char *rule4, const char *rule6, bool per_host, bool on, char *err, size_t errlen) {
-  char rules[4096] = "", chain[96];
-  size_t used = 0;
-  for (int k = 0; k < n; k++) {
-    const map_party_t *p = &map_parties[idx[k]];
-    used += (size_t)snprintf(rules + used, sizeof rules - used, rule4, p->v4);
-    used += (size_t)snprintf(rules + used, sizeof rules - used, rule6, p->v6);
-  }
+  char chain[96];
   snprintf(chain, sizeof chain, "f_%s_%s", chain_kind, target);
   for (char *c = chain; *c; c++)
     if (*c == '-' || *c == '.') *c = '_';
-  if (per_host) {
-    /* svc.down: the host(s) of the parties refuse, as a closed port would. */
-    for (int h = 0; h < LAB_N_HOSTS; h++) {
-      char hr[4096] = "";
-      size_t hu = 0;
-      for (int k = 0; k < n; k++) {
-        const map_party_t *p = &map_parties[idx[k]];
-        if ((int)p->host != h) continue;
-        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule4, p->v4);
-        hu += (size_t)snprintf(hr + hu, sizeof hr - hu, rule6, p->v6);
-      }
-      if (!hu) continue;
-      int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, "input", hr, err, errlen)
-                  : nft_fault_del(w->lab, (lab_host_t)h, chain, err, errlen);
-      if (rc < 0) return -1;
-    }
-    return 0;
-  }
-  /* On every site's edge router: the traffic of a client at any site crosses one. */
+  /* svc.down: the host(s) of the parties refuse, as a closed port would.
+   * The rest: every site's edge router, which a client at any site crosses. */
   for (int h = 0; h < LAB_N_HOSTS; h++) {
-    if (!map_hosts[h].edge) continue;
-    int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, "forward", rules, err, errlen)
+    if (!per_host && !map_hosts[h].edge) continue;
+    nft_rules_t r = {.used = 0};
+    for (int k = 0; k < n; k++) {
+      const map_party_t *p = &map_parties[idx[k]];
+      if (per_host && (int)p->host != h) continue;
+      nft_rules_add(&r, rule4, p->v4);
+      nft_rules_add(&r, rule6, p->v6);
+    }
+    if (!r.used) continue;
+    if (r.full) {
+      snprintf(err, errlen, "the rules of %s for %s do not fit", chain_kind, target);
+      return -1;
+    }
+    int rc = on ? nft_fault_add(w->lab, (lab_host_t)h, chain, per_host ? "input" : "forward", r.text, err, errlen)
                 : nft_fault_del(w->lab, (lab_host_t)h, chain, err, errlen);
     if (rc < 0) return -1;
   }
@@ -350,6 +339,7 @@ int world_fault(world_t *w, const char *action, const char *target, const cJSON 
   case FAULT_INJECT_RST:
   case FAULT_CONFIG:
   case FAULT_PROBE:
+  case FAULT_PROBE_DNS:
     snprintf(err, errlen, "%s is the runner's, not the world's", action);
     return -1;
   default:

@@ -99,11 +99,11 @@ bool map_route_built(const map_route_t *r, const char *site) {
 /* A branch user asks the site's resolver; a remote user at home asks its
  * ISP's, which is the public DNS. */
 const map_site_t map_sites[] = {
-    {"branch", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, false,
+    {"branch", "lan0", "isp0", ROLE_RESOLVER, false,
      "an office of the company: its router, ISP and WAN to the data center"},
-    {"home", "hlan0", LAB_HOME, "hisp0", ROLE_PUBLIC_DNS, false,
+    {"home", "hlan0", "hisp0", ROLE_PUBLIC_DNS, false,
      "a remote user at home: a home router and ISP, the PCCs reached over the internet"},
-    {"branch-v6", "lan0", LAB_ROUTER, "isp0", ROLE_RESOLVER, true,
+    {"branch-v6", "lan0", "isp0", ROLE_RESOLVER, true,
      "the branch office, its LAN IPv6 only: the client has no IPv4 address or route"},
 };
 const int map_n_sites = sizeof map_sites / sizeof map_sites[0];
@@ -114,6 +114,8 @@ const map_site_t *map_site(const char *name) {
     if (strcmp(map_sites[i].name, name) == 0) return &map_sites[i];
   return NULL;
 }
+
+lab_host_t map_site_router(const map_site_t *s) { return map_link(s->client_link)->b; }
 
 const map_link_t *map_client_link(const char *site) {
   const map_site_t *s = map_site(site);
@@ -370,6 +372,8 @@ const map_fault_t *map_fault(const char *name) {
     if (strcmp(map_faults[i].name, name) == 0) return &map_faults[i];
   return NULL;
 }
+
+bool map_fault_is_probe(const map_fault_t *f) { return f->handler == FAULT_PROBE || f->handler == FAULT_PROBE_DNS; }
 
 /* Whether every member of a group has a role the fault may target. */
 static bool group_allowed(const map_fault_t *f, const char *group) {

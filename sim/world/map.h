@@ -70,7 +70,6 @@ bool map_route_built(const map_route_t *r, const char *site);
 typedef struct map_site {
   const char *name;
   const char *client_link; /* a map_links ifname */
-  lab_host_t router;       /* the client's access router (the b end of its link) */
   const char *uplink;      /* the router's link to the internet (a map_links ifname) */
   int resolver_role;       /* a map_role_t: whose resolver the client is given */
   bool v6_only;            /* the client has IPv6 only: no IPv4 address or route, an IPv6 resolver */
@@ -82,6 +81,8 @@ extern const int map_n_sites;
 const map_site_t *map_site(const char *name);
 /* The link the client's traffic is captured on (its only one), at a site. */
 const map_link_t *map_client_link(const char *site);
+/* The client's access router at a site: the b end of its client link. */
+lab_host_t map_site_router(const map_site_t *s);
 /* A link by interface name, or NULL. */
 const map_link_t *map_link(const char *ifname);
 
@@ -227,6 +228,8 @@ typedef struct map_fault {
 extern const map_fault_t map_faults[];
 extern const int map_n_faults;
 const map_fault_t *map_fault(const char *name);
+/* Whether a row is not a fault but a probe (probe.app, probe.dns): it runs at its time, is never switched. */
+bool map_fault_is_probe(const map_fault_t *f);
 /* Whether a fault may target this name. */
 bool map_fault_allows(const map_fault_t *f, const char *target);
 /* Every target a fault allows, comma-separated, in table order (segments,

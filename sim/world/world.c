@@ -307,45 +307,43 @@ static int add_party(world_t *w, const map_party_t *p, char *err, size_t errlen)
   return 0;
 }
 
-/* The branch site's edge firewall: from the internet, only the published
- * parties' HTTPS (the PCCs and PSEs, for remote users), the answers to the
- * site's own connections, and the cloud reach the data center. The cloud
- * stands for the App Connectors' tunnels: a real connector dials out to the
- * cloud, and the Service Edges reach the app through it; the lab lets the
- * Service Edges connect to the app directly. */
+/* Whether a link joins the two hosts. */
 static bool linked(lab_host_t a, lab_host_t b) {
   for (int i = 0; i < map_n_links; i++)
     if ((map_links[i].a == a && map_links[i].b == b) || (map_links[i].a == b && map_links[i].b == a)) return true;
   return false;
 }
 
+/* The branch site's edge firewall: from the internet, only the published
+ * parties' HTTPS (the PCCs and PSEs, for remote users), the answers to the
+ * site's own connections, and the cloud reach the data center. The cloud
+ * stands for the App Connectors' tunnels: a real connector dials out to the
+ * cloud, and the Service Edges reach the app through it; the lab lets the
+ * Service Edges connect to the app directly. */
 static int publish_datacenter(world_t *w, char *err, size_t errlen) {
   const map_segment_t *dc = map_segment("datacenter"), *cloud = map_segment("cloud");
-  char rules[4096];
-  size_t used = 0;
-  for (int i = 0; i < map_n_links; i++) {
+  for (int i = 0; i < map_n_links && dc; i++) {
     const map_link_t *l = &map_links[i];
     if (l->a != LAB_INTERNET || !linked(l->b, dc->host)) continue;
-    const char *fam[2][2] = {{"ip", dc->v4}, {"ip6", dc->v6}};
+    nft_rules_t r = {.used = 0};
+    const char *fam[2] = {"ip", "ip6"};
     for (int f = 0; f < 2; f++) {
-      used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s ct state established,related accept\n",
-                               l->ifname, fam[f][0], fam[f][1]);
+      const char *dc_net = f ? dc->v6 : dc->v4;
+      nft_rules_add(&r, "iifname \"%s\" %s daddr %s ct state established,related accept\n", l->ifname, fam[f], dc_net);
       if (cloud)
-        used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s saddr %s %s daddr %s accept\n",
-                                 l->ifname, fam[f][0], f ? cloud->v6 : cloud->v4, fam[f][0], fam[f][1]);
-      for (int k = 0; k < map_n_parties; k++) {
-        if (!map_parties[k].published) continue;
-        used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s tcp dport 443 accept\n",
-                                 l->ifname, fam[f][0], f ? map_parties[k].v6 : map_parties[k].v4);
-      }
-      used += (size_t)snprintf(rules + used, sizeof rules - used, "iifname \"%s\" %s daddr %s drop\n", l->ifname,
-                               fam[f][0], fam[f][1]);
+        nft_rules_add(&r, "iifname \"%s\" %s saddr %s %s daddr %s accept\n", l->ifname, fam[f], f ? cloud->v6 : cloud->v4,
+                      fam[f], dc_net);
+      for (int k = 0; k < map_n_parties; k++)
+        if (map_parties[k].published)
+          nft_rules_add(&r, "iifname \"%s\" %s daddr %s tcp dport 443 accept\n", l->ifname, fam[f],
+                        f ? map_parties[k].v6 : map_parties[k].v4);
+      nft_rules_add(&r, "iifname \"%s\" %s daddr %s drop\n", l->ifname, fam[f], dc_net);
     }
-    if (used >= sizeof rules || nft_fault_add(w->lab, l->b, "published", "forward", rules, err, errlen) < 0) {
-      if (!err[0]) snprintf(err, errlen, "the data center's published rules do not fit");
+    if (r.full) {
+      snprintf(err, errlen, "the data center's published rules do not fit");
       return -1;
     }
-    used = 0;
+    if (nft_fault_add(w->lab, l->b, "published", "forward", r.text, err, errlen) < 0) return -1;
   }
   return 0;
 }
@@ -404,11 +402,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   snprintf(w->cloud_domain, sizeof w->cloud_domain, "%s", tenant_cloud_domain(w->tenant));
   w->bc_ca = tenant_bc_ca(w->tenant);
   w->cloud_ca = tenant_cloud_ca(w->tenant);
-  const map_site_t *site = map_site(opts->site);
-  if (!site) {
-    snprintf(err, errlen, "no site is called \"%s\"", opts->site);
-    goto out;
-  }
+  const map_site_t *site = map_site(lab_site(lab)); /* the lab was built for a known site */
   if (write_client_files(w, opts->run_dir, opts->enrolled, site) < 0) {
     snprintf(err, errlen, "writing the client's config and state under %s failed: %s", opts->run_dir,
              strerror(errno));

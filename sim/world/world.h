@@ -24,7 +24,6 @@ typedef struct world_opts {
   const char *bc_domain;
   const char *cloud_domain;
   const char *run_dir; /* where world/, state/ and resolv.conf are written */
-  const char *site;     /* where the client sits (a map_sites name); NULL: the default */
   const char *tenant_dir; /* a kept tenant's keys (see tenant.h); NULL: fresh keys for this run */
   uint64_t seed;       /* for the world's random choices (loss) */
   int64_t pse_exit_after_ms, pse_exit_check_ms; /* the PSEs' exit signal; 0: never */
