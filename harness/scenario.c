@@ -87,11 +87,14 @@ static bool parse_client(jsonv_t *v, const cJSON *root) {
       !jsonv_str(v, c, "client", "site", false, SC(v)->site, sizeof SC(v)->site))
     return false;
   if (!map_site(SC(v)->site)) {
-    char hint[256] = "";
+    char hint[1024] = "";
     size_t used = 0;
-    for (int i = 0; i < map_n_sites && used < sizeof hint; i++)
-      used += (size_t)snprintf(hint + used, sizeof hint - used, "%s\"%s\" (%s)", i ? ", " : "", map_sites[i].name,
-                               map_sites[i].doc);
+    for (int i = 0; i < map_n_sites; i++) {
+      int n = snprintf(hint + used, sizeof hint - used, "%s\"%s\" (%s)", i ? ", " : "", map_sites[i].name,
+                       map_sites[i].doc);
+      if (n < 0 || (size_t)n >= sizeof hint - used) break; /* the hint is cut, never overrun */
+      used += (size_t)n;
+    }
     return jsonv_fail(v, "client/site", false, hint, "unknown site");
   }
   if (strcmp(SC(v)->client_kind, kinds[0]) != 0 && strcmp(SC(v)->client_kind, kinds[1]) != 0)
