@@ -64,7 +64,10 @@ int bench_lab_inner(int n) {
   qsort(setup, (size_t)n, sizeof(double), cmp_double);
   qsort(teardown, (size_t)n, sizeof(double), cmp_double);
   qsort(total, (size_t)n, sizeof(double), cmp_double);
-  printf("lab set-up + teardown over %d runs (4 hosts, 3 veth pairs, dual stack):\n", n);
+  int veths = 0;
+  for (int i = 0; i < map_n_links; i++) veths += map_link_built(&map_links[i], NULL);
+  printf("lab set-up + teardown over %d runs (%d hosts, %d veth pairs, dual stack, the default site):\n", n,
+         LAB_N_HOSTS, veths);
   printf("  set-up    median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", setup[n / 2], setup[n * 95 / 100], setup[n - 1]);
   printf("  teardown  median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", teardown[n / 2], teardown[n * 95 / 100], teardown[n - 1]);
   printf("  total     median %6.2f ms   p95 %6.2f ms   max %6.2f ms\n", total[n / 2], total[n * 95 / 100], total[n - 1]);

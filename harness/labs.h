@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "harness/scenario.h"
+#include "sim/world/map.h"
 
 /* A lab that outlives its scenario by this much is killed: hangs are never waited out. */
 #define LABS_DEADLINE_SLACK_MS 20000
@@ -20,10 +21,10 @@
  * (docs/benchmarks.md, "What a lab costs"), with room to spare: memory (the
  * lab process, its client, the kernel's namespaces and links), the
  * descriptors bcsim run holds for it, its network namespaces (the sandbox's
- * and the four hosts'), and its processes. */
+ * and one per host of the world's table), and its processes. */
 #define LAB_COST_KB (96 * 1024)
 #define LAB_COST_FDS 4
-#define LAB_COST_NETNS 5
+#define LAB_COST_NETNS (1 + LAB_N_HOSTS)
 #define LAB_COST_TASKS 16
 
 typedef struct lab_job {

@@ -235,6 +235,11 @@ static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_s
     return jsonv_fail(v, apath, false, hint, msg);
   }
   if (!parse_params(v, s, path, def, st) || !parse_flap(v, s, path, st)) return false;
+  if (map_fault_is_probe(def->fault) && (st->for_ms || st->flap_count)) {
+    snprintf(apath, sizeof apath, "%s/%s", path, st->for_ms ? "for" : "flap");
+    return jsonv_fail(v, apath, false, "a probe happens once, at its \"at\": leave \"for\" and \"flap\" out",
+                      "a probe has no length");
+  }
   if (st->flap_count && st->for_ms) {
     snprintf(apath, sizeof apath, "%s/for", path);
     return jsonv_fail(v, apath, false, "a flapping step's length follows from \"flap\"", "use \"for\" or \"flap\", not both");
