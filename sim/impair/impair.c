@@ -5,6 +5,7 @@
 #include <libnet.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "base/rng.h"
 #include "sim/decode/packet.h"
 #include <pcap/dlt.h>
+#include "sim/impair/heldq.h"
 #include "sim/impair/qrule.h"
 
 /* Queue numbers are this plus the slot (queues are per network namespace). */
@@ -45,21 +47,13 @@ typedef struct slot {
   struct impair *im;
 } slot_t;
 
-typedef struct held {
-  slot_t *slot;
-  uint32_t id;
-  int64_t release_us; /* pass then at the latest */
-  uint64_t after;     /* REORDER: or once slot->passed reaches this */
-} held_t;
-
 struct impair {
   struct event_base *base;
   lab_t *lab;
   uint64_t seed;
   host_t hosts[LAB_N_HOSTS];
   slot_t slots[IMPAIR_MAX_SLOTS];
-  held_t held[IMPAIR_HELD_MAX];
-  int n_held;
+  heldq_t *held; /* of every slot; a packet's owner is its slot */
   struct event *timer;
   unsigned char buf[0x10000 + 0x1000]; /* one netlink message: a packet of up to 64 KiB and its attributes */
 };
@@ -69,36 +63,21 @@ static void verdict(slot_t *s, uint32_t id, uint32_t v) {
   if (v == NF_ACCEPT) s->passed++;
 }
 
-static void release_at(impair_t *im, int k) {
-  held_t h = im->held[k];
-  im->held[k] = im->held[--im->n_held];
-  verdict(h.slot, h.id, NF_ACCEPT);
-}
+static uint64_t slot_passed(const void *owner) { return ((const slot_t *)owner)->passed; }
 
-/* Passes what is due: by time, or (held back for reordering) once enough later packets passed. */
+/* Passes what is due: by time, or (held back for reordering) once enough
+ * later packets passed; each pass may make another held packet due. */
 static void release_due(impair_t *im, slot_t *only, bool all) {
   int64_t now = dur_now_us();
-  for (bool again = true; again;) {
-    again = false;
-    /* The earliest due first, so that delayed packets keep their order. */
-    int best = -1;
-    for (int k = 0; k < im->n_held; k++) {
-      held_t *h = &im->held[k];
-      if (only && h->slot != only) continue;
-      bool due = all || h->release_us <= now || (h->after && h->slot->passed >= h->after);
-      if (due && (best < 0 || h->release_us < im->held[best].release_us)) best = k;
-    }
-    if (best >= 0) {
-      release_at(im, best);
-      again = true;
-    }
+  heldq_pkt_t p;
+  while (heldq_pop_due(im->held, only, now, all, slot_passed, &p)) {
+    slot_t *s = (slot_t *)p.owner; /* the engine's own slot, held as a const key */
+    verdict(s, p.id, NF_ACCEPT);
   }
 }
 
 static void arm_timer(impair_t *im) {
-  int64_t next = INT64_MAX, now = dur_now_us();
-  for (int k = 0; k < im->n_held; k++)
-    if (im->held[k].release_us < next) next = im->held[k].release_us;
+  int64_t next = heldq_earliest(im->held), now = dur_now_us();
   if (next == INT64_MAX) {
     evtimer_del(im->timer);
     return;
@@ -139,9 +118,7 @@ static void duplicate(impair_t *im, slot_t *s, struct nfq_data *nfa) {
 }
 
 static bool hold(impair_t *im, slot_t *s, uint32_t id, int64_t release_us, uint64_t after) {
-  if (im->n_held >= IMPAIR_HELD_MAX) return false;
-  im->held[im->n_held++] = (held_t){s, id, release_us, after};
-  return true;
+  return heldq_push(im->held, s, id, release_us, after);
 }
 
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *arg) {
@@ -166,7 +143,9 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
   case IMPAIR_DELAY: {
     int64_t j = p->jitter_us ? (int64_t)rng_below(&s->rng, (uint64_t)(2 * p->jitter_us + 1)) - p->jitter_us : 0;
     int64_t at = now + p->delay_us + j;
-    if (at < s->last_release_us) at = s->last_release_us; /* jitter spreads packets, it does not reorder them */
+    /* Jitter spreads packets, it does not reorder them: never before the
+     * previous one, and ties leave in the order held (heldq). */
+    if (at < s->last_release_us) at = s->last_release_us;
     held = hold(im, s, id, at, 0);
     if (held) s->last_release_us = at;
     break;
@@ -187,7 +166,7 @@ static void host_read(host_t *hs) {
   int fd = nfq_fd(hs->h);
   for (int i = 0; i < IMPAIR_READS_PER_WAKE; i++) {
     ssize_t n = recv(fd, im->buf, sizeof im->buf, MSG_DONTWAIT);
-    if (n < 0 && errno == ENOBUFS) continue; /* the kernel dropped messages: those packets are lost, go on */
+    if (n < 0 && errno == ENOBUFS) continue; /* unreported with NETLINK_NO_ENOBUFS (host_open); go on if seen */
     if (n <= 0) break;
     nfq_handle_packet(hs->h, (char *)im->buf, (int)n);
   }
@@ -224,8 +203,14 @@ static host_t *host_open(impair_t *im, lab_host_t h, char *err, size_t errlen) {
   if (hs->h) return hs;
   hs->im = im;
   if (lab_within(im->lab, h, open_in_host, hs) < 0) goto fail;
-  int fd = nfq_fd(hs->h), rcvbuf = IMPAIR_RCVBUF;
+  int fd = nfq_fd(hs->h), rcvbuf = IMPAIR_RCVBUF, one = 1;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf); /* best effort: rmem_max caps it */
+  /* When this buffer is full the kernel cannot hand a packet over, and
+   * passes it (the queue is fail-open: nfnetlink_queue queues a packet only
+   * once its message is delivered), so a lost message never leaves a packet
+   * waiting for a verdict. Those packets are not impaired; an error on the
+   * next read would tell nothing more. */
+  if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one) < 0) goto fail;
   int fds[3] = {fd, libnet_getfd(hs->raw4), libnet_getfd(hs->raw6)};
   for (int i = 0; i < 3; i++)
     if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) goto fail; /* never inherited by the client */
@@ -246,8 +231,9 @@ impair_t *impair_new(struct event_base *base, lab_t *lab, uint64_t seed) {
   im->lab = lab;
   im->seed = seed;
   im->timer = evtimer_new(base, on_timer, im);
-  if (!im->timer) {
-    free(im);
+  im->held = heldq_new(IMPAIR_HELD_MAX);
+  if (!im->timer || !im->held) {
+    impair_free(im);
     return NULL;
   }
   return im;
@@ -353,6 +339,7 @@ void impair_free(impair_t *im) {
   /* The rules stay (the lab's namespaces take them), but with no queue they let packets pass. */
   for (int k = 0; k < IMPAIR_MAX_SLOTS; k++)
     if (im->slots[k].used) slot_close(im, &im->slots[k]);
-  event_free(im->timer);
+  if (im->timer) event_free(im->timer);
+  heldq_free(im->held);
   free(im);
 }

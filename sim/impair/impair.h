@@ -63,12 +63,16 @@ typedef struct impair impair_t;
 /* An engine on base for lab's hosts; the seed makes every choice. Owns
  * nothing of its arguments. NULL on failure. */
 impair_t *impair_new(struct event_base *base, lab_t *lab, uint64_t seed);
-/* Passes every held packet, removes every rule, closes the queues. */
+/* Passes every held packet and closes the queues. The rules stay in the
+ * hosts (the lab's namespaces go with them); with no queue listening, their
+ * bypass flag lets every packet pass. */
 void impair_free(impair_t *im);
 /* Switches on an impairment named key (unique while on; its seed is mixed
  * from it). 0, or -1 with err. */
 int impair_on(impair_t *im, const char *key, const impair_match_t *m, const impair_spec_t *s, char *err,
               size_t errlen);
-/* Switches it off: its held packets pass now. 0, or -1 with err (not on). */
+/* Switches it off: its held packets pass now. 0, or -1 with err (not on,
+ * or its rules could not be deleted: they stay, but pass every packet with
+ * no queue listening, and the next impairment in the slot replaces them). */
 int impair_off(impair_t *im, const char *key, char *err, size_t errlen);
 #endif

@@ -23,14 +23,17 @@
 enum { QRULE_PRIORITY = -150 };
 /* How long to wait for the kernel's answer to a batch. */
 enum { QRULE_ACK_TIMEOUT_S = 2 };
-/* Messages in one batch: tables, chains and rules of one family. */
-enum { QRULE_MAX_MSGS = 64 };
+/* The batch's buffer. libmnl lets the message that crosses a batch's limit
+ * still be written past it, so the limit is half the buffer: any one message
+ * (a rule is a few hundred bytes) fits in the other half. */
+enum { QRULE_BATCH_BYTES = 65536, QRULE_BATCH_LIMIT = QRULE_BATCH_BYTES / 2 };
 
 typedef struct batch {
-  char buf[65536];
+  char buf[QRULE_BATCH_BYTES];
   struct mnl_nlmsg_batch *b;
   uint32_t seq;
   int n_acks; /* messages that the kernel acknowledges */
+  bool full;  /* a message crossed the limit: the batch is cut, never sent */
 } batch_t;
 
 static void table_name(int slot, char *out, size_t len) { snprintf(out, len, "bcsim_q%d", slot); }
@@ -41,19 +44,26 @@ static struct nlmsghdr *next_hdr(batch_t *bt, uint16_t type, uint16_t family, ui
   return nlh;
 }
 
-static void add_table(batch_t *bt, int family, const char *name, bool del) {
+/* Closes the message just built. False (and the batch is marked full) when it crossed the limit. */
+static bool msg_done(batch_t *bt) {
+  if (!mnl_nlmsg_batch_next(bt->b)) bt->full = true;
+  return !bt->full;
+}
+
+/* NEWTABLE (created if missing, kept if there), or DELTABLE with everything in it. */
+static bool add_table(batch_t *bt, int family, const char *name, bool del) {
   struct nftnl_table *t = nftnl_table_alloc();
-  if (!t) return;
+  if (!t) return false;
   nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
   struct nlmsghdr *nlh = next_hdr(bt, del ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE, (uint16_t)family, del ? 0 : NLM_F_CREATE);
   nftnl_table_nlmsg_build_payload(nlh, t);
-  mnl_nlmsg_batch_next(bt->b);
   nftnl_table_free(t);
+  return msg_done(bt);
 }
 
-static void add_chain(batch_t *bt, int family, const char *table, const char *name, int hook, int prio) {
+static bool add_chain(batch_t *bt, int family, const char *table, const char *name, int hook, int prio) {
   struct nftnl_chain *c = nftnl_chain_alloc();
-  if (!c) return;
+  if (!c) return false;
   nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
   nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
   nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
@@ -62,66 +72,76 @@ static void add_chain(batch_t *bt, int family, const char *table, const char *na
   nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
   struct nlmsghdr *nlh = next_hdr(bt, NFT_MSG_NEWCHAIN, (uint16_t)family, NLM_F_CREATE);
   nftnl_chain_nlmsg_build_payload(nlh, c);
-  mnl_nlmsg_batch_next(bt->b);
   nftnl_chain_free(c);
+  return msg_done(bt);
 }
 
+/* The expression builders add one expression to r, or return false and add
+ * nothing: a rule missing one (a cmp, say) would match every packet, so the
+ * caller abandons the whole batch. */
+
 /* reg1 = a meta key. */
-static void e_meta(struct nftnl_rule *r, uint32_t key) {
+static bool e_meta(struct nftnl_rule *r, uint32_t key) {
   struct nftnl_expr *e = nftnl_expr_alloc("meta");
-  if (!e) return;
+  if (!e) return false;
   nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
   nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
   nftnl_rule_add_expr(r, e);
+  return true;
 }
 
 /* reg1 == data, or the rule ends. */
-static void e_cmp(struct nftnl_rule *r, const void *data, uint32_t len) {
+static bool e_cmp(struct nftnl_rule *r, const void *data, uint32_t len) {
   struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-  if (!e) return;
+  if (!e) return false;
   nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
   nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
   nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
   nftnl_rule_add_expr(r, e);
+  return true;
 }
 
 /* reg1 = len bytes of the network header at offset, masked. */
-static void e_addr(struct nftnl_rule *r, uint32_t offset, uint32_t len, const uint8_t *mask) {
-  struct nftnl_expr *e = nftnl_expr_alloc("payload");
-  if (!e) return;
-  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-  nftnl_rule_add_expr(r, e);
+static bool e_addr(struct nftnl_rule *r, uint32_t offset, uint32_t len, const uint8_t *mask) {
   static const uint8_t zero[16];
-  e = nftnl_expr_alloc("bitwise");
-  if (!e) return;
-  nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-  nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-  nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-  nftnl_rule_add_expr(r, e);
+  struct nftnl_expr *load = nftnl_expr_alloc("payload"), *and = nftnl_expr_alloc("bitwise");
+  if (!load || !and) {
+    nftnl_expr_free(load);
+    nftnl_expr_free(and);
+    return false;
+  }
+  nftnl_expr_set_u32(load, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+  nftnl_expr_set_u32(load, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+  nftnl_expr_set_u32(load, NFTNL_EXPR_PAYLOAD_LEN, len);
+  nftnl_expr_set_u32(load, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  nftnl_rule_add_expr(r, load);
+  nftnl_expr_set_u32(and, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(and, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(and, NFTNL_EXPR_BITWISE_LEN, len);
+  nftnl_expr_set(and, NFTNL_EXPR_BITWISE_MASK, mask, len);
+  nftnl_expr_set(and, NFTNL_EXPR_BITWISE_XOR, zero, len);
+  nftnl_rule_add_expr(r, and);
+  return true;
 }
 
-static void e_accept(struct nftnl_rule *r) {
+static bool e_accept(struct nftnl_rule *r) {
   struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-  if (!e) return;
+  if (!e) return false;
   nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
   nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
   nftnl_rule_add_expr(r, e);
+  return true;
 }
 
 /* xt NFQUEUE v3 through nft_compat. libnftnl takes ownership of the info. */
-static void e_nfqueue(struct nftnl_rule *r, uint16_t queue) {
+static bool e_nfqueue(struct nftnl_rule *r, uint16_t queue) {
   struct nftnl_expr *e = nftnl_expr_alloc("target");
   size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
   struct xt_NFQ_info_v3 *info = calloc(1, len);
   if (!e || !info) {
     nftnl_expr_free(e);
     free(info);
-    return;
+    return false;
   }
   info->queuenum = queue;
   info->queues_total = 1;
@@ -130,23 +150,29 @@ static void e_nfqueue(struct nftnl_rule *r, uint16_t queue) {
   nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
   nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, (uint32_t)len);
   nftnl_rule_add_expr(r, e);
+  return true;
 }
 
-static struct nftnl_rule *rule_new(const char *table, const char *chain) {
+static struct nftnl_rule *rule_new(int family, const char *table, const char *chain) {
   struct nftnl_rule *r = nftnl_rule_alloc();
   if (!r) return NULL;
+  nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)family);
   nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
   nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
   return r;
 }
 
-static void rule_send(batch_t *bt, int family, struct nftnl_rule *r) {
-  if (!r) return;
-  nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)family);
+/* Appends r to the batch when every expression of it was built (built);
+ * frees r either way. False if the batch must be abandoned. */
+static bool rule_send(batch_t *bt, int family, struct nftnl_rule *r, bool built) {
+  bool ok = false;
+  if (!r || !built) goto out;
   struct nlmsghdr *nlh = next_hdr(bt, NFT_MSG_NEWRULE, (uint16_t)family, NLM_F_CREATE | NLM_F_APPEND);
   nftnl_rule_nlmsg_build_payload(nlh, r);
-  mnl_nlmsg_batch_next(bt->b);
-  nftnl_rule_free(r);
+  ok = msg_done(bt);
+out:
+  if (r) nftnl_rule_free(r);
+  return ok;
 }
 
 /* "addr[/len]" of this family: its bytes and mask. False if another family or not an address. */
@@ -169,31 +195,31 @@ static bool parse_prefix(const char *text, int family, uint8_t addr[16], uint8_t
   return true;
 }
 
-/* The chains of one family: a mark that skips, then the match and the queue. */
-static void family_rules(batch_t *bt, int family, const char *table, const qrule_match_t *m, uint16_t queue,
+/* The chains of one family: a mark that skips, then the match and the queue.
+ * The table is first added and deleted, so that whatever a failed delete
+ * left of this slot goes with it (nft's idiom for replacing a table in one
+ * transaction): the new rules never sit behind old ones. False if the batch
+ * must be abandoned. */
+static bool family_rules(batch_t *bt, int family, const char *table, const qrule_match_t *m, uint16_t queue,
                          uint32_t mark, int prio) {
   static const char *const chains[2] = {"pre", "post"};
   static const int hooks[2] = {NF_INET_PRE_ROUTING, NF_INET_POST_ROUTING};
-  add_table(bt, family, table, false);
+  if (!add_table(bt, family, table, false) || !add_table(bt, family, table, true) ||
+      !add_table(bt, family, table, false))
+    return false;
   for (int c = 0; c < 2; c++) {
-    add_chain(bt, family, table, chains[c], hooks[c], prio);
-    struct nftnl_rule *r = rule_new(table, chains[c]);
-    if (r) {
-      e_meta(r, NFT_META_MARK);
-      e_cmp(r, &mark, sizeof mark);
-      e_accept(r);
-    }
-    rule_send(bt, family, r);
+    if (!add_chain(bt, family, table, chains[c], hooks[c], prio)) return false;
+    struct nftnl_rule *r = rule_new(family, table, chains[c]);
+    if (!rule_send(bt, family, r, r && e_meta(r, NFT_META_MARK) && e_cmp(r, &mark, sizeof mark) && e_accept(r)))
+      return false;
     if (m->ifname) {
       char name[IFNAMSIZ] = {0};
       snprintf(name, sizeof name, "%s", m->ifname);
-      r = rule_new(table, chains[c]);
-      if (r) {
-        e_meta(r, c == 0 ? NFT_META_IIFNAME : NFT_META_OIFNAME);
-        e_cmp(r, name, sizeof name);
-        e_nfqueue(r, queue);
-      }
-      rule_send(bt, family, r);
+      r = rule_new(family, table, chains[c]);
+      if (!rule_send(bt, family, r,
+                     r && e_meta(r, c == 0 ? NFT_META_IIFNAME : NFT_META_OIFNAME) && e_cmp(r, name, sizeof name) &&
+                         e_nfqueue(r, queue)))
+        return false;
       continue;
     }
     /* Addresses: prerouting sees every packet the host forwards, both ways. */
@@ -203,16 +229,13 @@ static void family_rules(batch_t *bt, int family, const char *table, const qrule
       if (!parse_prefix(m->prefixes[k], family, addr, mask, &len)) continue;
       for (int dir = 0; dir < 2; dir++) {
         uint32_t off = family == NFPROTO_IPV4 ? (dir ? 16 : 12) : (dir ? 24 : 8);
-        r = rule_new(table, chains[c]);
-        if (r) {
-          e_addr(r, off, len, mask);
-          e_cmp(r, addr, len);
-          e_nfqueue(r, queue);
-        }
-        rule_send(bt, family, r);
+        r = rule_new(family, table, chains[c]);
+        if (!rule_send(bt, family, r, r && e_addr(r, off, len, mask) && e_cmp(r, addr, len) && e_nfqueue(r, queue)))
+          return false;
       }
     }
   }
+  return true;
 }
 
 /* Reads acknowledgements until every message is answered; the first error wins. */
@@ -233,20 +256,24 @@ static int read_acks(struct mnl_socket *nl, int expected, char *buf, size_t bufl
   return err;
 }
 
-typedef void (*fill_fn)(batch_t *bt, void *arg);
+/* Fills a batch; false if it could not be built whole. */
+typedef bool (*fill_fn)(batch_t *bt, void *arg);
 
+/* Builds a batch with fill and sends it as one transaction: all of it
+ * applies, or none. 0, or -1 with err. */
 static int run_batch(fill_fn fill, void *arg, char *err, size_t errlen) {
   batch_t *bt = calloc(1, sizeof *bt);
   struct mnl_socket *nl = NULL;
   int rc = -1, krc = 0;
+  bool built = false;
   if (!bt) goto out;
   bt->seq = 1;
-  bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof bt->buf);
+  bt->b = mnl_nlmsg_batch_start(bt->buf, QRULE_BATCH_LIMIT);
   nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
-  mnl_nlmsg_batch_next(bt->b);
-  fill(bt, arg);
+  built = msg_done(bt) && fill(bt, arg);
   nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq++);
-  mnl_nlmsg_batch_next(bt->b);
+  built = built && msg_done(bt);
+  if (!built) goto out;
   nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
   if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) goto out;
   struct timeval tv = {QRULE_ACK_TIMEOUT_S, 0};
@@ -255,7 +282,10 @@ static int run_batch(fill_fn fill, void *arg, char *err, size_t errlen) {
   krc = read_acks(nl, bt->n_acks, bt->buf, sizeof bt->buf);
   rc = krc == 0 ? 0 : -1;
 out:
-  if (rc < 0)
+  if (rc < 0 && bt && !built)
+    snprintf(err, errlen, "netfilter rules of the impairment engine: %s",
+             bt->full ? "more than one batch of rules (too many prefixes)" : "out of memory");
+  else if (rc < 0)
     snprintf(err, errlen, "netfilter rules of the impairment engine: %s",
              krc ? strerror(-krc) : bt ? strerror(errno) : "out of memory");
   if (nl) mnl_socket_close(nl);
@@ -271,28 +301,24 @@ typedef struct add_job {
   uint32_t mark;
 } add_job_t;
 
-static void fill_add(batch_t *bt, void *arg) {
+static bool fill_add(batch_t *bt, void *arg) {
   add_job_t *j = arg;
   char table[32];
   table_name(j->slot, table, sizeof table);
-  family_rules(bt, NFPROTO_IPV4, table, j->m, j->queue, j->mark, QRULE_PRIORITY + j->slot);
-  family_rules(bt, NFPROTO_IPV6, table, j->m, j->queue, j->mark, QRULE_PRIORITY + j->slot);
+  return family_rules(bt, NFPROTO_IPV4, table, j->m, j->queue, j->mark, QRULE_PRIORITY + j->slot) &&
+         family_rules(bt, NFPROTO_IPV6, table, j->m, j->queue, j->mark, QRULE_PRIORITY + j->slot);
 }
 
 int qrule_add(int slot, uint16_t queue, const qrule_match_t *m, uint32_t skip_mark, char *err, size_t errlen) {
   add_job_t j = {slot, queue, m, skip_mark};
-  if (m->n_prefixes * 4 + 8 > QRULE_MAX_MSGS) {
-    snprintf(err, errlen, "the impairment engine matches at most %d prefixes at once", (QRULE_MAX_MSGS - 8) / 4);
-    return -1;
-  }
   return run_batch(fill_add, &j, err, errlen);
 }
 
-static void fill_del_one(batch_t *bt, void *arg) {
+static bool fill_del_one(batch_t *bt, void *arg) {
   const int *fs = arg;
   char table[32];
   table_name(fs[0], table, sizeof table);
-  add_table(bt, fs[1], table, true);
+  return add_table(bt, fs[1], table, true);
 }
 
 int qrule_del(int slot, char *err, size_t errlen) {

@@ -23,10 +23,13 @@ typedef struct qrule_match {
   int n_prefixes;
 } qrule_match_t;
 
-/* Adds the tables of slot that queue what m matches to queue number queue.
- * Packets carrying skip_mark (the engine's own copies) are never queued.
- * Each chain's priority follows the slot, so impairments on one packet
- * apply in the order of their slots. 0, or -1 with err. */
+/* Makes the tables of slot queue what m matches to queue number queue, in
+ * one transaction: whatever the slot's tables held before (a delete that
+ * failed) is replaced, never added to. Packets carrying skip_mark (the
+ * engine's own copies) are never queued. Each chain's priority follows the
+ * slot, so impairments on one packet apply in the order of their slots.
+ * 0, or -1 with err (nothing changed); the rules of all of m's prefixes go in
+ * one netlink batch, and more than fit is an error, never a cut rule set. */
 int qrule_add(int slot, uint16_t queue, const qrule_match_t *m, uint32_t skip_mark, char *err, size_t errlen);
 /* Deletes slot's tables (those that exist). 0, or -1 with err. */
 int qrule_del(int slot, char *err, size_t errlen);
