@@ -1,6 +1,7 @@
 #include "harness/catalogue.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ACTIONS 64
@@ -37,8 +38,11 @@ const cat_param_t *cat_param(const cat_action_t *a, const char *name) {
 
 bool cat_fill_defaults(const cat_action_t *a, cJSON *params) {
   for (const cat_param_t *p = a->params; p && p->name; p++) {
-    if (p->type != CAT_DUR || !p->def || cJSON_GetObjectItemCaseSensitive(params, p->name)) continue;
-    if (!cJSON_AddStringToObject(params, p->name, p->def)) return false;
+    if (!p->def || cJSON_GetObjectItemCaseSensitive(params, p->name)) continue;
+    /* As a scenario would write it: the validator's types hold for defaults too. */
+    cJSON *v = p->type == CAT_INT ? cJSON_AddNumberToObject(params, p->name, strtod(p->def, NULL))
+                                  : cJSON_AddStringToObject(params, p->name, p->def);
+    if (!v) return false;
   }
   return true;
 }

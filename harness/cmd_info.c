@@ -370,7 +370,9 @@ static int list_plain(const char *dir) {
   for (int i = 0; i < cat_n_actions; i++) {
     const cat_action_t *a = &cat_actions[i];
     printf("  %-20s %s\n  %-20s   targets: %s\n", a->name, a->doc, "", a->targets);
-    for (const cat_param_t *p = a->params; p && p->name; p++) printf("  %-20s   param %s: %s\n", "", p->name, p->doc);
+    for (const cat_param_t *p = a->params; p && p->name; p++)
+      printf("  %-20s   param %s: %s%s%s%s\n", "", p->name, p->doc, p->def ? " (default " : "", p->def ? p->def : "",
+             p->def ? ")" : "");
   }
   printf("event types (bcsim list --events has their fields):\n ");
   for (int i = 0; i < events_n; i++) printf(" %s", events_table[i].type);

@@ -49,22 +49,31 @@ out:
   return rc;
 }
 
+/* One end of the link: set (or remove) its qdisc. 0, or -1 with err. */
+static int rate_end(lab_t *lab, lab_host_t end, const char *ifname, int kbit, int burst, bool on, char *err,
+                    size_t errlen) {
+  rate_job_t j = {ifname, kbit, burst, on, 0};
+  if (lab_within(lab, end, tbf_in_host, &j) == 0) return 0;
+  snprintf(err, errlen, "%s the rate limit on %s in %s failed: %s", on ? "setting" : "removing", ifname,
+           map_host_name(end), j.nlerr ? nl_geterror(j.nlerr) : strerror(errno));
+  return -1;
+}
+
 int rate_link(lab_t *lab, const char *ifname, int kbit, int burst, bool on, char *err, size_t errlen) {
-  const map_link_t *l = NULL;
-  for (int i = 0; i < map_n_links && !l; i++)
-    if (strcmp(map_links[i].ifname, ifname) == 0) l = &map_links[i];
+  const map_link_t *l = map_link(ifname);
   if (!l) {
     snprintf(err, errlen, "no link is called \"%s\"", ifname);
     return -1;
   }
-  const lab_host_t ends[2] = {l->a, l->b};
-  for (int e = 0; e < 2; e++) {
-    rate_job_t j = {ifname, kbit, burst, on, 0};
-    if (lab_within(lab, ends[e], tbf_in_host, &j) < 0) {
-      snprintf(err, errlen, "%s the rate limit on %s in %s failed: %s", on ? "setting" : "removing", ifname,
-               map_host_name(ends[e]), j.nlerr ? nl_geterror(j.nlerr) : strerror(errno));
-      return -1;
-    }
+  char e2[256];
+  if (on) {
+    if (rate_end(lab, l->a, ifname, kbit, burst, true, err, errlen) < 0) return -1;
+    if (rate_end(lab, l->b, ifname, kbit, burst, true, err, errlen) == 0) return 0;
+    rate_end(lab, l->a, ifname, kbit, burst, false, e2, sizeof e2); /* no link limited one way only; err tells why */
+    return -1;
   }
-  return 0;
+  /* Off: both ends are tried, and the first that fails is the error. */
+  int a = rate_end(lab, l->a, ifname, kbit, burst, false, err, errlen);
+  int b = rate_end(lab, l->b, ifname, kbit, burst, false, a < 0 ? e2 : err, a < 0 ? sizeof e2 : errlen);
+  return a < 0 || b < 0 ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 
 /* Limits both ends of link ifname (a row of map_links) to kbit kilobits per
  * second with a bucket of burst bytes, or (on=false) removes the limit.
- * 0, or -1 with err. */
+ * On sets both ends or (one failed) neither; off tries both ends. 0, or -1
+ * with err (the first failure). */
 int rate_link(lab_t *lab, const char *ifname, int kbit, int burst, bool on, char *err, size_t errlen);
 #endif

@@ -10,8 +10,10 @@
 
 #include "sim/lab/lab.h"
 
-/* Adds chain `chain` on hook ("forward" or "input") in host, holding rules
- * (nft syntax, one per line, without "add rule"). 0 or -1 with err. */
+/* Adds chain `chain` on hook (a netfilter hook of the inet family as nft
+ * names it: "prerouting", "input", "forward", "output" or "postrouting") in
+ * host, holding rules (nft syntax, one per line, without "add rule"), in
+ * one transaction. 0 or -1 with err. */
 int nft_fault_add(lab_t *lab, lab_host_t host, const char *chain, const char *hook, const char *rules,
                   char *err, size_t errlen);
 int nft_fault_del(lab_t *lab, lab_host_t host, const char *chain, char *err, size_t errlen);

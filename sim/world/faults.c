@@ -66,7 +66,7 @@ static int64_t param_dur(const cJSON *params, const char *key) {
   return v && dur_parse(v, &ms) ? ms : 0;
 }
 
-int world_param_int(const cJSON *params, const char *key, int fallback) { return param_int(params, key, fallback); }
+int world_param_int(const cJSON *params, const char *key) { return param_int(params, key, 0); }
 int64_t world_param_dur(const cJSON *params, const char *key) { return param_dur(params, key); }
 
 static int dns_fault(world_t *w, const char *kind, const char *target, const cJSON *params, bool on, char *err,

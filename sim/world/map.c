@@ -248,7 +248,7 @@ int map_target_parties(const char *target, map_target_set_t *out) {
 static const map_param_t p_name[] = {{"name", MAP_PARAM_STR, "query names it applies to (glob, default *)", NULL},
                                      {0}};
 static const map_param_t p_slow[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
-                                     {"delay", MAP_PARAM_DUR, "added delay (default 1s)", "1s"}, {0}};
+                                     {"delay", MAP_PARAM_DUR, "added delay", "1s"}, {0}};
 static const map_param_t p_ttl[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
                                     {"ttl", MAP_PARAM_INT, "TTL in seconds", NULL}, {0}};
 static const map_param_t p_wrong[] = {{"name", MAP_PARAM_STR, "query names (glob)", NULL},
@@ -260,36 +260,36 @@ static const map_param_t p_spoof[] = {{"name", MAP_PARAM_STR, "query names (glob
                                       {"address", MAP_PARAM_STR, "the forged answer's address", NULL}, {0}};
 static const map_param_t p_alert[] = {
     {"alert", MAP_PARAM_STR, "handshake_failure, internal_error, access_denied, ...", NULL}, {0}};
-static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay (default 1s)", "1s"}, {0}};
+static const map_param_t p_delay[] = {{"delay", MAP_PARAM_DUR, "added delay", "1s"}, {0}};
 static const map_param_t p_dns_loss[] = {
     {"percent", MAP_PARAM_INT, "share of queries lost, 0-100 (seeded)", NULL},
     {"name", MAP_PARAM_STR, "the query names it applies to (glob)", NULL},
     {"first", MAP_PARAM_INT, "the first N matching queries are lost for certain", NULL},
     {0}};
 static const map_param_t p_net_delay[] = {
-    {"delay", MAP_PARAM_DUR, "how long each packet waits, each way (default 100ms)", "100ms"},
-    {"jitter", MAP_PARAM_DUR, "plus or minus this, uniform and seeded; packets keep their order (default 0)", "0ms"},
+    {"delay", MAP_PARAM_DUR, "how long each packet waits, each way", "100ms"},
+    {"jitter", MAP_PARAM_DUR, "plus or minus this, uniform and seeded; packets keep their order", "0ms"},
     {0}};
 static const map_param_t p_net_loss[] = {
-    {"percent", MAP_PARAM_INT, "share of packets lost at random, 0-100 (seeded; default 10)", NULL},
-    {"p", MAP_PARAM_INT, "bursts (Gilbert-Elliott): percent chance per packet to go from the good state to the bad", NULL},
-    {"r", MAP_PARAM_INT, "bursts: percent chance per packet to go from the bad state back to the good", NULL},
-    {"loss_bad", MAP_PARAM_INT, "bursts: percent of packets lost in the bad state (default 100)", NULL},
-    {"loss_good", MAP_PARAM_INT, "bursts: percent of packets lost in the good state (default 0)", NULL},
+    {"percent", MAP_PARAM_INT, "share of packets lost at random, 0-100 (seeded)", "10"},
+    {"p", MAP_PARAM_INT, "bursts (Gilbert-Elliott) when above 0: percent chance per packet to go from the good state to the bad", "0"},
+    {"r", MAP_PARAM_INT, "bursts: percent chance per packet to go from the bad state back to the good", "25"},
+    {"loss_bad", MAP_PARAM_INT, "bursts: percent of packets lost in the bad state", "100"},
+    {"loss_good", MAP_PARAM_INT, "bursts: percent of packets lost in the good state", "0"},
     {0}};
 static const map_param_t p_net_reorder[] = {
-    {"percent", MAP_PARAM_INT, "share of packets held back behind later ones, 0-100 (seeded; default 25)", NULL},
-    {"gap", MAP_PARAM_INT, "a held packet passes after this many later ones (default 3)", NULL},
-    {"hold", MAP_PARAM_DUR, "or after this long, if fewer come (default 50ms)", "50ms"},
+    {"percent", MAP_PARAM_INT, "share of packets held back behind later ones, 0-100 (seeded)", "25"},
+    {"gap", MAP_PARAM_INT, "a held packet passes after this many later ones", "3"},
+    {"hold", MAP_PARAM_DUR, "or after this long, if fewer come", "50ms"},
     {0}};
 static const map_param_t p_net_duplicate[] = {
-    {"percent", MAP_PARAM_INT, "share of packets sent twice, 0-100 (seeded; default 10)", NULL}, {0}};
+    {"percent", MAP_PARAM_INT, "share of packets sent twice, 0-100 (seeded)", "10"}, {0}};
 static const map_param_t p_net_rate[] = {
     {"rate", MAP_PARAM_INT, "kilobits per second, each direction", NULL},
-    {"burst", MAP_PARAM_INT, "bytes sent at line rate before the limit bites (default 10000)", NULL},
+    {"burst", MAP_PARAM_INT, "bytes sent at line rate before the limit bites", "10000"},
     {0}};
 static const map_param_t p_net_mtu[] = {
-    {"mtu", MAP_PARAM_INT, "packets longer than this (bytes of IP) vanish: IPv4 with DF, and IPv6 (default 1280)", NULL},
+    {"mtu", MAP_PARAM_INT, "packets longer than this (bytes of IP) vanish: IPv4 with DF, and IPv6", "1280"},
     {0}};
 static const map_param_t p_probe_dns[] = {
     {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)", NULL}, {0}};

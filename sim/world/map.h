@@ -177,14 +177,15 @@ typedef enum { MAP_PARAM_DUR, MAP_PARAM_INT, MAP_PARAM_STR } map_param_type_t;
 
 /* A fault's parameter. Durations (MAP_PARAM_DUR) follow --time-scale as the
  * timeline does: the scenario engine scales every one a step carries
- * (scenario_scale). So a duration's default is here, in def, and the loader
- * writes it into the step when the scenario leaves it out; the world's
- * handlers take no duration of their own. */
+ * (scenario_scale). So a parameter's default is here, in def, and the loader
+ * writes it into the step when the scenario leaves it out (a duration or a
+ * string as a JSON string, a whole number as a JSON number); the world's
+ * handlers take no default of their own, and `bcsim list` prints it. */
 typedef struct map_param {
   const char *name;
   map_param_type_t type;
   const char *doc;
-  const char *def; /* MAP_PARAM_DUR: the value when left out, as a scenario writes it ("1s"); NULL: none */
+  const char *def; /* the value when left out, as text: "1s" (a duration), "10" (a whole number); NULL: none */
 } map_param_t;
 
 /* What switches a fault: the world's code for each kind of fault. */

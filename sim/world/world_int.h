@@ -45,8 +45,9 @@ void world_service_log(void *arg, const char *service, const char *type, cJSON *
 /* dns.spoof's forged answer, sent from the resolver's own address (the DNS server's spoofer). */
 void world_on_spoof(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port, const uint8_t *query,
                     size_t qlen);
-/* A fault's parameter, or the fallback if it is absent (a duration in ms). */
-int world_param_int(const cJSON *params, const char *key, int fallback);
+/* A whole-number parameter; 0 when the step leaves it out (every default is
+ * in the fault table, map_param_t.def, and written into the step at load). */
+int world_param_int(const cJSON *params, const char *key);
 /* A duration parameter; 0 when the step leaves it out (every default duration is in the fault table, scaled). */
 int64_t world_param_dur(const cJSON *params, const char *key);
 /* The faults on the wire (faults_wire.c): net.delay, net.loss, net.reorder,

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -205,16 +206,36 @@ static void test_scale_fault_params(void **state) {
   scenario_free(sc);
 }
 
-/* Every duration's default in the fault table is one a scenario could write. */
+/* Every default in the fault table is one a scenario could write, and the
+ * loader writes it with the parameter's type: a duration as a string, a whole
+ * number as a JSON number (the world reads numbers only). */
 static void test_param_defaults(void **state) {
-  int n = 0;
+  int n_dur = 0, n_int = 0;
   for (int i = 0; i < cat_n_actions; i++)
     for (const cat_param_t *p = cat_actions[i].params; p && p->name; p++) {
+      if (!p->def) continue;
+      cJSON *params = cJSON_CreateObject();
+      assert_true(cat_fill_defaults(&cat_actions[i], params));
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, p->name);
       int64_t ms;
-      if (p->def) assert_true(p->type == CAT_DUR && dur_parse(p->def, &ms));
-      n += p->def != NULL;
+      char *end = NULL;
+      long whole;
+      switch (p->type) {
+      case CAT_DUR:
+        assert_true(dur_parse(p->def, &ms) && cJSON_IsString(v) && strcmp(v->valuestring, p->def) == 0);
+        n_dur++;
+        break;
+      case CAT_INT:
+        whole = strtol(p->def, &end, 10);
+        assert_true(*p->def && !*end && cJSON_IsNumber(v) && v->valuedouble == (double)whole);
+        n_int++;
+        break;
+      default:
+        assert_true(cJSON_IsString(v));
+      }
+      cJSON_Delete(params);
     }
-  assert_true(n > 0);
+  assert_true(n_dur > 0 && n_int > 0);
 }
 
 int main(void) {
