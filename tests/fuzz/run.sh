@@ -14,7 +14,7 @@
 set -eu
 BCSIM=$1 SRC=$(cd "$2" && pwd) FB=$3 OUT=$4 RUNS=$5
 shift 5
-ALL="dns tls capture dns_server scenario client_profile vendor_profile bc_config certificate"
+ALL="dns tls capture dns_server dns_cache scenario client_profile vendor_profile bc_config certificate"
 TARGETS=${*:-$ALL}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v clang > /dev/null || fail "clang is not installed (make deps installs clang and libclang-rt-14-dev)"
