@@ -1,8 +1,8 @@
 #!/bin/sh
 # The lab of sim/lab/lab.c, built with iproute2 as a person would script it:
 # a network namespace per host, a veth pair per link of the default site,
-# dual-stack addresses and routes, no duplicate address detection, IPv6
-# addresses kept on link down, and the routers forwarding. bench/lab-updown.sh times it against bcsim's netlink path.
+# dual-stack addresses and routes, permanent neighbour entries, no duplicate
+# address detection, IPv6 addresses kept on link down, and the routers forwarding. bench/lab-updown.sh times it against bcsim's netlink path.
 # The hosts, links and routes are the world's tables (`bcsim list --world`),
 # which lab-updown.sh writes into DIR as plain lines before it times anything.
 # Usage: lab-iproute2.sh up|down DIR   (only ever inside a private network and
@@ -32,6 +32,17 @@ up)
   while read -r h dst via; do
     ip -n $h route add $dst via $via metric 100
   done < "$D/routes.txt"
+  # Each end knows its peer's MAC for good, as lab.c sets it (no ARP or neighbour discovery).
+  while read -r a l b; do
+    ma=$(ip -n $a -br link show dev $l | awk '{print $3}')
+    mb=$(ip -n $b -br link show dev $l | awk '{print $3}')
+    for end in "$a $mb $b" "$b $ma $a"; do
+      set -- $end
+      awk -v h="$3" -v l="$l" '$1 == h && $2 == l { print $3; print $4 }' "$D/links.txt" | while read -r addr; do
+        ip -n $1 neigh replace ${addr%/*} lladdr $2 dev $l nud permanent
+      done
+    done
+  done < "$D/veths.txt"
   for h in $(cat "$D/routers.txt"); do
     ip netns exec $h sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
   done
