@@ -39,20 +39,29 @@ static int run(lab_t *lab, lab_host_t host, const char *script, char *err, size_
 
 int nft_fault_add(lab_t *lab, lab_host_t host, const char *chain, const char *hook, const char *rules,
                   char *err, size_t errlen) {
-  size_t cap = strlen(rules) * 2 + 512;
+  size_t lines = 1;
+  for (const char *c = rules; *c; c++) lines += *c == '\n';
+  const char *head = "add table inet bcsim\n"
+                     "add chain inet bcsim %s { type filter hook %s priority 0; policy accept; }\n"
+                     "flush chain inet bcsim %s\n"; /* a chain a failed delete left behind starts empty */
+  size_t per_line = sizeof "add rule inet bcsim  \n" + strlen(chain);
+  size_t cap = strlen(head) + 3 * strlen(chain) + strlen(hook) + strlen(rules) + lines * per_line;
   char *script = malloc(cap);
-  if (!script) return -1;
-  size_t used = (size_t)snprintf(script, cap,
-                                 "add table inet bcsim\n"
-                                 "add chain inet bcsim %s { type filter hook %s priority 0; policy accept; }\n",
-                                 chain, hook);
-  for (const char *line = rules; *line && used < cap;) {
+  int rc = -1;
+  if (!script) goto out;
+  size_t used = (size_t)snprintf(script, cap, head, chain, hook, chain);
+  for (const char *line = rules; *line;) {
     const char *nl = strchr(line, '\n');
     size_t n = nl ? (size_t)(nl - line) : strlen(line);
     if (n) used += (size_t)snprintf(script + used, cap - used, "add rule inet bcsim %s %.*s\n", chain, (int)n, line);
     line += n + (nl ? 1 : 0);
   }
-  int rc = run(lab, host, script, err, errlen);
+  if (used >= cap) { /* cannot happen with cap as counted: never send a cut script */
+    snprintf(err, errlen, "the rules of chain %s do not fit", chain);
+    goto out;
+  }
+  rc = run(lab, host, script, err, errlen);
+out:
   free(script);
   return rc;
 }
