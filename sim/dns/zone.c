@@ -100,6 +100,52 @@ out:
   return rc;
 }
 
+/* The answer section of a with the policy's record changes applied. */
+static ldns_rr_list *bent_answers(const ldns_pkt *a, ldns_rr_type qtype, const zone_policy_t *policy) {
+  const ldns_rr_list *in = ldns_pkt_answer(a);
+  ldns_rr_list *out = ldns_rr_list_new();
+  int kept = 0;
+  for (size_t i = 0; out && i < ldns_rr_list_rr_count(in); i++) {
+    const ldns_rr *rr = ldns_rr_list_rr(in, i);
+    ldns_rr_type t = ldns_rr_get_type(rr);
+    bool addr = t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA;
+    if (addr && t == qtype && policy->keep > 0 && kept >= policy->keep) continue;
+    ldns_rr *copy = ldns_rr_clone(rr);
+    if (!copy) goto fail;
+    if (addr && policy->wrong_addr) {
+      /* One forged A record in place of every real address. */
+      ldns_rdf *data = kept == 0 && t == LDNS_RR_TYPE_A ? ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, policy->wrong_addr) : NULL;
+      if (!data) {
+        ldns_rr_free(copy);
+        continue;
+      }
+      ldns_rdf_deep_free(ldns_rr_set_rdf(copy, data, 0));
+    }
+    if (policy->ttl_set) ldns_rr_set_ttl(copy, (uint32_t)policy->ttl);
+    if (!ldns_rr_list_push_rr(out, copy)) {
+      ldns_rr_free(copy);
+      goto fail;
+    }
+    if (addr && t == qtype) kept++;
+  }
+  return out;
+fail:
+  ldns_rr_list_deep_free(out);
+  return NULL;
+}
+
+/* Applies the policy's record changes (dns.partial, dns.wrong-address,
+ * dns.ttl) to a's answer section in place: the one home of what they do, to
+ * the zone's own answers and to relayed ones alike. The new count, or -1. */
+static int bend_answers(ldns_pkt *a, ldns_rr_type qtype, const zone_policy_t *policy) {
+  ldns_rr_list *answers = bent_answers(a, qtype, policy);
+  if (!answers) return -1;
+  ldns_rr_list_deep_free(ldns_pkt_answer(a));
+  ldns_pkt_set_answer(a, answers);
+  ldns_pkt_set_ancount(a, (uint16_t)ldns_rr_list_rr_count(answers));
+  return (int)ldns_rr_list_rr_count(answers);
+}
+
 int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_policy_t *policy,
                 uint8_t **out, size_t *outlen, zone_answer_info_t *info) {
   static const zone_policy_t honest = {0};
@@ -134,19 +180,12 @@ int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_p
     if (strcasecmp(z->rec[i].name, info->qname) != 0) continue;
     name_exists = 1;
     if (z->rec[i].type != qtype) continue;
-    if (policy->keep > 0 && info->n_answers >= policy->keep) continue;
-    const char *addr = z->rec[i].addr;
-    if (policy->wrong_addr) {
-      /* One forged record in place of all the real ones. */
-      if (info->n_answers > 0 || qtype != LDNS_RR_TYPE_A) continue;
-      addr = policy->wrong_addr;
-    }
     /* ldns_rr_new_frm_type() would pre-allocate empty rdata slots; start bare. */
     ldns_rr *rr = ldns_rr_new();
     if (rr) ldns_rr_set_type(rr, z->rec[i].type);
     ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(qrr));
     ldns_rdf *data = ldns_rdf_new_frm_str(
-        z->rec[i].type == LDNS_RR_TYPE_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, addr);
+        z->rec[i].type == LDNS_RR_TYPE_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, z->rec[i].addr);
     if (!rr || !owner || !data) {
       ldns_rr_free(rr);
       ldns_rdf_deep_free(owner);
@@ -154,12 +193,12 @@ int zone_answer(const zone_t *z, const uint8_t *query, size_t qlen, const zone_p
       goto out;
     }
     ldns_rr_set_owner(rr, owner);
-    ldns_rr_set_ttl(rr, policy->ttl_set ? (uint32_t)policy->ttl : z->ttl);
+    ldns_rr_set_ttl(rr, z->ttl);
     ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
     ldns_rr_push_rdf(rr, data);
     ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
-    info->n_answers++;
   }
+  if (!bent && (info->n_answers = bend_answers(a, qtype, policy)) < 0) goto out;
   if (bent) {
     info->rcode = policy->rcode > 0 ? policy->rcode : LDNS_RCODE_NOERROR;
     ldns_pkt_set_aa(a, true);
@@ -183,40 +222,6 @@ out:
   return rc;
 }
 
-/* The answer section of a with the policy's record changes applied. */
-static ldns_rr_list *bent_answers(const ldns_pkt *a, ldns_rr_type qtype, const zone_policy_t *policy) {
-  const ldns_rr_list *in = ldns_pkt_answer(a);
-  ldns_rr_list *out = ldns_rr_list_new();
-  int kept = 0;
-  for (size_t i = 0; out && i < ldns_rr_list_rr_count(in); i++) {
-    const ldns_rr *rr = ldns_rr_list_rr(in, i);
-    ldns_rr_type t = ldns_rr_get_type(rr);
-    bool addr = t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA;
-    if (addr && t == qtype && policy->keep > 0 && kept >= policy->keep) continue;
-    ldns_rr *copy = ldns_rr_clone(rr);
-    if (!copy) goto fail;
-    if (addr && policy->wrong_addr) {
-      /* One forged A record in place of every real address, as zone_answer does. */
-      ldns_rdf *data = kept == 0 && t == LDNS_RR_TYPE_A ? ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, policy->wrong_addr) : NULL;
-      if (!data) {
-        ldns_rr_free(copy);
-        continue;
-      }
-      ldns_rdf_deep_free(ldns_rr_set_rdf(copy, data, 0));
-    }
-    if (policy->ttl_set) ldns_rr_set_ttl(copy, (uint32_t)policy->ttl);
-    if (!ldns_rr_list_push_rr(out, copy)) {
-      ldns_rr_free(copy);
-      goto fail;
-    }
-    if (addr && t == qtype) kept++;
-  }
-  return out;
-fail:
-  ldns_rr_list_deep_free(out);
-  return NULL;
-}
-
 int zone_bend(const uint8_t *answer, size_t alen, const zone_policy_t *policy, uint8_t **out, size_t *outlen,
               zone_answer_info_t *info) {
   static const zone_policy_t honest = {0};
@@ -235,12 +240,7 @@ int zone_bend(const uint8_t *answer, size_t alen, const zone_policy_t *policy, u
   snprintf(info->qtype, sizeof info->qtype, "%s", tname ? tname : "?");
   info->id = ldns_pkt_id(a);
   info->rcode = ldns_pkt_get_rcode(a);
-  ldns_rr_list *answers = bent_answers(a, ldns_rr_get_type(qrr), policy);
-  if (!answers) goto out;
-  ldns_rr_list_deep_free(ldns_pkt_answer(a));
-  ldns_pkt_set_answer(a, answers);
-  ldns_pkt_set_ancount(a, (uint16_t)ldns_rr_list_rr_count(answers));
-  info->n_answers = (int)ldns_rr_list_rr_count(answers);
+  if ((info->n_answers = bend_answers(a, ldns_rr_get_type(qrr), policy)) < 0) goto out;
   if (ldns_pkt2wire(out, a, outlen) != LDNS_STATUS_OK) goto out;
   rc = 0;
 out:
