@@ -111,19 +111,66 @@ out:
   return rc;
 }
 
+/* ---- neighbours ----
+ *
+ * Every link end knows its peer's MAC from the start (a permanent
+ * neighbour entry for each of the peer's addresses): no ARP or neighbour
+ * discovery ever runs in the lab. A first solicitation that the kernel
+ * cannot send yet (a link-local address not there, a probe lost to a
+ * race) would otherwise hold a forwarded packet for a whole second, longer
+ * than most timeouts of a scenario. The lab chooses each end's MAC when it
+ * makes the veth, so both ends' entries are known without asking either. */
+
+/* A locally administered MAC for end (0: a, 1: b) of the i-th link row. Owned by the caller. */
+static struct nl_addr *end_mac(const map_link_t *l, int end) {
+  char text[18];
+  struct nl_addr *mac = NULL;
+  snprintf(text, sizeof text, "02:bc:00:00:%02x:%02x", (unsigned)(l - map_links) & 0xff, (unsigned)end);
+  return nl_addr_parse(text, AF_LLC, &mac) < 0 ? NULL : mac;
+}
+
+/* The peer's addresses on link l, with its MAC, as permanent neighbours of host h. */
+static int set_neighbours(struct nl_sock *sk, const map_link_t *l, lab_host_t h, int ifindex) {
+  const char *peer[2] = {l->a == h ? l->b4 : l->a4, l->a == h ? l->b6 : l->a6};
+  struct nl_addr *mac = end_mac(l, l->a == h ? 1 : 0);
+  int rc = mac ? 0 : -1;
+  for (int k = 0; k < 2 && rc == 0; k++) {
+    struct rtnl_neigh *n = rtnl_neigh_alloc();
+    struct nl_addr *dst = NULL;
+    rc = -1;
+    if (n && nl_addr_parse(peer[k], AF_UNSPEC, &dst) >= 0) {
+      nl_addr_set_prefixlen(dst, nl_addr_get_family(dst) == AF_INET ? 32 : 128);
+      rtnl_neigh_set_ifindex(n, ifindex);
+      rtnl_neigh_set_dst(n, dst);
+      rtnl_neigh_set_lladdr(n, mac);
+      rtnl_neigh_set_state(n, NUD_PERMANENT);
+      rc = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE) < 0 ? -1 : 0;
+    }
+    nl_addr_put(dst);
+    rtnl_neigh_put(n);
+  }
+  nl_addr_put(mac);
+  return rc;
+}
+
 static int make_veth(struct nl_sock *sk, lab_t *lab, const map_link_t *l) {
   struct rtnl_link *veth = rtnl_link_veth_alloc();
+  struct nl_addr *mac_a = end_mac(l, 0), *mac_b = end_mac(l, 1);
   int rc = -1;
-  if (!veth) goto out;
+  if (!veth || !mac_a || !mac_b) goto out;
   struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
   rtnl_link_set_name(veth, l->ifname);
+  rtnl_link_set_addr(veth, mac_a);
   rtnl_link_set_ns_fd(veth, lab->ns[l->a]);
   rtnl_link_set_name(peer, l->ifname);
+  rtnl_link_set_addr(peer, mac_b);
   rtnl_link_set_ns_fd(peer, lab->ns[l->b]);
   rtnl_link_put(peer);
   rc = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL) < 0 ? -1 : 0;
 out:
-  rtnl_link_veth_release(veth);
+  nl_addr_put(mac_a);
+  nl_addr_put(mac_b);
+  if (veth) rtnl_link_veth_release(veth);
   return rc;
 }
 
@@ -141,7 +188,7 @@ static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
     int idx = 0;
     const char *v4 = l->a == h ? l->a4 : l->b4, *v6 = l->a == h ? l->a6 : l->b6;
     if (link_up(sk, l->ifname, &idx) < 0 || (map_addr_built(h, v4, site) && add_addr(sk, idx, v4) < 0) ||
-        add_addr(sk, idx, v6) < 0) {
+        add_addr(sk, idx, v6) < 0 || set_neighbours(sk, l, h, idx) < 0) {
       snprintf(err, errlen, "configuring %s on %s failed", l->ifname, map_host_name(h));
       goto out;
     }
@@ -163,82 +210,6 @@ out:
   if (rc != 0 && !err[0]) snprintf(err, errlen, "configuring host %s failed: %s", map_host_name(h), strerror(errno));
   if (sk) nl_socket_free(sk);
   if (enter(lab->home) < 0) rc = -1;
-  return rc;
-}
-
-/* ---- neighbours ---- */
-
-/* Every link end knows its peer's MAC from the start (a permanent
- * neighbour entry for each of the peer's addresses): no ARP or neighbour
- * discovery ever runs in the lab. A first solicitation that the kernel
- * cannot send yet (a link-local address not there, a probe lost to a
- * race) would otherwise hold a forwarded packet for a whole second, longer
- * than most timeouts of a scenario. */
-typedef struct mac_args {
-  const char *ifname;
-  struct nl_addr *mac; /* out; the caller puts it */
-} mac_args_t;
-
-static int read_mac(void *p) {
-  mac_args_t *a = p;
-  struct nl_sock *sk = nl_open();
-  struct rtnl_link *l = NULL;
-  int rc = -1;
-  if (sk && rtnl_link_get_kernel(sk, 0, a->ifname, &l) >= 0 && rtnl_link_get_addr(l)) {
-    a->mac = nl_addr_clone(rtnl_link_get_addr(l));
-    rc = a->mac ? 0 : -1;
-  }
-  rtnl_link_put(l);
-  if (sk) nl_socket_free(sk);
-  return rc;
-}
-
-typedef struct neigh_args {
-  const char *ifname;
-  const char *peer[2]; /* the peer's addresses, "addr/len" */
-  struct nl_addr *mac; /* the peer's */
-} neigh_args_t;
-
-static int set_neighbours(void *p) {
-  neigh_args_t *a = p;
-  struct nl_sock *sk = nl_open();
-  struct rtnl_link *l = NULL;
-  int rc = -1;
-  if (!sk || rtnl_link_get_kernel(sk, 0, a->ifname, &l) < 0) goto out;
-  rc = 0;
-  for (int k = 0; k < 2 && rc == 0; k++) {
-    struct rtnl_neigh *n = rtnl_neigh_alloc();
-    struct nl_addr *dst = NULL;
-    rc = -1;
-    if (n && nl_addr_parse(a->peer[k], AF_UNSPEC, &dst) >= 0) {
-      nl_addr_set_prefixlen(dst, nl_addr_get_family(dst) == AF_INET ? 32 : 128);
-      rtnl_neigh_set_ifindex(n, rtnl_link_get_ifindex(l));
-      rtnl_neigh_set_dst(n, dst);
-      rtnl_neigh_set_lladdr(n, a->mac);
-      rtnl_neigh_set_state(n, NUD_PERMANENT);
-      rc = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE) < 0 ? -1 : 0;
-    }
-    nl_addr_put(dst);
-    rtnl_neigh_put(n);
-  }
-out:
-  rtnl_link_put(l);
-  if (sk) nl_socket_free(sk);
-  return rc;
-}
-
-/* Both ends of a link learn each other. The kernel forgets them when the
- * link goes down, so lab_link_set calls this again when it comes up. */
-static int link_neighbours(lab_t *lab, const map_link_t *l) {
-  mac_args_t ma = {l->ifname, NULL}, mb = {l->ifname, NULL};
-  int rc = -1;
-  if (lab_within(lab, l->a, read_mac, &ma) < 0 || lab_within(lab, l->b, read_mac, &mb) < 0) goto out;
-  neigh_args_t at_a = {l->ifname, {l->b4, l->b6}, mb.mac}, at_b = {l->ifname, {l->a4, l->a6}, ma.mac};
-  if (lab_within(lab, l->a, set_neighbours, &at_a) < 0 || lab_within(lab, l->b, set_neighbours, &at_b) < 0) goto out;
-  rc = 0;
-out:
-  nl_addr_put(ma.mac);
-  nl_addr_put(mb.mac);
   return rc;
 }
 
@@ -289,12 +260,6 @@ lab_t *lab_new(const char *site, char *err, size_t errlen) {
   }
   for (int h = 0; h < LAB_N_HOSTS; h++)
     if (configure_host(lab, (lab_host_t)h, err, errlen) < 0) goto out;
-  for (int i = 0; i < map_n_links; i++) {
-    if (map_link_built(&map_links[i], lab->site->name) && link_neighbours(lab, &map_links[i]) < 0) {
-      snprintf(err, errlen, "setting the neighbours of %s: netlink refused", map_links[i].ifname);
-      goto out;
-    }
-  }
   ok = true;
 out:
   if (sk) nl_socket_free(sk);
@@ -424,22 +389,31 @@ out:
   return rc;
 }
 
-/* The kernel flushes the routes of a link that goes down and does not bring
- * them back with it: put back every route of this host (those that survived
- * just say "exists"). */
+/* The kernel flushes the routes and neighbour entries of a link that goes
+ * down and does not bring them back with it: put back the link's neighbours
+ * and every route of this host (those that survived just say "exists"). */
 typedef struct restore_args {
   lab_host_t host;
   const char *site;
+  const map_link_t *link; /* the link that came back up: its neighbour entries went with it */
 } restore_args_t;
 
 static int restore_routes(void *p) {
   const restore_args_t *a = p;
   struct nl_sock *sk = nl_open();
-  if (!sk) return -1;
+  struct rtnl_link *link = NULL;
+  int rc = -1;
+  if (!sk || rtnl_link_get_kernel(sk, 0, a->link->ifname, &link) < 0 ||
+      set_neighbours(sk, a->link, a->host, rtnl_link_get_ifindex(link)) < 0)
+    goto out;
   for (int i = 0; i < map_n_routes; i++)
-    if (map_routes[i].host == a->host && map_route_built(&map_routes[i], a->site)) (void)change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true);
-  nl_socket_free(sk);
-  return 0;
+    if (map_routes[i].host == a->host && map_route_built(&map_routes[i], a->site))
+      (void)change_route(sk, map_routes[i].dst, map_routes[i].via, 0, true);
+  rc = 0;
+out:
+  rtnl_link_put(link);
+  if (sk) nl_socket_free(sk);
+  return rc;
 }
 
 int lab_link_set(lab_t *lab, const char *ifname, bool up) {
@@ -451,8 +425,8 @@ int lab_link_set(lab_t *lab, const char *ifname, bool up) {
   if (!up) return 0;
   lab_host_t ends[2] = {l->a, l->b};
   for (int k = 0; k < 2; k++) {
-    restore_args_t r = {ends[k], lab->site->name};
+    restore_args_t r = {ends[k], lab->site->name, l};
     if (lab_within(lab, ends[k], restore_routes, &r) < 0) return -1;
   }
-  return link_neighbours(lab, l);
+  return 0;
 }
