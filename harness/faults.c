@@ -52,13 +52,13 @@ int faults_probe_dns(faults_t *f, const char *step_id, const char *target, const
     return -1;
   }
   world_party_fqdn(stage_world(f->stage), party, qname, sizeof qname);
-  return dnsprobe_start(f->dns_probes, step_id, map_site_router(map_site(lab_site(lab))), resolver->name, resolver->v4, qname,
+  return dnsprobe_start(f->dns_probes, step_id, map_site_router(lab_site(lab)), resolver->name, resolver->v4, qname,
                         err, errlen);
 }
 
 /* One forged RST, and its inject.rst event. 0 or -1 with err. */
 static int reset_conn(faults_t *f, const wire_conn_t *c, const char *party, char *err, size_t errlen) {
-  if (inject_tcp_rst(stage_lab(f->stage), map_site_router(map_site(lab_site(stage_lab(f->stage)))), c->server, c->sport, c->client, c->cport, c->server_next_seq,
+  if (inject_tcp_rst(stage_lab(f->stage), map_site_router(lab_site(stage_lab(f->stage))), c->server, c->sport, c->client, c->cport, c->server_next_seq,
                      err, errlen) < 0)
     return -1;
   cJSON *e = cJSON_CreateObject();

@@ -105,14 +105,14 @@ static int start_capture(stage_t *s, struct event_base *base, const char *out_di
   }
   if (start_wire(s, out_dir, err, errlen) < 0) return -1;
   snprintf(path, sizeof path, "%s/capture.pcap", out_dir);
-  s->cap = capture_new(s->lab, LAB_CLIENT, map_client_link(lab_site(s->lab))->ifname, path, base, on_frame, s, why, sizeof why);
+  s->cap = capture_new(s->lab, LAB_CLIENT, lab_site(s->lab)->client_link, path, base, on_frame, s, why, sizeof why);
   if (!s->cap) {
     snprintf(err, errlen, "starting the capture: %s", why);
     return -1;
   }
   /* Where the client's traffic leaves its site: which router it went
    * through shows in uplink.pcap (Wireshark's), not in the checks. */
-  const map_site_t *site = map_site(lab_site(s->lab));
+  const map_site_t *site = lab_site(s->lab);
   snprintf(path, sizeof path, "%s/uplink.pcap", out_dir);
   s->uplink = capture_new(s->lab, map_site_router(site), site->uplink, path, base, NULL, NULL, why, sizeof why);
   if (!s->uplink) {

@@ -25,7 +25,7 @@ struct lab {
   const map_site_t *site; /* where the client sits */
 };
 
-const char *lab_site(const lab_t *lab) { return lab->site->name; }
+const map_site_t *lab_site(const lab_t *lab) { return lab->site; }
 
 static int enter(int fd) { return setns(fd, CLONE_NEWNET); }
 

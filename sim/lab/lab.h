@@ -25,8 +25,8 @@ typedef struct lab lab_t;
 lab_t *lab_new(const char *site, char *err, size_t errlen);
 /* Closes the namespaces; the kernel removes them and every link with them. */
 void lab_free(lab_t *lab);
-/* Where the client sits (a map_sites name). */
-const char *lab_site(const lab_t *lab);
+/* Where the client sits: its row of the world's sites table. */
+const map_site_t *lab_site(const lab_t *lab);
 /* Adds a service address (v4 /32 or v6 /128) on the host's loopback. 0 or -1. */
 int lab_add_service_addr(lab_t *lab, lab_host_t h, const char *addr);
 /* Fills a sockaddr for a numeric IPv4 or IPv6 address and port. 0 or -1. */

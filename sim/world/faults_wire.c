@@ -41,7 +41,7 @@ static int wire_where(const world_t *w, const char *target, where_t *wh, char *e
     wh->m.ifname = link->ifname;
     return 0;
   }
-  wh->m.host = map_client_link(lab_site(w->lab))->b; /* the client's access router, at its site */
+  wh->m.host = map_site_router(lab_site(w->lab)); /* the client's access router */
   const map_segment_t *seg = map_segment(target);
   if (seg) {
     wh->prefixes[wh->m.n_prefixes++] = seg->v4;

@@ -117,11 +117,6 @@ const map_site_t *map_site(const char *name) {
 
 lab_host_t map_site_router(const map_site_t *s) { return map_link(s->client_link)->b; }
 
-const map_link_t *map_client_link(const char *site) {
-  const map_site_t *s = map_site(site);
-  return map_link(s ? s->client_link : map_sites[0].client_link);
-}
-
 const map_segment_t map_segments[] = {
     {"internet", "203.0.113.128/25", "2001:db8:101::/64", LAB_INTERNET, "the internet's own services: the public DNS"},
     {"cloud", "203.0.113.0/25", "2001:db8:100::/64", LAB_CLOUD, "the ZPA cloud, and nothing else"},

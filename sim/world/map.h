@@ -79,8 +79,6 @@ extern const map_site_t map_sites[];
 extern const int map_n_sites;
 /* NULL for an unknown name; NULL or "" names the default site. */
 const map_site_t *map_site(const char *name);
-/* The link the client's traffic is captured on (its only one), at a site. */
-const map_link_t *map_client_link(const char *site);
 /* The client's access router at a site: the b end of its client link. */
 lab_host_t map_site_router(const map_site_t *s);
 /* A link by interface name, or NULL. */

@@ -402,7 +402,7 @@ world_t *world_new(struct event_base *base, lab_t *lab, const world_opts_t *opts
   snprintf(w->cloud_domain, sizeof w->cloud_domain, "%s", tenant_cloud_domain(w->tenant));
   w->bc_ca = tenant_bc_ca(w->tenant);
   w->cloud_ca = tenant_cloud_ca(w->tenant);
-  const map_site_t *site = map_site(lab_site(lab)); /* the lab was built for a known site */
+  const map_site_t *site = lab_site(lab);
   if (write_client_files(w, opts->run_dir, opts->enrolled, site) < 0) {
     snprintf(err, errlen, "writing the client's config and state under %s failed: %s", opts->run_dir,
              strerror(errno));
