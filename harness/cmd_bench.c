@@ -371,12 +371,12 @@ int bench_dns_inner(int argc, char **argv) {
   pid_t rival = -1;
   measure_wait_t m = {.pid = -1, .code = EXIT_ENV};
   if (argc != 3) return EXIT_USAGE;
-  const char *dir = argv[0], *v4 = NULL, *v6 = NULL;
+  const char *dir = argv[0], *resolver = map_party_of_role(ROLE_RESOLVER)->v4;
   if (!(lab = lab_new(NULL, err, sizeof err)) || !(base = event_base_new())) goto fail;
   world_opts_t o = {.bc_domain = SC_DEFAULT_BC_DOMAIN, .cloud_domain = SC_DEFAULT_CLOUD_DOMAIN, .run_dir = dir, .seed = 1,
                     .enrolled = true};
   if (!(w = world_new(base, lab, &o, discard_log, NULL, err, sizeof err))) goto fail;
-  if (world_party_addrs(w, "dns", &v4, &v6) < 0 || write_hosts(w, dir) < 0 ||
+  if (write_hosts(w, dir) < 0 ||
       lab_add_service_addr(lab, LAB_DATACENTER, BENCH_RIVAL_V4) < 0 ||
       lab_add_service_addr(lab, LAB_DATACENTER, BENCH_RIVAL_V6) < 0) {
     snprintf(err, sizeof err, "preparing the resolver's zone and the rival's address in %s failed: %s", dir, strerror(errno));
@@ -384,7 +384,7 @@ int bench_dns_inner(int argc, char **argv) {
   }
   setenv("BENCH_DIR", dir, 1);
   setenv("BENCH_DOMAIN", world_bc_domain(w), 1);
-  setenv("BENCH_RESOLVER", v4, 1);
+  setenv("BENCH_RESOLVER", resolver, 1);
   setenv("BENCH_RIVAL", BENCH_RIVAL_V4, 1);
   if ((rival = start_server(lab, LAB_DATACENTER, argv[1])) < 0) {
     snprintf(err, sizeof err, "fork: %s", strerror(errno));

@@ -10,7 +10,6 @@
 #include "sim/inject/inject.h"
 
 #define MAX_FLOWS 128 /* live connections to one address that net.inject-rst resets */
-#define MAX_TARGET_PARTIES 32
 
 struct faults {
   record_t *rec;
@@ -74,17 +73,15 @@ static int reset_conn(faults_t *f, const wire_conn_t *c, const char *party, char
 
 /* net.inject-rst: a forged RST, from the router, for every live connection to the target. */
 static int inject_rst(faults_t *f, const char *target, char *err, size_t errlen) {
-  world_t *world = stage_world(f->stage);
-  const char *names[MAX_TARGET_PARTIES];
-  int n = world_target_parties(world, target, names, MAX_TARGET_PARTIES), sent = 0;
+  map_target_set_t set;
+  int n = map_target_parties(target, &set), sent = 0;
   for (int k = 0; k < n; k++) {
-    const char *addrs[2];
-    if (world_party_addrs(world, names[k], &addrs[0], &addrs[1]) < 0) continue;
+    const char *addrs[2] = {set.parties[k]->v4, set.parties[k]->v6};
     for (int a = 0; a < 2; a++) {
       wire_conn_t conns[MAX_FLOWS];
       int live = wire_live_conns(stage_wire(f->stage), addrs[a], conns, MAX_FLOWS);
       for (int i = 0; i < live; i++, sent++)
-        if (reset_conn(f, &conns[i], names[k], err, errlen) < 0) return -1;
+        if (reset_conn(f, &conns[i], set.parties[k]->name, err, errlen) < 0) return -1;
     }
   }
   if (sent == 0) {

@@ -468,15 +468,6 @@ void world_free(world_t *w) {
   free(w);
 }
 
-int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6) {
-  (void)w;
-  const map_party_t *p = map_party(name);
-  if (!p) return -1;
-  *v4 = p->v4;
-  *v6 = p->v6;
-  return 0;
-}
-
 const zone_t *world_resolver_zone(const world_t *w) { return w->zone; }
 
 cJSON *world_describe(const world_t *w) {
@@ -522,10 +513,3 @@ int world_wire_parties(const world_t *w, wire_party_t *out, int max) {
   return n;
 }
 
-int world_target_parties(const world_t *w, const char *target, const char **names, int max) {
-  (void)w;
-  map_target_set_t set;
-  int n = map_target_parties(target, &set);
-  for (int k = 0; k < n && k < max; k++) names[k] = set.parties[k]->name;
-  return n < max ? n : max;
-}

@@ -66,13 +66,9 @@ int world_fault(world_t *w, const char *action, const char *target, const cJSON 
 const zone_t *world_resolver_zone(const world_t *w);
 /* A party's DNS name under its domain. */
 void world_party_fqdn(const world_t *w, const map_party_t *p, char *out, size_t len);
-/* A party's IPv4 and IPv6 addresses. 0 or -1. */
-int world_party_addrs(const world_t *w, const char *name, const char **v4, const char **v6);
 /* Every party: name, DNS name, lab host, addresses (a new array, for people). */
 cJSON *world_describe(const world_t *w);
 /* Every address of the world with its owner's name and role, for the wire
  * decoder (and world/parties.json, for bcsim rejudge). Returns how many. */
 int world_wire_parties(const world_t *w, wire_party_t *out, int max);
-/* The parties a target names (static strings). Returns how many. */
-int world_target_parties(const world_t *w, const char *target, const char **names, int max);
 #endif
