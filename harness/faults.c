@@ -43,11 +43,11 @@ int faults_probe_dns(faults_t *f, const char *step_id, const char *target, const
                      size_t errlen) {
   const map_party_t *resolver = map_party(target);
   const char *asked = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "party"));
-  const map_party_t *party = map_party(asked ? asked : "web");
+  const map_party_t *party = asked ? map_party(asked) : NULL; /* the loader wrote in the table's default */
   lab_t *lab = stage_lab(f->stage);
   char qname[300];
   if (!resolver || !party) {
-    snprintf(err, errlen, "probe.dns: no party is called \"%s\"", resolver ? asked : target);
+    snprintf(err, errlen, "probe.dns: no party is called \"%s\"", resolver ? (asked ? asked : "") : target);
     return -1;
   }
   world_party_fqdn(stage_world(f->stage), party, qname, sizeof qname);

@@ -287,7 +287,7 @@ static const map_param_t p_net_mtu[] = {
     {"mtu", MAP_PARAM_INT, "packets longer than this (bytes of IP) vanish: IPv4 with DF, and IPv6", "1280"},
     {0}};
 static const map_param_t p_probe_dns[] = {
-    {"party", MAP_PARAM_STR, "the party whose DNS name is asked (default web, a public site)", NULL}, {0}};
+    {"party", MAP_PARAM_STR, "the party whose DNS name is asked (web: a public site)", "web"}, {0}};
 static const map_param_t p_http[] = {{"status", MAP_PARAM_INT, "HTTP status", NULL},
                                      {"body", MAP_PARAM_STR, "response body", NULL}, {0}};
 
