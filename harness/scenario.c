@@ -228,7 +228,7 @@ static bool parse_step(jsonv_t *v, const cJSON *s, const char *path, int i, sc_s
     return jsonv_fail(v, apath, false, hint, msg);
   }
   const map_link_t *link = map_link(st->target);
-  if (link && !map_link_built(link, SC(v)->site)) {
+  if (link && !map_link_built(link, map_site(SC(v)->site))) {
     snprintf(apath, sizeof apath, "%s/target", path);
     snprintf(msg, sizeof msg, "link \"%s\" does not exist when the client sits at %s", st->target, SC(v)->site);
     snprintf(hint, sizeof hint, "it is the client's link at another site: set client/site, or name another link");

@@ -176,7 +176,7 @@ out:
 
 /* Addresses, link state and forwarding of one host, configured from inside it. */
 static int configure_host(lab_t *lab, lab_host_t h, char *err, size_t errlen) {
-  const char *site = lab->site->name;
+  const map_site_t *site = lab->site;
   struct nl_sock *sk = NULL;
   int rc = -1;
   if (enter(lab->ns[h]) < 0) goto out;
@@ -252,7 +252,7 @@ lab_t *lab_new(const char *site, char *err, size_t errlen) {
   sk = nl_open();
   if (!sk) goto out;
   for (int i = 0; i < map_n_links; i++) {
-    if (!map_link_built(&map_links[i], lab->site->name)) continue;
+    if (!map_link_built(&map_links[i], lab->site)) continue;
     if (make_veth(sk, lab, &map_links[i]) < 0) {
       snprintf(err, errlen, "creating veth %s: netlink refused", map_links[i].ifname);
       goto out;
@@ -394,7 +394,7 @@ out:
  * and every route of this host (those that survived just say "exists"). */
 typedef struct restore_args {
   lab_host_t host;
-  const char *site;
+  const map_site_t *site;
   const map_link_t *link; /* the link that came back up: its neighbour entries went with it */
 } restore_args_t;
 
@@ -419,13 +419,13 @@ out:
 int lab_link_set(lab_t *lab, const char *ifname, bool up) {
   const map_link_t *l = map_link(ifname);
   link_args_t a = {ifname, up};
-  if (!l || !map_link_built(l, lab->site->name)) return -1;
+  if (!l || !map_link_built(l, lab->site)) return -1;
   /* The router's end: the b end of every link row. */
   if (lab_within(lab, l->b, do_link_set, &a) < 0) return -1;
   if (!up) return 0;
   lab_host_t ends[2] = {l->a, l->b};
   for (int k = 0; k < 2; k++) {
-    restore_args_t r = {ends[k], lab->site->name, l};
+    restore_args_t r = {ends[k], lab->site, l};
     if (lab_within(lab, ends[k], restore_routes, &r) < 0) return -1;
   }
   return 0;

@@ -45,14 +45,14 @@ const map_link_t map_links[] = {
 };
 const int map_n_links = sizeof map_links / sizeof map_links[0];
 
-bool map_link_built(const map_link_t *l, const char *site) {
-  const map_site_t *s = map_site(site);
-  return !l->client || (s && strcmp(s->client_link, l->ifname) == 0);
+bool map_link_built(const map_link_t *l, const map_site_t *site) {
+  if (!site) site = &map_sites[0];
+  return !l->client || strcmp(site->client_link, l->ifname) == 0;
 }
 
-bool map_addr_built(lab_host_t host, const char *addr, const char *site) {
-  const map_site_t *s = map_site(site);
-  return !(host == LAB_CLIENT && s && s->v6_only && !strchr(addr, ':'));
+bool map_addr_built(lab_host_t host, const char *addr, const map_site_t *site) {
+  if (!site) site = &map_sites[0];
+  return !(host == LAB_CLIENT && site->v6_only && !strchr(addr, ':'));
 }
 
 const map_link_t *map_link(const char *ifname) {
@@ -91,7 +91,7 @@ const map_route_t map_routes[] = {
 };
 const int map_n_routes = sizeof map_routes / sizeof map_routes[0];
 
-bool map_route_built(const map_route_t *r, const char *site) {
+bool map_route_built(const map_route_t *r, const map_site_t *site) {
   const map_link_t *l = r->link ? map_link(r->link) : NULL;
   return (!l || map_link_built(l, site)) && map_addr_built(r->host, r->dst, site);
 }

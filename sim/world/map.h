@@ -50,11 +50,13 @@ typedef struct map_link {
 } map_link_t;
 extern const map_link_t map_links[];
 extern const int map_n_links;
-/* Whether the lab of a client at site has this link (or route). */
-bool map_link_built(const map_link_t *l, const char *site);
+/* Where the client sits (below). */
+typedef struct map_site map_site_t;
+/* Whether the lab of a client at site (NULL: the default site) has this link (or route). */
+bool map_link_built(const map_link_t *l, const map_site_t *site);
 /* Whether a link end's address ("addr/len") is configured at site: none of
  * the client's IPv4 ones at an IPv6-only site. */
-bool map_addr_built(lab_host_t host, const char *addr, const char *site);
+bool map_addr_built(lab_host_t host, const char *addr, const map_site_t *site);
 
 typedef struct map_route {
   lab_host_t host;
@@ -63,18 +65,18 @@ typedef struct map_route {
 } map_route_t;
 extern const map_route_t map_routes[];
 extern const int map_n_routes;
-bool map_route_built(const map_route_t *r, const char *site);
+bool map_route_built(const map_route_t *r, const map_site_t *site);
 
 /* Where the client sits: its link, its router, and the resolver its
  * resolv.conf names. The first row is the default. */
-typedef struct map_site {
+struct map_site {
   const char *name;
   const char *client_link; /* a map_links ifname */
   const char *uplink;      /* the router's link to the internet (a map_links ifname) */
   int resolver_role;       /* a map_role_t: whose resolver the client is given */
   bool v6_only;            /* the client has IPv6 only: no IPv4 address or route, an IPv6 resolver */
   const char *doc;
-} map_site_t;
+};
 extern const map_site_t map_sites[];
 extern const int map_n_sites;
 /* NULL for an unknown name; NULL or "" names the default site. */
