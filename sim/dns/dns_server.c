@@ -430,23 +430,14 @@ fail:
   return -1;
 }
 
-dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int udp_fd, int tcp_fd,
-                             dns_server_log_fn log, void *log_arg) {
+dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, dns_server_log_fn log, void *log_arg) {
   dns_server_t *s = calloc(1, sizeof *s);
-  if (!s) {
-    close(udp_fd);
-    close(tcp_fd);
-    return NULL;
-  }
+  if (!s) return NULL;
   s->base = base;
   s->zone = zone;
   s->log = log;
   s->log_arg = log_arg;
   s->up_fd = -1;
-  if (dns_server_listen(s, udp_fd, tcp_fd) < 0) {
-    free(s);
-    return NULL;
-  }
   return s;
 }
 

@@ -42,15 +42,14 @@ typedef struct dns_fault_spec {
 typedef void (*dns_server_spoof_fn)(void *arg, const dns_fault_spec_t *f, const char *client, uint16_t port,
                                     const uint8_t *query, size_t qlen);
 
-/* Takes ownership of udp_fd and tcp_fd (listening). zone is borrowed and must
- * outlive the server. Returns NULL on failure (the fds are then closed). */
-dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, int udp_fd, int tcp_fd,
-                             dns_server_log_fn log, void *log_arg);
+/* A server that listens nowhere yet (dns_server_listen). zone is borrowed and
+ * must outlive the server. NULL when out of memory. */
+dns_server_t *dns_server_new(struct event_base *base, const zone_t *zone, dns_server_log_fn log, void *log_arg);
 void dns_server_free(dns_server_t *s);
-/* Address families a server listens on, each a UDP and a TCP socket. */
+/* Addresses a server listens on (its IPv4 and its IPv6 one), each a UDP and a TCP socket. */
 #define DNS_SERVER_MAX_LISTENERS 2
-/* Adds another pair of bound sockets (another address: the server's IPv6
- * one); takes ownership of both, closed on failure. 0 or -1. */
+/* Listens on a pair of bound sockets (TCP listening); takes ownership of
+ * both, closed on failure. 0 or -1. */
 int dns_server_listen(dns_server_t *s, int udp_fd, int tcp_fd);
 /* Forwards non-authoritative queries through upstream_fd (a UDP socket
  * connected to the upstream server), and caches the answers (at most

@@ -232,22 +232,18 @@ static int start_dns(world_t *w, size_t i, char *err, size_t errlen) {
   dns_log_ctx_t *ctx = corp ? &corp_log : &public_log;
   ctx->w = w;
   ctx->service = p->name;
-  int udp = bound_socket(w, p->host, p->v4, SOCK_DGRAM, 53);
-  int tcp = bound_socket(w, p->host, p->v4, SOCK_STREAM, 53);
-  dns_server_t *d = (udp >= 0 && tcp >= 0) ? dns_server_new(w->base, corp ? w->zone : w->public_zone, udp, tcp,
-                                                             on_dns_log, ctx)
-                                           : NULL;
-  if (!d) {
-    snprintf(err, errlen, "starting the %s DNS server failed", p->name);
-    return -1;
-  }
-  /* And on its IPv6 address: a client at an IPv6-only site has no other way to it. */
-  int udp6 = bound_socket(w, p->host, p->v6, SOCK_DGRAM, 53), tcp6 = bound_socket(w, p->host, p->v6, SOCK_STREAM, 53);
-  if (udp6 < 0 || tcp6 < 0 || dns_server_listen(d, udp6, tcp6) < 0) {
-    if ((udp6 < 0) != (tcp6 < 0)) close(udp6 < 0 ? tcp6 : udp6);
-    dns_server_free(d);
-    snprintf(err, errlen, "starting the %s DNS server on its IPv6 address failed", p->name);
-    return -1;
+  dns_server_t *d = dns_server_new(w->base, corp ? w->zone : w->public_zone, on_dns_log, ctx);
+  /* On both its addresses: a client at an IPv6-only site has no other way to it. */
+  const char *addrs[2] = {p->v4, p->v6};
+  for (int k = 0; k < 2; k++) {
+    int udp = d ? bound_socket(w, p->host, addrs[k], SOCK_DGRAM, 53) : -1;
+    int tcp = udp >= 0 ? bound_socket(w, p->host, addrs[k], SOCK_STREAM, 53) : -1;
+    if (tcp < 0 || dns_server_listen(d, udp, tcp) < 0) {
+      if (udp >= 0 && tcp < 0) close(udp);
+      dns_server_free(d);
+      snprintf(err, errlen, "starting the %s DNS server on %s failed", p->name, addrs[k]);
+      return -1;
+    }
   }
   dns_server_seed(d, w->seed ^ (uint64_t)i);
   dns_server_set_spoofer(d, world_on_spoof, w);
