@@ -188,6 +188,8 @@ static bool end_is(const char *end, const char *addr) {
   return strncmp(end, addr, n) == 0 && end[n] == '/';
 }
 
+map_role_t map_end_role(lab_host_t h) { return h == LAB_CLIENT ? ROLE_CLIENT : ROLE_ROUTER; }
+
 bool map_addr_owner(const char *addr, const char **name, map_role_t *role) {
   for (int i = 0; i < map_n_parties; i++) {
     if (strcmp(map_parties[i].v4, addr) == 0 || strcmp(map_parties[i].v6, addr) == 0) {
@@ -200,12 +202,12 @@ bool map_addr_owner(const char *addr, const char **name, map_role_t *role) {
     const map_link_t *l = &map_links[i];
     if (l->a_name && (end_is(l->a4, addr) || end_is(l->a6, addr))) {
       *name = l->a_name;
-      *role = l->a == LAB_CLIENT ? ROLE_CLIENT : ROLE_ROUTER;
+      *role = map_end_role(l->a);
       return true;
     }
     if (l->b_name && (end_is(l->b4, addr) || end_is(l->b6, addr))) {
       *name = l->b_name;
-      *role = l->b == LAB_CLIENT ? ROLE_CLIENT : ROLE_ROUTER;
+      *role = map_end_role(l->b);
       return true;
     }
   }

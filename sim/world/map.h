@@ -143,6 +143,8 @@ const map_party_t *map_party(const char *name);
 /* The first party of a role (the site's resolver, the app). */
 const map_party_t *map_party_of_role(map_role_t r);
 
+/* The role of a named link end in host h: the client, or a router. */
+map_role_t map_end_role(lab_host_t h);
 /* Who an address belongs to: a party, or a named end of a link (the client,
  * the router). False if it is no one's. */
 bool map_addr_owner(const char *addr, const char **name, map_role_t *role);

@@ -498,11 +498,12 @@ int world_wire_parties(const world_t *w, wire_party_t *out, int max) {
   for (int i = 0; i < map_n_links; i++) {
     const map_link_t *l = &map_links[i];
     const char *ends[2][3] = {{l->a_name, l->a4, l->a6}, {l->b_name, l->b4, l->b6}};
+    const lab_host_t hosts[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {
       for (int k = 1; k < 3 && ends[e][0] && n < max; k++, n++) {
         snprintf(out[n].addr, sizeof out[n].addr, "%.*s", (int)strcspn(ends[e][k], "/"), ends[e][k]);
         snprintf(out[n].name, sizeof out[n].name, "%s", ends[e][0]);
-        snprintf(out[n].role, sizeof out[n].role, "%s", ends[e][0]);
+        snprintf(out[n].role, sizeof out[n].role, "%s", map_role_name(map_end_role(hosts[e])));
       }
     }
   }
